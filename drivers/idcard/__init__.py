@@ -1,0 +1,1 @@
+"""Second-generation resident ID-card readers (SAM module over a serial line)."""

@@ -1,0 +1,1 @@
+"""Printers: receipt (ESC/POS), A4 documents and business licenses (CUPS)."""

@@ -1,0 +1,99 @@
+"""What the kiosk asks printers to print, and how printers fail.
+
+A receipt is a small document model (lines, a QR payload, a cut) so the same
+receipt can be encoded to ESC/POS bytes, shown as a preview and asserted in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from drivers.base import DeviceError, DeviceState, DeviceStatus, HealthReport
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    text: str
+    align: str = "left"  # left | center | right
+    bold: bool = False
+    double: bool = False  # double width and height (titles)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    lines: tuple[ReceiptLine, ...]
+    qr: str | None = None  # payload of a native QR code printed after the lines
+    cut: bool = True
+    title: str = ""  # job name, for logs (no personal data)
+
+    def text(self) -> str:
+        """The printed text, one line per receipt line (what a test or preview compares)."""
+        return "\n".join(line.text for line in self.lines)
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    job_id: str
+    pages: int = 1
+    detail: str = ""
+
+
+class PrinterError(DeviceError):
+    key = "error.printer.generic"
+
+
+class PaperOut(PrinterError):
+    key = "error.printer.paper_out"
+    state = DeviceState.USER_ERROR
+
+
+class CoverOpen(PrinterError):
+    key = "error.printer.cover_open"
+    state = DeviceState.USER_ERROR
+
+
+class PaperJam(PrinterError):
+    key = "error.printer.jam"
+    state = DeviceState.HARDWARE_ERROR
+
+
+class PrinterOffline(PrinterError):
+    key = "error.printer.offline"
+    state = DeviceState.OFFLINE
+
+
+@dataclass(frozen=True)
+class PrinterStatus(DeviceStatus):
+    paper_near_end: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class ReceiptPrinter(Protocol):
+    """A thermal receipt printer. Every method blocks: call it off the GUI thread."""
+
+    name: str
+
+    def open(self) -> None: ...
+    def close(self) -> None: ...
+    def status(self) -> DeviceStatus: ...
+    def refresh_status(self) -> DeviceStatus:
+        """Ask the printer now (real-time status); UNKNOWN when it does not answer."""
+        ...
+    def health(self) -> HealthReport: ...
+    def print_receipt(self, receipt: Receipt) -> PrintResult:
+        """Print or raise a :class:`PrinterError`; checks status first."""
+        ...
+
+
+class DocumentPrinter(Protocol):
+    """An A4 or license printer behind CUPS (or a simulator). Blocking."""
+
+    name: str
+
+    def open(self) -> None: ...
+    def close(self) -> None: ...
+    def status(self) -> DeviceStatus: ...
+    def refresh_status(self) -> DeviceStatus: ...
+    def health(self) -> HealthReport: ...
+    def print_pdf(self, pdf_path: str, *, title: str, media: str = "A4") -> PrintResult: ...

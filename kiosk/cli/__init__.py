@@ -1,0 +1,54 @@
+"""``kiosk`` command line: one module per command group, each adding its subcommands.
+
+Each module has ``register(subparsers)`` that adds its commands with a ``handler``
+default taking the parsed arguments and returning the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="政务服务24小时自助终端 — self-service government terminal")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    from kiosk.logging_setup import setup_logging
+
+    setup_logging(args.log_level)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except CliError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return exc.status
+
+
+class CliError(Exception):
+    """A clear, expected failure: printed as one line, with a non-zero exit status."""
+
+    def __init__(self, message: str, status: int = 1):
+        super().__init__(message)
+        self.status = status
