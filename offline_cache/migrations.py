@@ -28,3 +28,15 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     ],
 ]
+
+MIGRATIONS.append([  # 2: print jobs journal (no double print), flow bundles, cached reference data
+    """CREATE TABLE print_jobs (
+        job_key TEXT PRIMARY KEY, case_no TEXT, printer TEXT NOT NULL, kind TEXT NOT NULL,
+        state TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL, detail TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX print_jobs_state ON print_jobs(state)",
+    """CREATE TABLE flow_bundles (
+        version INTEGER PRIMARY KEY, path TEXT NOT NULL, state TEXT NOT NULL, received_at REAL NOT NULL,
+        activated_at REAL, detail TEXT NOT NULL DEFAULT '')""",
+    """CREATE TABLE reference_data (
+        name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL)""",
+])
