@@ -79,9 +79,9 @@ def persons() -> tuple[Person, ...]:
         if i % 4 == 1:
             company = {"name": _EMPLOYERS[i % len(_EMPLOYERS)].replace("有限公司", f"{i}号店有限公司"),
                        "credit_code": f"91420{rng.randrange(100, 999)}MA{rng.randrange(10000000, 99999999)}",
-                       "type": "有限责任公司(自然人投资或控股)", "capital": f"{rng.randrange(10, 500)}万元人民币",
+                       "type": "有限责任公司（自然人投资或控股）", "capital": f"{rng.randrange(10, 500)}万元人民币",
                        "established": f"{2015 + i % 10}年{rng.randrange(1, 13)}月{rng.randrange(1, 29)}日",
-                       "scope": "一般项目:技术服务、技术开发、技术咨询;日用百货销售。",
+                       "scope": "一般项目：技术服务、技术开发、技术咨询；日用百货销售。",
                        "address": f"{place}{street}{rng.randrange(1, 300)}号", "ready": True}
         people.append(Person(
             name=name, id_number=make_id_number(region, birth, sequence), gender=gender, nation="汉",

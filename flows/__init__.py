@@ -1,0 +1,1 @@
+"""Flows: the Qt-free engine and the service definitions it interprets (data, never code)."""

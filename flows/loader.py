@@ -1,0 +1,128 @@
+"""Read flow definitions from YAML, check them against the JSON Schema, build :class:`Flow` objects."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from flows.model import Flow, Step, Transition
+
+FLOWS_DIR = Path(__file__).parent / "definitions"
+SCHEMA_PATH = Path(__file__).parent / "schema" / "flow.schema.json"
+
+
+class FlowLoadError(Exception):
+    def __init__(self, source: str, message: str, line: int = 0):
+        super().__init__(f"{source}:{line}: {message}" if line else f"{source}: {message}")
+        self.source, self.message, self.line = source, message, line
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader that remembers the line of every mapping (as key '__line__')."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+# YAML 1.2 booleans only: in YAML 1.1 `on`, `no`, `yes`, `off` are booleans, which would turn a step's
+# `on:` key into True and a choice value `no` into False.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_LineLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                  list("tTfF"))
+
+
+def strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [strip_lines(v) for v in value]
+    return value
+
+
+@cache
+def schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def parse_yaml(text: str, source: str = "<flow>") -> dict[str, Any]:
+    """YAML with line numbers kept under '__line__'."""
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise FlowLoadError(source, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                            mark.line + 1 if mark else 0) from None
+    if not isinstance(data, dict):
+        raise FlowLoadError(source, "a flow file must be a mapping")
+    return data
+
+
+def validate(raw: dict[str, Any], source: str) -> None:
+    validator = jsonschema.Draft202012Validator(schema())
+    errors = sorted(validator.iter_errors(strip_lines(raw)), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        raise FlowLoadError(source, f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}",
+                            _line_of(raw, list(error.absolute_path)))
+
+
+def _line_of(raw: Any, path: list[Any]) -> int:
+    line, node = raw.get("__line__", 0) if isinstance(raw, dict) else 0, raw
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict):
+            line = node.get("__line__", line)
+    return line
+
+
+def build(raw: dict[str, Any], source: str = "<flow>") -> Flow:
+    steps = {}
+    for step_id, spec in raw["steps"].items():
+        if step_id == "__line__":
+            continue
+        nxt = spec.get("next")
+        if isinstance(nxt, str):
+            transitions: tuple[Transition, ...] = (Transition(nxt),)
+        else:
+            transitions = tuple(Transition(t["goto"], strip_lines(t.get("when"))) for t in nxt or ())
+        params = {k: strip_lines(v) for k, v in spec.items()
+                  if k not in ("type", "title", "next", "on", "back", "__line__")}
+        steps[step_id] = Step(id=step_id, type=spec["type"], title=strip_lines(spec.get("title", {})),
+                              next=transitions, on=strip_lines(spec.get("on", {})), back=spec.get("back", True),
+                              params=params, line=spec.get("__line__", 0))
+    return Flow(id=raw["id"], version=raw["version"], title=strip_lines(raw["title"]), category=raw["category"],
+                icon=raw.get("icon", "document"), item_code=str(raw["item_code"]), identity=raw["identity"],
+                devices=tuple(raw.get("devices", ())), offline=raw.get("offline", False),
+                notice=strip_lines(raw.get("notice", {})), start=raw["start"], steps=steps, source=source)
+
+
+def load_flow(path: Path) -> Flow:
+    source = str(path)
+    raw = parse_yaml(path.read_text(encoding="utf-8"), source)
+    validate(raw, source)
+    return build(raw, source)
+
+
+def load_directory(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
+    flows = {}
+    for path in sorted(directory.glob("*.yaml")):
+        flow = load_flow(path)
+        flows[flow.id] = flow
+    return flows

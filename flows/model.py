@@ -1,0 +1,80 @@
+"""Flows as data: the parsed, immutable form of a flow definition.
+
+A flow file (YAML) is checked against the JSON Schema in ``flows/schema`` and
+then turned into these dataclasses. Nothing in a flow is executable: steps name
+step types the engine offers, services the terminal offers and templates that
+only substitute values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+LANGUAGES = ("zh_CN", "en")
+
+Text = dict[str, str]  # {'zh_CN': ..., 'en': ...}
+
+STEP_TYPES = ("identify", "confirm_identity", "notice", "form", "query", "preview", "print", "commitment",
+              "rate", "finish")
+
+# Outcomes each step type can report; 'ok' follows `next`, the others follow `on`.
+STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "identify": ("ok", "refused", "error", "removed"),
+    "confirm_identity": ("ok",),
+    "notice": ("ok",),
+    "form": ("ok",),
+    "query": ("ok", "empty", "error", "offline"),
+    "preview": ("ok",),
+    "print": ("ok", "error"),
+    "commitment": ("ok", "declined"),
+    "rate": ("ok", "skip"),
+    "finish": (),
+}
+
+
+def text(value: Text | str | None, lang: str) -> str:
+    """Pick a language from a text dict; fall back to Chinese, which every text must have."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return value.get(lang) or value.get("zh_CN", "")
+
+
+@dataclass(frozen=True)
+class Transition:
+    goto: str
+    when: dict[str, Any] | None = None  # a condition (see flows.conditions); None = always
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    type: str
+    title: Text
+    next: tuple[Transition, ...] = ()
+    on: dict[str, str] = field(default_factory=dict)  # outcome -> step id
+    back: bool = True  # whether the citizen may go Back from here
+    params: dict[str, Any] = field(default_factory=dict)  # everything type-specific, as given
+    line: int = 0  # line in the source file, for lint messages
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    version: int
+    title: Text
+    category: str
+    icon: str
+    item_code: str  # 事项编码
+    identity: str  # id_card | ss_card | either | none
+    devices: tuple[str, ...]
+    offline: bool
+    notice: Text
+    start: str
+    steps: dict[str, Step]
+    source: str = ""
+
+    def step(self, step_id: str) -> Step:
+        return self.steps[step_id]

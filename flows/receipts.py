@@ -1,0 +1,68 @@
+"""Turn a receipt template (data in ``flows/templates``) and a run's context into a :class:`Receipt`.
+
+Widths are display cells of the printer's font A: 48 on 80 mm paper, 32 on 58 mm.
+Columns in a template are laid out for 80 mm and scaled down for 58 mm.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from drivers.printers.model import Receipt, ReceiptLine
+from flows.conditions import lookup
+from flows.templating import display_width, fit, render
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+PAPER_COLUMNS = {80: 48, 58: 32}
+
+
+@cache
+def load_template(template_id: str, directory: Path = TEMPLATES_DIR) -> dict[str, Any]:
+    path = directory / f"{template_id}.yaml"
+    if not path.is_file():
+        raise KeyError(f"no template {template_id!r}")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _columns(spec: list[dict[str, Any]], context: dict[str, Any], width: int) -> str:
+    total = sum(c["width"] for c in spec)
+    scale = min(1.0, width / total)
+    cells = [fit(render(c["value"], context), max(2, int(c["width"] * scale)), c.get("align", "left"))
+             for c in spec]
+    return "".join(cells).rstrip()
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Break a long line at display-cell width (CJK aware); never drops characters."""
+    lines, current = [], ""
+    for ch in text:
+        if display_width(current + ch) > width:
+            lines.append(current)
+            current = ""
+        current += ch
+    return [*lines, current]
+
+
+def render_receipt(template: dict[str, Any], context: dict[str, Any], paper_mm: int = 80) -> Receipt:
+    width = PAPER_COLUMNS.get(paper_mm, 48)
+    lines: list[ReceiptLine] = []
+    for spec in template["lines"]:
+        if spec.get("rule"):
+            lines.append(ReceiptLine("-" * width))
+        elif "repeat" in spec:
+            for item in lookup(context, spec["repeat"]) or []:
+                lines.append(ReceiptLine(_columns(spec["columns"], {**context, "item": item}, width)))
+        elif "columns" in spec:
+            lines.append(ReceiptLine(_columns(spec["columns"], context, width)))
+        else:
+            text = render(spec["text"], context)
+            cell_width = width // 2 if spec.get("double") else width
+            for part in _wrap(text, cell_width):
+                lines.append(ReceiptLine(part, align=spec.get("align", "left"), bold=spec.get("bold", False),
+                                         double=spec.get("double", False)))
+    qr = render(template["qr"], context) if template.get("qr") else None
+    return Receipt(lines=tuple(lines), qr=qr, cut=True, title=template["id"])
