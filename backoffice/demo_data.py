@@ -119,7 +119,7 @@ def contributions(person: Person, start: str, end: str) -> list[dict]:
     while (y, m) <= (ey, em):
         if y - born < 60 or person.gender == "2" and y - born < 55:
             base = person.base + 50 * ((y - 2000) // 2)
-            paid = not (y * 12 + m) % 29 == 0  # an occasional arrears month
+            paid = (y * 12 + m) % 29 != 0  # an occasional arrears month
             rows.append({
                 "month": f"{y}-{m:02d}", "employer": person.employer, "base": base,
                 "pension": round(base * RATES["pension"][0], 2),
