@@ -63,6 +63,48 @@ class PrinterOffline(PrinterError):
     state = DeviceState.OFFLINE
 
 
+class PrinterNoAnswer(PrinterError):
+    """The printer did not answer a status request: we cannot tell, so we do not print."""
+
+    key = "error.printer.no_answer"
+    state = DeviceState.UNKNOWN
+
+
+class PrinterStopped(PrinterError):
+    """The print queue is stopped (paused by a technician or after a backend failure)."""
+
+    key = "error.printer.stopped"
+    state = DeviceState.HARDWARE_ERROR
+
+
+class JobFailed(PrinterError):
+    """The job was accepted but did not complete (aborted, cancelled or timed out)."""
+
+    key = "error.printer.job_failed"
+    state = DeviceState.HARDWARE_ERROR
+
+
+class PrintUnconfirmed(PrinterError):
+    """Bytes were sent but the printer could not confirm them: the paper may or may not be out.
+    The print journal marks such a job interrupted and reports it instead of printing it again."""
+
+    key = "error.printer.unconfirmed"
+    state = DeviceState.UNKNOWN
+
+
+# reason key -> error class, so a status snapshot can be turned back into the error to raise
+ERRORS_BY_KEY: dict[str, type[PrinterError]] = {
+    cls.key: cls for cls in (PrinterError, PaperOut, CoverOpen, PaperJam, PrinterOffline, PrinterNoAnswer,
+                             PrinterStopped, JobFailed, PrintUnconfirmed)
+}
+
+
+def error_for_status(status: DeviceStatus) -> PrinterError:
+    """The typed error matching an unusable status (the reason key picks the class)."""
+    cls = ERRORS_BY_KEY.get(status.reason, PrinterError)
+    return cls(status.detail or status.reason, key=status.reason or None, state=status.state)
+
+
 @dataclass(frozen=True)
 class PrinterStatus(DeviceStatus):
     paper_near_end: bool = False
