@@ -1,77 +1,77 @@
 """Factories the registry calls for ``idcard`` URLs.
 
-``sim://idcard`` is the embedded default. Placeholder until the pty simulator and
-the real serial driver land (issue 3): an in-process reader with the same
-control surface (``reader.simulator.place(card)`` / ``lift()``).
+``serial:///dev/ttyUSB0?baud=115200&poll=0.5`` opens the real SAM driver.
+``sim://idcard`` starts the pty simulator in a background thread of this process
+and returns the *same* real serial driver connected to the pty's slave end, with
+the simulator attached as ``reader.simulator`` (``place(card)``, ``lift()``,
+``cards``, ``inject(fault)``, ``unplug()``/``replug()``) for demo buttons and tests.
+URL parameters of ``sim://``: ``pace`` (1: send at the baud rate's speed, the
+default), ``baud``, ``poll`` (poll interval in seconds), ``old_module`` (1: a
+module too old for foreigner and HK/Macau/Taiwan cards), ``cards`` (a JSON file).
 """
 
 from __future__ import annotations
 
-import threading
-import time
-
-from drivers.base import DeviceState, HealthReport, StatefulDevice
-from drivers.events import CardPresented, CardRemoved
-from drivers.identity import Identity
+from drivers.base import DeviceConfigError
+from drivers.idcard.reader import IdCardReader
+from drivers.idcard.simulator import SamSimulator, load_cards
 from drivers.registry import DeviceContext, DeviceUrl
 
-
-class InProcessCardSimulator:
-    """Holds the demo cards and lets a demo button or a test place and lift one."""
-
-    def __init__(self, reader: SimulatedIdCardReader, cards: list[dict]):
-        self._reader = reader
-        self.cards = cards
-
-    def place(self, card: dict | int = 0) -> None:
-        data = self.cards[card] if isinstance(card, int) else card
-        self._reader._on_place(Identity(**data))
-
-    def lift(self) -> None:
-        self._reader._on_lift()
+BAUD_RATES = (115200, 57600, 38400, 19200, 9600)
 
 
-class SimulatedIdCardReader(StatefulDevice):
-    name = "idcard"
+def _float_param(url: DeviceUrl, name: str, default: float) -> float:
+    value = url.params.get(name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise DeviceConfigError(f"device URL {url.raw!r}: {name} must be a number") from None
 
-    def __init__(self, cards: list[dict], read_delay: float = 0.05):
-        super().__init__()
-        self.simulator = InProcessCardSimulator(self, cards)
-        self._read_delay = read_delay
-        self._present = False
 
-    def open(self) -> None:
-        self._set_state(DeviceState.ONLINE)
+def _baud(url: DeviceUrl) -> int:
+    baud = url.int_param("baud", 115200)
+    if baud not in BAUD_RATES:
+        raise DeviceConfigError(f"device URL {url.raw!r}: baud must be one of {BAUD_RATES}")
+    return baud
+
+
+class SimulatedIdCardReader(IdCardReader):
+    """The real serial driver plus the simulator it talks to; ``open``/``close`` run both."""
+
+    def __init__(self, simulator: SamSimulator, **kwargs):
+        self.simulator = simulator
+        super().__init__("", simulator.baud, **kwargs)
+
+    def open(self, wait: float = 2.0) -> None:
+        self.simulator.start()
+        self.port_name = self.simulator.port
+        super().open(wait)
 
     def close(self) -> None:
-        self._set_state(DeviceState.OFFLINE, "state.closed")
-
-    def health(self) -> HealthReport:
-        return HealthReport(self.name, True, {"simulator": "ok"})
-
-    def _on_place(self, identity: Identity) -> None:
-        if self._present:
-            return
-        self._present = True
-
-        def read() -> None:
-            time.sleep(self._read_delay)
-            if self._present:
-                self.events.emit(CardPresented(self.name, identity))
-
-        threading.Thread(target=read, name="idcard-sim", daemon=True).start()
-
-    def _on_lift(self) -> None:
-        if self._present:
-            self._present = False
-            self.events.emit(CardRemoved(self.name))
+        super().close()
+        self.simulator.stop()
 
 
 def open_simulated(url: DeviceUrl, context: DeviceContext) -> SimulatedIdCardReader:
-    from backoffice.demo_data import demo_cards
+    if url.params.get("cards"):
+        cards = load_cards(url.params["cards"])
+    else:
+        cards = context.options.get("cards")
+        if not cards:
+            from backoffice.demo_data import demo_cards
 
-    return SimulatedIdCardReader(context.options.get("cards") or demo_cards())
+            cards = demo_cards()
+    simulator = SamSimulator(cards, baud=_baud(url), pace=url.params.get("pace", "1") not in ("0", "false", "no"),
+                             old_module=url.params.get("old_module", "0") in ("1", "true", "yes"))
+    return SimulatedIdCardReader(simulator, poll_interval=_float_param(url, "poll", 0.5))
 
 
-def open_serial(url: DeviceUrl, context: DeviceContext):
-    raise NotImplementedError("the serial SAM driver lands with issue 3")
+def open_serial(url: DeviceUrl, context: DeviceContext) -> IdCardReader:
+    port = url.path or url.host
+    if not port:
+        raise DeviceConfigError(f"device URL {url.raw!r} names no port (serial:///dev/ttyUSB0?baud=115200)")
+    return IdCardReader(port, _baud(url), poll_interval=_float_param(url, "poll", 0.5),
+                        with_fingerprint=url.params.get("fingerprint", "0") in ("1", "true"),
+                        read_new_address=url.params.get("new_address", "0") in ("1", "true"))

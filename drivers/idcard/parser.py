@@ -1,0 +1,199 @@
+"""Text block (256 bytes of UCS-2) <-> :class:`Identity`, for all four card types.
+
+Layouts are data (field name, byte length) so that parsing and the simulator's
+building of real text blocks cannot drift apart. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from drivers.idcard.errors import InvalidCardData
+from drivers.idcard.tables import nation_code, nation_name
+from drivers.identity import (
+    CARD_FOREIGN_2017,
+    CARD_FOREIGN_2023,
+    CARD_HKMT,
+    CARD_RESIDENT,
+    SOURCE_IDCARD,
+    Identity,
+    gb11643_check_char,
+    is_valid_id_number,
+)
+
+TEXT_LEN = 256
+TYPE_OFFSET = 248
+
+_COMMON = [("name", 30), ("gender", 2), ("nation", 4), ("birth_date", 16), ("address", 70),
+           ("id_number", 36), ("authority", 30), ("valid_from", 16), ("valid_to", 16)]
+LAYOUTS: dict[str, list[tuple[str, int]]] = {
+    CARD_RESIDENT: _COMMON + [("_reserved", 36)],
+    CARD_HKMT: _COMMON + [("pass_number", 18), ("issue_count", 4), ("_reserved", 6), ("_type", 2),
+                          ("_reserved2", 6)],
+    CARD_FOREIGN_2017: [("english_name", 120), ("gender", 2), ("id_number", 30), ("nationality", 6),
+                        ("name", 30), ("valid_from", 16), ("valid_to", 16), ("birth_date", 16),
+                        ("card_version", 4), ("authority_code", 8), ("_type", 2), ("_reserved", 6)],
+    CARD_FOREIGN_2023: [("name", 30), ("gender", 2), ("renewal_count", 4), ("birth_date", 16),
+                        ("english_name_1", 70), ("id_number", 36), ("_reserved", 30), ("valid_from", 16),
+                        ("valid_to", 16), ("english_name_2", 22), ("nationality", 6), ("_type", 2),
+                        ("old_card_link", 6)],
+}
+TYPE_FLAGS = {" ": CARD_RESIDENT, "J": CARD_HKMT, "I": CARD_FOREIGN_2017, "Y": CARD_FOREIGN_2023}
+FLAG_OF_TYPE = {v: k for k, v in TYPE_FLAGS.items()}
+
+_IDENTITY_FIELDS = {"name", "id_number", "gender", "nation", "birth_date", "address", "authority",
+                    "valid_from", "valid_to"}
+
+REPLACEMENT = "\ufffd"
+
+
+def _offsets(layout: list[tuple[str, int]]) -> dict[str, tuple[int, int]]:
+    result, offset = {}, 0
+    for name, length in layout:
+        result[name] = (offset, length)
+        offset += length
+    assert offset == TEXT_LEN, layout
+    return result
+
+
+OFFSETS = {card_type: _offsets(layout) for card_type, layout in LAYOUTS.items()}
+
+
+def decode_ucs2(raw: bytes) -> str:
+    """UCS-2 LE to text, trimmed. Never raises.
+
+    A surrogate pair (a rare character a newer card might carry) becomes the real
+    character; a lone surrogate becomes U+FFFD; private-use code points are kept
+    (they are flagged by :func:`rare_characters` and shown as such).
+    """
+    if len(raw) % 2:
+        raw = raw[:-1]
+    return raw.decode("utf-16-le", errors="replace").replace("\x00", "").strip()
+
+
+def rare_characters(text: str) -> list[str]:
+    """Characters a screen may not be able to draw: private use, outside the BMP, undecodable."""
+    return [c for c in text if c == REPLACEMENT or ord(c) > 0xFFFF or 0xE000 <= ord(c) <= 0xF8FF]
+
+
+def encode_ucs2(text: str, length: int) -> bytes:
+    """Text to a fixed-width, space-padded UCS-2 LE field (characters outside the BMP as surrogates)."""
+    raw = text.encode("utf-16-le", errors="surrogatepass")
+    if len(raw) > length:
+        raise ValueError(f"{text!r} does not fit in {length} bytes")
+    return raw + " ".encode("utf-16-le") * ((length - len(raw)) // 2)
+
+
+def card_type_of(text: bytes) -> str:
+    """The card type from the flag at offset 248 (unknown flags are reported, not guessed)."""
+    if len(text) != TEXT_LEN:
+        raise InvalidCardData(f"text block of {len(text)} bytes")
+    flag = text[TYPE_OFFSET:TYPE_OFFSET + 2].decode("utf-16-le", errors="replace")
+    if flag in ("\x00", ""):
+        flag = " "
+    if flag not in TYPE_FLAGS:
+        raise InvalidCardData(f"unknown card type flag {flag.encode('unicode_escape')!r}")
+    return TYPE_FLAGS[flag]
+
+
+def convert_legacy_id(number: str) -> str:
+    """A 15-digit number (region + YYMMDD + sequence) to the 18-character form (19YY + check)."""
+    if len(number) != 15 or not number.isdigit():
+        raise ValueError("need 15 digits")
+    first17 = number[:6] + "19" + number[6:]
+    return first17 + gb11643_check_char(first17)
+
+
+def _check_id_number(number: str, *, must_start_with: str = "") -> tuple[str, dict[str, str]]:
+    extra: dict[str, str] = {}
+    number = number.upper()
+    if len(number) == 15 and number.isdigit():
+        extra["legacy_id_number"] = number
+        number = convert_legacy_id(number)
+    if not is_valid_id_number(number):
+        raise InvalidCardData(f"ID number of {len(number)} characters fails the GB 11643 check")
+    if must_start_with and not number.startswith(must_start_with):
+        raise InvalidCardData("foreigner card number must start with 9")
+    return number, extra
+
+
+def parse_text(text: bytes, photo: bytes | None = None, fingerprint: bytes | None = None) -> Identity:
+    """Parse a 256-byte text block into an :class:`Identity`; raise InvalidCardData if it cannot be one."""
+    card_type = card_type_of(text)
+    fields = {name: decode_ucs2(text[off:off + length])
+              for name, (off, length) in OFFSETS[card_type].items() if not name.startswith("_")}
+    extra: dict[str, object] = {}
+    if card_type in (CARD_RESIDENT, CARD_HKMT):
+        id_number, more = _check_id_number(fields["id_number"])
+        extra.update(more)
+        nation = ""
+        if card_type == CARD_RESIDENT:
+            code = fields["nation"]
+            nation = nation_name(code)
+            extra["nation_code"] = code
+        if card_type == CARD_HKMT:
+            extra["pass_number"] = fields["pass_number"]
+            extra["issue_count"] = fields["issue_count"]
+        identity_fields = dict(name=fields["name"], gender=fields["gender"], nation=nation,
+                               birth_date=fields["birth_date"], address=fields["address"],
+                               authority=fields["authority"], valid_from=fields["valid_from"],
+                               valid_to=fields["valid_to"])
+    elif card_type == CARD_FOREIGN_2017:
+        id_number = fields["id_number"].upper()
+        if not (len(id_number) == 15 and id_number[:3].isalpha() and id_number[3:].isdigit()):
+            raise InvalidCardData(f"2017 foreigner card number of {len(id_number)} characters")
+        extra.update(english_name=fields["english_name"], card_version=fields["card_version"],
+                     authority_code=fields["authority_code"])
+        identity_fields = dict(name=fields["name"] or fields["english_name"], gender=fields["gender"],
+                               nation=fields["nationality"], birth_date=fields["birth_date"],
+                               valid_from=fields["valid_from"], valid_to=fields["valid_to"],
+                               authority="中华人民共和国国家移民管理局")
+    else:  # CARD_FOREIGN_2023
+        id_number, more = _check_id_number(fields["id_number"], must_start_with="9")
+        extra.update(more)
+        english = (fields["english_name_1"] + fields["english_name_2"]).strip()
+        extra.update(english_name=english, renewal_count=fields["renewal_count"],
+                     old_card_link=fields["old_card_link"])
+        identity_fields = dict(name=fields["name"] or english, gender=fields["gender"],
+                               nation=fields["nationality"], birth_date=fields["birth_date"],
+                               valid_from=fields["valid_from"], valid_to=fields["valid_to"],
+                               authority="中华人民共和国国家移民管理局")
+    rare = {name: rare_characters(str(value)) for name, value in identity_fields.items()}
+    rare = {name: chars for name, chars in rare.items() if chars}
+    if rare:
+        extra["rare_characters"] = sorted(rare)  # field names only: the characters are personal data
+    if fingerprint:
+        extra["fingerprint"] = bytes(fingerprint)
+    return Identity(card_type=card_type, id_number=id_number, source=SOURCE_IDCARD, extra=extra,
+                    photo=bytes(photo) if photo else None, **identity_fields)
+
+
+def build_text(card: dict) -> bytes:
+    """A real 256-byte text block from a card dict (Identity field names, plus ``extra``).
+
+    Used by the simulator; a dict from :func:`backoffice.demo_data.demo_cards` works as is.
+    """
+    card_type = card.get("card_type", CARD_RESIDENT)
+    if card_type not in LAYOUTS:
+        raise ValueError(f"unknown card type {card_type!r}")
+    extra = dict(card.get("extra") or {})
+    values: dict[str, str] = {k: str(card.get(k, "") or "") for k in _IDENTITY_FIELDS}
+    values.update({k: str(v) for k, v in extra.items() if isinstance(v, str | int)})
+    if card_type == CARD_RESIDENT:
+        values["nation"] = nation_code(values["nation"] or "01")
+    elif card_type == CARD_HKMT:
+        values["nation"] = ""
+    else:
+        values.setdefault("nationality", "")
+        if not extra.get("nationality"):
+            values["nationality"] = values["nation"]
+        if card_type == CARD_FOREIGN_2017:
+            values.setdefault("english_name", "")
+        else:
+            english = extra.get("english_name", "")
+            values["english_name_1"], values["english_name_2"] = english[:35], english[35:]
+    values["_type"] = FLAG_OF_TYPE[card_type] if card_type != CARD_RESIDENT else ""
+    out = bytearray()
+    for name, length in LAYOUTS[card_type]:
+        out += encode_ucs2(values.get(name, ""), length)
+    if card_type == CARD_RESIDENT:
+        out[TYPE_OFFSET:TYPE_OFFSET + 2] = " ".encode("utf-16-le")
+    return bytes(out)
