@@ -81,6 +81,68 @@ def licenses_ready(params: dict[str, Any]) -> dict[str, Any]:
     return {"licenses": licenses, "count": len(licenses)}
 
 
+def _company_of(params: dict[str, Any]) -> dict[str, Any]:
+    person = _person(params)
+    company = person.company
+    if not company or company["credit_code"] != str(params.get("credit_code", "")):
+        raise ServiceError("error.service.no_record", "no license ready for this legal representative")
+    return dict(company, legal_representative=person.name)
+
+
+def license_detail(params: dict[str, Any]) -> dict[str, Any]:
+    """The license the legal representative chose, as the license printer's template reads it."""
+    return _company_of(params)
+
+
+def license_collect(params: dict[str, Any]) -> dict[str, Any]:
+    """Record that the license was printed and handed over (营业执照领取登记)."""
+    company = _company_of(params)
+    stamp = date.today().strftime("%Y%m%d")
+    return {"collected": True, "credit_code": company["credit_code"], "name": company["name"],
+            "collection_no": f"LQ{stamp}{company['credit_code'][-6:]}", "collected_on": date.today().isoformat()}
+
+
+def hf_withdraw_apply(params: dict[str, Any]) -> dict[str, Any]:
+    """公积金提取（租房）: accept the application under 告知承诺制 (commitment signed on the terminal)."""
+    person = _person(params)
+    if str(params.get("signed", "")).lower() not in ("true", "1", "yes"):
+        raise ServiceError("error.service.unsigned", "commitment not signed")
+    try:
+        amount = round(float(params.get("amount") or 0), 2)
+    except ValueError:
+        raise ServiceError("error.service.failed", "amount not a number") from None
+    start, end = demo_data.last_months(12)
+    rows = demo_data.housing_fund(person, start, end)
+    balance = rows[-1]["balance"] if rows else 0.0
+    if amount <= 0 or amount > balance:
+        raise ServiceError("error.service.amount", "amount above the withdrawable balance")
+    stamp = date.today().strftime("%Y%m%d")
+    return {"application_no": f"GJJTQ{stamp}{person.housing_fund_account[-6:]}", "amount": amount,
+            "account": person.housing_fund_account, "balance": balance, "status": "已受理",
+            "days": 3, "applied": date.today().isoformat()}
+
+
+def case_lookup(params: dict[str, Any]) -> dict[str, Any]:
+    """An earlier case by its 办件编号, for rating it. Real lookup is against the stored cases; here the
+    format is checked (YYYYMMDD + 4-digit terminal + 6-digit sequence)."""
+    case_no = str(params.get("case_no", ""))
+    if len(case_no) != 18 or not case_no.isdigit():
+        return {"found": False, "case_no": case_no}
+    try:
+        date(int(case_no[:4]), int(case_no[4:6]), int(case_no[6:8]))
+    except ValueError:
+        return {"found": False, "case_no": case_no}
+    return {"found": True, "case_no": case_no, "title": "自助终端办件", "item_code": "", "rated": False}
+
+
+def guide_services(params: dict[str, Any]) -> dict[str, Any]:
+    """The service guide (办事指南): the terminal's services and their materials, from the flow catalog."""
+    from flows.guide import service_guide
+    from flows.loader import load_directory
+
+    return service_guide(load_directory(), str(params.get("lang") or "zh_CN"))
+
+
 SERVICES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "si.contributions": si_contributions,
     "si.rights_record": si_rights_record,
@@ -88,6 +150,11 @@ SERVICES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "hf.statement": hf_statement,
     "property.records": property_records,
     "license.ready": licenses_ready,
+    "license.detail": license_detail,
+    "license.collect": license_collect,
+    "hf.withdraw_apply": hf_withdraw_apply,
+    "case.lookup": case_lookup,
+    "guide.services": guide_services,
 }
 
 

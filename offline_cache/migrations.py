@@ -40,3 +40,12 @@ MIGRATIONS.append([  # 2: print jobs journal (no double print), flow bundles, ca
     """CREATE TABLE reference_data (
         name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL)""",
 ])
+
+MIGRATIONS.append([  # 3: delivery bookkeeping, purge marks, sync state
+    "ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE outbox ADD COLUMN purged_at REAL",
+    "CREATE INDEX outbox_delivered ON outbox(delivered_at) WHERE delivered_at IS NOT NULL",
+    "CREATE INDEX cases_open ON cases(outcome) WHERE outcome IS NULL",
+    """CREATE TABLE sync_state (
+        name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL)""",
+])

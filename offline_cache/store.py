@@ -102,6 +102,17 @@ class Store:
         wal = self.path.with_name(self.path.name + "-wal")
         return pages * size + (wal.stat().st_size if wal.exists() else 0)
 
+    def used_bytes(self) -> int:
+        """Bytes in live pages: what the size bound compares (free pages are reused, so the file stops growing)."""
+        with self._lock:
+            pages = self._conn.execute("PRAGMA page_count").fetchone()[0]
+            free = self._conn.execute("PRAGMA freelist_count").fetchone()[0]
+            size = self._conn.execute("PRAGMA page_size").fetchone()[0]
+        return (pages - free) * size
+
+    def is_full(self) -> bool:
+        return self.used_bytes() > self.max_bytes
+
     # -- the outbox ------------------------------------------------------------------------------
     def _enqueue(self, conn: sqlite3.Connection, kind: str, payload: dict[str, Any]) -> str:
         key = str(uuid.uuid4())
@@ -118,9 +129,60 @@ class Store:
                 for r in rows]
 
     def mark_delivered(self, idem_keys: list[str]) -> None:
+        """The back office acknowledged these events: mark them and purge the personal data they carried.
+
+        Only the case's subject (who it was for) is personal; once the back office holds the case, the
+        terminal has no reason to keep it, so it goes in the same transaction as the acknowledgement.
+        """
+        if not idem_keys:
+            return
+        now = _now()
         with self.transaction() as conn:
-            conn.executemany("UPDATE outbox SET delivered_at=? WHERE idem_key=?",
-                             [(_now(), key) for key in idem_keys])
+            conn.executemany("UPDATE outbox SET delivered_at=? WHERE idem_key=? AND delivered_at IS NULL",
+                             [(now, key) for key in idem_keys])
+            self._purge(conn, idem_keys, now)
+
+    def _purge(self, conn: sqlite3.Connection, idem_keys: list[str], now: float) -> None:
+        for start in range(0, len(idem_keys), 500):
+            chunk = idem_keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = conn.execute(f"SELECT id, payload FROM outbox WHERE kind='case' AND purged_at IS NULL "
+                                f"AND delivered_at IS NOT NULL AND idem_key IN ({marks})", chunk).fetchall()
+            for row_id, payload_text in rows:
+                payload = json.loads(payload_text)
+                if payload.get("subject") is not None:
+                    payload["subject"] = None
+                    conn.execute("UPDATE outbox SET payload=? WHERE id=?",
+                                 (json.dumps(payload, ensure_ascii=False), row_id))
+                conn.execute("DELETE FROM case_subjects WHERE case_no=?", (payload.get("case_no"),))
+                conn.execute("UPDATE outbox SET purged_at=? WHERE id=?", (now, row_id))
+
+    def mark_failed(self, idem_keys: list[str], error: str) -> None:
+        """Count a failed attempt (for the technician's view); the events stay queued."""
+        if not idem_keys:
+            return
+        with self.transaction() as conn:
+            conn.executemany("UPDATE outbox SET attempts=attempts+1, last_error=? WHERE idem_key=?",
+                             [(error[:200], key) for key in idem_keys])
+
+    def oldest_pending_age(self) -> float | None:
+        with self._lock:
+            row = self._conn.execute("SELECT min(created_at) FROM outbox WHERE delivered_at IS NULL").fetchone()
+        return None if row[0] is None else max(0.0, _now() - row[0])
+
+    def prune_delivered(self, older_than: float = 7 * 86400) -> int:
+        """Forget delivered events (and the local device log) older than ``older_than`` seconds.
+
+        Undelivered events are never touched: that is what the size bound protects.
+        """
+        cutoff = _now() - older_than
+        with self.transaction() as conn:
+            deleted = conn.execute("DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?",
+                                   (cutoff,)).rowcount
+            conn.execute("DELETE FROM device_events WHERE at < ?", (cutoff,))
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deleted
 
     def queue_depth(self) -> int:
         with self._lock:
@@ -138,8 +200,16 @@ class Store:
         return f"{day}{digits}{seq:06d}"
 
     def open_case(self, service_id: str, item_code: str, flow_version: int | str = 1) -> str:
-        if self.size_bytes() > self.max_bytes:
-            raise StoreFull(f"database is {self.size_bytes()} bytes, bound {self.max_bytes}")
+        """Start a case; refused with :class:`StoreFull` when the database is at its bound.
+
+        Only new cases are refused: steps, closes and ratings of cases already open still go in, and
+        nothing queued is ever dropped to make room.
+        """
+        if self.is_full():
+            self.prune_delivered(older_than=0)
+            used = self.used_bytes()
+            if used > self.max_bytes:
+                raise StoreFull(f"database holds {used} bytes, bound {self.max_bytes}")
         with self.transaction() as conn:
             case_no = self._next_case_no(conn)
             conn.execute(
@@ -161,9 +231,23 @@ class Store:
     def close_case(self, case_no: str, outcome: str, data: dict[str, Any] | None = None) -> None:
         """Finish a case and queue it for the back office in the same transaction."""
         with self.transaction() as conn:
-            conn.execute("UPDATE cases SET outcome=?, finished_at=?, data=? WHERE case_no=? AND outcome IS NULL",
-                         (outcome, _now(), json.dumps(data or {}, ensure_ascii=False), case_no))
-            self._enqueue(conn, "case", self._case_payload(conn, case_no))
+            changed = conn.execute(
+                "UPDATE cases SET outcome=?, finished_at=?, data=? WHERE case_no=? AND outcome IS NULL",
+                (outcome, _now(), json.dumps(data or {}, ensure_ascii=False), case_no)).rowcount
+            if changed:  # closing twice must not report the case twice
+                self._enqueue(conn, "case", self._case_payload(conn, case_no))
+
+    def close_abandoned(self, outcome: str = "interrupted") -> list[str]:
+        """Close every case still open (the process died or restarted mid-case) and queue it.
+
+        Called at start-up, so every case the terminal opened reaches the back office once.
+        """
+        with self._lock:
+            open_cases = [r[0] for r in self._conn.execute(
+                "SELECT case_no FROM cases WHERE outcome IS NULL ORDER BY started_at").fetchall()]
+        for case_no in open_cases:
+            self.close_case(case_no, outcome)
+        return open_cases
 
     def _case_payload(self, conn: sqlite3.Connection, case_no: str) -> dict[str, Any]:
         row = conn.execute("SELECT case_no, terminal_id, service_id, item_code, flow_version, started_at, "
@@ -216,3 +300,38 @@ class Store:
                          (device, state, reason, detail, _now()))
             self._enqueue(conn, "device_event", {"terminal_id": self.terminal_id, "device": device, "state": state,
                                                  "reason": reason, "detail": detail})
+
+    # -- cached reference data, sync state, bundles ------------------------------------------------
+    def put_reference(self, name: str, value: Any) -> None:
+        """Cache back-office data (catalog, announcements, config, lookups a flow may use offline)."""
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO reference_data(name, value, updated_at) VALUES (?,?,?)",
+                         (name, json.dumps(value, ensure_ascii=False), _now()))
+
+    def get_reference(self, name: str, default: Any = None) -> Any:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM reference_data WHERE name=?", (name,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_state(self, name: str, value: Any) -> None:
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO sync_state(name, value, updated_at) VALUES (?,?,?)",
+                         (name, json.dumps(value), _now()))
+
+    def get_state(self, name: str, default: Any = None) -> Any:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM sync_state WHERE name=?", (name,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def record_bundle(self, version: int, path: str, state: str = "received", detail: str = "") -> None:
+        """A flow bundle fetched from the back office; verification and activation belong to the flows."""
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO flow_bundles(version, path, state, received_at, detail) VALUES (?,?,?,?,?) "
+                         "ON CONFLICT(version) DO NOTHING", (version, path, state, _now(), detail))
+
+    def bundle_versions(self) -> dict[str, int | None]:
+        """Highest received and highest active bundle version (for the heartbeat)."""
+        with self._lock:
+            received = self._conn.execute("SELECT max(version) FROM flow_bundles").fetchone()[0]
+            active = self._conn.execute("SELECT max(version) FROM flow_bundles WHERE state='active'").fetchone()[0]
+        return {"received": received, "active": active}

@@ -1,0 +1,40 @@
+"""The terminal's link to the back office (Qt-free): outbox relay, heartbeat, updates, live queries.
+
+API the app uses::
+
+    from kiosk.sync import Credentials, SyncClient, SyncStatus
+
+    credentials = Credentials.load(data_dir)            # written by `kiosk provision`
+    #   or Credentials.from_enrolment(embedded.enrolment) for `kiosk demo` (backoffice.embedded)
+    sync = SyncClient(store, base_url, credentials,      # store: offline_cache.store.Store
+                      device_states=lambda: [s.as_dict() for s in statuses()],
+                      heartbeat_interval=60, batch_size=200)
+    unsubscribe = sync.events.subscribe(on_status)       # on_status(SyncStatus) from the sync thread
+    sync.start()                                         # one daemon thread; never blocks the caller
+    store.close_case(...); sync.wake()                   # deliver soon
+    sync.online                                          # bool, for flows: live data vs queue
+    sync.query_service                                   # HttpQueryService (flows.services.QueryService)
+    sync.stop()
+
+``SyncStatus`` carries ``online``, ``revoked``, ``queue_depth``, ``reason``, ``last_success_at``; it is
+emitted on every online/offline or revoked change. The Qt layer re-emits it as a queued signal.
+
+Behaviour: the outbox is sent in batches; a failure (connection refused or reset, timeout, 5xx, a
+garbled answer) puts the client offline and backs off (capped exponential, full jitter, at least the
+server's ``Retry-After``); an event leaves the queue only when the back office has answered for it, and
+the back office deduplicates on its idempotency key, so every case, rating and device event is recorded
+exactly once. After the acknowledgement the store purges the case's personal data. A terminal clock far
+off is corrected from the server's answer. Requests are signed (``backoffice.protocol``); with an https
+URL the back office's certificate is pinned (``Credentials.server_cert``).
+
+At start-up the app should call ``store.close_abandoned()`` first: cases left open by a crash or power cut
+are closed as ``interrupted`` and reported like any other.
+"""
+
+from kiosk.sync.client import SyncClient, SyncStatus, full_jitter
+from kiosk.sync.credentials import Credentials
+from kiosk.sync.query import HttpQueryService
+from kiosk.sync.transport import Refused, Revoked, TransportError, Unreachable
+
+__all__ = ["Credentials", "HttpQueryService", "Refused", "Revoked", "SyncClient", "SyncStatus", "TransportError",
+           "Unreachable", "full_jitter"]
