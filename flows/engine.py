@@ -66,11 +66,17 @@ class FlowRun:
         step = self.current
         if self.finished:
             raise FlowError("the flow has finished")
-        self.history.append(StepRecord(step.id, step.type, outcome, time.time()))
-        self._stack.append(_Snapshot(step.id, copy.deepcopy(self.context)))
+        snapshot = _Snapshot(step.id, copy.deepcopy(self.context))
         if data:
             self._merge(step, data)
-        self.current_id = self._next(step, outcome)
+        try:
+            next_id = self._next(step, outcome)
+        except FlowError:
+            self.context = snapshot.context  # a refused outcome leaves the run as it was
+            raise
+        self.history.append(StepRecord(step.id, step.type, outcome, time.time()))
+        self._stack.append(snapshot)
+        self.current_id = next_id
         if self.current.type == "finish":
             self.finished = True
         return self.current
@@ -92,10 +98,18 @@ class FlowRun:
         else:
             self.context.update(data)
 
+    def handles(self, outcome: str) -> bool:
+        """Whether the current step has a path for ``outcome`` (the UI asks before reporting 'timeout';
+        without one it ends the session and returns home)."""
+        step = self.current
+        return outcome in step.on or (outcome in ("ok", "skip") and bool(step.next))
+
     def _next(self, step: Step, outcome: str) -> str:
         if outcome != "ok":
             if outcome in step.on:
                 return step.on[outcome]
+            if outcome == "skip" and step.type == "rate":  # skipping a rating is not an error path
+                return self._next(step, "ok")
             raise FlowError(f"step {step.id!r} has no transition for outcome {outcome!r}")
         for transition in step.next:
             if evaluate(transition.when, self.context):

@@ -71,13 +71,23 @@ def parse_yaml(text: str, source: str = "<flow>") -> dict[str, Any]:
     return data
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    """Built once: compiling the schema costs more than checking a flow."""
+    return jsonschema.Draft202012Validator(schema())
+
+
+def schema_errors(raw: dict[str, Any], source: str) -> list[FlowLoadError]:
+    """Every schema violation, each with the line of the nearest mapping (lint reports them all)."""
+    errors = sorted(_validator().iter_errors(strip_lines(raw)), key=lambda e: [str(p) for p in e.absolute_path])
+    return [FlowLoadError(source, f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}",
+                          _line_of(raw, list(e.absolute_path))) for e in errors]
+
+
 def validate(raw: dict[str, Any], source: str) -> None:
-    validator = jsonschema.Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(strip_lines(raw)), key=lambda e: list(e.absolute_path))
+    errors = schema_errors(raw, source)
     if errors:
-        error = errors[0]
-        raise FlowLoadError(source, f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message}",
-                            _line_of(raw, list(error.absolute_path)))
+        raise errors[0]
 
 
 def _line_of(raw: Any, path: list[Any]) -> int:
@@ -110,7 +120,9 @@ def build(raw: dict[str, Any], source: str = "<flow>") -> Flow:
     return Flow(id=raw["id"], version=raw["version"], title=strip_lines(raw["title"]), category=raw["category"],
                 icon=raw.get("icon", "document"), item_code=str(raw["item_code"]), identity=raw["identity"],
                 devices=tuple(raw.get("devices", ())), offline=raw.get("offline", False),
-                notice=strip_lines(raw.get("notice", {})), start=raw["start"], steps=steps, source=source)
+                notice=strip_lines(raw.get("notice", {})), start=raw["start"], steps=steps, source=source,
+                materials=tuple(strip_lines(raw.get("materials", []))),
+                description=strip_lines(raw.get("description", {})))
 
 
 def load_flow(path: Path) -> Flow:
@@ -121,8 +133,10 @@ def load_flow(path: Path) -> Flow:
 
 
 def load_directory(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
-    flows = {}
+    flows: dict[str, Flow] = {}
     for path in sorted(directory.glob("*.yaml")):
         flow = load_flow(path)
+        if flow.id in flows:
+            raise FlowLoadError(str(path), f"flow id {flow.id!r} also defined in {flows[flow.id].source}")
         flows[flow.id] = flow
     return flows

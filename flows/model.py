@@ -18,7 +18,8 @@ Text = dict[str, str]  # {'zh_CN': ..., 'en': ...}
 STEP_TYPES = ("identify", "confirm_identity", "notice", "form", "query", "preview", "print", "commitment",
               "rate", "finish")
 
-# Outcomes each step type can report; 'ok' follows `next`, the others follow `on`.
+# Outcomes each step type can report; 'ok' follows `next`, the others follow `on`. Any step may also
+# report 'timeout' when it declares `on: {timeout: ...}`; otherwise the UI handles a timeout (home screen).
 STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
     "identify": ("ok", "refused", "error", "removed"),
     "confirm_identity": ("ok",),
@@ -28,7 +29,7 @@ STEP_OUTCOMES: dict[str, tuple[str, ...]] = {
     "preview": ("ok",),
     "print": ("ok", "error"),
     "commitment": ("ok", "declined"),
-    "rate": ("ok", "skip"),
+    "rate": ("ok", "skip"),  # 'skip' without an `on` entry follows `next`
     "finish": (),
 }
 
@@ -75,6 +76,29 @@ class Flow:
     start: str
     steps: dict[str, Step]
     source: str = ""
+    materials: tuple[dict[str, Any], ...] = ()  # [{name: Text, required: bool, note: Text}] for 一次性告知
+    description: Text = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]
+
+    def texts(self) -> list[Text]:
+        """Every citizen-facing text of the flow (for translation checks and the service guide)."""
+        found: list[Text] = [self.title, self.notice, self.description]
+        found += [t for m in self.materials for t in (m.get("name"), m.get("note")) if t]
+        for step in self.steps.values():
+            found.append(step.title)
+            _collect_texts(step.params, found)
+        return [t for t in found if t]
+
+
+def _collect_texts(value: Any, found: list[Text]) -> None:
+    if isinstance(value, dict):
+        if "zh_CN" in value and all(isinstance(v, str) for v in value.values()):
+            found.append(value)
+            return
+        for v in value.values():
+            _collect_texts(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            _collect_texts(v, found)
