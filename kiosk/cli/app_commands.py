@@ -1,0 +1,81 @@
+"""``kiosk demo`` (the embedded default) and ``kiosk run --config FILE`` (production)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from kiosk.cli import CliError
+from kiosk.config import ConfigError, load_config
+
+
+def register(subparsers) -> None:
+    demo = subparsers.add_parser("demo", help="run the kiosk on its embedded default: simulated devices, demo data")
+    demo.add_argument("--headless", action="store_true",
+                      help="no window: walk a scripted citizen through the first flow offscreen")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="where --headless writes screenshots and the receipt")
+    demo.add_argument("--config", type=Path, help="a config file to start from (devices stay as configured)")
+    demo.add_argument("--data-dir", type=Path, help="the demo's data directory (default: a fresh temporary one)")
+    demo.set_defaults(handler=run_demo)
+
+    run = subparsers.add_parser("run", help="run the kiosk in production mode: fullscreen, frameless, locked down")
+    run.add_argument("--config", type=Path, required=True, help="the terminal's TOML configuration")
+    run.set_defaults(handler=run_production)
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _load(path: Path | None):
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise CliError(f"configuration error: {exc}", status=2) from None
+
+
+def run_demo(args) -> int:
+    config = _load(args.config)
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+    config = replace(config, data_dir=data_dir, demo=True)
+    headless = args.headless or not _has_display()
+    if headless:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from kiosk.app import KioskApplication, build_context
+
+    app = KioskApplication(build_context(config))
+    try:
+        if headless:
+            from kiosk.demo_script import walk_first_flow
+
+            out = args.out.resolve()
+            out.mkdir(parents=True, exist_ok=True)
+            result = walk_first_flow(app, out)
+            print(f"demo: a citizen printed a social-security contribution record (case {result['case_no']})")
+            print(f"demo: screenshots in {result['screens']}")
+            if "receipt" in result:
+                print(f"demo: receipt in {result['receipt']}")
+            return 0
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        print(f"demo: running with data in {data_dir}; close the window or press Ctrl+C to stop")
+        return app.qapp.exec()
+    finally:
+        app.shutdown()
+
+
+def run_production(args) -> int:
+    config = _load(args.config)
+    from kiosk.app import KioskApplication, build_context
+
+    app = KioskApplication(build_context(config), production=True)
+    screen = app.qapp.primaryScreen()
+    if screen is not None:
+        app.window.setGeometry(screen.geometry())
+    app.window.showFullScreen()
+    try:
+        return app.qapp.exec()
+    finally:
+        app.shutdown()

@@ -1,0 +1,62 @@
+"""The scripted citizen of ``kiosk demo --headless``: walks the first flow by touch, saving screenshots.
+
+It goes through the real window with real touch events (kiosk.ui.robot), the
+simulated ID-card reader and the simulated receipt printer, so what it writes
+to ``--out`` is what a citizen would have seen and received.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kiosk.ui.robot import UiRobot
+
+FLOW_ID = "si_contribution_print"
+
+
+def walk_first_flow(app, out: Path) -> dict[str, str]:
+    """Run the whole 社保参保缴费证明打印 flow; return {'case_no': ..., 'receipt': path}."""
+    robot = UiRobot(app.window)
+    ctl = app.controller
+    shots = out / "screens"
+    robot.wait_until(lambda: ctl.screen == "attract", what="attract screen")
+    robot.pump(0.2)
+    robot.screenshot(shots / "01-attract.png")
+    robot.tap("startButton")
+    robot.wait_until(lambda: ctl.screen == "catalog", what="catalog")
+    robot.wait_for(f"service_{FLOW_ID}")
+    robot.screenshot(shots / "02-catalog.png")
+    robot.tap(f"service_{FLOW_ID}")
+    robot.wait_for("beginButton")
+    robot.screenshot(shots / "03-notice.png")
+    robot.tap("beginButton")
+    robot.wait_for("demoPlaceCard")
+    robot.screenshot(shots / "04-identify.png")
+    robot.tap("demoPlaceCard")
+    robot.wait_for("confirmButton", timeout=10)
+    robot.screenshot(shots / "05-confirm.png")
+    robot.tap("confirmButton")
+    robot.wait_for("submitButton")
+    robot.screenshot(shots / "06-period.png")
+    robot.tap("submitButton")
+    robot.wait_for("printButton", timeout=10)
+    robot.screenshot(shots / "07-preview.png")
+    robot.tap("printButton")
+    robot.wait_for("rate_5", timeout=20)
+    robot.tap("rate_5")
+    robot.tap("indicator_fast")
+    robot.screenshot(shots / "08-rate.png")
+    robot.tap("rateSubmit")
+    robot.wait_for("doneHome")
+    robot.screenshot(shots / "09-done.png")
+    case_no = ctl.session.case_no if ctl.session else ""
+    robot.tap("doneHome")
+    robot.wait_until(lambda: ctl.screen == "attract", what="back to attract")
+    result = {"case_no": case_no or "", "screens": str(shots)}
+    printer = app.ctx.devices.get("receipt")
+    printed = getattr(getattr(printer, "simulator", None), "printed", [])
+    if printed:
+        receipt_path = out / "receipt.txt"
+        receipt_path.write_text(printed[-1].text() + "\n", encoding="utf-8")
+        result["receipt"] = str(receipt_path)
+    return result

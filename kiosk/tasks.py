@@ -1,0 +1,71 @@
+"""Run blocking work off the GUI thread and get the result back on it.
+
+One single-thread lane per resource (each device, the database, the network),
+so a slow printer never delays a card read and calls to one device never
+overlap. Results come back through a queued Qt signal and run on the GUI
+thread. A callback whose session has ended is dropped by the caller's guard.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+
+class TaskRunner(QObject):
+    _completed = Signal(object, object, object, object)  # on_done, on_error, result, error
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._lanes: dict[str, ThreadPoolExecutor] = {}
+        self._completed.connect(self._deliver)
+
+    def run(self, lane: str, work: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None) -> Future:
+        executor = self._lanes.get(lane)
+        if executor is None:
+            executor = self._lanes[lane] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lane-{lane}")
+        future = executor.submit(work)
+
+        def finished(f: Future) -> None:
+            if f.cancelled():
+                return
+            error = f.exception()
+            self._completed.emit(on_done, on_error, None if error else f.result(), error)
+
+        future.add_done_callback(finished)
+        return future
+
+    @Slot(object, object, object, object)
+    def _deliver(self, on_done, on_error, result, error) -> None:
+        if error is not None:
+            if on_error is not None:
+                on_error(error)
+            else:
+                log.error("background task failed: %s", type(error).__name__)
+        elif on_done is not None:
+            on_done(result)
+
+    def shutdown(self, wait: bool = True) -> None:
+        for executor in self._lanes.values():
+            executor.shutdown(wait=wait, cancel_futures=True)
+        self._lanes.clear()
+
+
+class EventBridge(QObject):
+    """Re-emits a driver's (or sync client's) events, raised on its own thread, as a queued signal."""
+
+    event = Signal(object)
+
+    def __init__(self, source, parent: QObject | None = None):
+        super().__init__(parent)
+        self._unsubscribe = source.subscribe(self.event.emit)
+
+    def detach(self) -> None:
+        self._unsubscribe()

@@ -1,0 +1,1 @@
+"""The citizen-facing touch UI (Qt Quick) and the controller it binds to."""

@@ -1,0 +1,48 @@
+import QtQuick
+
+Item {
+    id: screen
+    property var ctl
+    Rectangle { anchors.fill: parent; color: "#0b4f9c" }
+    Column {
+        anchors.centerIn: parent
+        spacing: 36
+        Text {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: screen.ctl ? screen.ctl.s["attract.welcome"] : ""
+            color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 56; font.bold: true
+        }
+        Text {
+            id: bigClock
+            anchors.horizontalCenter: parent.horizontalCenter
+            color: "#cfe0f5"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 88
+            text: Qt.formatTime(new Date(), "HH:mm")
+            Timer { interval: 5000; running: true; repeat: true; onTriggered: bigClock.text = Qt.formatTime(new Date(), "HH:mm") }
+        }
+        Text {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: screen.ctl ? screen.ctl.s["attract.prompt"] : ""
+            color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 34
+        }
+        BigButton {
+            objectName: "startButton"
+            anchors.horizontalCenter: parent.horizontalCenter
+            primary: false; implicitWidth: 420; height: 110; fontSize: 38
+            text: screen.ctl ? screen.ctl.s["attract.start"] : ""
+            onClicked: screen.ctl.tap("start", null)
+        }
+        Text {
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: screen.ctl ? screen.ctl.s["attract.hours"] : ""
+            color: "#cfe0f5"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24
+        }
+    }
+    BigButton {
+        objectName: "demoPlaceCard"
+        visible: screen.ctl && screen.ctl.demo
+        anchors { right: parent.right; bottom: parent.bottom; margins: 24 }
+        primary: false; height: 64; fontSize: 22
+        text: screen.ctl ? screen.ctl.s["identify.demo_place"] : ""
+        onClicked: screen.ctl.tap("demo_place_card", 0)
+    }
+}

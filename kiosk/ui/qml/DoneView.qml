@@ -1,0 +1,18 @@
+import QtQuick
+
+Item {
+    id: view
+    property var ctl
+    property var v: ctl ? ctl.view : ({})
+    Column {
+        anchors.centerIn: parent
+        spacing: 30
+        Text { anchors.horizontalCenter: parent.horizontalCenter; text: "✓"; font.pixelSize: 120; color: "#1e8e3e" }
+        Text { anchors.horizontalCenter: parent.horizontalCenter; text: view.v.body || ""
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 36; font.bold: true; color: "#1b2733" }
+        Text { objectName: "caseNumber"; anchors.horizontalCenter: parent.horizontalCenter; text: view.v.caseNo || ""
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 30; color: "#0b4f9c" }
+        BigButton { objectName: "doneHome"; anchors.horizontalCenter: parent.horizontalCenter
+                    text: view.ctl ? view.ctl.s["done.home"] : ""; onClicked: view.ctl.tap("home", null) }
+    }
+}

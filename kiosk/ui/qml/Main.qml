@@ -1,0 +1,46 @@
+import QtQuick
+import QtQuick.Window
+
+// The kiosk window: a 1280x800 canvas scaled to the screen, a top bar, the current screen,
+// and the 'need more time?' overlay. All state comes from `ctl` (kiosk.ui.controller.KioskController).
+Window {
+    id: win
+    required property var ctl
+    property bool production: false
+    property int baseWidth: 1280
+    property int baseHeight: 800
+    width: baseWidth
+    height: baseHeight
+    visible: true
+    color: "#0b4f9c"
+    title: ctl.s["app.title"] || ""
+    flags: production ? (Qt.Window | Qt.FramelessWindowHint | Qt.WindowStaysOnTopHint) : (Qt.Window | Qt.FramelessWindowHint)
+
+    Theme { id: theme }
+
+    Item {
+        id: canvas
+        objectName: "canvas"
+        width: win.baseWidth
+        height: win.baseHeight
+        scale: Math.min(win.width / win.baseWidth, win.height / win.baseHeight)
+        transformOrigin: Item.TopLeft
+        x: (win.width - width * scale) / 2
+        y: (win.height - height * scale) / 2
+
+        Rectangle { anchors.fill: parent; color: theme.bg }
+
+        TopBar { id: topBar; ctl: win.ctl; anchors { left: parent.left; right: parent.right; top: parent.top } }
+
+        Loader {
+            id: screenLoader
+            objectName: "screen_" + win.ctl.screen
+            anchors { left: parent.left; right: parent.right; top: topBar.bottom; bottom: parent.bottom }
+            source: ({ attract: "AttractScreen.qml", catalog: "CatalogScreen.qml", intro: "IntroScreen.qml",
+                       step: "StepScreen.qml", message: "MessageScreen.qml" })[win.ctl.screen] || "AttractScreen.qml"
+            onLoaded: item.ctl = win.ctl
+        }
+
+        TimeoutOverlay { ctl: win.ctl; anchors.fill: parent; visible: win.ctl.countdown >= 0 }
+    }
+}

@@ -1,0 +1,64 @@
+import QtQuick
+
+// 好差评: five levels, then the indicator options of the chosen level.
+Item {
+    id: view
+    property var ctl
+    property var v: ctl ? ctl.view : ({})
+    property var chosen: {
+        var levels = v.levels || [];
+        for (var i = 0; i < levels.length; i++) if (levels[i].level === v.selectedLevel) return levels[i];
+        return null;
+    }
+    Column {
+        anchors { left: parent.left; right: parent.right; top: parent.top }
+        spacing: 26
+        Text { text: view.ctl ? view.ctl.s["rate.prompt"] : ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; color: "#5b6b7c" }
+        Row {
+            spacing: 16
+            Repeater {
+                model: view.v.levels || []
+                BigButton {
+                    required property var modelData
+                    objectName: "rate_" + modelData.level
+                    primary: view.v.selectedLevel === modelData.level
+                    danger: view.v.selectedLevel === modelData.level && modelData.level <= 2
+                    implicitWidth: 228; height: 110
+                    text: modelData.label
+                    onClicked: view.ctl.tap("rate_level", modelData.level)
+                }
+            }
+        }
+        Text { visible: view.chosen !== null; text: view.ctl ? view.ctl.s["rate.indicators"] : ""
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#5b6b7c" }
+        Flow {
+            width: parent.width
+            spacing: 16
+            Repeater {
+                model: view.chosen ? view.chosen.indicators : []
+                BigButton {
+                    required property var modelData
+                    objectName: "indicator_" + modelData.id
+                    primary: (view.v.selectedIndicators || []).indexOf(modelData.id) >= 0
+                    height: 76; fontSize: 26
+                    text: modelData.label
+                    onClicked: view.ctl.tap("rate_indicator", modelData.id)
+                }
+            }
+        }
+    }
+    BigButton {
+        objectName: "rateSkip"
+        anchors { left: parent.left; bottom: parent.bottom }
+        primary: false
+        text: view.ctl ? view.ctl.s["rate.skip"] : ""
+        onClicked: view.ctl.tap("rate_skip", null)
+    }
+    BigButton {
+        objectName: "rateSubmit"
+        anchors { right: parent.right; bottom: parent.bottom }
+        enabled: (view.v.selectedLevel || 0) > 0
+        text: view.ctl ? view.ctl.s["rate.submit"] : ""
+        onClicked: view.ctl.tap("rate_submit", null)
+    }
+}

@@ -1,0 +1,80 @@
+"""Drive the rendered UI the way a finger does: find an item by objectName, touch its centre.
+
+Used by the tests and by the headless demo's scripted citizen; it goes through
+real touch events on the real window, not through the controller.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QPoint, QPointF
+from PySide6.QtGui import QImage
+from PySide6.QtQuick import QQuickItem, QQuickWindow
+from PySide6.QtTest import QTest
+
+
+class UiRobot:
+    def __init__(self, window: QQuickWindow):
+        self.window = window
+        self.device = QTest.createTouchDevice()
+
+    def pump(self, seconds: float = 0.0) -> None:
+        end = time.monotonic() + seconds
+        while True:
+            QCoreApplication.processEvents()
+            if time.monotonic() >= end:
+                return
+            time.sleep(0.005)
+
+    def find(self, name: str) -> QQuickItem | None:
+        """The first visible, enabled item with this objectName, searching the visual tree."""
+        stack = [self.window.contentItem()]
+        while stack:
+            item = stack.pop()
+            if not item.isVisible():
+                continue
+            if item.objectName() == name and item.isEnabled():
+                return item
+            stack.extend(reversed(item.childItems()))
+        return None
+
+    def text_of(self, name: str) -> str:
+        item = self.find(name)
+        return str(item.property("text")) if item is not None else ""
+
+    def wait_for(self, name: str, timeout: float = 5.0) -> QQuickItem:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            item = self.find(name)
+            if item is not None and item.width() > 0:
+                return item
+            self.pump(0.01)
+        raise TimeoutError(f"no visible item named {name!r} within {timeout} s")
+
+    def wait_until(self, predicate, timeout: float = 5.0, what: str = "condition") -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if predicate():
+                return
+            self.pump(0.01)
+        raise TimeoutError(f"{what} not reached within {timeout} s")
+
+    def tap(self, name: str, timeout: float = 5.0) -> None:
+        item = self.wait_for(name, timeout)
+        centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
+        self.tap_at(centre)
+
+    def tap_at(self, point: QPoint) -> None:
+        QTest.touchEvent(self.window, self.device).press(0, point, self.window).commit()
+        self.pump(0.02)
+        QTest.touchEvent(self.window, self.device).release(0, point, self.window).commit()
+        self.pump(0.02)
+
+    def screenshot(self, path: Path) -> QImage:
+        self.pump(0.05)
+        image = self.window.grabWindow()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save(str(path))
+        return image
