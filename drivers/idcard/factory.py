@@ -70,8 +70,18 @@ def open_simulated(url: DeviceUrl, context: DeviceContext) -> SimulatedIdCardRea
 
 def open_serial(url: DeviceUrl, context: DeviceContext) -> IdCardReader:
     port = url.path or url.host
+    baud = _baud(url)
+    if port.strip("/") == "auto":  # serial:///auto: probe the ports and rates for the module
+        from drivers.idcard.probe import find_reader
+
+        found = find_reader()
+        if found is None:
+            from drivers.idcard.errors import PortError
+
+            raise PortError("no SAM module answered on any serial port")
+        port, baud = found.port, found.baud or baud
     if not port:
         raise DeviceConfigError(f"device URL {url.raw!r} names no port (serial:///dev/ttyUSB0?baud=115200)")
-    return IdCardReader(port, _baud(url), poll_interval=_float_param(url, "poll", 0.5),
+    return IdCardReader(port, baud, poll_interval=_float_param(url, "poll", 0.5),
                         with_fingerprint=url.params.get("fingerprint", "0") in ("1", "true"),
                         read_new_address=url.params.get("new_address", "0") in ("1", "true"))

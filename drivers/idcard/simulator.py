@@ -271,6 +271,8 @@ class SamSimulator:
         self.requests.append(request.name)
         for callback in list(self.on_request):
             callback(request.name)
+        if self.pace:  # the request itself took its wire time to arrive
+            time.sleep(p.wire_time(len(request.data) + 10, self.baud))
         fault = self._take_fault(request.command)
         if fault and fault.kind == "silence":
             return
@@ -339,12 +341,11 @@ class SamSimulator:
         chunk = 32 if self.pace else len(data)
         sent = 0
         while sent < len(data):
-            if self.pace:
-                due = start + p.wire_time(sent, self.baud)
-                delay = due - time.monotonic()
+            piece = data[sent:sent + chunk]
+            if self.pace:  # a byte is readable only once its last bit is on the wire
+                delay = start + p.wire_time(sent + len(piece), self.baud) - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
-            piece = data[sent:sent + chunk]
             try:
                 written = os.write(master, piece)
             except BlockingIOError:
@@ -355,10 +356,6 @@ class SamSimulator:
                 return
             sent += written
             self.bytes_sent += written
-        if self.pace:  # the last byte is on the wire only after its own transmission time
-            delay = start + p.wire_time(len(data), self.baud) - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,16 @@ from drivers.idcard.errors import ChecksumError, FrameError, NoResponse, PortErr
 
 log = logging.getLogger(__name__)
 
+try:  # pyserial lets termios errors through (e.g. tcflush on a pty whose other end is gone)
+    import termios
+
+    PORT_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, termios.error)
+except ImportError:  # pragma: no cover - Windows
+    PORT_ERRORS = (OSError, ValueError)
+
+# Once a reply has started, a silence this long (plus 20 byte times) means the rest is not coming.
+INTER_BYTE_GAP = 0.1
+
 # Per-command timeouts of existing readers (seconds), before the reply's own wire time is added.
 TIMEOUTS = {p.FIND_CARD: 0.1, p.SELECT_CARD: 0.1, p.READ_BASE: 2.0, p.READ_BASE_FP: 3.0,
             p.READ_NEW_ADDRESS: 1.5, p.SAM_STATUS: 0.3, p.READ_SAM_ID: 0.3, p.RESET_SAM: 2.0,
@@ -60,7 +70,7 @@ class SamLink:
             try:
                 self.port.reset_input_buffer()
                 self.port.write(request)
-            except (OSError, ValueError) as exc:  # SerialException is an OSError
+            except PORT_ERRORS as exc:  # SerialException is an OSError
                 raise PortError(f"write failed: {type(exc).__name__}: {exc}") from exc
             try:
                 reply = self._read_reply(timeout)
@@ -79,6 +89,7 @@ class SamLink:
     def _read_reply(self, timeout: float) -> p.Reply:
         decoder = p.FrameDecoder()
         deadline = time.monotonic() + timeout
+        gap = INTER_BYTE_GAP + p.wire_time(20, self.baud)
         try:
             while True:
                 remaining = deadline - time.monotonic()
@@ -87,10 +98,14 @@ class SamLink:
                     if decoder.pending:
                         raise FrameError(f"truncated reply ({decoder.pending} bytes, no complete frame)")
                     raise NoResponse(f"no reply within {timeout:.3f} s")
-                self.port.timeout = remaining
+                started = decoder.pending > 0
+                self.port.timeout = min(remaining, gap) if started else remaining
                 want = max(decoder.bytes_needed(), self.port.in_waiting)
                 chunk = self.port.read(want)
                 if not chunk:
+                    if started:
+                        self.stats.timeouts += 1
+                        raise FrameError(f"truncated reply ({decoder.pending} bytes, then silence)")
                     continue
                 for result in decoder.feed(chunk):
                     if isinstance(result, ChecksumError):
@@ -98,7 +113,7 @@ class SamLink:
                     if isinstance(result, bytes):
                         return p.parse_reply_body(result)
                     # other FrameErrors: a false header inside garbage; keep scanning
-        except (OSError, ValueError, TypeError) as exc:
+        except PORT_ERRORS as exc:
             raise PortError(f"read failed: {type(exc).__name__}: {exc}") from exc
         finally:
             self.stats.resync_bytes += decoder.skipped
