@@ -117,13 +117,18 @@ class SyncClient:
         """Something was queued (or the link may be back): try now unless backing off. Never blocks."""
         self._wake.set()
 
+    def retry_now(self) -> None:
+        """Forget the current backoff and try at once (a technician's 'retry' button)."""
+        self._next_attempt = 0.0
+        self._wake.set()
+
     # -- status --------------------------------------------------------------------------------------
     def _set_status(self, **changes: Any) -> None:
         with self._status_lock:
             old = self._status
             new = replace(old, **changes, at=time.time())
             self._status = new
-        if (old.online, old.revoked) != (new.online, new.revoked):
+        if (old.online, old.revoked) != (new.online, new.revoked) or old.reason == "not started":
             log.info("back office %s%s", "online" if new.online else "offline",
                      f" ({new.reason})" if new.reason and not new.online else "")
             self.events.emit(new)
@@ -214,6 +219,9 @@ class SyncClient:
             raise Unreachable("events answer not understood", code="garbage")
         self.store.mark_delivered(acknowledged)
         self.delivered_total += len(acknowledged)
+        rejected = [r.get("idem_key") for r in answer["results"] if r.get("status") == "rejected"]
+        if rejected:
+            log.warning("back office rejected %d event(s): %s", len(rejected), ", ".join(map(str, rejected)))
         self.report_success()
         return len(acknowledged)
 
