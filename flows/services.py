@@ -34,3 +34,11 @@ class QueryService(Protocol):
 
     @property
     def online(self) -> bool: ...
+
+
+# The services a terminal offers to flows. A bundle may only name these (lint refuses others): adding a
+# service means shipping software, adding a flow that uses one does not.
+SERVICE_NAMES: frozenset[str] = frozenset({
+    "si.contributions", "si.rights_record", "medical.certificate", "hf.statement", "hf.withdraw_apply",
+    "property.records", "license.ready", "license.detail", "license.collect", "case.lookup", "guide.services",
+})
