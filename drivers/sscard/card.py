@@ -1,0 +1,112 @@
+"""Read an Identity from a social-security card through any ``transmit`` function.
+
+Independent of PC/SC so the same logic runs against pyscard, a vendor library or
+the tests' emulator. Handles ``61xx`` (GET RESPONSE) and ``6Cxx`` (re-send with
+the right Le), and turns "security status not satisfied" on a third-generation
+card into :class:`CardNeedsPsam`, which the flow shows as "please use your ID card".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from drivers.idcard.tables import nation_name
+from drivers.identity import CARD_SOCIAL_SECURITY, SOURCE_SSCARD, Identity, is_valid_id_number
+from drivers.sscard import apdu as a
+from drivers.sscard.errors import CardNeedsPsam, CardReadError, InvalidCardData, NotSocialSecurityCard
+
+Transmit = Callable[[bytes], bytes]  # command APDU -> response APDU (data + SW1 SW2)
+
+PROTECTED = (a.SW_SECURITY, a.SW_CONDITIONS)
+
+
+class SsCard:
+    def __init__(self, transmit: Transmit):
+        self._transmit = transmit
+        self.version = ""
+        self.apdus = 0
+
+    def send(self, command: bytes) -> tuple[bytes, int]:
+        """Transmit, following 61xx with GET RESPONSE and answering 6Cxx with the right Le."""
+        self.apdus += 1
+        data, sw = a.split_sw(self._transmit(command))
+        if sw >> 8 == 0x6C:
+            self.apdus += 1
+            data, sw = a.split_sw(self._transmit(a.with_le(command, sw & 0xFF)))
+        collected = bytearray(data)
+        for _ in range(32):  # a card cannot have more than a few KB to hand over
+            if sw >> 8 != 0x61:
+                break
+            self.apdus += 1
+            data, sw = a.split_sw(self._transmit(a.get_response(sw & 0xFF)))
+            if sw >> 8 == 0x6C:
+                data, sw = a.split_sw(self._transmit(a.get_response(sw & 0xFF)))
+            collected += data
+        return bytes(collected), sw
+
+    def select_application(self) -> bytes:
+        fci, sw = self.send(a.select_aid())
+        if sw in (a.SW_FILE_NOT_FOUND, 0x6A81, 0x6D00, 0x6E00):
+            raise NotSocialSecurityCard(f"SELECT SSSE answered {sw:04X}")
+        if sw != a.SW_OK:
+            raise CardReadError(f"SELECT SSSE answered {sw:04X}")
+        return fci
+
+    def select_file(self, fid: int) -> int:
+        _, sw = self.send(a.select_file(fid))
+        return sw
+
+    def read_item(self, tag: int, length: int) -> tuple[bytes | None, int]:
+        data, sw = self.send(a.read_record_by_tag(tag, length))
+        if sw != a.SW_OK:
+            return None, sw
+        try:
+            return a.parse_item(data, tag), sw
+        except ValueError as exc:
+            raise CardReadError(str(exc)) from None
+
+    def read_file_items(self, fid: int) -> tuple[dict[str, str], list[str]]:
+        """Every known item of one EF; returns (values, names refused for lack of authentication)."""
+        values: dict[str, str] = {}
+        refused: list[str] = []
+        sw = self.select_file(fid)
+        if sw in PROTECTED:
+            return values, [name for ef, _t, name, _l, _k in a.ITEMS if ef == fid]
+        if sw != a.SW_OK:
+            raise CardReadError(f"SELECT {fid:04X} answered {sw:04X}")
+        for ef, tag, name, length, kind in a.ITEMS:
+            if ef != fid:
+                continue
+            value, sw = self.read_item(tag, length)
+            if value is not None:
+                values[name] = a.decode_value(value, kind)
+            elif sw in PROTECTED:
+                refused.append(name)
+            elif sw not in (a.SW_RECORD_NOT_FOUND, a.SW_FILE_NOT_FOUND):
+                raise CardReadError(f"READ RECORD {tag:02X} answered {sw:04X}")
+        return values, refused
+
+    def read_identity(self) -> Identity:
+        fci = self.select_application()
+        ef05, _refused05 = self.read_file_items(a.EF05)
+        self.version = ef05.get("version", "")
+        ef06, refused06 = self.read_file_items(a.EF06)
+        needed = {"id_number", "name"}
+        if needed & set(refused06) or not needed <= set(ef06):
+            if refused06 or self.version.startswith("3"):
+                algorithm = "SM4" if b"SM4" in fci else ("SSF33" if b"SSF33" in fci else "")
+                raise CardNeedsPsam(f"version {self.version or '?'} card; EF06 needs PSAM authentication {algorithm}")
+            raise CardReadError("EF06 lacks the ID number or the name")
+        id_number = ef06["id_number"].upper()
+        if not is_valid_id_number(id_number):
+            raise InvalidCardData(f"social security number of {len(id_number)} characters fails GB 11643")
+        name = ef06["name"] + ef06.get("name_extension", "")
+        nation_code = ef06.get("nation", "")
+        extra = {k: ef05[k] for k in ("card_number", "card_id_code", "card_category", "issuer") if k in ef05}
+        extra.update(version=self.version, birthplace=ef06.get("birthplace", ""), nation_code=nation_code)
+        if ef05.get("card_id_code"):
+            extra["region"] = ef05["card_id_code"][:6]
+        return Identity(card_type=CARD_SOCIAL_SECURITY, source=SOURCE_SSCARD, name=name, id_number=id_number,
+                        gender=ef06.get("gender", ""), nation=nation_name(nation_code) if nation_code else "",
+                        birth_date=ef06.get("birth_date", ""), valid_from=ef05.get("issue_date", ""),
+                        valid_to=ef05.get("expiry_date", ""), authority=ef05.get("issuer", ""), extra=extra)

@@ -1,0 +1,54 @@
+"""Factories the registry calls for ``sscard`` URLs.
+
+``pcsc://?reader=NAME`` opens the PC/SC driver on the first reader whose name
+contains NAME (or the first reader). ``sim://sscard`` returns the same real
+driver on the vpcd virtual reader, with the card emulator attached as
+``reader.simulator`` (``place(card)``, ``lift()``, ``cards``). It needs pcscd with
+vsmartcard-vpcd; without it the reader reports NO_DEVICE with the key
+``error.sscard.no_service`` and keeps waiting, and ``place`` does not fail.
+The vpcd port comes from ``?port=``, ``context.options['vpcd_port']``, the
+environment variable ``KIOSK_VPCD_PORT`` or the vpcd default 35963.
+"""
+
+from __future__ import annotations
+
+import os
+
+from drivers.registry import DeviceContext, DeviceUrl
+from drivers.sscard.emulator import DEFAULT_PORT, VpcdEmulator
+from drivers.sscard.reader import SsCardReader
+
+
+class SimulatedSsCardReader(SsCardReader):
+    """The real PC/SC driver plus the vpcd card emulator it reads."""
+
+    def __init__(self, simulator: VpcdEmulator, **kwargs):
+        self.simulator = simulator
+        super().__init__(**kwargs)
+
+    def close(self) -> None:
+        self.simulator.lift()
+        super().close()
+
+
+def vpcd_port(url: DeviceUrl | None, context: DeviceContext | None) -> int:
+    if url is not None and url.params.get("port"):
+        return url.int_param("port", DEFAULT_PORT)
+    if context is not None and context.options.get("vpcd_port"):
+        return int(context.options["vpcd_port"])
+    return int(os.environ.get("KIOSK_VPCD_PORT", DEFAULT_PORT))
+
+
+def open_simulated(url: DeviceUrl, context: DeviceContext) -> SimulatedSsCardReader:
+    cards = context.options.get("sscards") or context.options.get("cards")
+    if not cards:
+        from backoffice.demo_data import demo_cards
+
+        cards = demo_cards()
+    emulator = VpcdEmulator(cards, port=vpcd_port(url, context))
+    # vpcd's first slot is "Virtual PCD 00 00"; its port+1 twin is "00 01"
+    return SimulatedSsCardReader(emulator, reader_name=url.params.get("reader", "Virtual PCD"))
+
+
+def open_pcsc(url: DeviceUrl, context: DeviceContext) -> SsCardReader:
+    return SsCardReader(url.params.get("reader") or None)
