@@ -9,12 +9,21 @@ from __future__ import annotations
 import logging
 import re
 
-_ID_NUMBER = re.compile(r"(?<![0-9])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9])|(?<![0-9])(\d{6})(\d{6})(\d{3})(?![0-9])")
+_ID_NUMBER = re.compile(r"(?<![0-9])\d{17}[0-9Xx](?![0-9])|(?<![0-9])\d{15}(?![0-9])")
+
+
+def _looks_like_id_number(number: str) -> bool:
+    """A plausible birth date where an ID number has one (so an 18-digit case number is left alone)."""
+    birth = number[6:14] if len(number) == 18 else "19" + number[6:12]
+    year, month, day = int(birth[:4]), int(birth[4:6]), int(birth[6:8])
+    return 1890 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31
 
 
 def scrub(text: str) -> str:
     def mask(match: re.Match[str]) -> str:
         whole = match.group(0)
+        if not _looks_like_id_number(whole):
+            return whole
         return whole[:4] + "*" * (len(whole) - 8) + whole[-4:]
 
     return _ID_NUMBER.sub(mask, text)
@@ -25,7 +34,7 @@ class PiiScrubber(logging.Filter):
         message = record.getMessage()
         cleaned = scrub(message)
         if cleaned != message:
-            record.msg, record.args = cleaned, None
+            record.msg, record.args = cleaned, ()
         return True
 
 

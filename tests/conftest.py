@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.fixtures.printing",
     "tests.fixtures.backoffice",
     "tests.fixtures.flows",
+    "tests.fixtures.ui",
 ]

@@ -199,6 +199,9 @@ class KioskController(QObject):
         if not session.run.can_go_back:
             return
         session.run.back()
+        # steps that run by themselves (a query, a print) are stepped over, or Back would re-run them
+        while session.run.current.type in ("query", "print") and session.run.can_go_back:
+            session.run.back()
         self._record_step(session, "back")
         self._enter_step()
 

@@ -1,0 +1,36 @@
+"""Every translation key the code uses exists in Chinese and English."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kiosk.i18n import LOCALES, catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = re.compile(r"[\"'](?P<key>(?:error|state|identify|confirm|form|rate|done|timeout|session|catalog|intro|common|"
+                 r"print|preview|query|attract|status|card)\.[a-z0-9_.]+[a-z0-9_])[\"']")
+
+
+def used_keys() -> set[str]:
+    keys = set()
+    for folder in ("kiosk", "drivers", "flows", "offline_cache", "backoffice"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in (".py", ".qml"):
+                keys.update(m.group("key") for m in KEY.finditer(path.read_text(encoding="utf-8")))
+    return keys
+
+
+def test_every_used_key_is_translated():
+    missing = {locale: sorted(k for k in used_keys() if k not in catalog(locale)) for locale in LOCALES}
+    assert missing == {"zh_CN": [], "en": []}
+
+
+def test_both_languages_have_the_same_keys():
+    assert set(catalog("zh_CN")) == set(catalog("en"))
+
+
+def test_placeholders_match_between_languages():
+    for key, zh in catalog("zh_CN").items():
+        en = catalog("en")[key]
+        assert set(re.findall(r"\{\w+\}", zh)) == set(re.findall(r"\{\w+\}", en)), key

@@ -1,0 +1,123 @@
+"""What a citizen sees when something goes wrong: a clear message, a wiped session, nothing lost."""
+
+from __future__ import annotations
+
+import time
+
+from tests.test_ui_flow import FLOW, walk_to
+
+
+def case_of(app, case_no, robot, outcome):
+    robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome == outcome,
+                     what=f"case closed as {outcome}")
+    return app.ctx.store.get_case(case_no)
+
+
+def test_inactivity_asks_then_returns_home_and_wipes_the_session(make_kiosk):
+    app, robot = make_kiosk(inactivity_s=0.5, countdown_s=3)
+    ctl = app.controller
+    walk_to(robot, ctl, "confirm")
+    case_no = ctl.session.case_no
+    robot.wait_for("countdownText", timeout=3)
+    assert ctl.countdown in (2, 3)
+    assert "秒后将返回首页" in robot.text_of("countdownText")
+    robot.wait_until(lambda: ctl.screen == "attract", timeout=6, what="return to attract")
+    assert ctl.session is None and ctl.view == {} and ctl.countdown == -1
+    case = case_of(app, case_no, robot, "timeout")
+    assert case.steps[0]["step"] == "identify"
+
+
+def test_more_time_keeps_the_session(make_kiosk):
+    app, robot = make_kiosk(inactivity_s=0.5, countdown_s=5)
+    ctl = app.controller
+    walk_to(robot, ctl, "confirm")
+    robot.tap("moreTime", timeout=3)
+    assert ctl.countdown == -1 and ctl.screen == "step"
+    robot.tap("confirmButton")
+    robot.wait_for("submitButton")
+    assert ctl.view["stepId"] == "period"
+
+
+def test_countdown_visible_on_every_screen_that_is_not_home(make_kiosk):
+    app, robot = make_kiosk(inactivity_s=0.3, countdown_s=5)
+    robot.tap("startButton")
+    robot.wait_for("countdownText", timeout=3)
+    robot.tap("endSession")
+    robot.wait_until(lambda: app.controller.screen == "attract", what="attract")
+
+
+def test_lifting_the_card_mid_flow_cancels_cleanly(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    walk_to(robot, ctl, "period")
+    case_no = ctl.session.case_no
+    app.ctx.devices["idcard"].simulator.lift()
+    robot.wait_for("messageText", timeout=5)
+    assert "身份证已取走" in robot.text_of("messageText")
+    assert ctl.session is None
+    case = case_of(app, case_no, robot, "card_removed")
+    assert [s["step"] for s in case.steps] == ["identify", "confirm"]
+    robot.tap("messageOk")
+    assert ctl.screen == "attract"
+
+
+def test_paper_out_mid_flow_tells_the_citizen_and_keeps_the_case(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    walk_to(robot, ctl, "preview")
+    case_no = ctl.session.case_no
+    app.ctx.devices["receipt"].simulator.set_fault("paper_out")
+    robot.tap("printButton")
+    robot.wait_for("noticeDetail", timeout=15)
+    assert robot.text_of("noticeDetail") == "打印机缺纸"
+    assert "办件已记录" in robot.text_of("noticeBody")
+    robot.tap("continueButton")
+    robot.tap("rate_4")
+    robot.tap("rateSubmit")
+    robot.wait_for("doneHome")
+    case = case_of(app, case_no, robot, "completed")
+    assert ("print", "error") in [(s["step"], s["outcome"]) for s in case.steps]
+    assert case.rating["level"] == 4
+    assert app.ctx.devices["receipt"].simulator.printed == []
+    robot.wait_until(lambda: any(e["kind"] == "device_event" and e["payload"]["reason"] == "error.printer.paper_out"
+                                 for e in app.ctx.store.pending_events(1000)), what="fault recorded")
+
+
+def test_service_unavailable_while_printer_faulty_and_back_when_it_recovers(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    printer = app.ctx.devices["receipt"]
+    printer.simulator.set_fault("cover_open")
+    app.ctx.tasks.run("receipt", printer.refresh_status)
+    robot.tap("startButton")
+
+    def entry():
+        return next(item for item in ctl.catalog if item["id"] == FLOW)
+
+    robot.wait_until(lambda: not entry()["available"], what="service shown unavailable")
+    assert entry()["reason"] == "打印机仓盖未关闭"
+    robot.tap(f"service_{FLOW}", timeout=1) if robot.find(f"service_{FLOW}") else None
+    assert ctl.screen == "catalog"  # tapping an unavailable service does nothing
+    printer.simulator.set_fault(None)
+    app.ctx.tasks.run("receipt", printer.refresh_status)
+    robot.wait_until(lambda: entry()["available"], what="service back")
+
+
+def test_the_gui_thread_keeps_running_while_a_printer_hangs(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    walk_to(robot, ctl, "preview")
+    app.ctx.devices["receipt"].simulator.set_fault("silent")
+    started = time.monotonic()
+    robot.tap("printButton")
+    gaps = []
+    last = time.monotonic()
+    while ctl.view.get("stepType") == "print" and time.monotonic() - started < 20:
+        robot.pump(0.02)
+        now = time.monotonic()
+        gaps.append(now - last)
+        last = now
+    assert max(gaps) < 0.25, f"the GUI thread stalled for {max(gaps):.2f} s"
+    robot.wait_for("noticeDetail", timeout=15)
+    detail = robot.text_of("noticeDetail")
+    assert detail and not detail.startswith("error."), f"untranslated fault: {detail}"

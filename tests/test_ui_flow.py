@@ -1,0 +1,138 @@
+"""The first flow walked by touch on the rendered screens, end to end, through the simulated devices."""
+
+from __future__ import annotations
+
+import logging
+
+from backoffice.demo_data import demo_cards
+from tests.ocr import screen_text
+
+FLOW = "si_contribution_print"
+
+
+def walk_to(robot, ctl, target: str) -> None:
+    """Touch through the flow until the named step is on screen."""
+    robot.tap("startButton")
+    robot.tap(f"service_{FLOW}")
+    robot.tap("beginButton")
+    if target == "identify":
+        return
+    robot.tap("demoPlaceCard")
+    robot.wait_for("confirmButton", timeout=10)
+    if target == "confirm":
+        return
+    robot.tap("confirmButton")
+    robot.wait_for("submitButton")
+    if target == "period":
+        return
+    robot.tap("submitButton")
+    robot.wait_for("printButton", timeout=10)
+
+
+def test_citizen_prints_contribution_record_by_touch(kiosk, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    app, robot = kiosk
+    ctl = app.controller
+    card = demo_cards()[0]
+    shots = tmp_path / "shots"
+
+    robot.screenshot(shots / "attract.png")
+    walk_to(robot, ctl, "confirm")
+    robot.screenshot(shots / "confirm.png")
+    case_no = ctl.session.case_no
+    assert case_no and len(case_no) == 18 and case_no.isdigit()
+    robot.tap("confirmButton")
+    robot.wait_for("submitButton")
+    robot.tap("submitButton")
+    robot.wait_for("printButton", timeout=10)
+    robot.screenshot(shots / "preview.png")
+    robot.tap("printButton")
+    robot.wait_for("rate_5", timeout=20)
+    robot.tap("rate_2")
+    robot.tap("indicator_slow")
+    robot.tap("indicator_complex")
+    robot.tap("rateSubmit")
+    robot.wait_for("doneHome")
+    assert case_no in robot.text_of("caseNumber")
+    robot.screenshot(shots / "done.png")
+    robot.tap("doneHome")
+    robot.wait_until(lambda: ctl.screen == "attract", what="attract")
+
+    # the receipt, decoded from the bytes the simulated printer received
+    receipt = app.ctx.devices["receipt"].simulator.printed[-1]
+    text = receipt.text()
+    assert "社会保险参保缴费记录" in text
+    assert f"办件编号：{case_no}" in text
+    assert f"证件号码：{card['id_number'][:4]}**********{card['id_number'][-4:]}" in text
+    assert card["id_number"] not in text  # the receipt shows the ID number masked
+    assert sum(1 for line in text.splitlines() if line[:4].isdigit() and line[4] == "-") == 12
+    assert "个人缴费合计" in text
+
+    # the stored case, its steps and its rating
+    robot.wait_until(lambda: (app.ctx.store.get_case(case_no) or None) is not None
+                     and app.ctx.store.get_case(case_no).outcome == "completed", what="case closed")
+    case = app.ctx.store.get_case(case_no)
+    assert case.service_id == FLOW
+    assert [s["step"] for s in case.steps] == ["identify", "confirm", "period", "query", "preview", "print", "rate"]
+    assert all(s["outcome"] == "ok" for s in case.steps)
+    assert case.rating == {"level": 2, "indicators": ["slow", "complex"], "comment": ""}
+
+    # the screenshots show real Chinese text
+    assert "请选择您要办理的服务" not in screen_text(shots / "attract.png")
+    assert "欢迎使用政务服务自助终端" in screen_text(shots / "attract.png")
+    confirm = screen_text(shots / "confirm.png")
+    assert "请核对您的身份信息" in confirm and "居民身份证" in confirm
+    assert card["name"][-2:] in confirm
+    preview = screen_text(shots / "preview.png")
+    assert "参保缴费记录" in preview and "已缴" in preview
+    assert "办理完成" in screen_text(shots / "done.png")
+
+    # nothing personal reached a log line
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert card["id_number"] not in logged and card["name"] not in logged
+
+
+def test_english_on_every_screen(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    robot.tap("langButton")
+    assert robot.text_of("startButton") == "Tap to start"
+    robot.tap("startButton")
+    robot.tap(f"service_{FLOW}")
+    robot.wait_for("beginButton")
+    assert robot.text_of("beginButton") == "I understand, start"
+    robot.tap("beginButton")
+    robot.tap("demoPlaceCard")
+    robot.wait_for("confirmButton", timeout=10)
+    assert robot.text_of("confirmButton") == "That's me, continue"
+    assert robot.text_of("stepTitle") == "Please confirm who you are"
+    robot.tap("langButton")
+    assert robot.text_of("stepTitle") == "请核对您的身份信息"
+    assert ctl.lang == "zh_CN"
+
+
+def test_back_returns_to_the_previous_step_with_its_state(kiosk):
+    app, robot = kiosk
+    walk_to(robot, app.controller, "period")
+    robot.tap("choice_period_custom")
+    robot.wait_for("month_from_minus")
+    robot.tap("month_from_plus")  # from: 11 months ago
+    robot.tap("submitButton")
+    robot.wait_for("printButton", timeout=10)
+    assert len(app.controller.view["table"]["rows"]) == 11
+    robot.tap("backButton")
+    robot.wait_for("submitButton")
+    assert app.controller.view["stepId"] == "period"
+    assert robot.find("month_from_minus") is not None  # the custom choice is still there
+
+
+def test_custom_period_must_not_end_before_it_starts(kiosk):
+    app, robot = kiosk
+    walk_to(robot, app.controller, "period")
+    robot.tap("choice_period_custom")
+    for _ in range(13):
+        robot.tap("month_from_plus")  # past the end month, capped at last month
+    robot.tap("month_to_minus")
+    robot.tap("submitButton")
+    assert app.controller.view["stepId"] == "period"
+    assert "起始月份不能晚于截止月份" in app.controller.view["errors"].values()
