@@ -375,6 +375,8 @@ class _Checker:
                 out.append((spec["rows"], line, "before"))
                 templates((spec["value"], spec["label"]))
         if step.type == "print":
+            if p.get("data"):
+                out.append((p["data"], line, "before"))
             out += self.template_reads(step)
         return out
 
