@@ -27,7 +27,8 @@ class ThreadedServer:
         scheme = "https" if ssl_certfile else "http"
         self.url = f"{scheme}://{self.host}:{self.port}"
         config = uvicorn.Config(app, log_level=log_level, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
-                                timeout_keep_alive=30, access_log=False, backlog=2048)
+                                timeout_keep_alive=30, access_log=False, backlog=2048,
+                                timeout_graceful_shutdown=2)
         self.server = uvicorn.Server(config)
         self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # not the main thread
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
