@@ -91,3 +91,22 @@ def is_valid_id_number(number: str) -> bool:
     """True for an 18-character number whose check character is right."""
     return (len(number) == 18 and number[:17].isdigit()
             and number[17].upper() == gb11643_check_char(number[:17]))
+
+
+RARE_MARK = "〓"  # the printer's mark for a character the font cannot show
+
+
+def is_rare_character(char: str) -> bool:
+    """Private-use, outside the BMP (UCS-2 cannot carry it), or undecodable (U+FFFD)."""
+    code = ord(char)
+    return code == 0xFFFD or code > 0xFFFF or 0xE000 <= code <= 0xF8FF
+
+
+def display_text(text: str) -> str:
+    """Text for a screen or a printout: rare characters become 〓 instead of tofu or a crash."""
+    return "".join(RARE_MARK if is_rare_character(c) else c for c in text)
+
+
+def card_type_allowed(card_type: str, allowed: list[str] | tuple[str, ...] | set[str] | None) -> bool:
+    """Whether a flow that accepts ``allowed`` card types (None or empty: any) takes this card."""
+    return not allowed or card_type in allowed

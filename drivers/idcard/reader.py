@@ -151,6 +151,9 @@ class IdCardReader(StatefulDevice):
                     return self._read_identity(link)
                 if reply.status != 0x80:
                     raise status_error(reply.status)
+                # a card already read and left on the reader fails find but still answers select
+                if link.command(p.SELECT_CARD).status == p.STATUS_OK:
+                    return self._read_identity(link)
                 if time.monotonic() >= deadline:
                     raise status_error(0x80)
                 time.sleep(min(0.1, self.poll_interval))
