@@ -8,7 +8,6 @@ import signal
 import pytest
 
 from drivers.base import DeviceState
-from drivers.printers.availability import PrinterAvailability
 from drivers.printers.model import PaperOut, PrintUnconfirmed, Receipt, ReceiptLine
 from drivers.registry import DeviceContext, open_device
 from offline_cache.print_jobs import (
@@ -116,22 +115,13 @@ def test_no_double_print_across_killed_process(tmp_path, escpos_sim, stage, on_p
     store.close()
 
 
-def test_fault_is_recorded_as_device_event_and_service_comes_back(store, printer):
+def test_fault_is_recorded_as_device_event_and_recovers(store, printer):
     record_status_changes(store, printer)
-    availability = PrinterAvailability({"si.certificate": ["receipt"], "id.check": []})
-    availability.watch(printer)
-    flips = []
-    availability.events.subscribe(flips.append)
-    assert availability.availability("si.certificate").available
     printer.simulator.set_fault("paper_out")
-    printer.refresh_status()
-    blocked = availability.availability("si.certificate")
-    assert not blocked.available and blocked.reason == "error.printer.paper_out"
-    assert availability.availability("id.check").available
+    blocked = printer.refresh_status()
+    assert not blocked.state.usable and blocked.reason == "error.printer.paper_out"
     printer.simulator.set_fault(None)
-    printer.refresh_status()
-    assert availability.availability("si.certificate").available
-    assert [f.available for f in flips] == [False, True]
+    assert printer.refresh_status().state.usable
     events = store._conn.execute("SELECT device, state, reason FROM device_events ORDER BY id").fetchall()
     assert ("receipt", DeviceState.USER_ERROR.value, "error.printer.paper_out") in events
     assert events[-1] == ("receipt", "online", "")

@@ -71,6 +71,15 @@ def interpret(attrs: dict[str, Any]) -> tuple[DeviceState, str, str, bool]:
     reasons = [r for r in attrs.get("printer-state-reasons", []) or [] if r and r != "none"]
     message = attrs.get("printer-state-message", "") or ""
     low = any(_keyword(r)[0] in ("media-low", "toner-low", "marker-supply-low") for r in reasons)
+    if (attrs.get("printer-state") == PRINTER_IDLE and attrs.get("printer-is-accepting-jobs", True)
+            and "paused" not in reasons):
+        # CUPS learns about faults only while a job runs, and keeps the last reasons after a
+        # technician re-enables the queue: on an idle, enabled queue they are history, not state.
+        # Trusting them would keep the service closed forever (no job ever runs to clear them);
+        # the next job re-checks for real and a fault then stops the queue again.
+        stale = [r for r in reasons if _keyword(r)[1] != "warning"]
+        if stale:
+            return DeviceState.ONLINE, "", f"last job reported {' '.join(stale)}", low
     for reason in reasons:
         keyword, severity = _keyword(reason)
         if keyword in FAULTS and severity != "warning":

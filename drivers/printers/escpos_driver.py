@@ -119,7 +119,7 @@ class EscposTransport:
         try:
             printer.open()
         except DeviceNotFoundError as exc:
-            raise PrinterOffline(f"{self.describe}: {str(exc).splitlines()[0]}") from None
+            raise PrinterOffline(f"{self.describe}: {' '.join(str(exc).split())}") from None
         if printer.device is None:
             raise PrinterOffline(f"{self.describe}: not found")
         if self.kind == "network":  # status requests are tiny: do not let Nagle hold them back
