@@ -247,10 +247,14 @@ class _Checker:
                 if outcome != "timeout" and outcome not in allowed:
                     self.add(step.line, "outcome", f"step {step.id!r} ({step.type}) never reports {outcome!r}")
                 edges.append((step.id, outcome, target))
-            for source, label, target in edges:
-                if source == step.id and target not in self.flow.steps:
-                    self.add(step.line, "nowhere", f"step {step.id!r} goes to {target!r} ({label}), which does "
-                                                   "not exist")
+            for index, transition in enumerate(step.next):
+                if transition.goto not in self.flow.steps:
+                    self.add(self.transition_line(step, index), "nowhere",
+                             f"step {step.id!r} goes to {transition.goto!r}, which does not exist")
+            for outcome, target in step.on.items():
+                if target not in self.flow.steps:
+                    self.add(self.transition_line(step, -1), "nowhere",
+                             f"step {step.id!r} goes to {target!r} on {outcome!r}, which does not exist")
             if step.type == "finish":
                 if step.next or step.on:
                     self.add(step.line, "finish", f"finish step {step.id!r} has transitions; they are never taken",
@@ -270,6 +274,14 @@ class _Checker:
                         self.add(step.line, "unhandled", f"identify step {step.id!r} has no path for {outcome!r}",
                                  "warning")
         return [e for e in edges if e[2] in self.flow.steps]
+
+    def transition_line(self, step: Step, index: int) -> int:
+        """The line of a step's ``next`` entry (index >= 0) or its ``on`` mapping (-1)."""
+        spec = self.raw.get("steps", {}).get(step.id, {})
+        node = spec.get("on") if index < 0 else spec.get("next")
+        if isinstance(node, list) and index < len(node) and isinstance(node[index], dict):
+            return node[index].get("__line__", step.line)
+        return node.get("__line__", step.line) if isinstance(node, dict) else step.line
 
     def check_graph(self, edges: list[Edge]) -> None:
         forward: dict[str, set[str]] = {s: set() for s in self.flow.steps}

@@ -64,7 +64,9 @@ def parse_yaml(text: str, source: str = "<flow>") -> dict[str, Any]:
         data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise FlowLoadError(source, f"not valid YAML: {getattr(exc, 'problem', exc)}",
+        hint = (" (inside {...} quote a text holding , ? : { or ${...})"
+                if "expected ',' or '}'" in str(getattr(exc, "problem", "")) else "")
+        raise FlowLoadError(source, f"not valid YAML: {getattr(exc, 'problem', exc)}{hint}",
                             mark.line + 1 if mark else 0) from None
     if not isinstance(data, dict):
         raise FlowLoadError(source, "a flow file must be a mapping")

@@ -1,0 +1,119 @@
+"""``kiosk flows lint``: each kind of mistake is reported with its file and line, and fails the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.lint import lint_text
+from kiosk.cli import main
+
+GOOD = """\
+id: sample
+version: 1
+title: {zh_CN: 样例, en: Sample}
+category: test
+item_code: "X1"
+identity: none
+start: ask
+steps:
+  ask:
+    type: form
+    title: {zh_CN: 填写, en: Fill in}
+    fields:
+      - {id: n, type: number, label: {zh_CN: 数量, en: Count}, required: true}
+    next:
+      - {when: {field: form.n, gt: 3}, goto: many}
+      - {goto: done}
+  many:
+    type: notice
+    title: {zh_CN: 很多, en: Many}
+    body: {zh_CN: "数量是${form.n}。", en: "Count: ${form.n}"}
+    next: done
+  done:
+    type: finish
+    title: {zh_CN: 完成, en: Done}
+"""
+
+
+def codes(text: str, severity: str = "error") -> list[tuple[str, int]]:
+    _flow, problems = lint_text(text, "t.yaml")
+    return [(p.code, p.line) for p in problems if p.severity == severity]
+
+
+def test_good_flow_is_clean() -> None:
+    assert codes(GOOD) == [] and codes(GOOD, "warning") == []
+
+
+def test_schema_error_has_a_line() -> None:
+    bad = GOOD.replace("type: notice", "type: dance")
+    assert codes(bad) == [("schema", 18)]
+
+
+def test_yaml_error_has_a_line() -> None:
+    bad = GOOD.replace("{zh_CN: 很多, en: Many}", "{zh_CN: 很多, en: Many, really}")
+    found = codes(bad)
+    assert found and found[0][0] in ("yaml", "schema")
+
+
+def test_transition_to_nowhere() -> None:
+    assert ("nowhere", 18) in codes(GOOD.replace("    next: done\n  done:", "    next: gone\n  done:"))
+
+
+def test_unreachable_step() -> None:
+    bad = GOOD.replace("      - {when: {field: form.n, gt: 3}, goto: many}\n", "")
+    assert ("unreachable", 17) in codes(bad)
+
+
+def test_dead_end_step() -> None:
+    bad = GOOD.replace("Count: ${form.n}\"}\n    next: done\n", "Count: ${form.n}\"}\n    next: many\n")
+    assert ("dead-end", 18) in codes(bad)
+
+
+def test_field_no_step_provides() -> None:
+    assert ("unset", 18) in codes(GOOD.replace("数量是${form.n}", "数量是${form.m}"))
+    assert ("unset", 10) in codes(GOOD.replace("field: form.n, gt", "field: record.n, gt"))
+
+
+def test_missing_translation() -> None:
+    assert ("translation", 19) in codes(GOOD.replace("{zh_CN: 很多, en: Many}", "{zh_CN: 很多}"))
+
+
+def test_ascii_punctuation_in_chinese_is_a_warning() -> None:
+    assert ("punctuation", 19) in codes(GOOD.replace("很多, en", '"很多,真的", en'), "warning")
+
+
+def test_devices_the_flow_does_not_list_and_the_terminal_lacks(tmp_path: Path) -> None:
+    flow = GOOD.replace("identity: none", "identity: id_card\ndevices: [idcard, license]").replace(
+        "start: ask", "start: who").replace("steps:\n", "steps:\n  who:\n    type: identify\n"
+                                                    "    title: {zh_CN: 身份, en: Who}\n    next: ask\n"
+                                                    "    on: {refused: who, error: who}\n")
+    path = tmp_path / "f.yaml"
+    path.write_text(flow, encoding="utf-8")
+    assert main(["flows", "lint", str(path)]) == 0
+    assert main(["flows", "lint", "--terminal", "compact", str(path)]) == 1
+    printing = flow.replace("devices: [idcard, license]", "devices: [idcard]").replace(
+        "  many:\n    type: notice\n", "  many:\n    type: print\n    printer: receipt\n    template: nope\n"
+        "    on: {error: done}\n")
+    found = codes(printing)
+    assert ("devices", 24) in found and ("template", 24) in found
+
+
+def test_unknown_service_and_unhandled_failure() -> None:
+    bad = GOOD.replace("  many:\n    type: notice\n", "  many:\n    type: query\n    service: no.such\n")
+    found = codes(bad)
+    assert ("service", 18) in found and ("unhandled", 18) in found
+
+
+def test_cli_reports_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(GOOD.replace("goto: many", "goto: lost"), encoding="utf-8")
+    assert main(["flows", "lint", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:15: error:" in out and "'lost'" in out
+
+
+def test_cli_passes_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["flows", "lint", "--terminal", "full", "flows"]) == 0
+    assert "0 error(s)" in capsys.readouterr().out
