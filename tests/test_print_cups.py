@@ -171,3 +171,22 @@ def test_cli_test_print_document_on_cups(cupsd, tmp_path):
         assert "error.printer.paper_out" in failed.stderr
     finally:
         cupsd.reset(cupsd.FAULT_QUEUE)
+
+
+def test_recovery_asks_cups_what_happened(cupsd, certificate_pdf, tmp_path):
+    """After a crash between submission and completion, the CUPS job state settles the journal entry."""
+    store = Store(tmp_path / "kiosk.db")
+    journal = PrintJournal(store)
+    printer = cups_printer(cupsd, cupsd.PDF_QUEUE, tmp_path=tmp_path)
+    try:
+        journal.begin("X:si:1", printer="document", kind="si_certificate", case_no="X")
+        result = printer.print_pdf(str(certificate_pdf), title="证明",
+                                   on_submitted=lambda detail: journal.mark_sent("X:si:1", detail))
+        journal.begin("Y:si:1", printer="document", kind="si_certificate", case_no="Y")  # crashed before submit
+        # (the process "dies" here: neither job's outcome was written)
+        interrupted = PrintJournal(store).recover(lambda job: printer.job_outcome(job.detail))
+        assert [job.job_key for job in interrupted] == ["Y:si:1"]
+        assert journal.get("X:si:1").state == COMPLETED and result.job_id in journal.get("X:si:1").detail
+    finally:
+        printer.close()
+        store.close()

@@ -95,6 +95,7 @@ def render_license(company: dict[str, Any], path: Path | str, calibration: Calib
             x, y = field["x_mm"] + dx, field["y_mm"] + dy
             if field.get("wrap"):
                 c.painter.setFont(c.font(field["size_pt"]))
+                c.painter.setPen(c._text_pen)
                 box = QRectF(mm(x), mm(y), mm(field["max_width_mm"]), mm(field["height_mm"]))
                 c.painter.drawText(box, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
                                             | Qt.TextFlag.TextWordWrap), value)

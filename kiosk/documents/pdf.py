@@ -131,6 +131,7 @@ class Canvas:
         self.page = page
         self.family = font_family()
         self._fonts: dict[tuple[float, bool], QFont] = {}
+        self._text_pen = QPen(QColor("black"))  # text is drawn with the pen: never inherit NoPen from a QR
 
     def font(self, size_pt: float, bold: bool = False) -> QFont:
         font = self._fonts.get((size_pt, bold))
@@ -145,6 +146,7 @@ class Canvas:
              align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft, wrap: bool = False) -> None:
         """Draw text in a box given in mm (vertically centred)."""
         self.painter.setFont(self.font(size, bold))
+        self.painter.setPen(self._text_pen)
         flags = align | Qt.AlignmentFlag.AlignVCenter
         if wrap:
             flags |= Qt.TextFlag.TextWordWrap
@@ -154,6 +156,7 @@ class Canvas:
         """Text whose top-left corner is exactly (x, y) mm: pre-printed forms are laid out this way."""
         font = self.font(size, bold)
         self.painter.setFont(font)
+        self.painter.setPen(self._text_pen)
         ascent = self.painter.fontMetrics().ascent()
         self.painter.drawText(int(round(mm(x))), int(round(mm(y) + ascent)), text)
 
