@@ -195,7 +195,8 @@ class CupsPrinter(StatefulDevice):
                   on_submitted: Any = None) -> PrintResult:
         """Submit and follow to completion; raise the printer's fault or :class:`JobFailed`.
 
-        ``on_submitted(detail)`` is called once CUPS has the job (the journal stores the job id)."""
+        ``on_submitted(detail)`` is called once CUPS has the job (the journal stores the job id).
+        ``title`` shows in CUPS queues and logs: a document kind or case number, never a name."""
         pdf = Path(pdf_path)
         pages = _pdf_pages(pdf)
         job_options = {"media": media, "print-scaling": "none", **(options or {})}
