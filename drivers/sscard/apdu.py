@@ -100,12 +100,16 @@ def encode_an(text: str, length: int) -> bytes:
 
 
 def decode_gbk(value: bytes) -> str:
-    """GBK text, 00- or space-padded; undecodable bytes become U+FFFD rather than an exception."""
-    return value.rstrip(b"\x00").decode("gbk", errors="replace").strip()
+    """GBK text, 00- or space-padded; undecodable bytes become U+FFFD rather than an exception.
+
+    Decoded as GB 18030, GBK's superset, so a rare character written in its four-byte
+    form (or in the user-defined area) comes out as itself instead of breaking the name.
+    """
+    return value.rstrip(b"\x00").decode("gb18030", errors="replace").strip()
 
 
 def encode_gbk(text: str, length: int) -> bytes:
-    raw = text.encode("gbk")[:length]
+    raw = text.encode("gb18030")[:length]
     return raw + b"\x00" * (length - len(raw))
 
 
@@ -153,5 +157,5 @@ class Apdu:
             return cls(cla, ins, p1, p2, le=body[0] or 256)
         lc = body[0]
         data = body[1:1 + lc]
-        le = body[1 + lc] if len(body) > 1 + lc else None
+        le = (body[1 + lc] or 256) if len(body) > 1 + lc else None
         return cls(cla, ins, p1, p2, bytes(data), le)

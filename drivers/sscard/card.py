@@ -25,6 +25,7 @@ class SsCard:
         self._transmit = transmit
         self.version = ""
         self.apdus = 0
+        self.raw: dict[str, bytes] = {}
 
     def send(self, command: bytes) -> tuple[bytes, int]:
         """Transmit, following 61xx with GET RESPONSE and answering 6Cxx with the right Le."""
@@ -79,6 +80,7 @@ class SsCard:
                 continue
             value, sw = self.read_item(tag, length)
             if value is not None:
+                self.raw[name] = value
                 values[name] = a.decode_value(value, kind)
             elif sw in PROTECTED:
                 refused.append(name)
@@ -100,7 +102,8 @@ class SsCard:
         id_number = ef06["id_number"].upper()
         if not is_valid_id_number(id_number):
             raise InvalidCardData(f"social security number of {len(id_number)} characters fails GB 11643")
-        name = ef06["name"] + ef06.get("name_extension", "")
+        # merge the bytes, not the texts: the 30-byte cut may fall inside a character
+        name = a.decode_gbk(self.raw["name"].rstrip(b"\x00") + self.raw.get("name_extension", b""))
         nation_code = ef06.get("nation", "")
         extra = {k: ef05[k] for k in ("card_number", "card_id_code", "card_category", "issuer") if k in ef05}
         extra.update(version=self.version, birthplace=ef06.get("birthplace", ""), nation_code=nation_code)

@@ -100,7 +100,7 @@ def card_from_identity(card: dict, *, version: str = "2.00", **behaviour) -> Emu
     A name longer than 15 GBK characters' 30 bytes spills into the 4E extension item.
     """
     extra = card.get("extra") or {}
-    name_raw = str(card.get("name", "")).encode("gbk")
+    name_raw = str(card.get("name", "")).encode("gb18030")
     name, extension = name_raw[:30], name_raw[30:50]
     id_number = str(card.get("id_number", ""))
     region = id_number[:6] if id_number[:6].isdigit() else "420100"

@@ -82,9 +82,18 @@ class PcscContext:
                 raise CardReadError(f"SCardTransmit: {s.SCardGetErrorMessage(result)}")
             return bytes(response)
 
+        # exclusive for the few milliseconds of the read: another PC/SC client (a second kiosk
+        # process, a technician's tool) must not interleave its SELECTs with ours
+        hresult = s.SCardBeginTransaction(hcard)
         try:
+            if hresult != s.SCARD_S_SUCCESS:
+                if hresult in (s.SCARD_W_REMOVED_CARD, s.SCARD_E_NO_SMARTCARD):
+                    raise CardRemovedDuringRead("card gone at begin transaction")
+                raise CardReadError(f"SCardBeginTransaction: {s.SCardGetErrorMessage(hresult)}")
             return SsCard(transmit).read_identity()
         finally:
+            if hresult == s.SCARD_S_SUCCESS:
+                s.SCardEndTransaction(hcard, s.SCARD_LEAVE_CARD)
             s.SCardDisconnect(hcard, s.SCARD_LEAVE_CARD)
 
 

@@ -163,6 +163,7 @@ def _probe_sscard(context, reader: str) -> str:
                                               s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1)
     if hresult != s.SCARD_S_SUCCESS:
         return f"connect failed: {s.SCardGetErrorMessage(hresult)}"
+    s.SCardBeginTransaction(hcard)
     try:
         card = SsCard(lambda apdu: bytes(s.SCardTransmit(hcard, protocol, list(apdu))[1]))
         card.select_application()
@@ -172,6 +173,7 @@ def _probe_sscard(context, reader: str) -> str:
     except SsCardError as exc:
         return describe(exc)
     finally:
+        s.SCardEndTransaction(hcard, s.SCARD_LEAVE_CARD)
         s.SCardDisconnect(hcard, s.SCARD_LEAVE_CARD)
 
 
