@@ -38,6 +38,7 @@ CARD_DEVICES = {"resident": "idcard", "hkmt": "idcard", "foreign2017": "idcard",
                 "sscard": "sscard"}
 _ASCII_PUNCT_NEAR_CJK = re.compile(r"[\u4e00-\u9fff][,;:!?()]|[,;:!?()][\u4e00-\u9fff]")
 _LOOSE_PLACEHOLDER = re.compile(r"\$\{[^}]*\}?")
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def terminal_types(path: Path = TERMINALS_PATH) -> dict[str, frozenset[str]]:
 def load_document_templates(path: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {}
-    return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("templates", {})
+    return (yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER) or {}).get("templates", {})
 
 
 @dataclass
@@ -121,7 +122,9 @@ def lint_paths(paths: Iterable[Path], terminal: str | None = None) -> list[Probl
         if not path.exists():
             problems.append(Problem(str(path), 0, "error", "missing", "no such file"))
             continue
-        ctx = contexts.setdefault(root, LintContext.for_root(root, devices))
+        if root not in contexts:
+            contexts[root] = LintContext.for_root(root, devices)
+        ctx = contexts[root]
         flow, found = lint_file(path, ctx)
         problems += found
         if flow is not None:
@@ -400,7 +403,7 @@ class _Checker:
         path = self.ctx.templates_dir / f"{template}.yaml"
         if not path.is_file():
             return []
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = _template(path, path.stat().st_mtime_ns)
         found = []
         for spec in data.get("lines", []):
             if "repeat" in spec:
@@ -419,6 +422,12 @@ class _Checker:
         if len(_LOOSE_PLACEHOLDER.findall(value)) != len(PLACEHOLDER.findall(value)):
             self.add(line, "placeholder", f"malformed placeholder in {value[:40]!r}")
         return [m.group(1) for m in PLACEHOLDER.finditer(value)]
+
+
+@cache
+def _template(path: Path, _mtime_ns: int) -> dict[str, Any]:
+    """A receipt template, parsed once per version of the file (many flows print the same one)."""
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER) or {}
 
 
 def _strings(text: Any) -> list[str]:
