@@ -16,6 +16,7 @@ from drivers.identity import (
     SOURCE_IDCARD,
     Identity,
     gb11643_check_char,
+    is_rare_character,
     is_valid_id_number,
 )
 
@@ -71,7 +72,7 @@ def decode_ucs2(raw: bytes) -> str:
 
 def rare_characters(text: str) -> list[str]:
     """Characters a screen may not be able to draw: private use, outside the BMP, undecodable."""
-    return [c for c in text if c == REPLACEMENT or ord(c) > 0xFFFF or 0xE000 <= ord(c) <= 0xF8FF]
+    return [c for c in text if is_rare_character(c)]
 
 
 def encode_ucs2(text: str, length: int) -> bytes:
