@@ -37,6 +37,18 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_PLAIN_STARTS = frozenset("-+.0123456789tTfFnN~<=")
+
+
+def _resolve(self: _LineLoader, kind: Any, value: Any, implicit: Any) -> str:
+    """Most scalars in a flow are words or Chinese text: settle them as strings without the regexes."""
+    if kind is yaml.ScalarNode and implicit[0] and value and value[0] not in _PLAIN_STARTS:
+        return "tag:yaml.org,2002:str"
+    return _BaseResolve(self, kind, value, implicit)
+
+
+_BaseResolve = _LineLoader.resolve
+_LineLoader.resolve = _resolve  # type: ignore[method-assign]
 
 # YAML 1.2 booleans only: in YAML 1.1 `on`, `no`, `yes`, `off` are booleans, which would turn a step's
 # `on:` key into True and a choice value `no` into False.
@@ -61,16 +73,53 @@ def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+_STR, _INT, _FLOAT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
+
+
+def _to_python(node: yaml.Node, loader: _LineLoader, source: str) -> Any:
+    """Nodes to plain data, faster than PyYAML's constructor, keeping lines and refusing duplicate keys
+    (YAML would silently keep the last of two steps with the same id)."""
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _to_python(key_node, loader, source)
+            if key == "<<" or isinstance(key, dict | list):
+                raise FlowLoadError(source, "merge keys and complex keys are not allowed", key_node.start_mark.line + 1)
+            if key in out:
+                raise FlowLoadError(source, f"duplicate key {key!r}", key_node.start_mark.line + 1)
+            out[key] = _to_python(value_node, loader, source)
+        out["__line__"] = node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(v, loader, source) for v in node.value]
+    tag, value = node.tag, node.value
+    if tag == _STR:
+        return value
+    if tag == _BOOL:
+        return value.lower() == "true"
+    if tag == _NULL:
+        return None
+    if tag == _INT and value.lstrip("-+").isdigit():
+        return int(value)
+    if tag == _FLOAT and "_" not in value and "." in value and value.lstrip("-+").replace(".", "", 1).isdigit():
+        return float(value)
+    return loader.construct_object(node, deep=True)  # the rare forms: hex ints, dates, .inf
+
+
 def parse_yaml(text: str, source: str = "<flow>") -> dict[str, Any]:
     """YAML with line numbers kept under '__line__'."""
+    loader = _LineLoader(text)
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        node = loader.get_single_node()
+        data = _to_python(node, loader, source) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         hint = (" (inside {...} quote a text holding , ? : { or ${...})"
                 if "expected ',' or '}'" in str(getattr(exc, "problem", "")) else "")
         raise FlowLoadError(source, f"not valid YAML: {getattr(exc, 'problem', exc)}{hint}",
                             mark.line + 1 if mark else 0) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise FlowLoadError(source, "a flow file must be a mapping")
     return data

@@ -117,3 +117,8 @@ def test_cli_reports_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_cli_passes_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["flows", "lint", "--terminal", "full", "flows"]) == 0
     assert "0 error(s)" in capsys.readouterr().out
+
+
+def test_duplicate_step_ids_are_refused() -> None:
+    dup = GOOD.replace("  done:\n    type: finish", "  many:\n    type: finish\n  done:\n    type: finish")
+    assert codes(dup) == [("yaml", 22)]
