@@ -38,6 +38,7 @@ class AppContext:
     query_service: QueryService
     tasks: Any = None  # kiosk.tasks.TaskRunner, set once Qt exists
     closers: list[Any] = field(default_factory=list)
+    device_options: dict[str, dict] = field(default_factory=dict)
 
     def close(self) -> None:
         for closer in reversed(self.closers):
@@ -69,21 +70,23 @@ def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
 
 
 def build_context(config: Config, *, device_options: dict[str, dict] | None = None) -> AppContext:
+    """Store, flows and the back office; devices are created later, each on its own lane."""
     data_dir = Path(config.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(data_dir / "escpos"))
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gov-kiosk"
+    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache / "escpos"))
     store = Store(data_dir / "kiosk.db", terminal_id=config.terminal_id)
     closers: list[Any] = []
-    devices: dict[str, Any] = {}
-    for device_class, url in config.devices.items():
-        options = (device_options or {}).get(device_class, {})
-        try:
-            devices[device_class] = open_device(device_class, url, DeviceContext(data_dir, options))
-        except Exception as exc:  # a missing driver or library makes that device unavailable, not the kiosk
-            log.warning("device %s (%s) unavailable: %s", device_class, url, exc)
     query_service = _make_query_service(config, closers)
-    return AppContext(config=config, store=store, flows=load_flows(), devices=devices,
-                      query_service=query_service, closers=closers)
+    return AppContext(config=config, store=store, flows=load_flows(), devices={}, query_service=query_service,
+                      closers=closers, device_options=device_options or {})
+
+
+def create_device(ctx: AppContext, device_class: str) -> Any:
+    """Build one driver from its URL (imports its library): runs on the device's lane, not the GUI thread."""
+    url = ctx.config.devices[device_class]
+    return open_device(device_class, url, DeviceContext(Path(ctx.config.data_dir),
+                                                        ctx.device_options.get(device_class, {})))
 
 
 class KioskApplication:
@@ -105,16 +108,11 @@ class KioskApplication:
         ctx.tasks = TaskRunner()
         self.controller = KioskController(ctx)
         self.bridges: list[QObject] = []
-        for name, device in ctx.devices.items():
-            bridge = EventBridge(device.events)
-            bridge.event.connect(self.controller.on_device_event)
-            self.bridges.append(bridge)
-            ctx.tasks.run(name, device.open, on_error=lambda e, n=name: self.controller.on_device_event(
-                DeviceStatus(n, getattr(e, "state", DeviceState.NO_DEVICE), getattr(e, "key", "error.device.generic"),
-                             type(e).__name__)))
-        for name in ("idcard", "sscard", "receipt", "document", "license"):
-            if name in ctx.config.devices and name not in ctx.devices:
-                self.controller.on_device_event(DeviceStatus(name, DeviceState.NO_DEVICE, "error.device.no_device"))
+        self._bridge_class = EventBridge
+        for name in ctx.config.devices:
+            ctx.tasks.run(name, lambda n=name: create_device(ctx, n),
+                          on_done=lambda device, n=name: self._attach(n, device),
+                          on_error=lambda error, n=name: self._device_failed(n, error))
         self.engine = QQmlApplicationEngine()
         self.engine.setInitialProperties({"ctl": self.controller, "production": production,
                                           "baseWidth": size[0], "baseHeight": size[1]})
@@ -127,6 +125,21 @@ class KioskApplication:
         self._status_poll = QTimer(interval=15000)
         self._status_poll.timeout.connect(self._poll_printers)
         self._status_poll.start()
+
+    def _attach(self, name: str, device: Any) -> None:
+        """A driver exists: observe it, then open it on its lane (its state arrives as events)."""
+        bridge = self._bridge_class(device.events)
+        bridge.event.connect(self.controller.on_device_event)
+        self.bridges.append(bridge)
+        self.ctx.devices[name] = device
+        self.controller.on_device_event(device.status())
+        self.ctx.tasks.run(name, device.open, on_error=lambda error: self._device_failed(name, error))
+
+    def _device_failed(self, name: str, error: BaseException) -> None:
+        log.warning("device %s unavailable: %s", name, type(error).__name__)
+        self.controller.on_device_event(DeviceStatus(
+            name, getattr(error, "state", DeviceState.NO_DEVICE), getattr(error, "key", "error.device.no_device"),
+            type(error).__name__))
 
     def _poll_printers(self) -> None:
         """Ask idle printers for their status, so a fault shows before a citizen needs the printer."""

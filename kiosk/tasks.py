@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -18,8 +19,19 @@ from PySide6.QtCore import QObject, Signal, Slot
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class _Completion:
+    """One finished task, sent as a single non-None object: PySide6 mis-counts references to None
+    passed through queued ``Signal(object)`` arguments, which crashes a long-running process."""
+
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[BaseException], None] | None
+    result: Any
+    error: BaseException | None
+
+
 class TaskRunner(QObject):
-    _completed = Signal(object, object, object, object)  # on_done, on_error, result, error
+    _completed = Signal(object)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -37,13 +49,14 @@ class TaskRunner(QObject):
             if f.cancelled():
                 return
             error = f.exception()
-            self._completed.emit(on_done, on_error, None if error else f.result(), error)
+            self._completed.emit(_Completion(on_done, on_error, None if error else f.result(), error))
 
         future.add_done_callback(finished)
         return future
 
-    @Slot(object, object, object, object)
-    def _deliver(self, on_done, on_error, result, error) -> None:
+    @Slot(object)
+    def _deliver(self, completion: _Completion) -> None:
+        on_done, on_error, result, error = completion.on_done, completion.on_error, completion.result, completion.error
         if error is not None:
             if on_error is not None:
                 on_error(error)

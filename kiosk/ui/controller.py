@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
+from PySide6.QtQml import QJSValue
 
 from drivers.base import DeviceError, DeviceStatus
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
@@ -131,6 +132,8 @@ class KioskController(QObject):
     def tap(self, action: str, value: Any = None) -> None:
         """The one entry point for citizen input; unknown actions are ignored, never raised."""
         self.touched()
+        if isinstance(value, QJSValue):  # a JS object literal from QML ({id: ..., value: ...})
+            value = value.toVariant()
         handler = getattr(self, f"_on_{action}", None)
         if handler is None:
             log.warning("unknown UI action %s", action)
@@ -188,13 +191,13 @@ class KioskController(QObject):
 
     def _on_back(self, _value: Any) -> None:
         session = self._session
+        if self._screen == "catalog":
+            self._set_screen("attract")
+            return
         if session is None:
             return
         if self._screen == "intro":
             self._end_session(None, to="catalog")
-            return
-        if self._screen == "catalog":
-            self._set_screen("attract")
             return
         if not session.run.can_go_back:
             return

@@ -2,6 +2,12 @@
 
 Used by the tests and by the headless demo's scripted citizen; it goes through
 real touch events on the real window, not through the controller.
+
+PySide6 6.12.0 dropped a reference to ``None`` on every ``processEvents()`` and
+``QTouchEventSequence.commit()`` call from Python, so thousands of taps crashed the
+interpreter. The project pins PySide6 below 6.12 (tests/test_qt_refcounts.py guards it);
+the robot also avoids both calls (a nested ``QEventLoop``; sequences committed by their
+destructor) so long soak runs stay safe on any binding.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QPoint, QPointF
+from PySide6.QtCore import QEventLoop, QPoint, QPointF, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 from PySide6.QtTest import QTest
@@ -21,12 +27,10 @@ class UiRobot:
         self.device = QTest.createTouchDevice()
 
     def pump(self, seconds: float = 0.0) -> None:
-        end = time.monotonic() + seconds
-        while True:
-            QCoreApplication.processEvents()
-            if time.monotonic() >= end:
-                return
-            time.sleep(0.005)
+        """Let Qt run for ``seconds`` (at least one pass of the event loop)."""
+        loop = QEventLoop()
+        QTimer.singleShot(max(1, int(seconds * 1000)), loop.quit)
+        loop.exec()
 
     def find(self, name: str) -> QQuickItem | None:
         """The first visible, enabled item with this objectName, searching the visual tree."""
@@ -66,11 +70,20 @@ class UiRobot:
         centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
         self.tap_at(centre)
 
-    def tap_at(self, point: QPoint) -> None:
-        QTest.touchEvent(self.window, self.device).press(0, point, self.window).commit()
-        self.pump(0.02)
-        QTest.touchEvent(self.window, self.device).release(0, point, self.window).commit()
-        self.pump(0.02)
+    def tap_at(self, point: QPoint, settle: float = 0.02) -> None:
+        self.touch(point, press=True)
+        self.pump(settle)
+        self.touch(point, press=False)
+        self.pump(settle)
+
+    def touch(self, point: QPoint, *, press: bool) -> None:
+        """Send one touch point; the sequence commits when it is destroyed (see the module note)."""
+        sequence = QTest.touchEvent(self.window, self.device)
+        if press:
+            sequence.press(0, point, self.window)
+        else:
+            sequence.release(0, point, self.window)
+        del sequence
 
     def screenshot(self, path: Path) -> QImage:
         self.pump(0.05)
