@@ -39,6 +39,7 @@ class AppContext:
     tasks: Any = None  # kiosk.tasks.TaskRunner, set once Qt exists
     closers: list[Any] = field(default_factory=list)
     device_options: dict[str, dict] = field(default_factory=dict)
+    printing: Any = None  # kiosk.printing.PrintService
 
     def close(self) -> None:
         for closer in reversed(self.closers):
@@ -78,8 +79,11 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
     store = Store(data_dir / "kiosk.db", terminal_id=config.terminal_id)
     closers: list[Any] = []
     query_service = _make_query_service(config, closers)
+    from kiosk.printing import PrintService
+
     return AppContext(config=config, store=store, flows=load_flows(), devices={}, query_service=query_service,
-                      closers=closers, device_options=device_options or {})
+                      closers=closers, device_options=device_options or {},
+                      printing=PrintService(store, data_dir))
 
 
 def create_device(ctx: AppContext, device_class: str) -> Any:
@@ -109,6 +113,7 @@ class KioskApplication:
         self.controller = KioskController(ctx)
         self.bridges: list[QObject] = []
         self._bridge_class = EventBridge
+        ctx.tasks.run("db", ctx.printing.recover, on_error=lambda e: log.error("print recovery: %s", e))
         for name in ctx.config.devices:
             ctx.tasks.run(name, lambda n=name: create_device(ctx, n),
                           on_done=lambda device, n=name: self._attach(n, device),

@@ -215,6 +215,17 @@ def hf_statement(data: dict[str, Any], case_no: str, *, issued: str | None = Non
         notes=["本明细依据住房公积金业务系统记录出具，扫描二维码可核验真伪。"])
 
 
+def medical_certificate(data: dict[str, Any], case_no: str, *, issued: str | None = None) -> DocumentSpec:
+    """医疗保险参保证明 from the ``medical.certificate`` query answer."""
+    return DocumentSpec(
+        title="医疗保险参保证明", issuer="武汉市医疗保障局", kind="medical_certificate", case_no=case_no,
+        issued=issued or data.get("issued", ""),
+        fields=[("姓名", data["name"]), ("公民身份号码", data["id_number"])],
+        sections=[[("险种", data["insurance"]), ("参保状态", data["status"]), ("参保起始年月", data["since"]),
+                   ("参保地", data["region"])]],
+        notes=["兹证明上述人员参加基本医疗保险，特此证明。扫描二维码可核验真伪。"])
+
+
 def test_page(terminal_id: str, printer: str) -> DocumentSpec:
     """The technician's A4 test page (Chinese text, a table row, a QR, the footer)."""
     return DocumentSpec(
@@ -226,4 +237,4 @@ def test_page(terminal_id: str, printer: str) -> DocumentSpec:
 
 
 DOCUMENTS = {"si_certificate": si_certificate, "property_certificate": property_certificate,
-             "hf_statement": hf_statement}
+             "hf_statement": hf_statement, "medical_certificate": medical_certificate}

@@ -9,6 +9,7 @@ citizen's session.
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,6 @@ from drivers.events import CardPresented, CardReadFailed, CardRemoved
 from drivers.identity import Identity
 from flows.engine import FlowError, FlowRun
 from flows.model import Flow, text
-from flows.receipts import load_template, render_receipt
 from flows.services import ServiceError, ServiceOffline
 from flows.templating import render
 from kiosk.availability import service_availability
@@ -467,12 +467,18 @@ class KioskController(QObject):
                                        "time": datetime.now().strftime("%Y-%m-%d %H:%M")}
         session.status = "print.printing"
         if printer is None:
-            self._print_failed(session, DeviceError("no printer configured"))
+            self._print_failed(session, DeviceError("no printer configured", key="error.device.no_device"))
             return
-        template = load_template(step.params["template"])
-        receipt = render_receipt(template, session.run.context)
+        context = copy.deepcopy(session.run.context)
+        template, data_path = step.params["template"], step.params.get("data")
+
+        def work():
+            context["case"]["case_no"] = session.case_no or ""  # set by the db lane by now
+            return self.ctx.printing.print_step(printer, printer_class, template, context, case_no=session.case_no or "",
+                                                step_id=step.id, data_path=data_path)
+
         self.ctx.tasks.run(
-            printer_class, lambda: printer.print_receipt(receipt),
+            printer_class, work,
             on_done=lambda _result: self._guard(session, self._advance, "ok"),
             on_error=lambda error: self._guard(session, self._print_failed, session, error))
 
