@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision")
+COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision", "kiosk.cli.selftest")
 
 
 def build_parser() -> argparse.ArgumentParser:
