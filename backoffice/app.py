@@ -32,7 +32,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Reques
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 MAX_BATCH = 1000
 MAX_BUNDLE = 16 * 1024 * 1024
+CACHE_SECONDS = 2.0
 
 
 class ApiError(HTTPException):
@@ -193,6 +194,29 @@ def _version_of(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+class ServerTimeMiddleware:
+    """Every answer carries the server's clock, so a terminal can see and correct its own (plain ASGI:
+    cheaper than Starlette's BaseHTTPMiddleware on the heartbeat path)."""
+
+    def __init__(self, app: Any, clock: Any):
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_time(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = [*message.get("headers", []),
+                           (protocol.H_SERVER_TIME.lower().encode(), f"{self.clock():.3f}".encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_time)
+
+
 # -- replay protection ------------------------------------------------------------------------------
 class NonceCache:
     """Nonces seen within the signature window. Per process: run one server process per database, or
@@ -231,6 +255,12 @@ class Backoffice:
         self.operator_key = operator_key
         self.nonces = NonceCache()
         self.clock = time.time  # tests may shift the server's clock
+        # Read-mostly data cached briefly so a heartbeat costs one write. Writes through this process
+        # invalidate at once; other processes on the same database see them within CACHE_SECONDS.
+        self._cache_lock = threading.Lock()
+        self._terminals: dict[str, tuple[float, Terminal]] = {}
+        self._settings: tuple[float, dict[str, Any]] | None = None
+        self._latest_bundle: dict[str, tuple[float, int | None]] = {}
         if bundle_root_keys is not None:
             with self.sessions.begin() as session:
                 _put_setting(session, "bundle_root_keys", list(bundle_root_keys), self.clock())
@@ -249,8 +279,7 @@ class Backoffice:
             raise ApiError(401, protocol.E_SIGNATURE, "bad timestamp") from None
         if abs(now - stamp) > protocol.WINDOW:
             raise ApiError(401, protocol.E_CLOCK, "timestamp outside the window", server_time=now)
-        with self.sessions() as session:
-            terminal = session.get(Terminal, terminal_id[:64])
+        terminal = self.terminal(terminal_id[:64])
         if terminal is None:
             raise ApiError(401, protocol.E_UNKNOWN, "unknown terminal")
         if not protocol.verify(terminal.secret, method, path, timestamp, nonce, body, signature):
@@ -261,6 +290,51 @@ class Backoffice:
             raise ApiError(401, protocol.E_REPLAY, "nonce already used")
         return terminal
 
+
+    def terminal(self, terminal_id: str) -> Terminal | None:
+        """The terminal (detached, read-only), from a short cache."""
+        now = time.monotonic()
+        cached = self._terminals.get(terminal_id)
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        with self.sessions() as session:
+            terminal = session.get(Terminal, terminal_id)
+        if terminal is not None:
+            with self._cache_lock:
+                if len(self._terminals) > 100_000:
+                    self._terminals.clear()
+                self._terminals[terminal_id] = (now, terminal)
+        return terminal
+
+    def forget_terminal(self, terminal_id: str) -> None:
+        with self._cache_lock:
+            self._terminals.pop(terminal_id, None)
+
+    def settings(self) -> dict[str, Any]:
+        now = time.monotonic()
+        cached = self._settings
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        with self.sessions() as session:
+            values = {row.key: row.value for row in session.scalars(select(Setting))}
+        self._settings = (now, values)
+        return values
+
+    def put_setting(self, key: str, value: Any) -> None:
+        with self.sessions.begin() as session:
+            _put_setting(session, key, value, self.clock())
+        self._settings = None
+
+    def latest_bundle(self, group: str) -> int | None:
+        now = time.monotonic()
+        cached = self._latest_bundle.get(group)
+        if cached is not None and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        with self.sessions() as session:
+            latest = session.scalar(select(func.max(Bundle.version)).where(Bundle.group == group))
+        with self._cache_lock:
+            self._latest_bundle[group] = (now, latest)
+        return latest
 
     def issue_tokens(self, body: TokenIn) -> TokenOut:
         now = self.clock()
@@ -301,6 +375,7 @@ class Backoffice:
             token.used_at, token.used_by = now, terminal_id
             keys = _get_setting(session, "bundle_root_keys", [])
             group = token.group
+        self.forget_terminal(terminal_id)
         log.info("enrolled terminal %s in group %s", terminal_id, group)
         return EnrolOut(terminal_id=terminal_id, secret=secret, group=group, bundle_root_keys=keys,
                         server_time=now)
@@ -349,11 +424,7 @@ def create_app(database_url: str, operator_key: str | None = None,
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "detail": exc.detail, **exc.extra}, status_code=exc.status_code)
 
-    @app.middleware("http")
-    async def _server_time(request: Request, call_next):
-        response = await call_next(request)
-        response.headers[protocol.H_SERVER_TIME] = f"{bo.clock():.3f}"
-        return response
+    app.add_middleware(ServerTimeMiddleware, clock=lambda: bo.clock())
 
     auth_errors: dict[int | str, dict[str, Any]] = {401: {"description": "not authenticated"},
                                                     403: {"description": "revoked"}}
@@ -386,11 +457,12 @@ def create_app(database_url: str, operator_key: str | None = None,
         data = body.model_dump()
         data["clock_offset"] = round(now - body.clock, 3) if body.clock else None
         with bo.sessions.begin() as session:
-            row = session.get(Terminal, term.id)
-            row.last_heartbeat_at, row.heartbeat = now, data
-            config = _config_for(session, term)
-            announcements = _announcements_for(session, term, now)
-            latest = session.scalar(select(func.max(Bundle.version)).where(Bundle.group == term.group))
+            session.execute(update(Terminal).where(Terminal.id == term.id)
+                            .values(last_heartbeat_at=now, heartbeat=data))
+        settings = bo.settings()
+        config = _config_for(settings, term)
+        announcements = _announcements_for(settings, term, now)
+        latest = bo.latest_bundle(term.group)
         return HeartbeatOut(server_time=now, clock_offset=data["clock_offset"] or 0.0,
                             config_version=_version_of(config), announcements_version=_version_of(announcements),
                             bundle_version=latest)
@@ -398,14 +470,12 @@ def create_app(database_url: str, operator_key: str | None = None,
     @app.get(f"{protocol.API}/config", responses=auth_errors)
     def get_config(term: Signed) -> dict[str, Any]:
         """Group settings overridden by the terminal's own; never secrets."""
-        with bo.sessions() as session:
-            config = _config_for(session, term)
+        config = _config_for(bo.settings(), term)
         return {"version": _version_of(config), "config": config}
 
     @app.get(f"{protocol.API}/announcements", responses=auth_errors)
     def get_announcements(term: Signed) -> dict[str, Any]:
-        with bo.sessions() as session:
-            items = _announcements_for(session, term, bo.clock())
+        items = _announcements_for(bo.settings(), term, bo.clock())
         return {"version": _version_of(items), "announcements": items}
 
     @app.get(f"{protocol.API}/catalog", responses=auth_errors)
@@ -440,6 +510,10 @@ def create_app(database_url: str, operator_key: str | None = None,
     def query(name: Annotated[str, Path(max_length=64)], params: dict[str, Any], term: Signed) -> dict[str, Any]:
         if name not in SERVICES:
             raise ApiError(404, "error.service.unknown", "unknown service")
+        if name == "case.lookup":
+            found = _case_lookup(bo, params)
+            if found is not None:
+                return found
         try:
             return run_query(name, params)
         except ServiceError as exc:
@@ -464,6 +538,7 @@ def create_app(database_url: str, operator_key: str | None = None,
             if row is None:
                 raise ApiError(404, "terminal.unknown", "unknown terminal")
             row.status, row.revoked_at = "revoked", bo.clock()
+        bo.forget_terminal(terminal_id)
         log.info("revoked terminal %s", terminal_id)
         return Ok()
 
@@ -526,6 +601,7 @@ def create_app(database_url: str, operator_key: str | None = None,
             row = Bundle(group=body.group, version=body.version, sha256=hashlib.sha256(content).hexdigest(),
                          length=len(content), content=content, published_at=bo.clock(), note=body.note)
             session.add(row)
+        bo._latest_bundle.pop(body.group, None)
         return _bundle_meta(row)
 
     @app.get(f"{protocol.API}/operator/bundles", response_model=list[BundleMeta], dependencies=[Op],
@@ -540,26 +616,39 @@ def create_app(database_url: str, operator_key: str | None = None,
     def put_config(scope: Literal["group", "terminal"], name: Annotated[str, Path(pattern=ID_PATTERN)],
                    config: dict[str, Any]) -> Ok:
         """Per-terminal settings override per-group ones. No secrets belong here: terminals pull it."""
-        with bo.sessions.begin() as session:
-            _put_setting(session, f"config:{scope}:{name}", config, bo.clock())
+        bo.put_setting(f"config:{scope}:{name}", config)
         return Ok()
 
     @app.put(f"{protocol.API}/operator/announcements", response_model=Ok, dependencies=[Op],
              responses=op_errors)
     def put_announcements(items: Annotated[list[Announcement], Field(max_length=200)]) -> Ok:
-        with bo.sessions.begin() as session:
-            _put_setting(session, "announcements", [a.model_dump() for a in items], bo.clock())
+        bo.put_setting("announcements", [a.model_dump() for a in items])
         return Ok()
 
     @app.put(f"{protocol.API}/operator/bundle-root-keys", response_model=Ok, dependencies=[Op],
              responses=op_errors)
     def put_root_keys(keys: Annotated[list[Annotated[str, Field(max_length=4096)]], Field(max_length=16)]) -> Ok:
         """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning)."""
-        with bo.sessions.begin() as session:
-            _put_setting(session, "bundle_root_keys", keys, bo.clock())
+        bo.put_setting("bundle_root_keys", keys)
         return Ok()
 
     return app
+
+
+def _case_lookup(bo: Backoffice, params: dict[str, Any]) -> dict[str, Any] | None:
+    """A case the back office holds, by its 办件编号 (for rating it later at any terminal). None: not here
+    (perhaps still queued at its terminal), and the demo service answers from the number's format."""
+    case_no = params.get("case_no")
+    if not isinstance(case_no, str) or not 0 < len(case_no) <= 64:
+        return None
+    with bo.sessions() as session:
+        case = session.scalars(select(Case).where(Case.case_no == case_no).order_by(Case.id).limit(1)).first()
+        if case is None:
+            return None
+        rated = session.scalar(select(func.count()).select_from(Rating).where(
+            Rating.case_no == case_no, Rating.terminal_id == case.terminal_id)) or 0
+    return {"found": True, "case_no": case_no, "title": case.service_id, "item_code": case.item_code,
+            "service_id": case.service_id, "outcome": case.outcome, "rated": rated > 0}
 
 
 def _bundle_meta(row: Bundle) -> BundleMeta:
@@ -576,16 +665,16 @@ def _next_terminal_id(session: Session) -> str:
     raise ApiError(409, "enrol.no_id", "no free terminal id")
 
 
-def _config_for(session: Session, term: Terminal) -> dict[str, Any]:
-    config = dict(_get_setting(session, "config:group:default", {}))
+def _config_for(settings: dict[str, Any], term: Terminal) -> dict[str, Any]:
+    config = dict(settings.get("config:group:default", {}))
     if term.group != "default":
-        config.update(_get_setting(session, f"config:group:{term.group}", {}))
-    config.update(_get_setting(session, f"config:terminal:{term.id}", {}))
+        config.update(settings.get(f"config:group:{term.group}", {}))
+    config.update(settings.get(f"config:terminal:{term.id}", {}))
     return config
 
 
-def _announcements_for(session: Session, term: Terminal, now: float) -> list[dict[str, Any]]:
-    items = _get_setting(session, "announcements", [])
+def _announcements_for(settings: dict[str, Any], term: Terminal, now: float) -> list[dict[str, Any]]:
+    items = settings.get("announcements", [])
     return [a for a in items
             if (not a.get("groups") or term.group in a["groups"])
             and (a.get("starts") is None or a["starts"] <= now) and (a.get("ends") is None or now < a["ends"])]

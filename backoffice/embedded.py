@@ -70,9 +70,8 @@ def start_embedded(data_dir: Path | str, *, port: int = 0, terminal_id: str = "T
     app = create_app(database_url or f"sqlite:///{data_dir / 'backoffice.sqlite3'}", operator_key=operator_key)
     server = ThreadedServer(app, port=port).start()
     enrolment_file = data_dir / "demo-terminal.json"
-    if enrolment_file.exists():
-        enrolment = json.loads(enrolment_file.read_text())
-    else:
+    enrolment = json.loads(enrolment_file.read_text()) if enrolment_file.exists() else None
+    if enrolment is None or enrolment.get("terminal_id") != terminal_id:
         enrolment = enrol_directly(app, terminal_id=terminal_id, group=group)
         _write_private(enrolment_file, json.dumps(enrolment))
     return EmbeddedBackoffice(url=server.url, operator_key=operator_key, enrolment=enrolment, server=server)

@@ -68,7 +68,7 @@ class Event(Base):
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("cases_terminal_case", "terminal_id", "case_no"),)
+    __table_args__ = (Index("cases_terminal_case", "terminal_id", "case_no"), Index("cases_case_no", "case_no"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     terminal_id: Mapped[str] = mapped_column(String(64))

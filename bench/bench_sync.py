@@ -113,7 +113,7 @@ def make_terminals(database: str, count: int) -> list[tuple[str, str]]:
     return terminals
 
 
-def heartbeats(url: str, terminals: list[tuple[str, str]], seconds: float, threads: int = 48) -> dict:
+def heartbeats(url: str, terminals: list[tuple[str, str]], seconds: float, threads: int = 16) -> dict:
     """Each terminal sends one heartbeat; sends are paced evenly over ``seconds``; new connection each."""
     count = len(terminals)
     interval = seconds / count
