@@ -27,6 +27,10 @@ import sqlite_utils
 
 from offline_cache.migrations import MIGRATIONS
 
+# Keys of a case's ``data`` that say nothing about the person; everything else (a handwritten signature,
+# form answers) is purged with the subject once the back office has the case.
+NON_PERSONAL_CASE_DATA = frozenset({"last_step", "pages", "flow_version", "printed", "documents"})
+
 
 class StoreFull(Exception):
     """The database reached its size bound: new cases are refused, nothing queued is dropped."""
@@ -131,8 +135,9 @@ class Store:
     def mark_delivered(self, idem_keys: list[str]) -> None:
         """The back office acknowledged these events: mark them and purge the personal data they carried.
 
-        Only the case's subject (who it was for) is personal; once the back office holds the case, the
-        terminal has no reason to keep it, so it goes in the same transaction as the acknowledgement.
+        The case's subject (who it was for) and its personal data (a signature, form answers) go in the
+        same transaction as the acknowledgement: once the back office holds the case, the terminal has no
+        reason to keep them.
         """
         if not idem_keys:
             return
@@ -150,11 +155,16 @@ class Store:
                                 f"AND delivered_at IS NOT NULL AND idem_key IN ({marks})", chunk).fetchall()
             for row_id, payload_text in rows:
                 payload = json.loads(payload_text)
-                if payload.get("subject") is not None:
-                    payload["subject"] = None
+                data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+                kept = {k: v for k, v in data.items() if k in NON_PERSONAL_CASE_DATA}
+                if payload.get("subject") is not None or kept != data:
+                    payload["subject"], payload["data"] = None, kept
                     conn.execute("UPDATE outbox SET payload=? WHERE id=?",
                                  (json.dumps(payload, ensure_ascii=False), row_id))
-                conn.execute("DELETE FROM case_subjects WHERE case_no=?", (payload.get("case_no"),))
+                case_no = payload.get("case_no")
+                conn.execute("DELETE FROM case_subjects WHERE case_no=?", (case_no,))
+                conn.execute("UPDATE cases SET data=? WHERE case_no=?",
+                             (json.dumps(kept, ensure_ascii=False), case_no))
                 conn.execute("UPDATE outbox SET purged_at=? WHERE id=?", (now, row_id))
 
     def mark_failed(self, idem_keys: list[str], error: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -15,7 +16,7 @@ def _case(store: Store, subject: bool = True) -> str:
     store.record_step(case_no, "read_id", "read_id", "ok")
     if subject:
         store.set_subject(case_no, "420102199001011234", "张三", "resident")
-    store.close_case(case_no, "done", {"pages": 1})
+    store.close_case(case_no, "done", {"pages": 1, "signature": "data:image/png;base64,AAAA"})
     return case_no
 
 
@@ -59,7 +60,9 @@ def test_personal_data_purged_after_acknowledgement(tmp_path):
     store.mark_delivered([event["idem_key"]])
     assert store._conn.execute("SELECT count(*) FROM case_subjects").fetchone()[0] == 0
     payload = store._conn.execute("SELECT payload FROM outbox").fetchone()[0]
-    assert "张三" not in payload and "420102199001011234" not in payload
+    assert "张三" not in payload and "420102199001011234" not in payload and "signature" not in payload
+    assert json.loads(payload)["data"] == {"pages": 1}
+    assert store._conn.execute("SELECT data FROM cases").fetchone()[0] == '{"pages": 1}'
     assert store.get_case(case_no).outcome == "done"
     assert store.queue_depth() == 0
 
