@@ -107,6 +107,7 @@ class KioskApplication:
         from kiosk.ui.window import InputFilter
 
         self.ctx = ctx
+        os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")  # the keyboard lives inside the window
         self.qapp = QGuiApplication.instance() or QGuiApplication(sys.argv)
         self.qapp.setQuitOnLastWindowClosed(not production)
         ctx.tasks = TaskRunner()

@@ -21,6 +21,7 @@ from PySide6.QtQml import QJSValue
 from drivers.base import DeviceError, DeviceStatus
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
 from drivers.identity import Identity
+from flows import forms
 from flows.engine import FlowError, FlowRun
 from flows.model import Flow, text
 from flows.services import ServiceError, ServiceOffline
@@ -29,6 +30,7 @@ from kiosk.availability import service_availability
 from kiosk.i18n import catalog as strings_for
 from kiosk.i18n import tr
 from kiosk.ui import views
+from kiosk.ui.signature import signature_svg
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class Session:
     form_step: str = ""
     form_values: dict[str, Any] = field(default_factory=dict)
     form_errors: dict[str, str] = field(default_factory=dict)
+    active_field: str = ""
+    signature: str = ""  # SVG path of the commitment signature, kept with the case
     rating_level: int = 0
     rating_indicators: list[str] = field(default_factory=list)
     status: str = ""  # translation key of a transient status line (reading, printing, ...)
@@ -222,6 +226,8 @@ class KioskController(QObject):
         if session is None:
             return
         session.form_values[str(value["id"])] = value["value"]
+        if value.get("typing"):
+            return  # the text input already shows it; re-rendering would rebuild the field and drop the keyboard
         session.form_errors.pop(str(value["id"]), None)
         self._render()
 
@@ -245,20 +251,56 @@ class KioskController(QObject):
         session = self._session
         if session is None or session.run.current.type != "form":
             return
-        shown = views.form_fields(session.run.current, session.form_values, self._lang)
-        errors = {}
-        for spec, field_view in zip(self._shown_specs(session), shown, strict=True):
-            if spec.get("required") and field_view["value"] in ("", None):
-                errors[spec["id"]] = "form.required"
-        values = {f["id"]: f["value"] for f in shown}
-        months = [f["value"] for f in shown if f["type"] == "month"]
-        if len(months) == 2 and months[0] > months[1]:
-            errors[shown[-1]["id"]] = "error.service.bad_period"
+        step = session.run.current
+        clean, errors = forms.validate(step, session.form_values, session.run.context)
+        months = [f["id"] for f in forms.visible_fields(step, session.run.context, session.form_values)
+                  if f["type"] == "month"]
+        if len(months) == 2 and not errors and str(clean[months[0]]) > str(clean[months[1]]):
+            errors[months[1]] = "error.service.bad_period"
         if errors:
             session.form_errors = errors
             self._render()
             return
-        self._advance("ok", values)
+        self._advance("ok", clean)
+
+    def _on_focus(self, field_id: str) -> None:
+        session = self._session
+        if session is not None:
+            session.active_field = str(field_id)
+            self._render()
+
+    def _on_key(self, key: str) -> None:
+        """The on-screen keypad: digits (and X for ID numbers, '.' for money) into the active field."""
+        session = self._session
+        if session is None or not session.active_field:
+            return
+        current = str(session.form_values.get(session.active_field) or "")
+        if key == "back":
+            current = current[:-1]
+        elif key == "clear":
+            current = ""
+        elif len(key) == 1 and (key.isdigit() or key in "X.-") and len(current) < 40:
+            current += key
+        session.form_values[session.active_field] = current
+        session.form_errors.pop(session.active_field, None)
+        self._render()
+
+    def _on_commit(self, signature: Any) -> None:
+        """告知承诺制: the citizen accepted the commitment and signed; the signature is kept with the case."""
+        session = self._session
+        if session is None or session.run.current.type != "commitment":
+            return
+        strokes = [[(round(float(x), 1), round(float(y), 1)) for x, y in stroke] for stroke in (signature or [])]
+        if session.run.current.params.get("signature") and not any(len(stroke) > 1 for stroke in strokes):
+            session.status = "commitment.need_signature"
+            self._render()
+            return
+        svg = signature_svg(strokes)
+        session.signature = svg
+        self._advance("ok", {"accepted": True, "signature": svg, "signed_at": datetime.now().isoformat()})
+
+    def _on_decline(self, _value: Any) -> None:
+        self._advance("declined")
 
     def _on_rate_level(self, level: int) -> None:
         session = self._session
@@ -282,11 +324,15 @@ class KioskController(QObject):
         session = self._session
         if session is None or not session.rating_level:
             return
-        level, indicators, flow = session.rating_level, list(session.rating_indicators), session.flow
+        level, indicators = session.rating_level, list(session.rating_indicators)
+        subject = session.run.current.params.get("subject")  # rating an earlier case by its number
+        case_no = render(subject["case_no"], session.run.context) if subject else None
+        item_code = render(subject.get("item_code", ""), session.run.context) if subject else session.flow.item_code
 
         def save() -> None:
-            if session.case_no:
-                self.ctx.store.record_rating(session.case_no, flow.item_code, level, indicators)
+            target = case_no or session.case_no
+            if target:
+                self.ctx.store.record_rating(target, item_code or session.flow.item_code, level, indicators)
 
         self.ctx.tasks.run("db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__))
         self._advance("ok")
@@ -404,11 +450,17 @@ class KioskController(QObject):
         if step.type == "form" and session.form_step != step.id:
             session.form_step = step.id
             session.form_errors = {}
+            session.active_field = ""
             session.form_values = {**views.form_defaults(step), **session.run.context.get("form", {})}
         if step.type == "rate":
             session.rating_level, session.rating_indicators = 0, []
         if step.type == "finish":
             self._finish(session)
+        if step.params.get("timeout") and "timeout" in step.on:
+            # a step with its own time limit (e.g. reading a commitment) follows its timeout path
+            step_id, entered = step.id, len(session.run.history)
+            QTimer.singleShot(int(float(step.params["timeout"]) * 1000), lambda: self._guard(
+                session, self._step_timed_out, session, step_id, entered))
         self._render()
         if step.type == "identify":
             self._identify(session)
@@ -434,6 +486,10 @@ class KioskController(QObject):
         self.ctx.tasks.run("db", lambda: session.case_no and self.ctx.store.set_subject(
             session.case_no, identity.id_number, identity.name, identity.card_type))
         self._advance("ok")
+
+    def _step_timed_out(self, session: Session, step_id: str, entered: int) -> None:
+        if session.run.current_id == step_id and len(session.run.history) == entered:
+            self._advance("timeout")
 
     def _query(self, session: Session) -> None:
         step = session.run.current
@@ -498,6 +554,8 @@ class KioskController(QObject):
             return
         session.closed = True
         data = {"last_step": session.run.current_id}
+        if session.signature:
+            data["signature"] = session.signature
 
         def close() -> None:
             if session.case_no:
@@ -576,9 +634,17 @@ class KioskController(QObject):
             extra: dict[str, Any] = {"status": tr(session.status, self._lang) if session.status else ""}
             step = session.run.current
             if step.type == "form":
-                extra["fields"] = views.form_fields(step, session.form_values, self._lang)
-                extra["errors"] = {k: tr(v, self._lang) for k, v in session.form_errors.items()}
+                extra["fields"] = views.form_fields(step, session.run.context, session.form_values, self._lang)
+                extra["errors"] = {k: self._field_error(step, k, v) for k, v in session.form_errors.items()}
+                extra["activeField"] = session.active_field
+            if step.type == "commitment":
+                extra["commitment"] = text(step.params.get("commitment"), self._lang)
+                extra["needsSignature"] = bool(step.params.get("signature"))
             if step.type == "rate":
+                subject = step.params.get("subject")
+                if subject:
+                    extra["subject"] = tr("rate.subject", self._lang,
+                                          title=render(subject.get("title", ""), session.run.context))
                 extra["selectedLevel"] = session.rating_level
                 extra["selectedIndicators"] = list(session.rating_indicators)
             if step.type == "notice" and session.run.context.get("error"):
@@ -588,11 +654,12 @@ class KioskController(QObject):
             return
         self.viewChanged.emit()
 
-    def _shown_specs(self, session: Session) -> list[dict[str, Any]]:
-        from flows.conditions import evaluate
-
-        context = {"form": session.form_values}
-        return [f for f in session.run.current.params.get("fields", []) if evaluate(f.get("shown_if"), context)]
+    def _field_error(self, step, field_id: str, key: str) -> str:
+        """A field's own error text (``error:`` in the flow) for a pattern failure, else the generic one."""
+        spec = next((f for f in step.params.get("fields", []) if f["id"] == field_id), {})
+        if key == "form.pattern" and spec.get("error"):
+            return text(spec["error"], self._lang)
+        return tr(key, self._lang)
 
     def _refresh_catalog(self) -> None:
         flows = sorted(self.ctx.flows.values(), key=lambda f: (f.category, f.id))

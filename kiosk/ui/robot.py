@@ -65,8 +65,24 @@ class UiRobot:
             self.pump(0.01)
         raise TimeoutError(f"{what} not reached within {timeout} s")
 
+    def scroll_into_view(self, item: QQuickItem) -> None:
+        """Like a finger swiping a list: move the enclosing Flickable so ``item`` is inside its viewport."""
+        parent = item.parentItem()
+        while parent is not None and parent.property("contentY") is None:
+            parent = parent.parentItem()
+        if parent is None:
+            return
+        content = parent.property("contentItem")
+        top = item.mapToItem(content, QPointF(0, 0)).y()
+        view_top, view_height = parent.property("contentY"), parent.height()
+        if top < view_top or top + item.height() > view_top + view_height:
+            limit = max(0.0, parent.property("contentHeight") - view_height)
+            parent.setProperty("contentY", min(max(0.0, top - 20), limit))
+            self.pump(0.05)
+
     def tap(self, name: str, timeout: float = 5.0) -> None:
         item = self.wait_for(name, timeout)
+        self.scroll_into_view(item)
         centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
         self.tap_at(centre)
 
@@ -75,6 +91,39 @@ class UiRobot:
         self.pump(settle)
         self.touch(point, press=False)
         self.pump(settle)
+
+    def tap_keyboard(self, keys: str) -> None:
+        """Type on Qt's virtual keyboard (the InputPanel in the window) by touching its keys."""
+        panel = self.wait_for("inputPanel")
+        for char in keys:
+            key = self._find_key(panel, char)
+            if key is None:
+                raise LookupError(f"no key {char!r} on the on-screen keyboard")
+            self.tap_at(key.mapToScene(QPointF(key.width() / 2, key.height() / 2)).toPoint())
+
+    def _find_key(self, panel: QQuickItem, char: str) -> QQuickItem | None:
+        stack = [panel]
+        while stack:
+            item = stack.pop()
+            if (item.isVisible() and item.metaObject().className().startswith("Key_")
+                    and str(item.property("text")).lower() == char.lower()):
+                return item
+            stack.extend(item.childItems())
+        return None
+
+    def draw(self, name: str, points: list[tuple[float, float]]) -> None:
+        """Drag a finger through ``points`` (relative 0..1 inside the named item), e.g. to sign."""
+        item = self.wait_for(name)
+        scene = [item.mapToScene(QPointF(x * item.width(), y * item.height())).toPoint() for x, y in points]
+        self.touch(scene[0], press=True)
+        self.pump(0.02)
+        for point in scene[1:]:
+            sequence = QTest.touchEvent(self.window, self.device)
+            sequence.move(0, point, self.window)
+            del sequence
+            self.pump(0.01)
+        self.touch(scene[-1], press=False)
+        self.pump(0.05)
 
     def touch(self, point: QPoint, *, press: bool) -> None:
         """Send one touch point; the sequence commits when it is destroyed (see the module note)."""

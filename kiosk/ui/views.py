@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from backoffice.demo_data import month_add
-from flows.conditions import evaluate, lookup
+from flows import forms
+from flows.conditions import lookup
 from flows.engine import FlowRun
 from flows.model import Flow, Step, text
 from flows.templating import render
@@ -56,19 +57,25 @@ def form_defaults(step: Step, today: date | None = None) -> dict[str, Any]:
     return values
 
 
-def form_fields(step: Step, values: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-    """The fields to show now (shown_if evaluated against the values being edited)."""
-    context = {"form": values}
+def form_fields(step: Step, context: dict[str, Any], values: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """The fields to show now (shown_if evaluated with the values being edited), ready for the screen."""
     shown = []
-    for field in step.params.get("fields", []):
-        if not evaluate(field.get("shown_if"), context):
-            continue
+    for field in forms.visible_fields(step, context, values, lang):
+        value = values.get(field["id"], "")
         shown.append({
             "id": field["id"], "type": field["type"], "label": text(field.get("label"), lang),
-            "value": values.get(field["id"], ""),
-            "options": [{"value": o["value"], "label": text(o["label"], lang)} for o in field.get("options", [])],
+            "hint": text(field.get("hint"), lang), "keyboard": field["keyboard"],
+            "value": "" if value is None else value,
+            "display": _display(field, value, lang),
+            "options": field.get("options", []),
         })
     return shown
+
+
+def _display(field: dict[str, Any], value: Any, lang: str) -> str:
+    if field["type"] == "yesno":
+        return {True: tr("form.yes", lang), False: tr("form.no", lang)}.get(value, "")
+    return "" if value is None else str(value)
 
 
 def preview_table(step: Step, context: dict[str, Any], lang: str) -> dict[str, Any]:

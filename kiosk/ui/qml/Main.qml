@@ -1,5 +1,7 @@
 import QtQuick
 import QtQuick.Window
+import QtQuick.VirtualKeyboard
+import QtQuick.VirtualKeyboard.Settings
 
 // The kiosk window: a 1280x800 canvas scaled to the screen, a top bar, the current screen,
 // and the 'need more time?' overlay. All state comes from `ctl` (kiosk.ui.controller.KioskController).
@@ -35,12 +37,28 @@ Window {
         Loader {
             id: screenLoader
             objectName: "screen_" + win.ctl.screen
-            anchors { left: parent.left; right: parent.right; top: topBar.bottom; bottom: parent.bottom }
+            // the on-screen keyboard pushes the screen up, so its buttons stay reachable above the keys
+            anchors { left: parent.left; right: parent.right; top: topBar.bottom
+                      bottom: inputPanel.visible ? inputPanel.top : parent.bottom }
             source: ({ attract: "AttractScreen.qml", catalog: "CatalogScreen.qml", intro: "IntroScreen.qml",
                        step: "StepScreen.qml", message: "MessageScreen.qml" })[win.ctl.screen] || "AttractScreen.qml"
             onLoaded: item.ctl = win.ctl
         }
 
-        TimeoutOverlay { ctl: win.ctl; anchors.fill: parent; visible: win.ctl.countdown >= 0 }
+        // Qt Virtual Keyboard inside the window (Pinyin and Latin), shown when a text field has focus
+        InputPanel {
+            id: inputPanel
+            objectName: "inputPanel"
+            z: 50
+            width: parent.width
+            y: Qt.inputMethod.visible ? parent.height - height : parent.height
+            visible: Qt.inputMethod.visible
+            Component.onCompleted: {
+                VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US"];
+                VirtualKeyboardSettings.locale = "zh_CN";
+            }
+        }
+
+        TimeoutOverlay { ctl: win.ctl; anchors.fill: parent; visible: win.ctl.countdown >= 0; z: 100 }
     }
 }

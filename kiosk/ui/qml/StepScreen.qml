@@ -24,7 +24,7 @@ Item {
         anchors { left: parent.left; right: parent.right; top: heading.bottom; bottom: parent.bottom; margins: 28; topMargin: 18 }
         source: ({ identify: "IdentifyView.qml", confirm_identity: "ConfirmView.qml", form: "FormView.qml",
                    query: "BusyView.qml", print: "BusyView.qml", preview: "PreviewView.qml", notice: "NoticeView.qml",
-                   rate: "RateView.qml", finish: "DoneView.qml" })[screen.v.stepType] || "NoticeView.qml"
+                   rate: "RateView.qml", finish: "DoneView.qml", commitment: "CommitmentView.qml" })[screen.v.stepType] || "NoticeView.qml"
         onLoaded: item.ctl = screen.ctl
     }
 }

@@ -1,0 +1,114 @@
+"""Forms, the on-screen keyboards and the signed commitment, by touch on the rendered screens."""
+
+from __future__ import annotations
+
+from backoffice.demo_data import demo_cards
+
+
+def start_flow(robot, flow_id: str, card: int | None = 0) -> None:
+    robot.tap("startButton")
+    robot.tap(f"service_{flow_id}")
+    robot.tap("beginButton")
+    if card is not None:
+        robot.tap("demoPlaceCard")
+        robot.tap("confirmButton", timeout=10)
+
+
+def type_digits(robot, field: str, digits: str) -> None:
+    robot.tap(f"input_{field}")
+    robot.tap("key_clear")
+    for digit in digits:
+        robot.tap(f"key_{digit}")
+
+
+def test_housing_fund_withdrawal_with_keypad_keyboard_and_signature(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    start_flow(robot, "hf_withdraw_rent")
+    robot.wait_for("submitButton", timeout=10)
+    case_no = ctl.session.case_no
+
+    robot.tap("submitButton")  # nothing filled in: every required field says so
+    assert set(ctl.view["errors"]) >= {"rent_monthly", "amount", "has_contract", "bank_card", "phone"}
+    assert ctl.view["errors"]["phone"] == "此项必填"
+
+    type_digits(robot, "rent_monthly", "2500")
+    type_digits(robot, "amount", "7500")
+    robot.tap("key_back")
+    robot.tap("key_0")
+    robot.tap("yes_has_contract")
+    type_digits(robot, "bank_card", "6222021234567890123")
+    type_digits(robot, "phone", "1380013800")  # one digit short
+    robot.tap("submitButton")
+    assert ctl.view["errors"] == {"contract_no": "此项必填", "phone": "请输入11位手机号码或固定电话"}
+    robot.tap("key_0")
+
+    # the lease number is Latin text: typed on Qt's virtual keyboard inside the window
+    text_input = robot.wait_for("text_contract_no")
+    robot.tap("text_contract_no")
+    robot.wait_until(lambda: robot.find("inputPanel") is not None, what="on-screen keyboard shown")
+    robot.tap_keyboard("zlbeian")
+    robot.pump(0.1)
+    assert text_input.property("text").lower() == "zlbeian"
+    robot.tap("submitButton")
+    robot.wait_for("commitButton")
+    form = ctl.session.run.context["form"]
+    assert form["amount"] == 7500 and form["rent_monthly"] == 2500 and form["has_contract"] is True
+    assert form["contract_no"].lower() == "zlbeian" and form["phone"] == "13800138000"
+
+    robot.tap("commitButton")  # no signature yet
+    assert ctl.view["stepType"] == "commitment" and ctl.view["status"] == "请先签名"
+    robot.draw("signaturePad", [(0.1, 0.5), (0.2, 0.3), (0.3, 0.7), (0.4, 0.4), (0.5, 0.6)])
+    robot.tap("commitButton")
+    robot.wait_for("rate_5", timeout=20)
+    signature = ctl.session.run.context["commitment"]["signature"]
+    assert signature.startswith("<svg") and signature.count("L") >= 3
+    receipt = app.ctx.devices["receipt"].simulator.printed[-1].text()
+    assert case_no in receipt
+    robot.tap("rate_5")
+    robot.tap("rateSubmit")
+    robot.wait_for("doneHome")
+    robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome == "completed",
+                     what="case closed")
+    payload = next(e["payload"] for e in app.ctx.store.pending_events(1000)
+                   if e["kind"] == "case" and e["payload"]["case_no"] == case_no)
+    assert payload["data"]["signature"] == signature  # the signature is kept with the case
+
+
+def test_declining_the_commitment_submits_nothing(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    start_flow(robot, "hf_withdraw_rent")
+    robot.wait_for("submitButton", timeout=10)
+    type_digits(robot, "rent_monthly", "2000")
+    type_digits(robot, "amount", "6000")
+    robot.tap("no_has_contract")
+    assert robot.find("text_contract_no") is None  # shown only with a registered lease
+    type_digits(robot, "bank_card", "6222021234567890")
+    type_digits(robot, "phone", "13800138000")
+    robot.tap("submitButton")
+    robot.tap("continueButton")  # the notice for renters without a registered lease
+    robot.tap("declineButton")
+    robot.wait_for("noticeBody")
+    assert "未提交" in robot.text_of("noticeBody")
+    assert "application" not in ctl.session.run.context
+
+
+def test_rating_an_earlier_case_by_its_number(kiosk):
+    app, robot = kiosk
+    earlier = app.ctx.store.open_case("si_contribution_print", "11420100MB1957412X4420117003")
+    app.ctx.store.close_case(earlier, "completed")
+    robot.tap("startButton")
+    robot.tap("service_rate_case")
+    robot.tap("beginButton")
+    robot.wait_for("input_case_no", timeout=10)
+    type_digits(robot, "case_no", earlier)
+    robot.tap("submitButton")
+    robot.wait_for("rate_1", timeout=10)
+    robot.tap("rate_1")
+    robot.tap("indicator_wrong_info")
+    robot.tap("rateSubmit")
+    robot.wait_for("doneHome")
+    robot.wait_until(lambda: app.ctx.store.get_case(earlier).rating is not None, what="rating stored")
+    assert app.ctx.store.get_case(earlier).rating == {"level": 1, "indicators": ["wrong_info"], "comment": ""}
+    assert demo_cards()  # no identity was needed for this service
