@@ -70,8 +70,16 @@ class EnrolOut(BaseModel):
     terminal_id: str
     secret: str
     group: str
-    bundle_root_keys: list[str]
+    bundle_root_keys: list[str]  # hex Ed25519 public keys the flow bundles must be signed with
+    bundle_root_threshold: int  # how many of them must sign
     server_time: float
+
+
+class RootKeysIn(BaseModel):
+    """The flow bundles' trust root handed to terminals at enrolment (flows.bundles.RootKeys format)."""
+
+    threshold: int = Field(default=1, ge=1, le=16)
+    keys: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]] = Field(min_length=1, max_length=16)
 
 
 class EventIn(BaseModel):
@@ -248,7 +256,7 @@ class NonceCache:
 class Backoffice:
     """State shared by the routes: the engine, sessions, the operator key, the nonce cache."""
 
-    def __init__(self, database_url: str, operator_key: str, bundle_root_keys: list[str] | None = None):
+    def __init__(self, database_url: str, operator_key: str, bundle_root_keys: dict[str, Any] | None = None):
         self.engine = make_engine(database_url)
         upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -263,7 +271,7 @@ class Backoffice:
         self._latest_bundle: dict[str, tuple[float, int | None]] = {}
         if bundle_root_keys is not None:
             with self.sessions.begin() as session:
-                _put_setting(session, "bundle_root_keys", list(bundle_root_keys), self.clock())
+                _put_setting(session, "bundle_root_keys", dict(bundle_root_keys), self.clock())
 
     def authenticate(self, method: str, path: str, headers: Any, body: bytes) -> Terminal:
         terminal_id = headers.get(protocol.H_TERMINAL)
@@ -373,11 +381,12 @@ class Backoffice:
                 existing.secret, existing.status, existing.group = secret, "active", token.group
                 existing.enrolled_at, existing.revoked_at = now, None
             token.used_at, token.used_by = now, terminal_id
-            keys = _get_setting(session, "bundle_root_keys", [])
+            root = _get_setting(session, "bundle_root_keys", {})
             group = token.group
         self.forget_terminal(terminal_id)
         log.info("enrolled terminal %s in group %s", terminal_id, group)
-        return EnrolOut(terminal_id=terminal_id, secret=secret, group=group, bundle_root_keys=keys,
+        return EnrolOut(terminal_id=terminal_id, secret=secret, group=group,
+                        bundle_root_keys=list(root.get("keys", [])), bundle_root_threshold=int(root.get("threshold", 1)),
                         server_time=now)
 
 
@@ -412,7 +421,7 @@ def _get_setting(session: Session, key: str, default: Any) -> Any:
 
 
 def create_app(database_url: str, operator_key: str | None = None,
-               bundle_root_keys: list[str] | None = None) -> FastAPI:
+               bundle_root_keys: dict[str, Any] | None = None) -> FastAPI:
     """Build the application; migrations run here so a new database is ready at once."""
     bo = Backoffice(database_url, operator_key or secrets.token_urlsafe(24), bundle_root_keys)
     app = FastAPI(title="政务服务自助终端 back office", version="1.0.0",
@@ -626,10 +635,12 @@ def create_app(database_url: str, operator_key: str | None = None,
         return Ok()
 
     @app.put(f"{protocol.API}/operator/bundle-root-keys", response_model=Ok, dependencies=[Op],
-             responses=op_errors)
-    def put_root_keys(keys: Annotated[list[Annotated[str, Field(max_length=4096)]], Field(max_length=16)]) -> Ok:
+             responses={**op_errors, 422: {"description": "threshold above the number of keys"}})
+    def put_root_keys(root: RootKeysIn) -> Ok:
         """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning)."""
-        bo.put_setting("bundle_root_keys", keys)
+        if root.threshold > len(set(k.lower() for k in root.keys)):
+            raise ApiError(422, "root_keys.threshold", "threshold above the number of distinct keys")
+        bo.put_setting("bundle_root_keys", {"threshold": root.threshold, "keys": [k.lower() for k in root.keys]})
         return Ok()
 
     return app

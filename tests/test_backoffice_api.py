@@ -141,10 +141,13 @@ def test_bundles_config_and_announcements_by_group(backoffice):
 
 
 def test_root_keys_handed_out_at_enrolment(backoffice):
-    backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json=["ed25519:abc"])
+    bad = backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json={"threshold": 2, "keys": ["ab" * 32]})
+    assert bad.status_code == 422
+    assert backoffice.op("PUT", "/api/v1/operator/bundle-root-keys",
+                         json={"threshold": 1, "keys": ["AB" * 32]}).status_code == 200
     token = backoffice.token()
     answer = requests.post(backoffice.url + "/api/v1/enrol", json={"token": token}, timeout=10).json()
-    assert answer["bundle_root_keys"] == ["ed25519:abc"]
+    assert answer["bundle_root_keys"] == ["ab" * 32] and answer["bundle_root_threshold"] == 1
 
 
 def test_operator_api_needs_the_key(backoffice):

@@ -19,16 +19,23 @@ def _provision(data_dir, url, token, *extra: str) -> int:
 
 
 def test_provision_enrols_and_stores_private_credentials(tmp_path, backoffice, capsys):
-    backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json=["ed25519:root1", "ed25519:root2"])
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from flows.bundles import RootKeys, public_hex
+
+    keys = [public_hex(Ed25519PrivateKey.generate()) for _ in range(2)]
+    backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json={"threshold": 2, "keys": keys})
     token = backoffice.token(group="wuchang")
     data_dir = tmp_path / "kiosk"
     assert _provision(data_dir, backoffice.url, token, "--terminal-id", "T-4201-0007", "--group", "wuchang") == 0
     out = capsys.readouterr().out
     assert "enrolled terminal T-4201-0007 (group wuchang)" in out and "signed request accepted" in out
-    assert "2 root keys pinned" in out
+    assert "2 root keys pinned, threshold 2" in out
     credentials = Credentials.load(data_dir)
     assert credentials.terminal_id == "T-4201-0007" and credentials.base_url == backoffice.url
-    assert credentials.bundle_root_keys == ("ed25519:root1", "ed25519:root2")
+    assert credentials.bundle_root_keys == tuple(keys)
+    root = RootKeys.load(data_dir / "trust" / "bundle_root_keys.json")  # where the bundle manager looks
+    assert root.threshold == 2 and len(root.keys) == 2
     assert stat.S_IMODE((data_dir / "credentials.json").stat().st_mode) == 0o600
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
     assert credentials.secret not in out

@@ -8,7 +8,8 @@ It spends the one-time token, then writes into the data directory (mode 0700, fi
 
 * ``credentials.json`` — terminal id, secret, group, back-office URL, path of the pinned certificate;
 * ``server-cert.pem`` — the back office's certificate, the only one trusted for an https URL;
-* ``bundle-root-keys.json`` — the flow bundles' root keys handed out at enrolment.
+* ``trust/bundle_root_keys.json`` — the flow bundles' root keys and threshold handed out at enrolment,
+  where ``flows.bundles.BundleManager`` reads them.
 
 A wrong, used or expired token, an unreachable back office or a certificate that does not match is
 refused with one clear line and nothing is written.
@@ -130,6 +131,19 @@ def _enrol(url: str, body: dict[str, Any], cert_file: Path | None) -> dict[str, 
     return data
 
 
+def _check_root_keys(enrolment: dict[str, Any]) -> None:
+    keys = enrolment.get("bundle_root_keys") or []
+    if not keys:
+        return
+    from flows.bundles import RootKeys
+
+    try:
+        RootKeys.from_json({"keys": keys, "threshold": enrolment.get("bundle_root_threshold") or 1})
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CliError(f"the back office handed out unusable bundle root keys ({exc}); the token is spent, "
+                       "ask the operator to fix the keys and issue a new one") from None
+
+
 def run_provision(args: argparse.Namespace) -> int:
     from kiosk.sync.credentials import (
         CREDENTIALS_FILE,
@@ -151,6 +165,7 @@ def run_provision(args: argparse.Namespace) -> int:
     body = {"token": args.token, **({"terminal_id": args.terminal_id} if args.terminal_id else {}),
             **({"group": args.group} if args.group else {})}
     enrolment = _enrol(url, body, args.server_cert)
+    _check_root_keys(enrolment)
 
     data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(data_dir, 0o700)
@@ -161,7 +176,13 @@ def run_provision(args: argparse.Namespace) -> int:
         cert_path = data_dir / SERVER_CERT_FILE
         write_private(cert_path, pem, owner)
     keys = list(enrolment.get("bundle_root_keys") or [])
-    write_private(data_dir / ROOT_KEYS_FILE, json.dumps(keys, indent=1), owner)
+    root = {"threshold": int(enrolment.get("bundle_root_threshold") or 1), "keys": keys}
+    if keys:
+        trust = (data_dir / ROOT_KEYS_FILE).parent
+        trust.mkdir(mode=0o700, exist_ok=True)
+        if owner:
+            os.chown(trust, *owner)
+        write_private(data_dir / ROOT_KEYS_FILE, json.dumps(root, indent=1), owner)
     credentials = Credentials.from_enrolment(enrolment, base_url=url, server_cert=str(cert_path) if cert_path else None)
     credentials.save(data_dir)
     if owner:
@@ -172,7 +193,11 @@ def run_provision(args: argparse.Namespace) -> int:
           f"{', owner ' + pwd.getpwuid(owner[0]).pw_name if owner else ''})")
     if cert_path:
         print(f"  pinned cert    {cert_path} (sha256 {fingerprint})")
-    print(f"  bundle keys    {data_dir / ROOT_KEYS_FILE} ({len(keys)} root key{'s' if len(keys) != 1 else ''} pinned)")
+    if keys:
+        print(f"  bundle keys    {data_dir / ROOT_KEYS_FILE} ({len(keys)} root key{'s' if len(keys) != 1 else ''}"
+              f" pinned, threshold {root['threshold']})")
+    else:
+        print("  bundle keys    none from the back office: flow updates will be refused until keys are pinned")
     _check(credentials)
     return 0
 

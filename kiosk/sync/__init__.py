@@ -8,7 +8,9 @@ API the app uses::
     #   or Credentials.from_enrolment(embedded.enrolment) for `kiosk demo` (backoffice.embedded)
     sync = SyncClient(store, base_url, credentials,      # store: offline_cache.store.Store
                       device_states=lambda: [s.as_dict() for s in statuses()],
-                      heartbeat_interval=60, batch_size=200)
+                      heartbeat_interval=60, batch_size=200,
+                      on_bundle=lambda path, version: bundle_manager.install(path),   # flows.bundles
+                      bundle_version=bundle_manager.active_version)
     unsubscribe = sync.events.subscribe(on_status)       # on_status(SyncStatus) from the sync thread
     sync.start()                                         # one daemon thread; never blocks the caller
     store.close_case(...); sync.wake()                   # deliver soon

@@ -56,6 +56,8 @@ class SyncClient:
                  backoff_base: float = 1.0, backoff_cap: float = 60.0, timeout: tuple[float, float] = (3.05, 15.0),
                  device_states: Callable[[], list[dict[str, Any]]] | None = None,
                  software_version: str = SOFTWARE_VERSION, bundle_dir: Path | str | None = None,
+                 on_bundle: Callable[[Path, int], Any] | None = None,
+                 bundle_version: Callable[[], int | None] | None = None,
                  clock: Callable[[], float] = time.time, rng: random.Random | None = None):
         from kiosk.sync.query import HttpQueryService
 
@@ -71,7 +73,9 @@ class SyncClient:
         self.timeout = timeout
         self.device_states = device_states or (lambda: [])
         self.software_version = software_version
-        self.bundle_dir = Path(bundle_dir) if bundle_dir else store.path.parent / "bundles"
+        self.bundle_dir = Path(bundle_dir) if bundle_dir else store.path.parent / "downloads"
+        self.on_bundle = on_bundle  # e.g. flows.bundles.BundleManager.install: verify and stage
+        self.bundle_version = bundle_version  # e.g. BundleManager.active_version, for the heartbeat
         self.rng = rng or random.Random()
         self.events = EventSource()
         self.query_service = HttpQueryService(self.base_url, self.signer, self, timeout=timeout)
@@ -229,7 +233,8 @@ class SyncClient:
         assert self._transport is not None
         bundles = self.store.bundle_versions()
         body = {"devices": self.device_states(), "software_version": self.software_version,
-                "bundle_version": bundles["active"] or bundles["received"], "queue_depth": self.store.queue_depth(),
+                "bundle_version": (self.bundle_version() if self.bundle_version else None)
+                or bundles["active"] or bundles["received"], "queue_depth": self.store.queue_depth(),
                 "oldest_pending_age": self.store.oldest_pending_age(), "clock": self.signer.clock()}
         answer = self._transport.call("POST", "/api/v1/heartbeat", body)
         if not isinstance(answer, dict) or not isinstance(answer.get("server_time"), int | float):
@@ -263,7 +268,8 @@ class SyncClient:
         self.fetch_bundle()
 
     def fetch_bundle(self) -> int | None:
-        """Download the group's latest bundle if newer than any received; verification is the flows' job."""
+        """Download the group's latest bundle if newer than any received and hand it to ``on_bundle``
+        (the flows' BundleManager verifies signatures and stages it; activation waits for an idle moment)."""
         assert self._transport is not None
         try:
             meta = self._transport.call("GET", "/api/v1/bundles/latest")
@@ -282,12 +288,19 @@ class SyncClient:
         if len(content) != length or hashlib.sha256(content).hexdigest() != meta.get("sha256"):
             raise Unreachable("bundle does not match its metadata", code="garbage")
         self.bundle_dir.mkdir(parents=True, exist_ok=True)
-        path = self.bundle_dir / f"bundle-{version}.bin"
-        tmp = path.with_suffix(".tmp")
+        path = self.bundle_dir / f"bundle-{version}.tar"
+        tmp = path.with_suffix(".part")
         tmp.write_bytes(content)
         tmp.replace(path)
-        self.store.record_bundle(version, str(path), "received", meta.get("sha256", ""))
-        log.info("bundle %s received (%d bytes)", version, length)
+        log.info("bundle %s downloaded (%d bytes)", version, length)
+        state, detail = "received", meta.get("sha256", "")
+        if self.on_bundle is not None:
+            try:
+                self.on_bundle(path, version)
+            except Exception as exc:  # refused (signature, version, group...): recorded, not fetched again
+                state, detail = "refused", f"{type(exc).__name__}: {exc}"[:300]
+                log.warning("bundle %s refused: %s", version, detail)
+        self.store.record_bundle(version, str(path), state, detail)
         return version
 
 

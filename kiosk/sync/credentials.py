@@ -1,5 +1,8 @@
 """The terminal's enrolment: id, secret, group, pinned server certificate and bundle root keys.
 
+The root keys are also written where the flows' bundle manager reads them (``trust/bundle_root_keys.json``,
+``{"threshold": N, "keys": [hex, ...]}``).
+
 Written by ``kiosk provision`` into the kiosk's data directory with mode 0600 (directory 0700), so only
 the kiosk's user can read the secret; loaded by the app to build its :class:`kiosk.sync.SyncClient`.
 """
@@ -14,7 +17,7 @@ from typing import Any
 
 CREDENTIALS_FILE = "credentials.json"
 SERVER_CERT_FILE = "server-cert.pem"
-ROOT_KEYS_FILE = "bundle-root-keys.json"
+ROOT_KEYS_FILE = "trust/bundle_root_keys.json"  # where flows.bundles.BundleManager reads them
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class Credentials:
     base_url: str = ""
     server_cert: str | None = None  # path of the pinned PEM certificate, for https
     bundle_root_keys: tuple[str, ...] = ()
+    bundle_root_threshold: int = 1
 
     @classmethod
     def from_enrolment(cls, enrolment: dict[str, Any], base_url: str = "", server_cert: str | None = None
@@ -32,7 +36,8 @@ class Credentials:
         """From the back office's enrolment answer (``POST /api/v1/enrol``, or ``EmbeddedBackoffice.enrolment``)."""
         return cls(terminal_id=enrolment["terminal_id"], secret=enrolment["secret"],
                    group=enrolment.get("group", "default"), base_url=base_url, server_cert=server_cert,
-                   bundle_root_keys=tuple(enrolment.get("bundle_root_keys") or ()))
+                   bundle_root_keys=tuple(enrolment.get("bundle_root_keys") or ()),
+                   bundle_root_threshold=int(enrolment.get("bundle_root_threshold") or 1))
 
     @classmethod
     def load(cls, directory: Path | str) -> Credentials:
