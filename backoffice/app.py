@@ -713,6 +713,8 @@ def _ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOu
             record, reason = _domain_record(terminal_id, item, now)
             answer = {"status": "accepted" if reason is None else "rejected", "kind": item.kind,
                       "received_at": now, **({"reason": reason} if reason else {})}
+            if item.kind == "submission" and reason is None:
+                answer.update(_run_submission(item.payload))
             event = Event(terminal_id=terminal_id, idem_key=item.idem_key, kind=item.kind, received_at=now,
                           answer=answer)
             session.add(event)
@@ -727,6 +729,19 @@ def _ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOu
                     record.event_id = event.id
                     session.add(record)
     return EventsOut(results=results)
+
+
+def _run_submission(payload: dict[str, Any]) -> dict[str, Any]:
+    """An application queued offline, run once (its answer is stored with the event and replayed)."""
+    service, params = payload.get("service"), payload.get("params")
+    if not isinstance(service, str) or service not in SERVICES or not isinstance(params, dict):
+        return {"status": "rejected", "reason": "unknown service or parameters"}
+    try:
+        return {"result": run_query(service, params)}
+    except ServiceError as exc:
+        return {"status": "rejected", "reason": exc.key}
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+        return {"status": "rejected", "reason": "error.service.bad_request"}
 
 
 def _text(value: Any, limit: int) -> str:

@@ -151,6 +151,13 @@ class Store:
         for start in range(0, len(idem_keys), 500):
             chunk = idem_keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
+            rows = conn.execute(f"SELECT id, payload FROM outbox WHERE kind='submission' AND purged_at IS NULL "
+                                f"AND delivered_at IS NOT NULL AND idem_key IN ({marks})", chunk).fetchall()
+            for row_id, payload_text in rows:
+                payload = json.loads(payload_text)
+                payload["params"] = None
+                conn.execute("UPDATE outbox SET payload=?, purged_at=? WHERE id=?",
+                             (json.dumps(payload, ensure_ascii=False), now, row_id))
             rows = conn.execute(f"SELECT id, payload FROM outbox WHERE kind='case' AND purged_at IS NULL "
                                 f"AND delivered_at IS NOT NULL AND idem_key IN ({marks})", chunk).fetchall()
             for row_id, payload_text in rows:
@@ -302,6 +309,20 @@ class Store:
             case_no=row[0], service_id=row[1], item_code=row[2], outcome=row[3],
             steps=[{"step": s[0], "type": s[1], "outcome": s[2]} for s in steps],
             rating={"level": rating[0], "indicators": json.loads(rating[1]), "comment": rating[2]} if rating else None)
+
+    def queue_submission(self, case_no: str, service: str, params: dict[str, Any]) -> str:
+        """Queue an application for a service that accepts it offline (the flow tells the citizen it will
+        be submitted); the back office runs it once when the event arrives. Returns the idempotency key.
+
+        The parameters are personal; they are purged once the back office has acknowledged them.
+        """
+        with self.transaction() as conn:
+            return self._enqueue(conn, "submission", {"case_no": case_no, "service": service, "params": params,
+                                                      "terminal_id": self.terminal_id})
+
+    def submission_result(self, idem_key: str) -> dict[str, Any] | None:
+        """The back office's answer to a queued submission, once delivered (None before)."""
+        return self.get_state(f"submission:{idem_key}")
 
     # -- devices ---------------------------------------------------------------------------------
     def record_device_event(self, device: str, state: str, reason: str = "", detail: str = "") -> None:

@@ -219,3 +219,24 @@ def test_full_jitter_is_capped():
     assert all(0 <= s <= 60 for s in samples)
     assert max(full_jitter(2, 1.0, 60.0, rng) for _ in range(200)) <= 4
     assert max(full_jitter(20, 1.0, 60.0, rng) for _ in range(200)) > 30
+
+
+def test_application_queued_offline_is_run_once(tmp_path, backoffice, fault_proxy):
+    store, client = _client(tmp_path, backoffice, url=fault_proxy.url)
+    person = persons()[0]
+    fault_proxy.down()
+    case_no = store.open_case("hf.withdraw", "X")
+    key = store.queue_submission(case_no, "hf.withdraw_apply", {"id_number": person.id_number, "signed": True,
+                                                                "amount": 100})
+    bad = store.queue_submission(case_no, "hf.withdraw_apply", {"id_number": person.id_number, "signed": False})
+    _attempt(client)
+    assert not client.online and store.submission_result(key) is None
+    fault_proxy.up()
+    fault_proxy.script.extend(["pass", "pass", "pass", "pass", "pass", "reset_after"])  # answer lost once
+    _attempt(client)
+    _attempt(client)
+    answer = store.submission_result(key)
+    assert answer["status"] == "accepted" and answer["result"]["status"] == "已受理"
+    assert store.submission_result(bad)["reason"] == "error.service.unsigned"
+    payloads = [r[0] for r in store._conn.execute("SELECT payload FROM outbox WHERE kind='submission'")]
+    assert all(person.id_number not in p for p in payloads)  # purged after the acknowledgement

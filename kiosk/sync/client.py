@@ -221,6 +221,10 @@ class SyncClient:
         if acknowledged is None:
             self.store.mark_failed(keys, "answer not understood")
             raise Unreachable("events answer not understood", code="garbage")
+        submissions = {e["idem_key"] for e in pending if e["kind"] == "submission"}
+        for result in answer["results"]:
+            if result.get("idem_key") in submissions and isinstance(result.get("answer"), dict):
+                self.store.set_state(f"submission:{result['idem_key']}", result["answer"])
         self.store.mark_delivered(acknowledged)
         self.delivered_total += len(acknowledged)
         rejected = [r.get("idem_key") for r in answer["results"] if r.get("status") == "rejected"]
