@@ -740,7 +740,8 @@ def _run_submission(payload: dict[str, Any]) -> dict[str, Any]:
         return {"result": run_query(service, params)}
     except ServiceError as exc:
         return {"status": "rejected", "reason": exc.key}
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
+    except Exception:  # a poison submission must not fail the batch it came in
+        log.exception("submission to %s failed", service)
         return {"status": "rejected", "reason": "error.service.bad_request"}
 
 
