@@ -171,5 +171,5 @@ class LocalQueryService:
 
     online = True
 
-    def query(self, service: str, params: dict[str, Any]) -> dict[str, Any]:
+    def query(self, service: str, params: dict[str, Any], *, allow_cached: bool = False) -> dict[str, Any]:
         return run_query(service, params)

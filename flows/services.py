@@ -28,8 +28,9 @@ class ServiceOffline(ServiceError):
 
 
 class QueryService(Protocol):
-    def query(self, service: str, params: dict[str, Any]) -> dict[str, Any]:
-        """Blocking call; raise :class:`ServiceOffline` or :class:`ServiceError`."""
+    def query(self, service: str, params: dict[str, Any], *, allow_cached: bool = False) -> dict[str, Any]:
+        """Blocking call; raise :class:`ServiceOffline` or :class:`ServiceError`. ``allow_cached``: the flow
+        works offline, so cached data may answer when the back office cannot."""
         ...
 
     @property

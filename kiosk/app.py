@@ -40,6 +40,14 @@ class AppContext:
     closers: list[Any] = field(default_factory=list)
     device_options: dict[str, dict] = field(default_factory=dict)
     printing: Any = None  # kiosk.printing.PrintService
+    link: Any = None  # kiosk.backoffice_link.BackofficeLink
+    bundles: Any = None  # flows.bundles.BundleManager
+    flows_dir: Path | None = None  # where the active flows (and their templates) live
+
+    def outbox_changed(self) -> None:
+        """A case, rating or event was queued: let the sync client deliver it soon."""
+        if self.link is not None:
+            self.link.wake()
 
     def close(self) -> None:
         for closer in reversed(self.closers):
@@ -48,13 +56,6 @@ class AppContext:
             except Exception:  # closing must go on whatever one device does
                 log.exception("error while shutting down")
         self.store.close()
-
-
-def _make_query_service(config: Config, closers: list) -> QueryService:
-    """The back office: in the demo the reference server in-process when it is available."""
-    from backoffice.query_services import LocalQueryService
-
-    return LocalQueryService()
 
 
 def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
@@ -70,20 +71,37 @@ def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
     return flows
 
 
-def build_context(config: Config, *, device_options: dict[str, dict] | None = None) -> AppContext:
-    """Store, flows and the back office; devices are created later, each on its own lane."""
+def build_context(config: Config, *, device_options: dict[str, dict] | None = None,
+                  device_states: Any = None) -> AppContext:
+    """Store, flows and the back-office link; devices are created later, each on its own lane."""
+    from flows.bundles import BundleManager, store_sink
+    from kiosk.backoffice_link import BackofficeLink
+    from kiosk.printing import PrintService
+
     data_dir = Path(config.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gov-kiosk"
     os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache / "escpos"))
     store = Store(data_dir / "kiosk.db", terminal_id=config.terminal_id)
-    closers: list[Any] = []
-    query_service = _make_query_service(config, closers)
-    from kiosk.printing import PrintService
+    abandoned = store.close_abandoned()  # cases a crash or power cut left open are reported, not lost
+    if abandoned:
+        log.warning("%d case(s) left open by the last run closed as interrupted", len(abandoned))
+    bundles = BundleManager(data_dir, config.group, on_event=store_sink(store))
+    try:
+        flows, flows_dir = bundles.load_active()
+    except Exception:
+        log.exception("no usable flow bundle: using the built-in flows")
+        flows, flows_dir = load_flows(), FLOWS_DIR.parent
+    link = BackofficeLink(config, store, device_states or (lambda: []))
+    return AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
+                      closers=[link.stop], device_options=device_options or {},
+                      printing=PrintService(store, data_dir, templates=lambda: _templates_dir(flows_dir)),
+                      link=link, bundles=bundles, flows_dir=flows_dir)
 
-    return AppContext(config=config, store=store, flows=load_flows(), devices={}, query_service=query_service,
-                      closers=closers, device_options=device_options or {},
-                      printing=PrintService(store, data_dir))
+
+def _templates_dir(flows_dir: Path | None) -> Path | None:
+    candidate = flows_dir / "templates" if flows_dir else None
+    return candidate if candidate is not None and candidate.is_dir() else None
 
 
 def create_device(ctx: AppContext, device_class: str) -> Any:
@@ -115,6 +133,12 @@ class KioskApplication:
         self.bridges: list[QObject] = []
         self._bridge_class = EventBridge
         ctx.tasks.run("db", ctx.printing.recover, on_error=lambda e: log.error("print recovery: %s", e))
+        if ctx.link is not None:
+            link_bridge = EventBridge(ctx.link.events)
+            link_bridge.event.connect(lambda status: self.controller.set_online(bool(status.online)))
+            self.bridges.append(link_bridge)
+            ctx.link.device_states = lambda: [s.as_dict() for s in list(self.controller.device_states.values())]
+            ctx.link.start()
         for name in ctx.config.devices:
             ctx.tasks.run(name, lambda n=name: create_device(ctx, n),
                           on_done=lambda device, n=name: self._attach(n, device),
@@ -131,6 +155,9 @@ class KioskApplication:
         self._status_poll = QTimer(interval=15000)
         self._status_poll.timeout.connect(self._poll_printers)
         self._status_poll.start()
+        self._bundle_poll = QTimer(interval=20000)
+        self._bundle_poll.timeout.connect(self.take_up_bundles)
+        self._bundle_poll.start()
 
     def _attach(self, name: str, device: Any) -> None:
         """A driver exists: observe it, then open it on its lane (its state arrives as events)."""
@@ -147,6 +174,34 @@ class KioskApplication:
             name, getattr(error, "state", DeviceState.NO_DEVICE), getattr(error, "key", "error.device.no_device"),
             type(error).__name__))
 
+    def take_up_bundles(self) -> None:
+        """Install bundles the sync client received and activate the newest between citizens."""
+        ctx = self.ctx
+        if ctx.link is None or ctx.bundles is None or self.controller.session is not None:
+            return
+
+        def work():
+            from flows.bundles import BundleRefused
+
+            for path in ctx.link.received_bundles():
+                if not path.is_file():
+                    continue
+                try:
+                    ctx.bundles.install(path)
+                    ctx.link.mark_bundle(path, "installed")
+                except BundleRefused as refusal:
+                    ctx.link.mark_bundle(path, "refused", refusal.reason)
+            if ctx.bundles.pending() and ctx.bundles.activate(in_session=lambda: self.controller.session is not None):
+                return ctx.bundles.load_active()
+            return None
+
+        def done(loaded) -> None:
+            if loaded is not None:
+                ctx.flows, ctx.flows_dir = loaded
+                self.controller.flows_replaced()
+
+        ctx.tasks.run("bundles", work, on_done=done, on_error=lambda e: log.error("bundle take-up: %s", e))
+
     def _poll_printers(self) -> None:
         """Ask idle printers for their status, so a fault shows before a citizen needs the printer."""
         if self.controller.session is not None:
@@ -158,6 +213,7 @@ class KioskApplication:
 
     def shutdown(self) -> None:
         self._status_poll.stop()
+        self._bundle_poll.stop()
         for bridge in self.bridges:
             bridge.detach()
         for name, device in self.ctx.devices.items():

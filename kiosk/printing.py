@@ -10,6 +10,7 @@ reported as interrupted instead of being printed again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,9 @@ log = logging.getLogger(__name__)
 
 
 class PrintService:
-    def __init__(self, store: Store, data_dir: Path):
+    def __init__(self, store: Store, data_dir: Path, templates: Callable[[], Path | None] = lambda: None):
         self.journal = PrintJournal(store)
+        self.templates = templates  # the active bundle's receipt templates, if it has its own
         self.data_dir = Path(data_dir)
         self.spool = self.data_dir / "spool"
 
@@ -38,7 +40,9 @@ class PrintService:
         job_key = f"{case_no or 'nocase'}:{step_id}:{template}"
         try:
             if printer_class == "receipt":
-                receipt = render_receipt(load_template(template), context)
+                directory = self.templates()
+                spec = load_template(template, directory) if directory else load_template(template)
+                receipt = render_receipt(spec, context)
                 return self.journal.print_once(job_key, printer=printer_class, kind=template, case_no=case_no,
                                                send=lambda submitted: printer.print_receipt(receipt))
             pdf = self._render_pdf(printer_class, template, context, case_no, data_path)

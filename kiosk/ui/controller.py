@@ -77,7 +77,7 @@ class KioskController(QObject):
         self._session: Session | None = None
         self._pending_identity: Identity | None = None
         self._device_states: dict[str, DeviceStatus] = {}
-        self._online = True
+        self._online = False  # until the back-office link reports in
         self._catalog: list[dict[str, Any]] = []
 
         self._inactivity = QTimer(self, singleShot=True, interval=int(ctx.config.inactivity_s * 1000))
@@ -333,6 +333,7 @@ class KioskController(QObject):
             target = case_no or session.case_no
             if target:
                 self.ctx.store.record_rating(target, item_code or session.flow.item_code, level, indicators)
+                self.ctx.outbox_changed()
 
         self.ctx.tasks.run("db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__))
         self._advance("ok")
@@ -497,9 +498,13 @@ class KioskController(QObject):
         service = step.params["service"]
         session.status = "query.working"
         self.ctx.tasks.run(
-            "net", lambda: self.ctx.query_service.query(service, params),
+            "net", lambda: self._ask(service, params, session.flow.offline),
             on_done=lambda result: self._guard(session, self._query_done, session, result),
             on_error=lambda error: self._guard(session, self._query_failed, session, error))
+
+    def _ask(self, service: str, params: dict[str, Any], allow_cached: bool) -> dict[str, Any]:
+        """Runs on the network lane; a flow that works offline may be answered from cached data."""
+        return self.ctx.query_service.query(service, params, allow_cached=allow_cached)
 
     def _query_done(self, session: Session, result: dict[str, Any]) -> None:
         self._advance("ok", result)
@@ -560,6 +565,7 @@ class KioskController(QObject):
         def close() -> None:
             if session.case_no:
                 self.ctx.store.close_case(session.case_no, outcome, data)
+                self.ctx.outbox_changed()
 
         self.ctx.tasks.run("db", close, on_error=lambda e: log.error("case not closed: %s", type(e).__name__))
 
@@ -666,6 +672,14 @@ class KioskController(QObject):
         availability = {f.id: service_availability(f, self._device_states, self._online) for f in flows}
         self._catalog = views.catalog_view(flows, availability, self._lang)
         self.catalogChanged.emit()
+
+    def flows_replaced(self) -> None:
+        """A new flow bundle became active (only ever between sessions)."""
+        self._refresh_catalog()
+
+    @property
+    def device_states(self) -> dict[str, DeviceStatus]:
+        return self._device_states
 
     # -- for tests and the scripted demo --------------------------------------------------------
     @property
