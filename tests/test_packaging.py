@@ -18,9 +18,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "kiosk.spec"
-# Measured: 222 MB (PySide6 6.11.3, PyInstaller 6.22, stripped, Qt Virtual Keyboard kept). An unfiltered build is ~570 MB
-# (the QML hook collects every module, WebEngine's 200 MB library included), so this catches regressions.
-MAX_BUNDLE_MB = 260
+# Measured: 245 MB (PySide6 6.11.3, PyInstaller 6.22, stripped; Qt Virtual Keyboard and the embedded back
+# office included). An unfiltered build is ~600 MB (the QML hook collects every QML module and the libraries
+# they link, WebEngine's 200 MB included): the bound catches that, with room for ordinary dependency growth.
+MAX_BUNDLE_MB = 300
 BUILD_TIMEOUT_S = 240
 
 
