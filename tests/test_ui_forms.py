@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from backoffice.demo_data import demo_cards
-
 
 def start_flow(robot, flow_id: str, card: int | None = 0) -> None:
     robot.tap("startButton")
@@ -86,3 +84,43 @@ def case_signature(backoffice, case_no: str):
     with backoffice.app.state.backoffice.sessions() as session:
         case = session.scalars(select(Case).where(Case.case_no == case_no)).first()
     return ((case.payload.get("data") or {}).get("signature")) if case else None
+
+
+def test_declining_the_commitment_submits_nothing(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    start_flow(robot, "hf_withdraw_rent")
+    robot.wait_for("submitButton", timeout=10)
+    type_digits(robot, "rent_monthly", "2000")
+    type_digits(robot, "amount", "6000")
+    robot.tap("no_has_contract")
+    assert robot.find("text_contract_no") is None  # shown only with a registered lease
+    type_digits(robot, "bank_card", "6222021234567890")
+    type_digits(robot, "phone", "13800138000")
+    robot.tap("submitButton")
+    robot.tap("continueButton")  # the notice for renters without a registered lease
+    robot.tap("declineButton")
+    robot.wait_for("noticeBody")
+    assert "未提交" in robot.text_of("noticeBody")
+    assert "application" not in ctl.session.run.context
+
+
+def test_rating_an_earlier_case_by_its_number(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    earlier = app.ctx.store.open_case("si_contribution_print", "11420100MB1957412X4420117003")
+    app.ctx.store.close_case(earlier, "completed")
+    robot.tap("startButton")
+    robot.tap("service_rate_case")
+    robot.tap("beginButton")
+    robot.wait_for("input_case_no", timeout=10)
+    type_digits(robot, "case_no", earlier)
+    robot.tap("submitButton")
+    robot.wait_for("rate_1", timeout=10)
+    robot.tap("rate_1")
+    robot.tap("indicator_wrong_info")
+    robot.tap("rateSubmit")
+    robot.wait_for("doneHome")
+    robot.wait_until(lambda: app.ctx.store.get_case(earlier).rating is not None, what="rating stored")
+    assert app.ctx.store.get_case(earlier).rating == {"level": 1, "indicators": ["wrong_info"], "comment": ""}
+    assert ctl.session is None or ctl.session.run.context.get("identity") is None  # no identity was needed
