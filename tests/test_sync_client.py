@@ -240,3 +240,25 @@ def test_application_queued_offline_is_run_once(tmp_path, backoffice, fault_prox
     assert store.submission_result(bad)["reason"] == "error.service.unsigned"
     payloads = [r[0] for r in store._conn.execute("SELECT payload FROM outbox WHERE kind='submission'")]
     assert all(person.id_number not in p for p in payloads)  # purged after the acknowledgement
+
+
+def test_cached_answers_only_for_non_personal_services(tmp_path, backoffice, fault_proxy, monkeypatch):
+    import kiosk.sync.query as query
+
+    monkeypatch.setattr(query, "CACHEABLE", frozenset({"medical.certificate"}))  # stand-in for the guide
+    store, client = _client(tmp_path, backoffice, url=fault_proxy.url)
+    person = persons()[3]
+    params = {"id_number": person.id_number}
+    live = client.query_service.query("medical.certificate", params, allow_cached=True)
+    client.query_service.query("hf.statement", params, allow_cached=True)
+    fault_proxy.down()
+    client.query_service._last_failure = 0
+    cached = client.query_service.query("medical.certificate", params, allow_cached=True)
+    assert cached == {**live, "cached": True}
+    with pytest.raises(ServiceOffline):
+        client.query_service.query("medical.certificate", params)  # the flow did not allow cached data
+    with pytest.raises(ServiceOffline):
+        client.query_service.query("hf.statement", params, allow_cached=True)  # never cached
+    names = [r[0] for r in store._conn.execute("SELECT name FROM reference_data")]
+    assert any(n.startswith("query:medical.certificate:") for n in names)
+    assert not any(n.startswith("query:hf.statement") for n in names)

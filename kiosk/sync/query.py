@@ -3,10 +3,16 @@
 It raises :class:`flows.services.ServiceOffline` when the back office cannot be reached (the flow then
 shows 'temporarily unavailable'), and :class:`flows.services.ServiceError` with the back office's key when
 it refuses. Blocking: the UI calls it from its worker thread, never the Qt thread.
+
+``allow_cached=True`` (the flow works offline): answers of services that hold no personal data
+(``CACHEABLE``, e.g. the service guide) are kept in the store's reference data and answer when the back
+office cannot. Answers about a person are never cached on the terminal.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -18,7 +24,8 @@ from kiosk.sync.transport import Refused, Revoked, Signer, Transport, Unreachabl
 if TYPE_CHECKING:
     from kiosk.sync.client import SyncClient
 
-FAIL_FAST_SECONDS = 5.0  # right after a failure, answer 'offline' at once instead of waiting on a timeout
+FAIL_FAST_SECONDS = 5.0
+CACHEABLE = frozenset({"guide.services"})  # answers with no personal data in them  # right after a failure, answer 'offline' at once instead of waiting on a timeout
 
 
 class HttpQueryService:
@@ -43,7 +50,24 @@ class HttpQueryService:
             transport = self._local.transport = Transport(self.base_url, self.signer, timeout=self.timeout)
         return transport
 
-    def query(self, service: str, params: dict[str, Any]) -> dict[str, Any]:
+    def query(self, service: str, params: dict[str, Any], *, allow_cached: bool = False) -> dict[str, Any]:
+        try:
+            answer = self._query(service, params)
+        except ServiceOffline:
+            cached = self._cached(service, params) if allow_cached else None
+            if cached is None:
+                raise
+            return {**cached, "cached": True}
+        if service in CACHEABLE and self.client is not None:
+            self.client.store.put_reference(_cache_key(service, params), answer)
+        return answer
+
+    def _cached(self, service: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        if service not in CACHEABLE or self.client is None:
+            return None
+        return self.client.store.get_reference(_cache_key(service, params))
+
+    def _query(self, service: str, params: dict[str, Any]) -> dict[str, Any]:
         if self.client is not None and self.client.status.revoked:
             raise ServiceOffline("terminal revoked")
         if not self.online and time.monotonic() - self._last_failure < FAIL_FAST_SECONDS:
@@ -73,3 +97,8 @@ class HttpQueryService:
         if self.client is not None:
             self.client.report_failure(exc)  # type: ignore[arg-type]
             self.client.wake()
+
+
+def _cache_key(service: str, params: dict[str, Any]) -> str:
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return f"query:{service}:{digest[:32]}"
