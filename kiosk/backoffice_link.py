@@ -59,7 +59,7 @@ class BackofficeLink:
                                                group=self.config.group)
                 credentials = Credentials.from_enrolment(self.embedded.enrolment)
                 url = self.embedded.url
-                self._pin_root_keys(data_dir, credentials.bundle_root_keys)
+                self._pin_root_keys(data_dir, credentials.bundle_root_keys, credentials.bundle_root_threshold)
             else:
                 credentials = Credentials.load(data_dir)
                 url = self.config.backoffice_url
@@ -77,12 +77,12 @@ class BackofficeLink:
             self._ready.set()
 
     @staticmethod
-    def _pin_root_keys(data_dir: Path, keys: tuple[str, ...]) -> None:
+    def _pin_root_keys(data_dir: Path, keys: tuple[str, ...], threshold: int) -> None:
         """The demo's embedded back office hands out its bundle root keys at enrolment."""
         path = data_dir / ROOT_KEYS_FILE
         if keys and not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"threshold": 1, "keys": list(keys)}), encoding="utf-8")
+            path.write_text(json.dumps({"threshold": threshold, "keys": list(keys)}), encoding="utf-8")
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
         return self._ready.wait(timeout)
