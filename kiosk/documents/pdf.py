@@ -7,10 +7,8 @@ Kangxi radicals and drops digits, so names and amounts would not extract exactly
 
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import os
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,50 +29,6 @@ _font_family: str | None = None
 
 class RenderError(Exception):
     key = "error.document.render"
-
-
-_NONE_FIX = sys.version_info < (3, 12)  # from 3.12 None is immortal and the bug below is harmless
-
-
-def _incref_none() -> None:
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(None))
-
-
-class NoneSafe:
-    """Wraps a Qt object so calls that return None give None its reference back.
-
-    PySide6 6.12 on Python 3.11 returns ``None`` from void methods (``QPainter.setFont``,
-    ``drawRect``, ``QFont.setBold``...) without a new reference: a few thousand calls
-    drive None's refcount to zero and the interpreter aborts (``none_dealloc``). An
-    extra reference is harmless, a missing one is fatal, so every None result is
-    compensated.
-    """
-
-    __slots__ = ("_obj",)
-
-    def __init__(self, obj: Any):
-        object.__setattr__(self, "_obj", obj)
-
-    @property
-    def qt(self) -> Any:
-        return self._obj
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._obj, name)
-        if not _NONE_FIX or not callable(attr):
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            result = attr(*args, **kwargs)
-            if result is None:
-                _incref_none()
-            return result
-
-        return call
-
-
-def safe(obj: Any) -> Any:
-    return NoneSafe(obj) if _NONE_FIX else obj
 
 
 def ensure_qt() -> None:
@@ -126,7 +80,7 @@ class Canvas:
     """A QPainter on a QPdfWriter with millimetre helpers."""
 
     def __init__(self, writer: Any, painter: Any, page: Page):
-        self.writer = writer  # NoneSafe-wrapped QPdfWriter and QPainter (see NoneSafe)
+        self.writer = writer
         self.painter = painter
         self.page = page
         self.family = font_family()
@@ -137,8 +91,8 @@ class Canvas:
         font = self._fonts.get((size_pt, bold))
         if font is None:
             raw = QFont(self.family)
-            safe(raw).setPointSizeF(size_pt)
-            safe(raw).setBold(bold)
+            raw.setPointSizeF(size_pt)
+            raw.setBold(bold)
             font = self._fonts[(size_pt, bold)] = raw
         return font
 
@@ -207,16 +161,15 @@ def qr_matrix(payload: str) -> list[list[bool]]:
 def pdf_canvas(path: Path | str, page: Page, *, title: str = "", creator: str = "gov-kiosk") -> Iterator[Canvas]:
     """Open a PDF with exact page size and zero margins; the painter ends (and the file closes) on exit."""
     font_family()
-    raw_writer = QPdfWriter(str(path))
-    writer = safe(raw_writer)
+    writer = QPdfWriter(str(path))
     writer.setResolution(DPI)
     writer.setTitle(title)
     writer.setCreator(creator)
     size = QPageSize(QSizeF(page.width_mm, page.height_mm), QPageSize.Unit.Millimeter, "",
                      QPageSize.SizeMatchPolicy.ExactMatch)
     writer.setPageLayout(QPageLayout(size, QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
-    painter = safe(QPainter())
-    if not painter.begin(raw_writer):
+    painter = QPainter()
+    if not painter.begin(writer):
         raise RenderError(f"cannot write {path}")
     try:
         yield Canvas(writer, painter, page)

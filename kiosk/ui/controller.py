@@ -20,7 +20,7 @@ from PySide6.QtQml import QJSValue
 
 from drivers.base import DeviceError, DeviceStatus
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
-from drivers.identity import Identity
+from drivers.identity import Identity, card_type_allowed, display_text
 from flows import forms
 from flows.engine import FlowError, FlowRun
 from flows.model import Flow, text
@@ -381,7 +381,7 @@ class KioskController(QObject):
         elif isinstance(event, CardPresented):
             self._on_card(event.identity)
         elif isinstance(event, CardRemoved):
-            self._on_card_removed()
+            self._on_card_removed(event.reader)
         elif isinstance(event, CardReadFailed):
             self._on_card_failed(event.error)
 
@@ -403,13 +403,14 @@ class KioskController(QObject):
             self._pending_identity = identity
             self._enter_step()
 
-    def _on_card_removed(self) -> None:
+    def _on_card_removed(self, reader: str) -> None:
         self._pending_identity = None
         session = self._session
         if session is None or self._screen not in ("step", "intro"):
             return
         identity = session.run.context.get("identity")
-        if identity and identity.get("source") == "idcard" and session.run.current.type not in CARD_MAY_LEAVE:
+        # the card that identified the citizen left its reader before the paper: the session ends
+        if identity and identity.get("source") == reader and session.run.current.type not in CARD_MAY_LEAVE:
             self._end_session("card_removed", message_key="session.card_removed")
 
     def _on_card_failed(self, error: DeviceError) -> None:
@@ -475,14 +476,13 @@ class KioskController(QObject):
         if identity is None:
             session.status = "identify.prompt"
             return
-        accept = session.run.current.params.get("accept") or []
-        if accept and identity.card_type not in accept:
+        if not card_type_allowed(identity.card_type, session.run.current.params.get("accept")):
             session.status = "identify.refused"
             self._pending_identity = None
             self._render()
             return
         data = {**identity.public_dict(), "name": identity.name, "id_number": identity.id_number,
-                "masked_name": identity.masked_name, "masked_id_number": identity.masked_id_number}
+                "masked_name": display_text(identity.masked_name), "masked_id_number": identity.masked_id_number}
         session.run.context["identity"] = data
         self.ctx.tasks.run("db", lambda: session.case_no and self.ctx.store.set_subject(
             session.case_no, identity.id_number, identity.name, identity.card_type))
