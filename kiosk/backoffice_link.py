@@ -112,7 +112,7 @@ class BackofficeLink:
         try:
             if self.sync is None:
                 raise ServiceOffline("the back-office link is not up")
-            return self.sync.query_service.query(service, params)
+            return self.sync.query_service.query(service, params, allow_cached=allow_cached)
         except ServiceOffline:
             if not (allow_cached and self.config.demo):
                 raise

@@ -122,3 +122,29 @@ def test_the_gui_thread_keeps_running_while_a_printer_hangs(kiosk):
     robot.wait_for("noticeDetail", timeout=15)
     detail = robot.text_of("noticeDetail")
     assert detail and not detail.startswith("error."), f"untranslated fault: {detail}"
+
+
+def test_dead_network_live_services_pause_and_offline_ones_queue(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    app.ctx.link.embedded.stop()  # the back office goes away
+    app.ctx.store.record_device_event("receipt", "online", "", "probe")  # something to deliver
+    app.ctx.link.wake()
+    robot.wait_until(lambda: not ctl.online, timeout=20, what="the terminal notices it is offline")
+
+    def entry(flow_id):
+        return next(item for item in ctl.catalog if item["id"] == flow_id)
+
+    assert not entry("hf_statement_print")["available"]
+    assert entry("hf_statement_print")["reason"] == "网络暂时中断"
+    assert entry(FLOW)["available"]  # this service works offline
+
+    walk_to(robot, ctl, "preview")  # the record comes from the terminal's cached data
+    case_no = ctl.session.case_no
+    robot.tap("printButton")
+    robot.tap("rate_5", timeout=20)
+    robot.tap("rateSubmit")
+    robot.wait_for("doneHome")
+    assert "联网后将自动提交" in robot.text_of("queuedNote")
+    robot.wait_until(lambda: any(e["kind"] == "case" and e["payload"]["case_no"] == case_no
+                                 for e in app.ctx.store.pending_events(1000)), what="case queued in the outbox")

@@ -653,6 +653,8 @@ class KioskController(QObject):
                                           title=render(subject.get("title", ""), session.run.context))
                 extra["selectedLevel"] = session.rating_level
                 extra["selectedIndicators"] = list(session.rating_indicators)
+            if step.type == "finish" and not self._online:
+                extra["queued"] = tr("done.queued", self._lang)  # the case waits in the outbox
             if step.type == "notice" and session.run.context.get("error"):
                 extra["detail"] = tr(session.run.context["error"]["key"], self._lang)
             self._view = views.step_view(session.run, self._lang, extra)

@@ -12,6 +12,9 @@ Item {
                font.family: "WenQuanYi Micro Hei"; font.pixelSize: 36; font.bold: true; color: "#1b2733" }
         Text { objectName: "caseNumber"; anchors.horizontalCenter: parent.horizontalCenter; text: view.v.caseNo || ""
                font.family: "WenQuanYi Micro Hei"; font.pixelSize: 30; color: "#0b4f9c" }
+        Text { objectName: "queuedNote"; anchors.horizontalCenter: parent.horizontalCenter; visible: text !== ""
+               text: view.v.queued || ""
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#b36b00" }
         BigButton { objectName: "doneHome"; anchors.horizontalCenter: parent.horizontalCenter
                     text: view.ctl ? view.ctl.s["done.home"] : ""; onClicked: view.ctl.tap("home", null) }
     }
