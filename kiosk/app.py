@@ -175,9 +175,10 @@ class KioskApplication:
             type(error).__name__))
 
     def take_up_bundles(self) -> None:
-        """Install bundles the sync client received and activate the newest between citizens."""
+        """Verify and stage bundles the sync client received; activate the newest only between citizens
+        (the bundle manager defers, and records the deferral, while a session is open)."""
         ctx = self.ctx
-        if ctx.link is None or ctx.bundles is None or self.controller.session is not None:
+        if ctx.link is None or ctx.bundles is None:
             return
 
         def work():

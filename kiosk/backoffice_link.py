@@ -30,6 +30,20 @@ log = logging.getLogger(__name__)
 ROOT_KEYS_FILE = Path("trust") / "bundle_root_keys.json"
 
 
+DEMO_BUNDLE_KEY = "bundle-signing.key"
+
+
+def demo_bundle_root_keys(directory: Path) -> dict[str, Any]:
+    """The demo operator's bundle signing key (made once, 0600): its public half is the root of trust the
+    embedded back office hands the demo terminal, so `kiosk flows sign --key DIR/bundle-signing.key` works."""
+    from flows.bundles import generate_key, load_private_key, public_hex
+
+    key_path = directory / DEMO_BUNDLE_KEY
+    directory.mkdir(parents=True, exist_ok=True)
+    public = public_hex(load_private_key(key_path)) if key_path.exists() else generate_key(key_path)
+    return {"threshold": 1, "keys": [public]}
+
+
 class BackofficeLink:
     def __init__(self, config: Config, store: Store, device_states: Callable[[], list[dict[str, Any]]]):
         self.config = config
@@ -56,7 +70,8 @@ class BackofficeLink:
                 from backoffice.embedded import start_embedded
 
                 self.embedded = start_embedded(data_dir / "backoffice", terminal_id=self.config.terminal_id,
-                                               group=self.config.group)
+                                               group=self.config.group,
+                                               bundle_root_keys=demo_bundle_root_keys(data_dir / "backoffice"))
                 credentials = Credentials.from_enrolment(self.embedded.enrolment)
                 url = self.embedded.url
                 self._pin_root_keys(data_dir, credentials.bundle_root_keys, credentials.bundle_root_threshold)

@@ -121,6 +121,12 @@ class SyncClient:
         """Something was queued (or the link may be back): try now unless backing off. Never blocks."""
         self._wake.set()
 
+    def check_now(self) -> None:
+        """Heartbeat and look for updates at the next pass (an operator's 'update now', tests)."""
+        self._next_heartbeat = 0.0
+        self._next_fetch = 0.0
+        self._wake.set()
+
     def retry_now(self) -> None:
         """Forget the current backoff and try at once (a technician's 'retry' button)."""
         self._next_attempt = 0.0
