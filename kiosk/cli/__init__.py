@@ -17,15 +17,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="政务服务24小时自助终端 — self-service government terminal")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(subparsers)
+    register_modules(subparsers, COMMAND_MODULES)
     return parser
+
+
+def register_modules(subparsers, module_names: tuple[str, ...]) -> None:
+    """Each command module adds its own subcommands (imported here so ``--help`` lists them all)."""
+    for module_name in module_names:
+        importlib.import_module(module_name).register(subparsers)
 
 
 def main(argv: list[str] | None = None) -> int:

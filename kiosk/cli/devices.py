@@ -6,7 +6,7 @@ printers (test-print, calibrate) in ``devices_printers``.
 
 from __future__ import annotations
 
-import importlib
+from kiosk.cli import register_modules
 
 SUBMODULES = ("kiosk.cli.devices_identity", "kiosk.cli.devices_printers")
 
@@ -14,11 +14,4 @@ SUBMODULES = ("kiosk.cli.devices_identity", "kiosk.cli.devices_printers")
 def register(subparsers) -> None:
     parser = subparsers.add_parser("devices", help="detect, read and test the terminal's devices")
     device_commands = parser.add_subparsers(dest="devices_command", metavar="DEVICE_COMMAND")
-    for module_name in SUBMODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(device_commands)
+    register_modules(device_commands, SUBMODULES)
