@@ -13,12 +13,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from drivers.base import DeviceState, HealthReport, StatefulDevice
+from drivers.base import DeviceState, HealthReport
 from drivers.printers.model import (
     CoverOpen,
     JobFailed,
@@ -33,6 +32,7 @@ from drivers.printers.model import (
     PrintUnconfirmed,
     error_for_status,
 )
+from drivers.printers.polling import PolledPrinter
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def interpret(attrs: dict[str, Any]) -> tuple[DeviceState, str, str, bool]:
     return DeviceState.ONLINE, "", "", False
 
 
-class CupsPrinter(StatefulDevice):
+class CupsPrinter(PolledPrinter):
     """:class:`~drivers.printers.model.DocumentPrinter` for one CUPS queue. Every method blocks."""
 
     def __init__(self, queue: str, *, name: str = "document", server: str | None = None,
@@ -111,10 +111,6 @@ class CupsPrinter(StatefulDevice):
         self.poll_interval = poll_interval
         self.follow_interval = follow_interval
         self.simulator = None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._poller: threading.Thread | None = None
-        self._status = PrinterStatus(self.name, DeviceState.UNKNOWN, "state.unknown")
 
     # -- plumbing ------------------------------------------------------------------------------
     def _connect(self) -> Any:
@@ -125,44 +121,15 @@ class CupsPrinter(StatefulDevice):
 
     def open(self) -> None:
         self.refresh_status()
-        if self.poll_interval > 0 and (self._poller is None or not self._poller.is_alive()):
-            self._stop.clear()
-            self._poller = threading.Thread(target=self._poll, name=f"{self.name}-cups-status", daemon=True)
-            self._poller.start()
+        self._start_polling()
 
     def close(self) -> None:
-        self._stop.set()
-        poller, self._poller = self._poller, None
-        if poller is not None and poller is not threading.current_thread():
-            poller.join(timeout=5)
+        self._stop_polling()
         self._publish(DeviceState.OFFLINE, "state.closed")
 
-    def _poll(self) -> None:
-        while not self._stop.wait(self.poll_interval):
-            if self._lock.acquire(blocking=False):
-                try:
-                    self._query()
-                except Exception:
-                    log.exception("%s: status poll failed", self.name)
-                finally:
-                    self._lock.release()
-
-    # -- status --------------------------------------------------------------------------------
-    def status(self) -> PrinterStatus:
-        return self._status
-
-    def _publish(self, state: DeviceState, reason: str = "", detail: str = "", low: bool = False) -> None:
-        previous = self._status
-        if previous.state == state and previous.reason == reason and previous.paper_near_end == low:
-            return
-        self._status = PrinterStatus(self.name, state, reason, detail, paper_near_end=low,
-                                     extra={"queue": self.queue})
-        log.info("%s (%s): %s %s %s", self.name, self.queue, state.value, reason, detail)
-        self.events.emit(self._status)
-
-    def refresh_status(self) -> PrinterStatus:
-        with self._lock:
-            return self._query()
+    def _publish(self, state: DeviceState, reason: str = "", detail: str = "", near_end: bool = False,
+                 extra: dict[str, str] | None = None) -> None:
+        super()._publish(state, reason, detail, near_end, extra or {"queue": self.queue})
 
     def _query(self, conn: Any = None) -> PrinterStatus:
         import cups
@@ -200,7 +167,7 @@ class CupsPrinter(StatefulDevice):
         pdf = Path(pdf_path)
         pages = _pdf_pages(pdf)
         job_options = {"media": media, "print-scaling": "none", **(options or {})}
-        with self._lock:
+        with self._io:
             import cups
 
             try:

@@ -16,14 +16,13 @@ import itertools
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drivers.base import DeviceState, HealthReport, StatefulDevice
+from drivers.base import DeviceState, HealthReport
 from drivers.printers.escpos_encoder import EncoderSettings, encode_receipt
 from drivers.printers.model import (
     CoverOpen,
@@ -38,6 +37,7 @@ from drivers.printers.model import (
     Receipt,
     error_for_status,
 )
+from drivers.printers.polling import PolledPrinter
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ class EscposTransport:
 
 
 # -- the driver ----------------------------------------------------------------------------------
-class EscposReceiptPrinter(StatefulDevice):
+class EscposReceiptPrinter(PolledPrinter):
     """:class:`~drivers.printers.model.ReceiptPrinter` over ESC/POS. All methods block."""
 
     def __init__(self, transport: EscposTransport, settings: EncoderSettings | None = None, *,
@@ -184,56 +184,20 @@ class EscposReceiptPrinter(StatefulDevice):
         self.write_timeout = write_timeout
         self.poll_interval = poll_interval
         self.simulator = simulator  # the simulated printer's control surface, None on real hardware
-        self._io = threading.Lock()  # one conversation with the printer at a time
-        self._poller: threading.Thread | None = None
-        self._stop = threading.Event()
+        self.poll_join_timeout = status_timeout * 4 + 1
         self._jobs = itertools.count(1)
-        self._status = PrinterStatus(self.name, DeviceState.UNKNOWN, "state.unknown")
 
     # -- lifecycle -----------------------------------------------------------------------------
     def open(self) -> None:
         """Connect and read the status; a printer that is off is not an error here (the poller retries)."""
         self.refresh_status()
-        if self.poll_interval > 0 and (self._poller is None or not self._poller.is_alive()):
-            self._stop.clear()
-            self._poller = threading.Thread(target=self._poll, name=f"{self.name}-status", daemon=True)
-            self._poller.start()
+        self._start_polling()
 
     def close(self) -> None:
-        self._stop.set()
-        poller, self._poller = self._poller, None
-        if poller is not None and poller is not threading.current_thread():
-            poller.join(timeout=self.status_timeout * 4 + 1)
+        self._stop_polling()
         with self._io:
             self.transport.close()
         self._publish(DeviceState.OFFLINE, "state.closed")
-
-    def _poll(self) -> None:
-        while not self._stop.wait(self.poll_interval):
-            if self._io.acquire(blocking=False):  # never queue behind a print: the print checks itself
-                try:
-                    self._query()
-                except Exception:  # the poller must survive anything a transport throws
-                    log.exception("%s: status poll failed", self.name)
-                finally:
-                    self._io.release()
-
-    # -- status --------------------------------------------------------------------------------
-    def status(self) -> PrinterStatus:
-        return self._status
-
-    def _publish(self, state: DeviceState, reason: str = "", detail: str = "", near_end: bool = False) -> None:
-        previous = self._status
-        if previous.state == state and previous.reason == reason and previous.paper_near_end == near_end:
-            return
-        self._status = PrinterStatus(self.name, state, reason, detail, paper_near_end=near_end)
-        log.info("%s: %s %s %s", self.name, state.value, reason, detail)
-        self.events.emit(self._status)
-
-    def refresh_status(self) -> PrinterStatus:
-        """Ask the printer now (DLE EOT); UNKNOWN when it does not answer, OFFLINE when unreachable."""
-        with self._io:
-            return self._query()
 
     def _ask(self, n: int) -> int | None:
         self.transport.write(DLE_EOT + bytes([n]), self.write_timeout)
