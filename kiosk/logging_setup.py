@@ -35,6 +35,9 @@ class PiiScrubber(logging.Filter):
         cleaned = scrub(message)
         if cleaned != message:
             record.msg, record.args = cleaned, ()
+        if record.exc_info:  # an exception's text can carry data too: format it now, scrubbed
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
         return True
 
 

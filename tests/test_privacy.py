@@ -28,3 +28,14 @@ def test_log_scrubber_masks_id_numbers_that_slip_through(caplog):
         logger.info("lookup for %s failed", "42010619900101123X")
     assert "42010619900101123X" not in caplog.text and "4201**********123X" in caplog.text
     assert scrub("case 202611220001000001 ok") == "case 202611220001000001 ok"  # case numbers are not ID numbers
+
+
+def test_scrubber_masks_exception_text(caplog):
+    logger = logging.getLogger("test.privacy.exc")
+    logger.addFilter(PiiScrubber())
+    with caplog.at_level(logging.ERROR):
+        try:
+            raise KeyError("42010619900101123X")
+        except KeyError:
+            logger.exception("lookup failed")
+    assert "42010619900101123X" not in caplog.text and "4201**********123X" in caplog.text
