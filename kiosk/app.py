@@ -155,6 +155,7 @@ class KioskApplication:
         self._status_poll = QTimer(interval=15000)
         self._status_poll.timeout.connect(self._poll_printers)
         self._status_poll.start()
+        self._start_watchdog()
         self._bundle_poll = QTimer(interval=20000)
         self._bundle_poll.timeout.connect(self.take_up_bundles)
         self._bundle_poll.start()
@@ -173,6 +174,22 @@ class KioskApplication:
         self.controller.on_device_event(DeviceStatus(
             name, getattr(error, "state", DeviceState.NO_DEVICE), getattr(error, "key", "error.device.no_device"),
             type(error).__name__))
+
+    def _start_watchdog(self) -> None:
+        """Tell systemd the kiosk is up, and keep telling it from the GUI thread while the UI lives."""
+        from PySide6.QtCore import QTimer
+
+        from kiosk.watchdog import SystemdNotifier, watchdog_interval_ms
+
+        self.notifier = SystemdNotifier()
+        if not self.notifier.enabled:
+            return
+        self.notifier.notify("READY=1\nSTATUS=attract screen shown")
+        interval = watchdog_interval_ms()
+        if interval:
+            self._watchdog = QTimer(interval=interval)
+            self._watchdog.timeout.connect(lambda: self.notifier.notify("WATCHDOG=1"))
+            self._watchdog.start()
 
     def take_up_bundles(self) -> None:
         """Verify and stage bundles the sync client received; activate the newest only between citizens
