@@ -2,8 +2,9 @@
 
 A service is unavailable when a device it needs is not usable (a printer out of
 paper, a reader unplugged — UNKNOWN counts as not usable) or when it needs live
-data and the back office cannot be reached. It comes back by itself when the
-device or the network does.
+data and the back office cannot be reached. A flow that takes either card needs
+only one working card reader. It comes back by itself when the device or the
+network does.
 """
 
 from __future__ import annotations
@@ -11,14 +12,31 @@ from __future__ import annotations
 from drivers.base import DeviceStatus
 from flows.model import Flow
 
+CARD_READERS = ("idcard", "sscard")
+
+
+def _problem(device: str, devices: dict[str, DeviceStatus]) -> str:
+    """'' when the device is usable, else the translation key of why not."""
+    status = devices.get(device)
+    if status is None:
+        return "error.device.no_device"
+    if not status.state.usable:
+        return status.reason if status.reason.startswith("error.") else "error.device.generic"
+    return ""
+
 
 def service_availability(flow: Flow, devices: dict[str, DeviceStatus], online: bool) -> tuple[bool, str]:
-    for device in flow.devices:
-        status = devices.get(device)
-        if status is None:
-            return False, "error.device.no_device"
-        if not status.state.usable:
-            return False, status.reason if status.reason.startswith("error.") else "error.device.generic"
+    readers = [d for d in flow.devices if d in CARD_READERS]
+    others = [d for d in flow.devices if d not in CARD_READERS]
+    for device in others:
+        if problem := _problem(device, devices):
+            return False, problem
+    reader_problems = [_problem(d, devices) for d in readers]
+    if flow.identity == "either":
+        if readers and all(reader_problems):
+            return False, reader_problems[0]
+    elif problem := next((p for p in reader_problems if p), ""):
+        return False, problem
     if not flow.offline and not online:
         return False, "error.service.offline"
     return True, ""

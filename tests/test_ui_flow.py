@@ -136,3 +136,20 @@ def test_custom_period_must_not_end_before_it_starts(kiosk):
     robot.tap("submitButton")
     assert app.controller.view["stepId"] == "period"
     assert "起始月份不能晚于截止月份" in app.controller.view["errors"].values()
+
+
+def test_a_service_taking_either_card_works_with_the_id_card_reader_alone(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    entry = next(item for item in ctl.catalog if item["id"] == "si_rights_record")
+    assert entry["available"]  # the social-security card reader is absent in the demo; the ID card suffices
+    robot.tap("startButton")
+    robot.tap("service_si_rights_record")
+    robot.tap("beginButton")
+    assert "社会保障卡" in robot.text_of("identifyPrompt")
+    robot.tap("demoPlaceCard")
+    robot.tap("confirmButton", timeout=10)
+    robot.tap("printButton", timeout=10)
+    robot.tap("rate_5", timeout=20)
+    receipt = app.ctx.devices["receipt"].simulator.printed[-1].text()
+    assert ctl.session.case_no in receipt

@@ -643,6 +643,9 @@ class KioskController(QObject):
                 extra["fields"] = views.form_fields(step, session.run.context, session.form_values, self._lang)
                 extra["errors"] = {k: self._field_error(step, k, v) for k, v in session.form_errors.items()}
                 extra["activeField"] = session.active_field
+            if step.type == "identify":
+                takes_sscard = "sscard" in (step.params.get("accept") or [])
+                extra["prompt"] = tr("identify.prompt_sscard" if takes_sscard else "identify.prompt", self._lang)
             if step.type == "commitment":
                 extra["commitment"] = text(step.params.get("commitment"), self._lang)
                 extra["needsSignature"] = bool(step.params.get("signature"))

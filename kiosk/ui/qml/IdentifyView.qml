@@ -13,7 +13,7 @@ Item {
             Text { anchors.centerIn: parent; text: "▼"; font.pixelSize: 90; color: "#0b4f9c" }
             SequentialAnimation on opacity { loops: Animation.Infinite; NumberAnimation { to: 0.55; duration: 900 } NumberAnimation { to: 1; duration: 900 } }
         }
-        Text { anchors.horizontalCenter: parent.horizontalCenter; text: view.ctl ? view.ctl.s["identify.prompt"] : ""
+        Text { objectName: "identifyPrompt"; anchors.horizontalCenter: parent.horizontalCenter; text: view.v.prompt || ""
                font.family: "WenQuanYi Micro Hei"; font.pixelSize: 36; font.bold: true; color: "#1b2733" }
         Text { anchors.horizontalCenter: parent.horizontalCenter; text: view.ctl ? view.ctl.s["identify.hint"] : ""
                font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#5b6b7c" }
