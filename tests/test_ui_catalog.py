@@ -1,0 +1,68 @@
+"""Every printing service of the catalog, walked by touch to its paper: receipt, A4 document or license."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from backoffice.demo_data import persons
+
+# (flow, printer class, a demo person who has what the service needs)
+SERVICES = [
+    ("medical_certificate_print", "document", 0),
+    ("hf_statement_print", "document", 0),
+    ("property_query", "document", 0),
+    ("license_collect", "license", next(i for i, p in enumerate(persons()) if p.company)),
+]
+
+
+def walk(robot, ctl, card: int) -> None:
+    """Touch through whatever the flow shows, choosing the first option of each choice."""
+    for _ in range(30):
+        robot.wait_until(lambda: ctl.view.get("stepType") not in (None, "query", "print"), timeout=20,
+                         what="a step that waits for the citizen")
+        step = ctl.view["stepType"]
+        if step == "identify":
+            robot.tap("demoPlaceCard")
+            robot.wait_until(lambda: ctl.view.get("stepType") != "identify", timeout=10, what="card read")
+        elif step == "confirm_identity":
+            robot.tap("confirmButton")
+        elif step == "form":
+            for field in ctl.view["fields"]:
+                if field["type"] == "choice" and not field["value"]:
+                    robot.tap(f"choice_{field['id']}_{field['options'][0]['value']}")
+            robot.tap("submitButton")
+        elif step == "preview":
+            robot.tap("printButton")
+        elif step == "notice":
+            robot.tap("continueButton")
+        elif step == "rate":
+            return
+        else:
+            raise AssertionError(f"unexpected step {step}")
+    raise AssertionError("the flow never reached its rating")
+
+
+@pytest.mark.parametrize(("flow_id", "printer", "card"), SERVICES, ids=[s[0] for s in SERVICES])
+def test_service_prints_its_document(kiosk, flow_id, printer, card):
+    app, robot = kiosk
+    ctl = app.controller
+    person = persons()[card]
+    robot.tap("startButton")
+    robot.tap(f"service_{flow_id}")
+    robot.tap("beginButton")
+    app.ctx.devices["idcard"].simulator.place(card)
+    walk(robot, ctl, card)
+    case_no = ctl.session.case_no
+    printed = app.ctx.devices[printer].simulator.printed
+    assert printed, f"nothing reached the {printer} printer"
+    text = subprocess.run(["pdftotext", "-layout", str(printed[-1]), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    if printer == "license":
+        assert person.company["name"] in text and person.company["credit_code"] in text
+    else:
+        assert person.name in text and person.id_number in text and case_no in text
+    journal = app.ctx.printing.journal.jobs("completed")
+    assert [job.case_no for job in journal] == [case_no]
+    assert not list((app.ctx.printing.spool).glob("*.pdf"))  # the terminal keeps no copy with personal data
