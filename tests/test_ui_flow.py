@@ -153,3 +153,11 @@ def test_a_service_taking_either_card_works_with_the_id_card_reader_alone(kiosk)
     robot.tap("rate_5", timeout=20)
     receipt = app.ctx.devices["receipt"].simulator.printed[-1].text()
     assert ctl.session.case_no in receipt
+
+
+def test_a_slow_press_still_counts(kiosk):
+    """Elderly citizens often press and hold: a long press on a button acts like a tap."""
+    app, robot = kiosk
+    robot.tap_at(robot.wait_for("startButton").mapToScene(
+        robot.wait_for("startButton").boundingRect().center()).toPoint(), settle=1.5)
+    robot.wait_until(lambda: app.controller.screen == "catalog", what="the catalog after a slow press")

@@ -26,8 +26,12 @@ Rectangle {
         font.bold: true
         color: button.primary || button.danger ? "white" : "#0b4f9c"
     }
+    // Forgiving for elderly fingers: a slow press (long press) counts, and so does a finger that drifts
+    // while pressing, as long as it is lifted on the button.
     TapHandler {
         id: tap
+        gesturePolicy: TapHandler.ReleaseWithinBounds
         onTapped: button.clicked()
+        onLongPressed: button.clicked()
     }
 }

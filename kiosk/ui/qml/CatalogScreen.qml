@@ -41,7 +41,13 @@ Item {
                         width: parent.width; wrapMode: Text.WordWrap
                     }
                 }
-                TapHandler { id: tap; enabled: modelData.available; onTapped: screen.ctl.tap("service", modelData.id) }
+                TapHandler {
+                    id: tap
+                    enabled: modelData.available
+                    gesturePolicy: TapHandler.ReleaseWithinBounds
+                    onTapped: screen.ctl.tap("service", modelData.id)
+                    onLongPressed: screen.ctl.tap("service", modelData.id)
+                }
             }
         }
     }

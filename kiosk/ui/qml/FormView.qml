@@ -81,7 +81,11 @@ Item {
                                text: fieldBox.modelData.display || (view.ctl ? view.ctl.s["form.tap_to_enter"] : "")
                                color: fieldBox.modelData.display ? "#1b2733" : "#9aa7b4"
                                font.family: "WenQuanYi Micro Hei"; font.pixelSize: 32 }
-                        TapHandler { onTapped: view.ctl.tap("focus", fieldBox.modelData.id) }
+                        TapHandler {
+                            gesturePolicy: TapHandler.ReleaseWithinBounds
+                            onTapped: view.ctl.tap("focus", fieldBox.modelData.id)
+                            onLongPressed: view.ctl.tap("focus", fieldBox.modelData.id)
+                        }
                     }
                     // text: a real text input fed by the on-screen keyboard (Latin or Pinyin)
                     Rectangle {
