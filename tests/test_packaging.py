@@ -37,8 +37,7 @@ def _folder_mb(folder: Path) -> float:
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     pyinstaller = _pyinstaller()
-    if pyinstaller is None:
-        pytest.skip("pyinstaller is not installed (pip install -e .[dev])")
+    assert pyinstaller is not None, "pyinstaller is not installed (pip install -e .[dev])"
     work = tmp_path_factory.mktemp("pyinstaller")
     started = time.monotonic()
     result = subprocess.run([pyinstaller, "--noconfirm", "--clean", str(SPEC), "--distpath", str(work / "dist"),

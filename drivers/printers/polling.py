@@ -7,6 +7,7 @@ it said, return the status.
 
 from __future__ import annotations
 
+import abc
 import logging
 import threading
 
@@ -27,8 +28,9 @@ class PolledPrinter(StatefulDevice):
         self._poller: threading.Thread | None = None
         self._status = PrinterStatus(self.name, DeviceState.UNKNOWN, "state.unknown")
 
+    @abc.abstractmethod
     def _query(self) -> PrinterStatus:
-        raise NotImplementedError
+        """Ask the printer for its status, publish it and return it (called with ``_io`` held)."""
 
     def _start_polling(self) -> None:
         if self.poll_interval > 0 and (self._poller is None or not self._poller.is_alive()):
