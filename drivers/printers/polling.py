@@ -17,7 +17,7 @@ from drivers.printers.model import PrinterStatus
 log = logging.getLogger(__name__)
 
 
-class PolledPrinter(StatefulDevice):
+class PolledPrinter(StatefulDevice, abc.ABC):
     poll_interval: float = 2.0
     poll_join_timeout: float = 5.0
 
