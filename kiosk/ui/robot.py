@@ -49,12 +49,20 @@ class UiRobot:
         return str(item.property("text")) if item is not None else ""
 
     def wait_for(self, name: str, timeout: float = 5.0) -> QQuickItem:
+        """The named item once it is visible and laid out where a finger would see it: a just-created
+        screen is positioned on the next polish, and a touch before that lands beside the button."""
         end = time.monotonic() + timeout
+        last = None
         while time.monotonic() < end:
             item = self.find(name)
             if item is not None and item.width() > 0:
-                return item
-            self.pump(0.01)
+                where = item.mapToScene(QPointF(0, 0))
+                if last is not None and where == last[1] and item is last[0]:
+                    return item
+                last = (item, where)
+            else:
+                last = None
+            self.pump(0.02)
         raise TimeoutError(f"no visible item named {name!r} within {timeout} s")
 
     def wait_until(self, predicate, timeout: float = 5.0, what: str = "condition") -> None:
