@@ -20,6 +20,11 @@ def walk_first_flow(app, out: Path) -> dict[str, str]:
     ctl = app.controller
     shots = out / "screens"
     robot.wait_until(lambda: ctl.screen == "attract", what="attract screen")
+    # the devices and the back office report in on their own threads: let them, as a citizen would not
+    # arrive in the first second after the terminal booted
+    robot.wait_until(lambda: ctl.online and all(
+        ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable for d in ("idcard", "receipt")),
+        timeout=30, what="devices and back office ready")
     robot.pump(0.2)
     robot.screenshot(shots / "01-attract.png")
     robot.tap("startButton")

@@ -12,7 +12,7 @@ Item {
     GridView {
         id: grid
         anchors { left: parent.left; right: parent.right; top: heading.bottom; bottom: backButton.top; margins: 28 }
-        cellWidth: width / 3; cellHeight: 170
+        cellWidth: width / 3; cellHeight: Math.max(140, Math.min(170, height / 3))
         clip: true
         model: screen.ctl ? screen.ctl.catalog : []
         delegate: Item {
