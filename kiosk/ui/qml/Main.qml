@@ -39,25 +39,33 @@ Window {
             objectName: "screen_" + win.ctl.screen
             // the on-screen keyboard pushes the screen up, so its buttons stay reachable above the keys
             anchors { left: parent.left; right: parent.right; top: topBar.bottom
-                      bottom: inputPanel.visible ? inputPanel.top : parent.bottom }
+                      bottom: keyboard.shown ? keyboard.top : parent.bottom }
             source: ({ attract: "AttractScreen.qml", catalog: "CatalogScreen.qml", intro: "IntroScreen.qml",
                        step: "StepScreen.qml", message: "MessageScreen.qml" })[win.ctl.screen] || "AttractScreen.qml"
             onLoaded: item.ctl = win.ctl
         }
 
-        // Qt Virtual Keyboard inside the window (Pinyin and Latin), shown when a text field has focus
-        InputPanel {
-            id: inputPanel
-            objectName: "inputPanel"
+        // Qt Virtual Keyboard inside the window (Pinyin and Latin), shown when a text field has focus.
+        // Created just after the first frame, so it does not delay the attract screen.
+        Loader {
+            id: keyboard
+            property bool shown: item !== null && Qt.inputMethod.visible
             z: 50
             width: parent.width
-            y: Qt.inputMethod.visible ? parent.height - height : parent.height
-            visible: Qt.inputMethod.visible
-            Component.onCompleted: {
-                VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US"];
-                VirtualKeyboardSettings.locale = "zh_CN";
+            y: shown ? parent.height - height : parent.height  // the height follows the keyboard's own
+            active: false
+            asynchronous: true
+            sourceComponent: InputPanel {
+                objectName: "inputPanel"
+                width: canvas.width
+                visible: Qt.inputMethod.visible
+                Component.onCompleted: {
+                    VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US"];
+                    VirtualKeyboardSettings.locale = "zh_CN";
+                }
             }
         }
+        Timer { interval: 200; running: true; onTriggered: keyboard.active = true }
 
         TimeoutOverlay { ctl: win.ctl; anchors.fill: parent; visible: win.ctl.countdown >= 0; z: 100 }
     }
