@@ -124,3 +124,26 @@ def test_rating_an_earlier_case_by_its_number(kiosk):
     robot.wait_until(lambda: app.ctx.store.get_case(earlier).rating is not None, what="rating stored")
     assert app.ctx.store.get_case(earlier).rating == {"level": 1, "indicators": ["wrong_info"], "comment": ""}
     assert ctl.session is None or ctl.session.run.context.get("identity") is None  # no identity was needed
+
+
+def test_chinese_comment_typed_in_pinyin_is_kept_with_the_rating(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    robot.tap("startButton")
+    robot.tap("service_si_contribution_print")
+    robot.tap("beginButton")
+    robot.tap("demoPlaceCard")
+    robot.tap("confirmButton", timeout=10)
+    robot.tap("submitButton")
+    robot.tap("printButton", timeout=10)
+    robot.tap("rate_4", timeout=20)
+    case_no = ctl.session.case_no
+    robot.tap("rateComment")
+    robot.tap_keyboard("nihao")
+    robot.tap_candidate("你好")
+    robot.pump(0.1)
+    assert robot.wait_for("rateComment").property("text") == "你好"
+    robot.tap("rateSubmit")
+    robot.wait_for("doneHome")
+    robot.wait_until(lambda: app.ctx.store.get_case(case_no).rating is not None, what="rating stored")
+    assert app.ctx.store.get_case(case_no).rating["comment"] == "你好"

@@ -52,6 +52,7 @@ class Session:
     form_errors: dict[str, str] = field(default_factory=dict)
     active_field: str = ""
     signature: str = ""  # SVG path of the commitment signature, kept with the case
+    rating_comment: str = ""
     rating_level: int = 0
     rating_indicators: list[str] = field(default_factory=list)
     status: str = ""  # translation key of a transient status line (reading, printing, ...)
@@ -320,11 +321,17 @@ class KioskController(QObject):
             session.rating_indicators.append(indicator)
         self._render()
 
+    def _on_rate_comment(self, comment: str) -> None:
+        """The optional comment, as typed (no re-render: that would rebuild the field and drop the keyboard)."""
+        session = self._session
+        if session is not None:
+            session.rating_comment = str(comment or "").strip()[:200]
+
     def _on_rate_submit(self, _value: Any) -> None:
         session = self._session
         if session is None or not session.rating_level:
             return
-        level, indicators = session.rating_level, list(session.rating_indicators)
+        level, indicators, comment = session.rating_level, list(session.rating_indicators), session.rating_comment
         subject = session.run.current.params.get("subject")  # rating an earlier case by its number
         case_no = render(subject["case_no"], session.run.context) if subject else None
         item_code = render(subject.get("item_code", ""), session.run.context) if subject else session.flow.item_code
@@ -332,7 +339,8 @@ class KioskController(QObject):
         def save() -> None:
             target = case_no or session.case_no
             if target:
-                self.ctx.store.record_rating(target, item_code or session.flow.item_code, level, indicators)
+                self.ctx.store.record_rating(target, item_code or session.flow.item_code, level, indicators,
+                                             comment)
                 self.ctx.outbox_changed()
 
         self.ctx.tasks.run("db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__))
@@ -455,7 +463,7 @@ class KioskController(QObject):
             session.active_field = ""
             session.form_values = {**views.form_defaults(step), **session.run.context.get("form", {})}
         if step.type == "rate":
-            session.rating_level, session.rating_indicators = 0, []
+            session.rating_level, session.rating_indicators, session.rating_comment = 0, [], ""
         if step.type == "finish":
             self._finish(session)
         if step.params.get("timeout") and "timeout" in step.on:
@@ -655,6 +663,7 @@ class KioskController(QObject):
                     extra["subject"] = tr("rate.subject", self._lang,
                                           title=render(subject.get("title", ""), session.run.context))
                 extra["selectedLevel"] = session.rating_level
+                extra["comment"] = session.rating_comment
                 extra["selectedIndicators"] = list(session.rating_indicators)
             if step.type == "finish" and not self._online:
                 extra["queued"] = tr("done.queued", self._lang)  # the case waits in the outbox

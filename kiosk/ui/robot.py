@@ -109,6 +109,20 @@ class UiRobot:
                 raise LookupError(f"no key {char!r} on the on-screen keyboard")
             self.tap_at(key.mapToScene(QPointF(key.width() / 2, key.height() / 2)).toPoint())
 
+    def tap_candidate(self, word: str) -> None:
+        """Choose a word from the keyboard's candidate list (Pinyin), as a finger would."""
+        panel = self.wait_for("inputPanel")
+        stack = [panel]
+        while stack:
+            item = stack.pop()
+            if item.isVisible() and item.metaObject().className().startswith("SelectionListItem"):
+                texts = [child.property("text") for child in item.childItems()]
+                if word in texts:
+                    self.tap_at(item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint())
+                    return
+            stack.extend(item.childItems())
+        raise LookupError(f"no candidate {word!r} on the on-screen keyboard")
+
     def _find_key(self, panel: QQuickItem, char: str) -> QQuickItem | None:
         stack = [panel]
         while stack:
