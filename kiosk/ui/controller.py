@@ -21,7 +21,6 @@ from PySide6.QtQml import QJSValue
 from drivers.base import DeviceError, DeviceStatus
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
 from drivers.identity import Identity, card_type_allowed, display_text
-from flows import forms
 from flows.engine import FlowError, FlowRun
 from flows.model import Flow, text
 from flows.services import ServiceError, ServiceOffline
@@ -30,7 +29,7 @@ from kiosk.availability import service_availability
 from kiosk.i18n import catalog as strings_for
 from kiosk.i18n import tr
 from kiosk.ui import views
-from kiosk.ui.signature import signature_svg
+from kiosk.ui.step_input import StepInput
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,7 @@ class Session:
     status: str = ""  # translation key of a transient status line (reading, printing, ...)
 
 
-class KioskController(QObject):
+class KioskController(StepInput, QObject):
     screenChanged = Signal()
     viewChanged = Signal()
     langChanged = Signal()
@@ -221,135 +220,6 @@ class KioskController(QObject):
 
     def _on_continue(self, _value: Any) -> None:
         self._advance("ok")
-
-    def _on_field(self, value: dict) -> None:
-        session = self._session
-        if session is None:
-            return
-        session.form_values[str(value["id"])] = value["value"]
-        if value.get("typing"):
-            return  # the text input already shows it; re-rendering would rebuild the field and drop the keyboard
-        session.form_errors.pop(str(value["id"]), None)
-        self._render()
-
-    def _on_month_step(self, value: dict) -> None:
-        """Touch month picker: move a month field by ``delta`` months (no keyboard needed)."""
-        session = self._session
-        if session is None:
-            return
-        from backoffice.demo_data import month_add
-
-        current = session.form_values.get(value["id"]) or views.month_value(1)
-        y, m = (int(x) for x in str(current).split("-"))
-        y, m = month_add(y, m, int(value["delta"]))
-        latest = views.month_value(1)
-        candidate = f"{y}-{m:02d}"
-        session.form_values[value["id"]] = min(candidate, latest)
-        session.form_errors.pop(value["id"], None)
-        self._render()
-
-    def _on_submit(self, _value: Any) -> None:
-        session = self._session
-        if session is None or session.run.current.type != "form":
-            return
-        step = session.run.current
-        clean, errors = forms.validate(step, session.form_values, session.run.context)
-        months = [f["id"] for f in forms.visible_fields(step, session.run.context, session.form_values)
-                  if f["type"] == "month"]
-        if len(months) == 2 and not errors and str(clean[months[0]]) > str(clean[months[1]]):
-            errors[months[1]] = "error.service.bad_period"
-        if errors:
-            session.form_errors = errors
-            self._render()
-            return
-        self._advance("ok", clean)
-
-    def _on_focus(self, field_id: str) -> None:
-        session = self._session
-        if session is not None:
-            session.active_field = str(field_id)
-            self._render()
-
-    def _on_key(self, key: str) -> None:
-        """The on-screen keypad: digits (and X for ID numbers, '.' for money) into the active field."""
-        session = self._session
-        if session is None or not session.active_field:
-            return
-        current = str(session.form_values.get(session.active_field) or "")
-        if key == "back":
-            current = current[:-1]
-        elif key == "clear":
-            current = ""
-        elif len(key) == 1 and (key.isdigit() or key in "X.-") and len(current) < 40:
-            current += key
-        session.form_values[session.active_field] = current
-        session.form_errors.pop(session.active_field, None)
-        self._render()
-
-    def _on_commit(self, signature: Any) -> None:
-        """告知承诺制: the citizen accepted the commitment and signed; the signature is kept with the case."""
-        session = self._session
-        if session is None or session.run.current.type != "commitment":
-            return
-        strokes = [[(round(float(x), 1), round(float(y), 1)) for x, y in stroke] for stroke in (signature or [])]
-        if session.run.current.params.get("signature") and not any(len(stroke) > 1 for stroke in strokes):
-            session.status = "commitment.need_signature"
-            self._render()
-            return
-        svg = signature_svg(strokes)
-        session.signature = svg
-        self._advance("ok", {"accepted": True, "signature": svg, "signed_at": datetime.now().isoformat()})
-
-    def _on_decline(self, _value: Any) -> None:
-        self._advance("declined")
-
-    def _on_rate_level(self, level: int) -> None:
-        session = self._session
-        if session is None:
-            return
-        session.rating_level = int(level)
-        session.rating_indicators = []
-        self._render()
-
-    def _on_rate_indicator(self, indicator: str) -> None:
-        session = self._session
-        if session is None:
-            return
-        if indicator in session.rating_indicators:
-            session.rating_indicators.remove(indicator)
-        else:
-            session.rating_indicators.append(indicator)
-        self._render()
-
-    def _on_rate_comment(self, comment: str) -> None:
-        """The optional comment, as typed (no re-render: that would rebuild the field and drop the keyboard)."""
-        session = self._session
-        if session is not None:
-            session.rating_comment = str(comment or "").strip()[:200]
-
-    def _on_rate_submit(self, _value: Any) -> None:
-        session = self._session
-        if session is None or not session.rating_level:
-            return
-        level, indicators, comment = session.rating_level, list(session.rating_indicators), session.rating_comment
-        subject = session.run.current.params.get("subject")  # rating an earlier case by its number
-        case_no = render(subject["case_no"], session.run.context) if subject else None
-        item_code = render(subject.get("item_code", ""), session.run.context) if subject else session.flow.item_code
-
-        def save() -> None:
-            target = case_no or session.case_no
-            if target:
-                self.ctx.store.record_rating(target, item_code or session.flow.item_code, level, indicators,
-                                             comment)
-                self.ctx.outbox_changed()
-
-        self.ctx.tasks.run("db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__))
-        self._advance("ok")
-
-    def _on_rate_skip(self, _value: Any) -> None:
-        session = self._session
-        if session is not None:
-            self._advance("skip" if "skip" in session.run.current.on else "ok")
 
     def _on_more_time(self, _value: Any) -> None:
         self._set_countdown(-1)
@@ -673,13 +543,6 @@ class KioskController(QObject):
         else:
             return
         self.viewChanged.emit()
-
-    def _field_error(self, step, field_id: str, key: str) -> str:
-        """A field's own error text (``error:`` in the flow) for a pattern failure, else the generic one."""
-        spec = next((f for f in step.params.get("fields", []) if f["id"] == field_id), {})
-        if key == "form.pattern" and spec.get("error"):
-            return text(spec["error"], self._lang)
-        return tr(key, self._lang)
 
     def _refresh_catalog(self) -> None:
         flows = sorted(self.ctx.flows.values(), key=lambda f: (f.category, f.id))
