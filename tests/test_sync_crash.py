@@ -34,17 +34,29 @@ def test_sigkill_at_random_points_every_case_exactly_once(tmp_path, backoffice):
     kills = 0
     deadline = time.monotonic() + 80
     while time.monotonic() < deadline:
+        # kill after a random number of cases (1-60) plus a random moment inside the next one, so the kills
+        # land at random points however fast or slow the machine is
         worker = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            out, err = worker.communicate(timeout=rng.uniform(0.3, 0.9) if kills < 60 else 60)
-        except subprocess.TimeoutExpired:
-            worker.send_signal(signal.SIGKILL)
-            worker.communicate()
+        budget = rng.randint(1, 60) if kills < 60 else None
+        finished = False
+        for line in worker.stdout:
+            if line.startswith(b"done"):
+                finished = True
+                break
+            if budget is not None and line.startswith(b"case"):
+                budget -= 1
+                if budget == 0:
+                    time.sleep(rng.uniform(0, 0.02))
+                    worker.send_signal(signal.SIGKILL)
+                    break
+        out, err = worker.communicate()
+        if finished:
+            assert worker.returncode == 0, f"seed {seed}: worker failed: {err.decode()[-2000:]}"
+            break
+        if worker.returncode == -signal.SIGKILL:
             kills += 1
             continue
-        assert worker.returncode == 0, f"seed {seed}: worker failed: {err.decode()[-2000:]}"
-        assert b"done" in out
-        break
+        raise AssertionError(f"seed {seed}: worker ended on its own ({worker.returncode}): {err.decode()[-2000:]}")
     else:
         raise AssertionError(f"seed {seed}: run did not finish in time after {kills} kills")
     assert kills >= 10, f"seed {seed}: only {kills} kills: make the runs longer"
@@ -90,6 +102,7 @@ def worker(db: str, url: str, creds_file: str, target: int) -> int:
             store.record_rating(case_no, "11420000MB0000001", rng.randint(1, 5), ["overall"])
         client.wake()
         count += 1
+        print("case", count, flush=True)
     while store.queue_depth():
         client.retry_now()
         time.sleep(0.02)
