@@ -182,6 +182,7 @@ class KioskApplication:
         from kiosk.watchdog import SystemdNotifier, watchdog_interval_ms
 
         self.notifier = SystemdNotifier()
+        self._watchdog = None
         if not self.notifier.enabled:
             return
         self.notifier.notify("READY=1\nSTATUS=attract screen shown")
@@ -232,6 +233,9 @@ class KioskApplication:
     def shutdown(self) -> None:
         self._status_poll.stop()
         self._bundle_poll.stop()
+        if self._watchdog is not None:
+            self._watchdog.stop()
+            self.notifier.notify("STOPPING=1")
         for bridge in self.bridges:
             bridge.detach()
         for name, device in self.ctx.devices.items():
