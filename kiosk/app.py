@@ -238,7 +238,11 @@ class KioskApplication:
             self.notifier.notify("STOPPING=1")
         for bridge in self.bridges:
             bridge.detach()
-        for name, device in self.ctx.devices.items():
-            self.ctx.tasks.run(name, device.close)
+        closing = [self.ctx.tasks.run(name, device.close) for name, device in self.ctx.devices.items()]
+        for future in closing:  # each device closes on its own lane, after whatever it was doing
+            try:
+                future.result(timeout=10)
+            except Exception as exc:  # a device that fails to close must not keep the others open
+                log.warning("closing a device failed: %s", type(exc).__name__)
         self.ctx.tasks.shutdown(wait=True)
         self.ctx.close()
