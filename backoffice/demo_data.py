@@ -12,6 +12,7 @@ from datetime import date
 from functools import cache
 
 from drivers.identity import gb11643_check_char
+from flows.months import month_add
 
 SEED = 20261122
 
@@ -95,11 +96,6 @@ def persons() -> tuple[Person, ...]:
 
 def person_by_id(id_number: str) -> Person | None:
     return next((p for p in persons() if p.id_number == id_number.upper()), None)
-
-
-def month_add(year: int, month: int, delta: int) -> tuple[int, int]:
-    index = year * 12 + (month - 1) + delta
-    return index // 12, index % 12 + 1
 
 
 def last_months(count: int, today: date | None = None) -> tuple[str, str]:

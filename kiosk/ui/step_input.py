@@ -11,6 +11,7 @@ from typing import Any
 
 from flows import forms
 from flows.model import text
+from flows.months import month_add
 from flows.templating import render
 from kiosk.i18n import tr
 from kiosk.ui import views
@@ -38,8 +39,6 @@ class StepInput:
         session = self._session
         if session is None:
             return
-        from backoffice.demo_data import month_add
-
         current = session.form_values.get(value["id"]) or views.month_value(1)
         y, m = (int(x) for x in str(current).split("-"))
         y, m = month_add(y, m, int(value["delta"]))
