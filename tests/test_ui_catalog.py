@@ -13,6 +13,7 @@ SERVICES = [
     ("medical_certificate_print", "document", 0),
     ("hf_statement_print", "document", 0),
     ("property_query", "document", 0),
+    ("property_query", "document", next(i for i, p in enumerate(persons()) if not p.properties)),  # 无房证明
     ("license_collect", "license", next(i for i, p in enumerate(persons()) if p.company)),
 ]
 
@@ -44,7 +45,7 @@ def walk(robot, ctl, card: int) -> None:
     raise AssertionError("the flow never reached its rating")
 
 
-@pytest.mark.parametrize(("flow_id", "printer", "card"), SERVICES, ids=[s[0] for s in SERVICES])
+@pytest.mark.parametrize(("flow_id", "printer", "card"), SERVICES, ids=[f"{s[0]}-{s[2]}" for s in SERVICES])
 def test_service_prints_its_document(kiosk, flow_id, printer, card):
     app, robot = kiosk
     ctl = app.controller
@@ -63,6 +64,8 @@ def test_service_prints_its_document(kiosk, flow_id, printer, card):
         assert person.company["name"] in text and person.company["credit_code"] in text
     else:
         assert person.name in text and person.id_number in text and case_no in text
+    if flow_id == "property_query" and not person.properties:
+        assert "未查询到不动产登记记录" in text
     journal = app.ctx.printing.journal.jobs("completed")
     assert [job.case_no for job in journal] == [case_no]
     assert not list((app.ctx.printing.spool).glob("*.pdf"))  # the terminal keeps no copy with personal data

@@ -190,11 +190,11 @@ def property_certificate(data: dict[str, Any], case_no: str, *, issued: str | No
     """不动产登记信息查询结果 from the ``property.records`` query answer."""
     sections = [[("不动产权证书号", r["certificate"]), ("坐落", r["location"]), ("建筑面积", f"{r['area']:.2f} 平方米"),
                  ("用途", r["use"]), ("权利类型", r["right_type"]), ("登记日期", r["registered"]),
-                 ("抵押状态", "已抵押" if r.get("mortgaged") else "无抵押")] for r in data["records"]]
+                 ("抵押状态", "已抵押" if r.get("mortgaged") else "无抵押")] for r in data.get("records") or []]
     return DocumentSpec(
         title="不动产登记信息查询结果", issuer="武汉市不动产登记中心", kind="property_certificate", case_no=case_no,
         issued=issued or data.get("issued", ""),
-        fields=[("权利人", data["name"]), ("证件号码", data["id_number"]), ("查询结果", f"共 {data['count']} 条")],
+        fields=[("权利人", data["name"]), ("证件号码", data["id_number"]), ("查询结果", f"共 {data.get('count') or 0} 条")],
         sections=sections or [[("查询结果", "未查询到不动产登记记录")]],
         notes=["本查询结果仅反映出具时登记簿记载的信息，扫描二维码可核验真伪。"])
 
