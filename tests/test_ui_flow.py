@@ -161,3 +161,14 @@ def test_a_slow_press_still_counts(kiosk):
     robot.tap_at(robot.wait_for("startButton").mapToScene(
         robot.wait_for("startButton").boundingRect().center()).toPoint(), settle=1.5)
     robot.wait_until(lambda: app.controller.screen == "catalog", what="the catalog after a slow press")
+
+
+def test_the_demo_card_button_serves_one_citizen_after_another(kiosk):
+    """In the demo nobody lifts the card: the button takes the last citizen's card off before placing it."""
+    app, robot = kiosk
+    ctl = app.controller
+    for _ in range(2):
+        walk_to(robot, ctl, "confirm")
+        robot.tap("homeButton")
+        robot.wait_until(lambda: ctl.screen == "attract", what="home")
+        robot.pump(0.3)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -237,8 +238,19 @@ class KioskController(StepInput, QObject):
     def _on_demo_place_card(self, index: Any) -> None:
         reader = self.ctx.devices.get("idcard")
         simulator = getattr(reader, "simulator", None)
-        if simulator is not None and self.ctx.config.demo:
-            self.ctx.tasks.run("idcard-sim", lambda: simulator.place(int(index or 0)))
+        if simulator is None or not self.ctx.config.demo:
+            return
+        interval = float(getattr(reader, "poll_interval", 0.5))
+
+        def place_again() -> None:
+            # the previous demo citizen's card is still "on the reader": take it off long enough for the
+            # reader's polling to see it go, as a real citizen would, then put the card down
+            if simulator.card_present:
+                simulator.lift()
+                time.sleep(interval * 2 + 0.1)
+            simulator.place(int(index or 0))
+
+        self.ctx.tasks.run("idcard-sim", place_again)
 
     def _on_demo_lift_card(self, _value: Any) -> None:
         reader = self.ctx.devices.get("idcard")
