@@ -50,6 +50,13 @@ MAX_BUNDLE = 16 * 1024 * 1024
 CACHE_SECONDS = 2.0
 
 
+
+def enrolment_token() -> str:
+    """A one-time token a technician types or pastes: 120 random bits in lowercase base32, in groups of 4
+    (``kiosk provision --token k3xq-...``). No leading '-', which a command line would take for an option."""
+    raw = base64.b32encode(secrets.token_bytes(15)).decode().lower()
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
 class ApiError(HTTPException):
     """An error with a machine-readable code in ``{"error": code, "detail": ...}``."""
 
@@ -346,7 +353,7 @@ class Backoffice:
 
     def issue_tokens(self, body: TokenIn) -> TokenOut:
         now = self.clock()
-        tokens = [secrets.token_urlsafe(18) for _ in range(body.count)]
+        tokens = [enrolment_token() for _ in range(body.count)]
         with self.sessions.begin() as session:
             session.add_all(EnrolmentToken(token_hash=protocol.token_hash(t), group=body.group,
                                            terminal_id=body.terminal_id, created_at=now,
