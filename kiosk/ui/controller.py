@@ -252,12 +252,6 @@ class KioskController(StepInput, QObject):
 
         self.ctx.tasks.run("idcard-sim", place_again)
 
-    def _on_demo_lift_card(self, _value: Any) -> None:
-        reader = self.ctx.devices.get("idcard")
-        simulator = getattr(reader, "simulator", None)
-        if simulator is not None and self.ctx.config.demo:
-            self.ctx.tasks.run("idcard-sim", simulator.lift)
-
     # -- device and network events (queued from their threads) ------------------------------------
     @Slot(object)
     def on_device_event(self, event: Any) -> None:
@@ -574,6 +568,3 @@ class KioskController(StepInput, QObject):
     @property
     def session(self) -> Session | None:
         return self._session
-
-    def flow_title(self, flow_id: str) -> str:
-        return text(self.ctx.flows[flow_id].title, self._lang)
