@@ -164,12 +164,3 @@ def run_query(name: str, params: dict[str, Any]) -> dict[str, Any]:
     except KeyError:
         raise ServiceError("error.service.unknown", f"unknown service {name}") from None
     return service(params)
-
-
-class LocalQueryService:
-    """In-process answers from demo data: the terminal's offline demo fallback."""
-
-    online = True
-
-    def query(self, service: str, params: dict[str, Any], *, allow_cached: bool = False) -> dict[str, Any]:
-        return run_query(service, params)

@@ -52,7 +52,6 @@ class BackofficeLink:
         self.events = EventSource()  # SyncStatus changes, from the sync thread
         self.sync: Any = None
         self.embedded: Any = None
-        self._ready = threading.Event()
         self._stopped = False
         self._thread: threading.Thread | None = None
 
@@ -88,8 +87,6 @@ class BackofficeLink:
             log.error("no back-office credentials: run `kiosk provision` (working offline)")
         except Exception:
             log.exception("the back-office link did not start (working offline)")
-        finally:
-            self._ready.set()
 
     @staticmethod
     def _pin_root_keys(data_dir: Path, keys: tuple[str, ...], threshold: int) -> None:
@@ -98,9 +95,6 @@ class BackofficeLink:
         if keys and not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps({"threshold": threshold, "keys": list(keys)}), encoding="utf-8")
-
-    def wait_ready(self, timeout: float = 30.0) -> bool:
-        return self._ready.wait(timeout)
 
     def stop(self) -> None:
         self._stopped = True

@@ -172,3 +172,18 @@ def test_the_demo_card_button_serves_one_citizen_after_another(kiosk):
         robot.tap("homeButton")
         robot.wait_until(lambda: ctl.screen == "attract", what="home")
         robot.pump(0.3)
+
+
+def test_a_card_the_service_does_not_take_is_refused_with_a_clear_message(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    permit = {**demo_cards()[1], "card_type": "hkmt", "id_number": "810000199001011230",
+              "extra": {"pass_number": "H12345678", "issue_count": "01"}}
+    robot.tap("startButton")
+    robot.tap(f"service_{FLOW}")
+    robot.tap("beginButton")
+    app.ctx.devices["idcard"].simulator.place(permit)
+    robot.wait_until(lambda: ctl.view.get("status") == "该证件不能办理本业务，请使用居民身份证", timeout=10,
+                     what="the refusal shown")
+    assert robot.text_of("identifyStatus") == "该证件不能办理本业务，请使用居民身份证"
+    assert ctl.view["stepType"] == "identify" and "identity" not in ctl.session.run.context

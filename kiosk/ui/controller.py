@@ -21,7 +21,7 @@ from PySide6.QtQml import QJSValue
 
 from drivers.base import DeviceError, DeviceStatus
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
-from drivers.identity import Identity, card_type_allowed, display_text
+from drivers.identity import Identity, card_type_allowed, display_text, identify_outcome
 from flows.engine import FlowError, FlowRun
 from flows.model import Flow, text
 from flows.services import ServiceError, ServiceOffline
@@ -300,8 +300,19 @@ class KioskController(StepInput, QObject):
     def _on_card_failed(self, error: DeviceError) -> None:
         session = self._session
         if session is not None and self._screen == "step" and session.run.current.type == "identify":
-            session.status = error.key if error.key.startswith("error.") else "identify.failed"
-            self._render()
+            outcome = identify_outcome(CardReadFailed("", error), session.run.current.params.get("accept"))
+            self._identify_failed(session, outcome.outcome,
+                                  outcome.key if outcome.key.startswith("error.") else "identify.failed")
+
+    def _identify_failed(self, session: Session, outcome: str, key: str) -> None:
+        """A refused or unreadable card: follow the flow's own path for it, or ask for another card here."""
+        step = session.run.current
+        if step.on.get(outcome) not in (None, step.id):
+            session.run.context["error"] = {"key": key}
+            self._advance(outcome)
+            return
+        session.status = key
+        self._render()
 
     # -- the flow --------------------------------------------------------------------------------
     def _advance(self, outcome: str, data: dict[str, Any] | None = None) -> None:
@@ -361,9 +372,8 @@ class KioskController(StepInput, QObject):
             session.status = "identify.prompt"
             return
         if not card_type_allowed(identity.card_type, session.run.current.params.get("accept")):
-            session.status = "identify.refused"
             self._pending_identity = None
-            self._render()
+            self._identify_failed(session, "refused", "identify.refused")
             return
         data = {**identity.public_dict(), "name": identity.name, "id_number": identity.id_number,
                 "masked_name": display_text(identity.masked_name), "masked_id_number": identity.masked_id_number}
