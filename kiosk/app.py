@@ -80,8 +80,6 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
 
     data_dir = Path(config.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gov-kiosk"
-    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache / "escpos"))
     store = Store(data_dir / "kiosk.db", terminal_id=config.terminal_id)
     abandoned = store.close_abandoned()  # cases a crash or power cut left open are reported, not lost
     if abandoned:

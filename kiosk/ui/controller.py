@@ -21,11 +21,12 @@ from PySide6.QtQml import QJSValue
 
 from drivers.base import DeviceError, DeviceStatus
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
-from drivers.identity import Identity, card_type_allowed, display_text, identify_outcome
+from drivers.identity import Identity, display_text
 from flows.engine import FlowError, FlowRun
 from flows.model import Flow, text
 from flows.services import ServiceError, ServiceOffline
 from flows.templating import render
+from kiosk.session.identify import KEY_CARD_REFUSED, card_type_allowed, identify_outcome
 from kiosk.availability import service_availability
 from kiosk.i18n import catalog as strings_for
 from kiosk.i18n import tr
@@ -373,7 +374,7 @@ class KioskController(StepInput, QObject):
             return
         if not card_type_allowed(identity.card_type, session.run.current.params.get("accept")):
             self._pending_identity = None
-            self._identify_failed(session, "refused", "identify.refused")
+            self._identify_failed(session, "refused", KEY_CARD_REFUSED)
             return
         data = {**identity.public_dict(), "name": identity.name, "id_number": identity.id_number,
                 "masked_name": display_text(identity.masked_name), "masked_id_number": identity.masked_id_number}

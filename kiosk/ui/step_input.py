@@ -11,7 +11,7 @@ from typing import Any
 
 from flows import forms
 from flows.model import text
-from flows.months import month_add
+from common.months import month_add
 from flows.templating import render
 from kiosk.i18n import tr
 from kiosk.ui import views
