@@ -90,11 +90,32 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
     except Exception:
         log.exception("no usable flow bundle: using the built-in flows")
         flows, flows_dir = load_flows(), FLOWS_DIR.parent
-    link = BackofficeLink(config, store, device_states or (lambda: []))
+    link = BackofficeLink(config, store, device_states or (lambda: []), **_demo_link(config))
     return AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
-                      closers=[link.stop], device_options=device_options or {},
+                      closers=[link.stop], device_options=_device_options(config, device_options),
                       printing=PrintService(store, data_dir, templates=lambda: _templates_dir(flows_dir)),
                       link=link, bundles=bundles, flows_dir=flows_dir)
+
+
+def _demo_link(config: Config) -> dict[str, Any]:
+    """The embedded default's back office and offline answers (``kiosk.demo``); nothing for a real terminal."""
+    from kiosk.demo.link import demo_answer, embedded_connector
+
+    wiring: dict[str, Any] = {}
+    if config.backoffice_url == "embedded":
+        wiring["connect"] = embedded_connector(config.terminal_id, config.group)
+    if config.demo:
+        wiring["offline_answer"] = demo_answer
+    return wiring
+
+
+def _device_options(config: Config, device_options: dict[str, dict] | None) -> dict[str, dict]:
+    """The caller's device options, plus the demo cards for simulated card readers that were given none."""
+    if not any(config.devices.get(name, "").startswith("sim://") for name in ("idcard", "sscard")):
+        return device_options or {}
+    from kiosk.demo.cards import with_demo_cards
+
+    return with_demo_cards(config.devices, device_options)
 
 
 def _templates_dir(flows_dir: Path | None) -> Path | None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice.demo_data import demo_cards
-from drivers.idcard import parser, photo
-from drivers.idcard.errors import InvalidCardData
+from backoffice.demo.data import demo_cards
 from common.card_tables import nation_code, nation_name
 from common.gb11643 import gb11643_check_char
+from drivers.idcard import parser, photo
+from drivers.idcard.errors import InvalidCardData
 from drivers.identity import (
     CARD_FOREIGN_2017,
     CARD_FOREIGN_2023,

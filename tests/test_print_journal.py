@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from drivers.base import DeviceState
 from common.receipt import Receipt, ReceiptLine
+from drivers.base import DeviceState
 from drivers.printers.model import PaperOut, PrintUnconfirmed
 from drivers.registry import DeviceContext, open_device
 from offline_cache.print_jobs import (

@@ -93,9 +93,9 @@ def test_one_shot_read_and_health(pcscd):
 
 
 def test_sim_url(pcscd, tmp_path):
-    from backoffice.demo_data import demo_cards
+    from backoffice.demo.data import demo_cards
 
-    reader = open_device("sscard", "sim://sscard", DeviceContext(Path(tmp_path)))
+    reader = open_device("sscard", "sim://sscard", DeviceContext(Path(tmp_path), options={"cards": demo_cards()}))
     recorder = EventRecorder()
     reader.events.subscribe(recorder)
     reader.open()

@@ -26,12 +26,13 @@ from flows.engine import FlowError, FlowRun
 from flows.model import Flow, text
 from flows.services import ServiceError, ServiceOffline
 from flows.templating import render
-from kiosk.session.identify import KEY_CARD_REFUSED, card_type_allowed, identify_outcome
 from kiosk.availability import service_availability
 from kiosk.i18n import catalog as strings_for
 from kiosk.i18n import tr
+from kiosk.session.identify import KEY_CARD_REFUSED, card_type_allowed, identify_outcome
 from kiosk.ui import views
 from kiosk.ui.step_input import StepInput
+from wire import services
 
 log = logging.getLogger(__name__)
 
@@ -407,12 +408,12 @@ class KioskController(StepInput, QObject):
     def _query_failed(self, session: Session, error: BaseException) -> None:
         if isinstance(error, ServiceOffline):
             outcome = "offline"
-        elif isinstance(error, ServiceError) and error.key == "error.service.no_record" and "empty" in \
+        elif isinstance(error, ServiceError) and error.key == services.E_NO_RECORD and "empty" in \
                 session.run.current.on:
             outcome = "empty"
         else:
             outcome = "error"
-        session.run.context["error"] = {"key": getattr(error, "key", "error.service.failed")}
+        session.run.context["error"] = {"key": getattr(error, "key", services.E_FAILED)}
         self._advance(outcome)
 
     def _print(self, session: Session) -> None:
