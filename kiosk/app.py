@@ -16,7 +16,7 @@ from typing import Any
 
 from drivers.base import DeviceState, DeviceStatus
 from drivers.registry import DeviceContext, open_device
-from flows.loader import FLOWS_DIR, load_flow
+from flows.loader import FLOWS_DIR, load_directory
 from flows.model import Flow
 from flows.services import QueryService
 from kiosk.config import Config
@@ -58,19 +58,6 @@ class AppContext:
         self.store.close()
 
 
-def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
-    """Every valid flow; a broken file is logged and left out rather than stopping the terminal."""
-    flows: dict[str, Flow] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        try:
-            flow = load_flow(path)
-        except Exception as exc:
-            log.error("flow %s left out: %s", path.name, exc)
-            continue
-        flows[flow.id] = flow
-    return flows
-
-
 def build_context(config: Config, *, device_options: dict[str, dict] | None = None,
                   device_states: Any = None) -> AppContext:
     """Store, flows and the back-office link; devices are created later, each on its own lane."""
@@ -89,7 +76,7 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
         flows, flows_dir = bundles.load_active()
     except Exception:
         log.exception("no usable flow bundle: using the built-in flows")
-        flows, flows_dir = load_flows(), FLOWS_DIR.parent
+        flows, flows_dir = load_directory(FLOWS_DIR, strict=False), FLOWS_DIR.parent
     link = BackofficeLink(config, store, device_states or (lambda: []), **_demo_link(config))
     return AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
                       closers=[link.stop], device_options=_device_options(config, device_options),
