@@ -40,7 +40,8 @@ from backoffice.database import make_engine, upgrade
 from backoffice.models import Bundle, Case, DeviceEvent, EnrolmentToken, Event, Rating, Setting, Terminal
 from backoffice.query_services import SERVICES, run_query
 from flows.services import ServiceError
-from wire import events, services, signing
+from wire import services, signing
+from wire.events import EVENT_CASE, EVENT_DEVICE, EVENT_RATING, EVENT_SUBMISSION, IDEM_KEY_MAX, KIND_MAX
 from wire.limits import MAX_BATCH, MAX_BUNDLE_BYTES
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,8 @@ class RootKeysIn(BaseModel):
 
 
 class EventIn(BaseModel):
-    idem_key: str = Field(min_length=1, max_length=events.IDEM_KEY_MAX)
-    kind: str = Field(min_length=1, max_length=events.KIND_MAX)
+    idem_key: str = Field(min_length=1, max_length=IDEM_KEY_MAX)
+    kind: str = Field(min_length=1, max_length=KIND_MAX)
     payload: dict[str, Any]
 
 
@@ -719,7 +720,7 @@ def _ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOu
             record, reason = _domain_record(terminal_id, item, now)
             answer = {"status": "accepted" if reason is None else "rejected", "kind": item.kind,
                       "received_at": now, **({"reason": reason} if reason else {})}
-            if item.kind == events.EVENT_SUBMISSION and reason is None:
+            if item.kind == EVENT_SUBMISSION and reason is None:
                 answer.update(_run_submission(item.payload))
             event = Event(terminal_id=terminal_id, idem_key=item.idem_key, kind=item.kind, received_at=now,
                           answer=answer)
@@ -764,14 +765,14 @@ def _domain_record(terminal_id: str, item: EventIn, now: float) -> tuple[Any, st
     """The row an event becomes, or why it is rejected. The terminal id comes from the signature, not the
     payload."""
     p = item.payload
-    if item.kind == events.EVENT_CASE:
+    if item.kind == EVENT_CASE:
         if not isinstance(p.get("case_no"), str) or not p["case_no"]:
             return None, "case_no missing"
         return Case(terminal_id=terminal_id, case_no=p["case_no"][:64], service_id=_text(p.get("service_id"), 128),
                     item_code=_text(p.get("item_code"), 128), outcome=_text(p.get("outcome"), 64),
                     started_at=_number(p.get("started_at")), finished_at=_number(p.get("finished_at")),
                     received_at=now, payload=p), None
-    if item.kind == events.EVENT_RATING:
+    if item.kind == EVENT_RATING:
         level = p.get("level")
         if not isinstance(p.get("case_no"), str) or not isinstance(level, int) or not 1 <= level <= 5:
             return None, "case_no or level invalid"
@@ -779,7 +780,7 @@ def _domain_record(terminal_id: str, item: EventIn, now: float) -> tuple[Any, st
         return Rating(terminal_id=terminal_id, case_no=p["case_no"][:64], item_code=_text(p.get("item_code"), 128),
                       level=level, indicators=indicators, comment=_text(p.get("comment"), 2000),
                       channel=_text(p.get("channel"), 64), received_at=now), None
-    if item.kind == events.EVENT_DEVICE:
+    if item.kind == EVENT_DEVICE:
         if not isinstance(p.get("device"), str):
             return None, "device missing"
         return DeviceEvent(terminal_id=terminal_id, device=p["device"][:64], state=_text(p.get("state"), 32),
