@@ -12,7 +12,7 @@ I18N = Path(__file__).resolve().parents[1] / "assets" / "i18n"
 
 
 def test_the_services_flows_may_call_are_the_services_the_back_office_offers() -> None:
-    assert services.SERVICE_NAMES == frozenset(SERVICES)
+    assert frozenset(SERVICES) == services.SERVICE_NAMES
 
 
 def test_flow_lint_checks_against_the_wire_service_names() -> None:

@@ -56,7 +56,7 @@ class SimulatedIdCardReader(IdCardReader):
 
 
 def open_simulated(url: DeviceUrl, context: DeviceContext) -> SimulatedIdCardReader:
-    # the cards come from the URL (a JSON file) or the caller (kiosk.demo hands the demo cards in); none:
+    # the cards come from the URL (a JSON file) or the caller (through the device options); none:
     # an empty simulator, to which ``place(card_dict)`` still works
     cards = load_cards(url.params["cards"]) if url.params.get("cards") else list(context.options.get("cards") or [])
     simulator = SamSimulator(cards, baud=_baud(url), pace=url.params.get("pace", "1") not in ("0", "false", "no"),

@@ -40,7 +40,7 @@ def vpcd_port(url: DeviceUrl | None, context: DeviceContext | None) -> int:
 
 
 def open_simulated(url: DeviceUrl, context: DeviceContext) -> SimulatedSsCardReader:
-    # the cards are the caller's (kiosk.demo hands the demo cards in); none: an empty emulator
+    # the cards are the caller's (through the device options); none: an empty emulator
     cards = list(context.options.get("sscards") or context.options.get("cards") or [])
     emulator = VpcdEmulator(cards, port=vpcd_port(url, context))
     # vpcd's first slot is "Virtual PCD 00 00"; its port+1 twin is "00 01"
