@@ -40,8 +40,8 @@ from backoffice.database import make_engine, upgrade
 from backoffice.models import Bundle, Case, DeviceEvent, EnrolmentToken, Event, Rating, Setting, Terminal
 from backoffice.query_services import SERVICES, run_query
 from flows.services import ServiceError
+from wire import events as wire_events
 from wire import services, signing
-from wire.events import EVENT_CASE, EVENT_DEVICE, EVENT_RATING, EVENT_SUBMISSION, IDEM_KEY_MAX, KIND_MAX
 from wire.limits import MAX_BATCH, MAX_BUNDLE_BYTES
 
 log = logging.getLogger(__name__)
@@ -90,8 +90,8 @@ class RootKeysIn(BaseModel):
 
 
 class EventIn(BaseModel):
-    idem_key: str = Field(min_length=1, max_length=IDEM_KEY_MAX)
-    kind: str = Field(min_length=1, max_length=KIND_MAX)
+    idem_key: str = Field(min_length=1, max_length=wire_events.IDEM_KEY_MAX)
+    kind: str = Field(min_length=1, max_length=wire_events.KIND_MAX)
     payload: dict[str, Any]
 
 
@@ -720,7 +720,7 @@ def _ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOu
             record, reason = _domain_record(terminal_id, item, now)
             answer = {"status": "accepted" if reason is None else "rejected", "kind": item.kind,
                       "received_at": now, **({"reason": reason} if reason else {})}
-            if item.kind == EVENT_SUBMISSION and reason is None:
+            if item.kind == wire_events.EVENT_SUBMISSION and reason is None:
                 answer.update(_run_submission(item.payload))
             event = Event(terminal_id=terminal_id, idem_key=item.idem_key, kind=item.kind, received_at=now,
                           answer=answer)
@@ -763,27 +763,29 @@ def _number(value: Any) -> float | None:
 
 def _domain_record(terminal_id: str, item: EventIn, now: float) -> tuple[Any, str | None]:
     """The row an event becomes, or why it is rejected. The terminal id comes from the signature, not the
-    payload."""
-    p = item.payload
-    if item.kind == EVENT_CASE:
+    payload. Text is cut to the limits in ``wire.events``."""
+    p, w = item.payload, wire_events
+    if item.kind == w.EVENT_CASE:
         if not isinstance(p.get("case_no"), str) or not p["case_no"]:
             return None, "case_no missing"
-        return Case(terminal_id=terminal_id, case_no=p["case_no"][:64], service_id=_text(p.get("service_id"), 128),
-                    item_code=_text(p.get("item_code"), 128), outcome=_text(p.get("outcome"), 64),
+        return Case(terminal_id=terminal_id, case_no=p["case_no"][:w.CASE_NO_MAX],
+                    service_id=_text(p.get("service_id"), w.CODE_MAX), item_code=_text(p.get("item_code"), w.CODE_MAX),
+                    outcome=_text(p.get("outcome"), w.OUTCOME_MAX),
                     started_at=_number(p.get("started_at")), finished_at=_number(p.get("finished_at")),
                     received_at=now, payload=p), None
-    if item.kind == EVENT_RATING:
+    if item.kind == w.EVENT_RATING:
         level = p.get("level")
-        if not isinstance(p.get("case_no"), str) or not isinstance(level, int) or not 1 <= level <= 5:
+        if not isinstance(p.get("case_no"), str) or not isinstance(level, int) or level not in w.RATING_LEVELS:
             return None, "case_no or level invalid"
         indicators = p.get("indicators") if isinstance(p.get("indicators"), list) else []
-        return Rating(terminal_id=terminal_id, case_no=p["case_no"][:64], item_code=_text(p.get("item_code"), 128),
-                      level=level, indicators=indicators, comment=_text(p.get("comment"), 2000),
-                      channel=_text(p.get("channel"), 64), received_at=now), None
-    if item.kind == EVENT_DEVICE:
+        return Rating(terminal_id=terminal_id, case_no=p["case_no"][:w.CASE_NO_MAX],
+                      item_code=_text(p.get("item_code"), w.CODE_MAX), level=level, indicators=indicators,
+                      comment=_text(p.get("comment"), w.TEXT_MAX), channel=_text(p.get("channel"), w.CHANNEL_MAX),
+                      received_at=now), None
+    if item.kind == w.EVENT_DEVICE:
         if not isinstance(p.get("device"), str):
             return None, "device missing"
-        return DeviceEvent(terminal_id=terminal_id, device=p["device"][:64], state=_text(p.get("state"), 32),
-                           reason=_text(p.get("reason"), 128), detail=_text(p.get("detail"), 2000),
-                           received_at=now), None
+        return DeviceEvent(terminal_id=terminal_id, device=p["device"][:w.DEVICE_MAX],
+                           state=_text(p.get("state"), w.STATE_MAX), reason=_text(p.get("reason"), w.CODE_MAX),
+                           detail=_text(p.get("detail"), w.TEXT_MAX), received_at=now), None
     return None, None  # a kind this server does not know yet: kept as an event, acknowledged
