@@ -1,13 +1,13 @@
 """The reference back office: enrolment, signed terminal API, idempotent ingest, queries, operator API.
 
 ``create_app(database_url, operator_key=...)`` builds the FastAPI application; ``backoffice.cli`` serves
-it with uvicorn and ``backoffice.embedded`` runs it in-process for ``kiosk demo``. The OpenAPI description
+it with uvicorn and ``kiosk.demo.embedded`` runs it in-process for ``kiosk demo``. The OpenAPI description
 is at ``/openapi.json``.
 
 Three kinds of caller:
 
 * a technician's ``kiosk provision`` — ``POST /api/v1/enrol`` with a one-time token;
-* terminals — every request signed (``backoffice.protocol``): events, heartbeat, config, announcements,
+* terminals — every request signed (``wire.signing``): events, heartbeat, config, announcements,
   bundles, queries;
 * operators — header ``X-Operator-Key``: tokens, revocation, bundles, config, and the read-only views.
 
@@ -36,17 +36,17 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice import protocol
 from backoffice.database import make_engine, upgrade
 from backoffice.models import Bundle, Case, DeviceEvent, EnrolmentToken, Event, Rating, Setting, Terminal
 from backoffice.query_services import SERVICES, run_query
 from flows.services import ServiceError
+from wire import events as wire_events
+from wire import services, signing
+from wire.limits import MAX_BATCH, MAX_BUNDLE_BYTES
 
 log = logging.getLogger(__name__)
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
-MAX_BATCH = 1000
-MAX_BUNDLE = 16 * 1024 * 1024
 CACHE_SECONDS = 2.0
 
 
@@ -90,8 +90,8 @@ class RootKeysIn(BaseModel):
 
 
 class EventIn(BaseModel):
-    idem_key: str = Field(min_length=1, max_length=64)
-    kind: str = Field(min_length=1, max_length=32)
+    idem_key: str = Field(min_length=1, max_length=wire_events.IDEM_KEY_MAX)
+    kind: str = Field(min_length=1, max_length=wire_events.KIND_MAX)
     payload: dict[str, Any]
 
 
@@ -146,7 +146,7 @@ class TokenOut(BaseModel):
 class BundleIn(BaseModel):
     group: str = Field(default="default", pattern=ID_PATTERN)
     version: int = Field(ge=1, le=2**62)
-    content_b64: str = Field(max_length=MAX_BUNDLE * 4 // 3 + 4)
+    content_b64: str = Field(max_length=MAX_BUNDLE_BYTES * 4 // 3 + 4)
     note: str = Field(default="", max_length=1000)
 
 
@@ -225,7 +225,7 @@ class ServerTimeMiddleware:
         async def send_with_time(message: dict) -> None:
             if message["type"] == "http.response.start":
                 headers = [*message.get("headers", []),
-                           (protocol.H_SERVER_TIME.lower().encode(), f"{self.clock():.3f}".encode())]
+                           (signing.H_SERVER_TIME.lower().encode(), f"{self.clock():.3f}".encode())]
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -237,7 +237,7 @@ class NonceCache:
     """Nonces seen within the signature window. Per process: run one server process per database, or
     put this in a shared store, if the deployment grows beyond that."""
 
-    def __init__(self, window: float = protocol.WINDOW, limit: int = 1_000_000):
+    def __init__(self, window: float = signing.WINDOW, limit: int = 1_000_000):
         self.window = window
         self.limit = limit
         self._seen: dict[tuple[str, str], float] = {}
@@ -281,28 +281,28 @@ class Backoffice:
                 _put_setting(session, "bundle_root_keys", dict(bundle_root_keys), self.clock())
 
     def authenticate(self, method: str, path: str, headers: Any, body: bytes) -> Terminal:
-        terminal_id = headers.get(protocol.H_TERMINAL)
-        timestamp = headers.get(protocol.H_TIMESTAMP)
-        nonce = headers.get(protocol.H_NONCE)
-        signature = headers.get(protocol.H_SIGNATURE)
+        terminal_id = headers.get(signing.H_TERMINAL)
+        timestamp = headers.get(signing.H_TIMESTAMP)
+        nonce = headers.get(signing.H_NONCE)
+        signature = headers.get(signing.H_SIGNATURE)
         if not (terminal_id and timestamp and nonce and signature):
-            raise ApiError(401, protocol.E_MISSING, "signed request headers missing")
+            raise ApiError(401, signing.E_MISSING, "signed request headers missing")
         now = self.clock()
         try:
             stamp = float(timestamp)
         except ValueError:
-            raise ApiError(401, protocol.E_SIGNATURE, "bad timestamp") from None
-        if abs(now - stamp) > protocol.WINDOW:
-            raise ApiError(401, protocol.E_CLOCK, "timestamp outside the window", server_time=now)
+            raise ApiError(401, signing.E_SIGNATURE, "bad timestamp") from None
+        if abs(now - stamp) > signing.WINDOW:
+            raise ApiError(401, signing.E_CLOCK, "timestamp outside the window", server_time=now)
         terminal = self.terminal(terminal_id[:64])
         if terminal is None:
-            raise ApiError(401, protocol.E_UNKNOWN, "unknown terminal")
-        if not protocol.verify(terminal.secret, method, path, timestamp, nonce, body, signature):
-            raise ApiError(401, protocol.E_SIGNATURE, "bad signature")
+            raise ApiError(401, signing.E_UNKNOWN, "unknown terminal")
+        if not signing.verify(terminal.secret, method, path, timestamp, nonce, body, signature):
+            raise ApiError(401, signing.E_SIGNATURE, "bad signature")
         if terminal.status != "active":
-            raise ApiError(403, protocol.E_REVOKED, "terminal revoked")
+            raise ApiError(403, signing.E_REVOKED, "terminal revoked")
         if not self.nonces.add(terminal.id, nonce[:64], now):
-            raise ApiError(401, protocol.E_REPLAY, "nonce already used")
+            raise ApiError(401, signing.E_REPLAY, "nonce already used")
         return terminal
 
 
@@ -355,7 +355,7 @@ class Backoffice:
         now = self.clock()
         tokens = [enrolment_token() for _ in range(body.count)]
         with self.sessions.begin() as session:
-            session.add_all(EnrolmentToken(token_hash=protocol.token_hash(t), group=body.group,
+            session.add_all(EnrolmentToken(token_hash=signing.token_hash(t), group=body.group,
                                            terminal_id=body.terminal_id, created_at=now,
                                            expires_at=now + body.ttl_seconds) for t in tokens)
         return TokenOut(tokens=tokens, group=body.group, terminal_id=body.terminal_id,
@@ -365,7 +365,7 @@ class Backoffice:
         """Spend a one-time token: a new terminal (or the re-enrolment the token names) gets a new secret."""
         now = self.clock()
         with self.sessions.begin() as session:
-            token = session.get(EnrolmentToken, protocol.token_hash(body.token), with_for_update=True)
+            token = session.get(EnrolmentToken, signing.token_hash(body.token), with_for_update=True)
             if token is None:
                 raise ApiError(401, "enrol.token_unknown", "this enrolment token is not known")
             if token.used_at is not None:
@@ -398,7 +398,7 @@ class Backoffice:
 
 
 async def signed_terminal(request: Request) -> Terminal:
-    """Dependency: the terminal whose signature this request carries (see backoffice.protocol)."""
+    """Dependency: the terminal whose signature this request carries (see wire.signing)."""
     bo: Backoffice = request.app.state.backoffice
     body = await request.body()
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -446,18 +446,18 @@ def create_app(database_url: str, operator_key: str | None = None,
                                                     403: {"description": "revoked"}}
 
     # -- public --------------------------------------------------------------------------------------
-    @app.get(f"{protocol.API}/health")
+    @app.get(f"{signing.API}/health")
     def health() -> dict[str, Any]:
         return {"status": "ok", "server_time": bo.clock()}
 
-    @app.post(f"{protocol.API}/enrol", response_model=EnrolOut,
+    @app.post(f"{signing.API}/enrol", response_model=EnrolOut,
               responses={401: {"description": "unknown token"}, 409: {"description": "conflict"},
                          410: {"description": "token used or expired"}})
     def enrol(body: EnrolIn) -> EnrolOut:
         return bo.enrol(body)
 
     # -- terminals -----------------------------------------------------------------------------------
-    @app.post(f"{protocol.API}/events", response_model=EventsOut, responses=auth_errors)
+    @app.post(f"{signing.API}/events", response_model=EventsOut, responses=auth_errors)
     def ingest(body: EventsIn, term: Signed) -> EventsOut:
         for attempt in range(3):
             try:
@@ -467,7 +467,7 @@ def create_app(database_url: str, operator_key: str | None = None,
                     raise
         raise AssertionError("unreachable")
 
-    @app.post(f"{protocol.API}/heartbeat", response_model=HeartbeatOut, responses=auth_errors)
+    @app.post(f"{signing.API}/heartbeat", response_model=HeartbeatOut, responses=auth_errors)
     def heartbeat(body: HeartbeatIn, term: Signed) -> HeartbeatOut:
         now = bo.clock()
         data = body.model_dump()
@@ -483,22 +483,22 @@ def create_app(database_url: str, operator_key: str | None = None,
                             config_version=_version_of(config), announcements_version=_version_of(announcements),
                             bundle_version=latest)
 
-    @app.get(f"{protocol.API}/config", responses=auth_errors)
+    @app.get(f"{signing.API}/config", responses=auth_errors)
     def get_config(term: Signed) -> dict[str, Any]:
         """Group settings overridden by the terminal's own; never secrets."""
         config = _config_for(bo.settings(), term)
         return {"version": _version_of(config), "config": config}
 
-    @app.get(f"{protocol.API}/announcements", responses=auth_errors)
+    @app.get(f"{signing.API}/announcements", responses=auth_errors)
     def get_announcements(term: Signed) -> dict[str, Any]:
         items = _announcements_for(bo.settings(), term, bo.clock())
         return {"version": _version_of(items), "announcements": items}
 
-    @app.get(f"{protocol.API}/catalog", responses=auth_errors)
+    @app.get(f"{signing.API}/catalog", responses=auth_errors)
     def get_catalog(term: Signed) -> dict[str, Any]:
         return {"services": sorted(SERVICES)}
 
-    @app.get(f"{protocol.API}/bundles/latest", response_model=BundleMeta,
+    @app.get(f"{signing.API}/bundles/latest", response_model=BundleMeta,
              responses={**auth_errors, 404: {"description": "no bundle for the group"}})
     def latest_bundle(term: Signed) -> BundleMeta:
         with bo.sessions() as session:
@@ -508,7 +508,7 @@ def create_app(database_url: str, operator_key: str | None = None,
             raise ApiError(404, "bundle.none", "no bundle published for this group")
         return _bundle_meta(row)
 
-    @app.get(f"{protocol.API}/bundles/{{version}}", response_class=Response,
+    @app.get(f"{signing.API}/bundles/{{version}}", response_class=Response,
              responses={**auth_errors, 200: {"content": {"application/octet-stream": {}}},
                         404: {"description": "no such bundle"}})
     def get_bundle(version: Annotated[int, Path(ge=1, le=2**62)], term: Signed) -> Response:
@@ -520,12 +520,12 @@ def create_app(database_url: str, operator_key: str | None = None,
         return Response(row.content, media_type="application/octet-stream",
                         headers={"X-Bundle-Sha256": row.sha256, "X-Bundle-Version": str(row.version)})
 
-    @app.post(f"{protocol.API}/query/{{name}}",
+    @app.post(f"{signing.API}/query/{{name}}",
               responses={**auth_errors, 404: {"description": "unknown service"},
                          422: {"description": "refused; error holds the translation key"}})
     def query(name: Annotated[str, Path(max_length=64)], params: dict[str, Any], term: Signed) -> dict[str, Any]:
         if name not in SERVICES:
-            raise ApiError(404, "error.service.unknown", "unknown service")
+            raise ApiError(404, services.E_UNKNOWN, "unknown service")
         if name == "case.lookup":
             found = _case_lookup(bo, params)
             if found is not None:
@@ -535,18 +535,18 @@ def create_app(database_url: str, operator_key: str | None = None,
         except ServiceError as exc:
             raise ApiError(422, exc.key, exc.detail) from None
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
-            raise ApiError(422, "error.service.bad_request", "parameters not understood") from None
+            raise ApiError(422, services.E_BAD_REQUEST, "parameters not understood") from None
 
     # -- operators -----------------------------------------------------------------------------------
     op_errors: dict[int | str, dict[str, Any]] = {401: {"description": "operator key missing or wrong"}}
     Op = Depends(operator_auth)
 
-    @app.post(f"{protocol.API}/operator/tokens", response_model=TokenOut, dependencies=[Op],
+    @app.post(f"{signing.API}/operator/tokens", response_model=TokenOut, dependencies=[Op],
               responses=op_errors)
     def issue_tokens(body: TokenIn) -> TokenOut:
         return bo.issue_tokens(body)
 
-    @app.post(f"{protocol.API}/operator/terminals/{{terminal_id}}/revoke", response_model=Ok,
+    @app.post(f"{signing.API}/operator/terminals/{{terminal_id}}/revoke", response_model=Ok,
               dependencies=[Op], responses={**op_errors, 404: {"description": "unknown terminal"}})
     def revoke(terminal_id: Annotated[str, Path(max_length=64)]) -> Ok:
         with bo.sessions.begin() as session:
@@ -558,7 +558,7 @@ def create_app(database_url: str, operator_key: str | None = None,
         log.info("revoked terminal %s", terminal_id)
         return Ok()
 
-    @app.get(f"{protocol.API}/operator/terminals", response_model=list[TerminalView], dependencies=[Op],
+    @app.get(f"{signing.API}/operator/terminals", response_model=list[TerminalView], dependencies=[Op],
              responses=op_errors)
     def list_terminals(group: Annotated[str | None, Query(max_length=64)] = None,
                        limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
@@ -572,7 +572,7 @@ def create_app(database_url: str, operator_key: str | None = None,
                              revoked_at=r.revoked_at, last_heartbeat_at=r.last_heartbeat_at,
                              heartbeat=r.heartbeat) for r in rows]
 
-    @app.get(f"{protocol.API}/operator/cases", response_model=list[CaseView], dependencies=[Op],
+    @app.get(f"{signing.API}/operator/cases", response_model=list[CaseView], dependencies=[Op],
              responses=op_errors)
     def list_cases(terminal_id: Annotated[str | None, Query(max_length=64)] = None,
                    limit: Annotated[int, Query(ge=1, le=100000)] = 1000,
@@ -586,7 +586,7 @@ def create_app(database_url: str, operator_key: str | None = None,
                          item_code=r.item_code, outcome=r.outcome, started_at=r.started_at,
                          finished_at=r.finished_at, received_at=r.received_at) for r in rows]
 
-    @app.get(f"{protocol.API}/operator/ratings", response_model=list[RatingView], dependencies=[Op],
+    @app.get(f"{signing.API}/operator/ratings", response_model=list[RatingView], dependencies=[Op],
              responses=op_errors)
     def list_ratings(terminal_id: Annotated[str | None, Query(max_length=64)] = None,
                      limit: Annotated[int, Query(ge=1, le=100000)] = 1000,
@@ -600,7 +600,7 @@ def create_app(database_url: str, operator_key: str | None = None,
                            indicators=r.indicators, comment=r.comment, channel=r.channel,
                            received_at=r.received_at) for r in rows]
 
-    @app.post(f"{protocol.API}/operator/bundles", response_model=BundleMeta, status_code=201, dependencies=[Op],
+    @app.post(f"{signing.API}/operator/bundles", response_model=BundleMeta, status_code=201, dependencies=[Op],
               responses={**op_errors, 409: {"description": "version not above the group's latest"},
                          422: {"description": "content is not base64 or too large"}})
     def publish_bundle(body: BundleIn) -> BundleMeta:
@@ -608,7 +608,7 @@ def create_app(database_url: str, operator_key: str | None = None,
             content = base64.b64decode(body.content_b64, validate=True)
         except ValueError:
             raise ApiError(422, "bundle.bad_content", "content_b64 is not base64") from None
-        if len(content) > MAX_BUNDLE:
+        if len(content) > MAX_BUNDLE_BYTES:
             raise ApiError(422, "bundle.too_large", "bundle too large")
         with bo.sessions.begin() as session:
             latest = session.scalar(select(func.max(Bundle.version)).where(Bundle.group == body.group))
@@ -620,14 +620,14 @@ def create_app(database_url: str, operator_key: str | None = None,
         bo._latest_bundle.pop(body.group, None)
         return _bundle_meta(row)
 
-    @app.get(f"{protocol.API}/operator/bundles", response_model=list[BundleMeta], dependencies=[Op],
+    @app.get(f"{signing.API}/operator/bundles", response_model=list[BundleMeta], dependencies=[Op],
              responses=op_errors)
     def list_bundles() -> list[BundleMeta]:
         with bo.sessions() as session:
             rows = session.scalars(select(Bundle).order_by(Bundle.group, Bundle.version)).all()
         return [_bundle_meta(r) for r in rows]
 
-    @app.put(f"{protocol.API}/operator/config/{{scope}}/{{name}}", response_model=Ok, dependencies=[Op],
+    @app.put(f"{signing.API}/operator/config/{{scope}}/{{name}}", response_model=Ok, dependencies=[Op],
              responses=op_errors)
     def put_config(scope: Literal["group", "terminal"], name: Annotated[str, Path(pattern=ID_PATTERN)],
                    config: dict[str, Any]) -> Ok:
@@ -635,13 +635,13 @@ def create_app(database_url: str, operator_key: str | None = None,
         bo.put_setting(f"config:{scope}:{name}", config)
         return Ok()
 
-    @app.put(f"{protocol.API}/operator/announcements", response_model=Ok, dependencies=[Op],
+    @app.put(f"{signing.API}/operator/announcements", response_model=Ok, dependencies=[Op],
              responses=op_errors)
     def put_announcements(items: Annotated[list[Announcement], Field(max_length=200)]) -> Ok:
         bo.put_setting("announcements", [a.model_dump() for a in items])
         return Ok()
 
-    @app.put(f"{protocol.API}/operator/bundle-root-keys", response_model=Ok, dependencies=[Op],
+    @app.put(f"{signing.API}/operator/bundle-root-keys", response_model=Ok, dependencies=[Op],
              responses={**op_errors, 422: {"description": "threshold above the number of keys"}})
     def put_root_keys(root: RootKeysIn) -> Ok:
         """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning)."""
@@ -720,7 +720,7 @@ def _ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOu
             record, reason = _domain_record(terminal_id, item, now)
             answer = {"status": "accepted" if reason is None else "rejected", "kind": item.kind,
                       "received_at": now, **({"reason": reason} if reason else {})}
-            if item.kind == "submission" and reason is None:
+            if item.kind == wire_events.EVENT_SUBMISSION and reason is None:
                 answer.update(_run_submission(item.payload))
             event = Event(terminal_id=terminal_id, idem_key=item.idem_key, kind=item.kind, received_at=now,
                           answer=answer)
@@ -749,7 +749,7 @@ def _run_submission(payload: dict[str, Any]) -> dict[str, Any]:
         return {"status": "rejected", "reason": exc.key}
     except Exception:  # a poison submission must not fail the batch it came in
         log.exception("submission to %s failed", service)
-        return {"status": "rejected", "reason": "error.service.bad_request"}
+        return {"status": "rejected", "reason": services.E_BAD_REQUEST}
 
 
 def _text(value: Any, limit: int) -> str:
@@ -763,27 +763,29 @@ def _number(value: Any) -> float | None:
 
 def _domain_record(terminal_id: str, item: EventIn, now: float) -> tuple[Any, str | None]:
     """The row an event becomes, or why it is rejected. The terminal id comes from the signature, not the
-    payload."""
-    p = item.payload
-    if item.kind == "case":
+    payload. Text is cut to the limits in ``wire.events``."""
+    p, w = item.payload, wire_events
+    if item.kind == w.EVENT_CASE:
         if not isinstance(p.get("case_no"), str) or not p["case_no"]:
             return None, "case_no missing"
-        return Case(terminal_id=terminal_id, case_no=p["case_no"][:64], service_id=_text(p.get("service_id"), 128),
-                    item_code=_text(p.get("item_code"), 128), outcome=_text(p.get("outcome"), 64),
+        return Case(terminal_id=terminal_id, case_no=p["case_no"][:w.CASE_NO_MAX],
+                    service_id=_text(p.get("service_id"), w.CODE_MAX), item_code=_text(p.get("item_code"), w.CODE_MAX),
+                    outcome=_text(p.get("outcome"), w.OUTCOME_MAX),
                     started_at=_number(p.get("started_at")), finished_at=_number(p.get("finished_at")),
                     received_at=now, payload=p), None
-    if item.kind == "rating":
+    if item.kind == w.EVENT_RATING:
         level = p.get("level")
-        if not isinstance(p.get("case_no"), str) or not isinstance(level, int) or not 1 <= level <= 5:
+        if not isinstance(p.get("case_no"), str) or not isinstance(level, int) or level not in w.RATING_LEVELS:
             return None, "case_no or level invalid"
         indicators = p.get("indicators") if isinstance(p.get("indicators"), list) else []
-        return Rating(terminal_id=terminal_id, case_no=p["case_no"][:64], item_code=_text(p.get("item_code"), 128),
-                      level=level, indicators=indicators, comment=_text(p.get("comment"), 2000),
-                      channel=_text(p.get("channel"), 64), received_at=now), None
-    if item.kind == "device_event":
+        return Rating(terminal_id=terminal_id, case_no=p["case_no"][:w.CASE_NO_MAX],
+                      item_code=_text(p.get("item_code"), w.CODE_MAX), level=level, indicators=indicators,
+                      comment=_text(p.get("comment"), w.TEXT_MAX), channel=_text(p.get("channel"), w.CHANNEL_MAX),
+                      received_at=now), None
+    if item.kind == w.EVENT_DEVICE:
         if not isinstance(p.get("device"), str):
             return None, "device missing"
-        return DeviceEvent(terminal_id=terminal_id, device=p["device"][:64], state=_text(p.get("state"), 32),
-                           reason=_text(p.get("reason"), 128), detail=_text(p.get("detail"), 2000),
-                           received_at=now), None
+        return DeviceEvent(terminal_id=terminal_id, device=p["device"][:w.DEVICE_MAX],
+                           state=_text(p.get("state"), w.STATE_MAX), reason=_text(p.get("reason"), w.CODE_MAX),
+                           detail=_text(p.get("detail"), w.TEXT_MAX), received_at=now), None
     return None, None  # a kind this server does not know yet: kept as an event, acknowledged

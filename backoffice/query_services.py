@@ -11,14 +11,15 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from backoffice import demo_data
+from backoffice.demo import data as demo_data
 from flows.services import ServiceError
+from wire import services
 
 
 def _person(params: dict[str, Any]) -> demo_data.Person:
     person = demo_data.person_by_id(str(params.get("id_number", "")))
     if person is None:
-        raise ServiceError("error.service.no_record", "no record for this person")
+        raise ServiceError(services.E_NO_RECORD, "no record for this person")
     return person
 
 
@@ -27,7 +28,7 @@ def _period(params: dict[str, Any], default_months: int = 12) -> tuple[str, str]
     if not start or not end:
         return demo_data.last_months(int(params.get("months") or default_months))
     if start > end:
-        raise ServiceError("error.service.bad_period", "period start after end")
+        raise ServiceError(services.E_BAD_PERIOD, "period start after end")
     return str(start), str(end)
 
 
@@ -85,7 +86,7 @@ def _company_of(params: dict[str, Any]) -> dict[str, Any]:
     person = _person(params)
     company = person.company
     if not company or company["credit_code"] != str(params.get("credit_code", "")):
-        raise ServiceError("error.service.no_record", "no license ready for this legal representative")
+        raise ServiceError(services.E_NO_RECORD, "no license ready for this legal representative")
     return dict(company, legal_representative=person.name)
 
 
@@ -106,16 +107,16 @@ def hf_withdraw_apply(params: dict[str, Any]) -> dict[str, Any]:
     """公积金提取（租房）: accept the application under 告知承诺制 (commitment signed on the terminal)."""
     person = _person(params)
     if str(params.get("signed", "")).lower() not in ("true", "1", "yes"):
-        raise ServiceError("error.service.unsigned", "commitment not signed")
+        raise ServiceError(services.E_UNSIGNED, "commitment not signed")
     try:
         amount = round(float(params.get("amount") or 0), 2)
     except ValueError:
-        raise ServiceError("error.service.failed", "amount not a number") from None
+        raise ServiceError(services.E_FAILED, "amount not a number") from None
     start, end = demo_data.last_months(12)
     rows = demo_data.housing_fund(person, start, end)
     balance = rows[-1]["balance"] if rows else 0.0
     if amount <= 0 or amount > balance:
-        raise ServiceError("error.service.amount", "amount above the withdrawable balance")
+        raise ServiceError(services.E_AMOUNT, "amount above the withdrawable balance")
     stamp = date.today().strftime("%Y%m%d")
     return {"application_no": f"GJJTQ{stamp}{person.housing_fund_account[-6:]}", "amount": amount,
             "account": person.housing_fund_account, "balance": balance, "status": "已受理",
@@ -162,5 +163,5 @@ def run_query(name: str, params: dict[str, Any]) -> dict[str, Any]:
     try:
         service = SERVICES[name]
     except KeyError:
-        raise ServiceError("error.service.unknown", f"unknown service {name}") from None
+        raise ServiceError(services.E_UNKNOWN, f"unknown service {name}") from None
     return service(params)

@@ -38,7 +38,7 @@ EXCHANGE_BYTES = (10 + 15) + (10 + 19) + (10 + 1295)  # find, select, read: requ
 
 
 def cards() -> list[dict]:
-    from backoffice.demo_data import demo_cards
+    from backoffice.demo.data import demo_cards
 
     return demo_cards()
 

@@ -97,7 +97,8 @@ def bench_receipt(repeat: int) -> None:
 def bench_a4(repeat: int) -> None:
     from PySide6.QtGui import QPageSize, QPainter, QPdfWriter
 
-    from backoffice import demo_data, query_services
+    from backoffice import query_services
+    from backoffice.demo import data as demo_data
     from kiosk.documents import certificates
     from kiosk.documents.pdf import ensure_qt, font_family, safe
 

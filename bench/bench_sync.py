@@ -29,9 +29,9 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backoffice import protocol  # noqa: E402
 from kiosk.sync import Credentials, SyncClient  # noqa: E402
 from offline_cache.store import Store  # noqa: E402
+from wire import signing as protocol  # noqa: E402
 
 OPERATOR_KEY = "bench-operator-key"
 

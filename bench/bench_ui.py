@@ -75,7 +75,7 @@ def transitions(count: int = 60) -> list[float]:
 
     from kiosk.app import KioskApplication, build_context
     from kiosk.config import Config
-    from kiosk.ui.robot import UiRobot
+    from kiosk.demo.robot import UiRobot
 
     app = KioskApplication(build_context(replace(Config(), data_dir=Path(tempfile.mkdtemp()))))
     robot = UiRobot(app.window)

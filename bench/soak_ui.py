@@ -55,13 +55,13 @@ def one_citizen(app, robot, card: int) -> None:
 def main() -> None:
     from kiosk.app import KioskApplication, build_context
     from kiosk.config import Config
-    from kiosk.ui.robot import UiRobot
+    from kiosk.demo.robot import UiRobot
 
     sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     app = KioskApplication(build_context(replace(Config(), data_dir=Path(tempfile.mkdtemp(prefix="soak-")))))
     robot = UiRobot(app.window)
     robot.wait_until(lambda: app.controller.online and "receipt" in app.ctx.devices, timeout=30)
-    from backoffice.demo_data import contributions, last_months, persons
+    from backoffice.demo.data import contributions, last_months, persons
 
     # people with contributions in the last 12 months (retired people get the 'no record' notice instead)
     cards = [i for i, person in enumerate(persons()) if contributions(person, *last_months(12))]

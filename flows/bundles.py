@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from flows.lint import LintContext, errors_only, lint_paths
 from flows.loader import FLOWS_DIR, load_directory
 from flows.model import Flow
+from wire.limits import MAX_BUNDLE_BYTES, MAX_MANIFEST_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +53,8 @@ MANIFEST = "manifest.json"
 SIGNATURES = "signatures.json"
 BUNDLE_TYPE = "kiosk-flow-bundle"
 SPEC = 1
-MAX_BUNDLE_BYTES = 20 * 1024 * 1024
 MAX_FILES = 2000
-MAX_MANIFEST_BYTES = 1024 * 1024
-ROOT_KEYS_FILE = Path("trust") / "bundle_root_keys.json"
+ROOT_KEYS_FILE = Path("trust") / "bundle_root_keys.json"  # under the data dir; provisioning and the demo write it
 PACKED = ("definitions", "templates", "assets")  # directories taken into a bundle
 PACKED_FILES = ("document_templates.yaml", "ratings.yaml", "terminals.yaml")
 

@@ -21,8 +21,8 @@ import yaml
 from flows.conditions import fields_used
 from flows.loader import FLOWS_DIR, FlowLoadError, build, parse_yaml, schema_errors
 from flows.model import STEP_OUTCOMES, Flow, Step
-from flows.services import SERVICE_NAMES
 from flows.templating import FILTERS, PLACEHOLDER
+from wire.services import SERVICE_NAMES
 
 FLOWS_ROOT = Path(__file__).parent
 TERMINALS_PATH = FLOWS_ROOT / "terminals.yaml"

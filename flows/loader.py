@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from functools import cache
 from pathlib import Path
@@ -12,6 +13,8 @@ import jsonschema
 import yaml
 
 from flows.model import Flow, Step, Transition
+
+log = logging.getLogger(__name__)
 
 FLOWS_DIR = Path(__file__).parent / "definitions"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "flow.schema.json"
@@ -200,11 +203,22 @@ def load_flow(path: Path) -> Flow:
     return build(raw, source)
 
 
-def load_directory(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
+def load_directory(directory: Path = FLOWS_DIR, *, strict: bool = True) -> dict[str, Flow]:
+    """Every flow in ``directory``, by id.
+
+    ``strict`` (lint, bundles, tests): a broken file or a duplicate id raises. Not strict (the terminal's
+    built-in fallback): such a file is logged and left out, so one bad flow cannot stop the terminal.
+    """
     flows: dict[str, Flow] = {}
     for path in sorted(directory.glob("*.yaml")):
-        flow = load_flow(path)
-        if flow.id in flows:
-            raise FlowLoadError(str(path), f"flow id {flow.id!r} also defined in {flows[flow.id].source}")
+        try:
+            flow = load_flow(path)
+            if flow.id in flows:
+                raise FlowLoadError(str(path), f"flow id {flow.id!r} also defined in {flows[flow.id].source}")
+        except Exception as exc:
+            if strict:
+                raise
+            log.error("flow %s left out: %s", path.name, exc)
+            continue
         flows[flow.id] = flow
     return flows

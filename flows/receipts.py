@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from drivers.printers.model import Receipt, ReceiptLine
+from common.receipt import Receipt, ReceiptLine
 from flows.conditions import lookup
 from flows.templating import display_width, fit, render
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from wire.services import E_FAILED, E_OFFLINE
+
 
 class ServiceError(Exception):
     """The back office answered but refused or failed; ``key`` is what the citizen is told."""
 
-    def __init__(self, key: str = "error.service.failed", detail: str = ""):
+    def __init__(self, key: str = E_FAILED, detail: str = ""):
         super().__init__(detail or key)
         self.key = key
         self.detail = detail
@@ -24,7 +26,7 @@ class ServiceOffline(ServiceError):
     """The back office cannot be reached now."""
 
     def __init__(self, detail: str = ""):
-        super().__init__("error.service.offline", detail)
+        super().__init__(E_OFFLINE, detail)
 
 
 class QueryService(Protocol):
@@ -35,11 +37,3 @@ class QueryService(Protocol):
 
     @property
     def online(self) -> bool: ...
-
-
-# The services a terminal offers to flows. A bundle may only name these (lint refuses others): adding a
-# service means shipping software, adding a flow that uses one does not.
-SERVICE_NAMES: frozenset[str] = frozenset({
-    "si.contributions", "si.rights_record", "medical.certificate", "hf.statement", "hf.withdraw_apply",
-    "property.records", "license.ready", "license.detail", "license.collect", "case.lookup", "guide.services",
-})

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from drivers.identity import mask_id_number, mask_name
+from common.masking import mask_id_number, mask_name
 from flows.conditions import lookup
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][\w.]*)((?:\|[a-z_]+)*)\}")

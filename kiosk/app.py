@@ -16,7 +16,7 @@ from typing import Any
 
 from drivers.base import DeviceState, DeviceStatus
 from drivers.registry import DeviceContext, open_device
-from flows.loader import FLOWS_DIR, load_flow
+from flows.loader import FLOWS_DIR, load_directory
 from flows.model import Flow
 from flows.services import QueryService
 from kiosk.config import Config
@@ -58,19 +58,6 @@ class AppContext:
         self.store.close()
 
 
-def load_flows(directory: Path = FLOWS_DIR) -> dict[str, Flow]:
-    """Every valid flow; a broken file is logged and left out rather than stopping the terminal."""
-    flows: dict[str, Flow] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        try:
-            flow = load_flow(path)
-        except Exception as exc:
-            log.error("flow %s left out: %s", path.name, exc)
-            continue
-        flows[flow.id] = flow
-    return flows
-
-
 def build_context(config: Config, *, device_options: dict[str, dict] | None = None,
                   device_states: Any = None) -> AppContext:
     """Store, flows and the back-office link; devices are created later, each on its own lane."""
@@ -80,8 +67,6 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
 
     data_dir = Path(config.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gov-kiosk"
-    os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(cache / "escpos"))
     store = Store(data_dir / "kiosk.db", terminal_id=config.terminal_id)
     abandoned = store.close_abandoned()  # cases a crash or power cut left open are reported, not lost
     if abandoned:
@@ -91,12 +76,33 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
         flows, flows_dir = bundles.load_active()
     except Exception:
         log.exception("no usable flow bundle: using the built-in flows")
-        flows, flows_dir = load_flows(), FLOWS_DIR.parent
-    link = BackofficeLink(config, store, device_states or (lambda: []))
+        flows, flows_dir = load_directory(FLOWS_DIR, strict=False), FLOWS_DIR.parent
+    link = BackofficeLink(config, store, device_states or (lambda: []), **_demo_link(config))
     return AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
-                      closers=[link.stop], device_options=device_options or {},
+                      closers=[link.stop], device_options=_device_options(config, device_options),
                       printing=PrintService(store, data_dir, templates=lambda: _templates_dir(flows_dir)),
                       link=link, bundles=bundles, flows_dir=flows_dir)
+
+
+def _demo_link(config: Config) -> dict[str, Any]:
+    """The embedded default's back office and offline answers (``kiosk.demo``); nothing for a real terminal."""
+    from kiosk.demo.link import demo_answer, embedded_connector
+
+    wiring: dict[str, Any] = {}
+    if config.backoffice_url == "embedded":
+        wiring["connect"] = embedded_connector(config.terminal_id, config.group)
+    if config.demo:
+        wiring["offline_answer"] = demo_answer
+    return wiring
+
+
+def _device_options(config: Config, device_options: dict[str, dict] | None) -> dict[str, dict]:
+    """The caller's device options, plus the demo cards for simulated card readers that were given none."""
+    if not any(config.devices.get(name, "").startswith("sim://") for name in ("idcard", "sscard")):
+        return device_options or {}
+    from kiosk.demo.cards import with_demo_cards
+
+    return with_demo_cards(config.devices, device_options)
 
 
 def _templates_dir(flows_dir: Path | None) -> Path | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from drivers.base import DeviceStatus
 from flows.model import Flow
+from wire import services
 
 CARD_READERS = ("idcard", "sscard")
 
@@ -38,5 +39,5 @@ def service_availability(flow: Flow, devices: dict[str, DeviceStatus], online: b
     elif problem := next((p for p in reader_problems if p), ""):
         return False, problem
     if not flow.offline and not online:
-        return False, "error.service.offline"
+        return False, services.E_OFFLINE
     return True, ""

@@ -1,7 +1,8 @@
 """The terminal's link to its back office, started without delaying the first screen.
 
-``kiosk demo`` embeds the reference back office on 127.0.0.1; a provisioned
-terminal uses the URL and credentials ``kiosk provision`` stored. Either way the
+``kiosk demo`` embeds the reference back office on 127.0.0.1 (``kiosk.demo.link`` passes the
+``connect`` that starts it); a provisioned terminal uses the URL and credentials ``kiosk provision``
+stored. Either way the
 link starts on a background thread (the web stack takes a moment to import), and
 until it is up the terminal is simply offline: queries raise ``ServiceOffline``,
 cases queue in the outbox.
@@ -13,7 +14,6 @@ citizen is in a session.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -27,31 +27,26 @@ from offline_cache.store import Store
 
 log = logging.getLogger(__name__)
 
-ROOT_KEYS_FILE = Path("trust") / "bundle_root_keys.json"
-
-
-DEMO_BUNDLE_KEY = "bundle-signing.key"
-
-
-def demo_bundle_root_keys(directory: Path) -> dict[str, Any]:
-    """The demo operator's bundle signing key (made once, 0600): its public half is the root of trust the
-    embedded back office hands the demo terminal, so `kiosk flows sign --key DIR/bundle-signing.key` works."""
-    from flows.bundles import generate_key, load_private_key, public_hex
-
-    key_path = directory / DEMO_BUNDLE_KEY
-    directory.mkdir(parents=True, exist_ok=True)
-    public = public_hex(load_private_key(key_path)) if key_path.exists() else generate_key(key_path)
-    return {"threshold": 1, "keys": [public]}
+# data dir -> (url, credentials, a started back office with stop() or None): how a demo link connects
+Connect = Callable[[Path], tuple[str, Any, Any]]
+OfflineAnswer = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 class BackofficeLink:
-    def __init__(self, config: Config, store: Store, device_states: Callable[[], list[dict[str, Any]]]):
+    """The sync client's owner. ``connect`` replaces reading provisioned credentials (``kiosk.demo`` passes
+    one that starts the embedded back office); ``offline_answer`` answers a flow that works offline when
+    the back office cannot (the demo's synthetic dataset). Both None on a production terminal."""
+
+    def __init__(self, config: Config, store: Store, device_states: Callable[[], list[dict[str, Any]]], *,
+                 connect: Connect | None = None, offline_answer: OfflineAnswer | None = None):
         self.config = config
+        self.connect = connect
+        self.offline_answer = offline_answer
         self.store = store
         self.device_states = device_states
         self.events = EventSource()  # SyncStatus changes, from the sync thread
         self.sync: Any = None
-        self.embedded: Any = None
+        self.embedded: Any = None  # the back office ``connect`` started in this process, if any
         self._stopped = False
         self._thread: threading.Thread | None = None
 
@@ -65,15 +60,8 @@ class BackofficeLink:
             from kiosk.sync import Credentials, SyncClient
 
             data_dir = Path(self.config.data_dir)
-            if self.config.backoffice_url == "embedded":
-                from backoffice.embedded import start_embedded
-
-                self.embedded = start_embedded(data_dir / "backoffice", terminal_id=self.config.terminal_id,
-                                               group=self.config.group,
-                                               bundle_root_keys=demo_bundle_root_keys(data_dir / "backoffice"))
-                credentials = Credentials.from_enrolment(self.embedded.enrolment)
-                url = self.embedded.url
-                self._pin_root_keys(data_dir, credentials.bundle_root_keys, credentials.bundle_root_threshold)
+            if self.connect is not None:
+                url, credentials, self.embedded = self.connect(data_dir)
             else:
                 credentials = Credentials.load(data_dir)
                 url = self.config.backoffice_url
@@ -87,14 +75,6 @@ class BackofficeLink:
             log.error("no back-office credentials: run `kiosk provision` (working offline)")
         except Exception:
             log.exception("the back-office link did not start (working offline)")
-
-    @staticmethod
-    def _pin_root_keys(data_dir: Path, keys: tuple[str, ...], threshold: int) -> None:
-        """The demo's embedded back office hands out its bundle root keys at enrolment."""
-        path = data_dir / ROOT_KEYS_FILE
-        if keys and not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps({"threshold": threshold, "keys": list(keys)}), encoding="utf-8")
 
     def stop(self) -> None:
         self._stopped = True
@@ -116,18 +96,16 @@ class BackofficeLink:
             self.sync.wake()
 
     def query(self, service: str, params: dict[str, Any], *, allow_cached: bool = False) -> dict[str, Any]:
-        """Ask the back office; a flow that works offline falls back to the terminal's cached data
+        """Ask the back office; a flow that works offline falls back to ``offline_answer``
         (in the demo: the synthetic dataset) when the back office cannot be reached."""
         try:
             if self.sync is None:
                 raise ServiceOffline("the back-office link is not up")
             return self.sync.query_service.query(service, params, allow_cached=allow_cached)
         except ServiceOffline:
-            if not (allow_cached and self.config.demo):
+            if not (allow_cached and self.offline_answer is not None):
                 raise
-            from backoffice.query_services import run_query
-
-            return {**run_query(service, params), "cached": True}
+            return {**self.offline_answer(service, params), "cached": True}
 
     def received_bundles(self) -> list[Path]:
         """Bundle files the sync client fetched and nobody has installed yet."""

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check .
+.venv/bin/lint-imports  # the layer contracts in pyproject.toml [tool.importlinter]
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -4,7 +4,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")  # before the QApplication exists
-os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", os.path.join(os.path.dirname(__file__), "..", "var", "escpos"))
 
 pytest_plugins = [
     "tests.fixtures.identity",

@@ -9,19 +9,19 @@ import time
 import pytest
 import requests
 
-from backoffice import protocol
-from backoffice.demo_data import persons
+from backoffice.demo.data import persons
 from kiosk.sync.transport import Refused, Revoked, Signer, Transport
+from wire import signing
 
 
 def _signed(backoffice, credentials, method, path, payload=None, *, now=None, nonce=None):
     body = b"" if payload is None else json.dumps(payload).encode()
-    headers = protocol.signed_headers(credentials.terminal_id, credentials.secret, method, path, body,
+    headers = signing.signed_headers(credentials.terminal_id, credentials.secret, method, path, body,
                                       now if now is not None else time.time())
     if nonce is not None:
-        headers[protocol.H_NONCE] = nonce
-        headers[protocol.H_SIGNATURE] = protocol.sign(credentials.secret, method, path,
-                                                      headers[protocol.H_TIMESTAMP], nonce, body)
+        headers[signing.H_NONCE] = nonce
+        headers[signing.H_SIGNATURE] = signing.sign(credentials.secret, method, path,
+                                                      headers[signing.H_TIMESTAMP], nonce, body)
     return requests.request(method, backoffice.url + path, data=body or None, timeout=10,
                             headers=headers | {"Content-Type": "application/json"})
 
@@ -58,21 +58,21 @@ def test_signatures_replay_clock_and_revocation(backoffice):
     assert _signed(backoffice, creds, "GET", "/api/v1/config").status_code == 200
     assert _signed(backoffice, creds, "GET", "/api/v1/config", nonce="abc").status_code == 200
     replay = _signed(backoffice, creds, "GET", "/api/v1/config", nonce="abc")
-    assert (replay.status_code, replay.json()["error"]) == (401, protocol.E_REPLAY)
+    assert (replay.status_code, replay.json()["error"]) == (401, signing.E_REPLAY)
     skew = _signed(backoffice, creds, "GET", "/api/v1/config", now=time.time() - 3600)
-    assert skew.json()["error"] == protocol.E_CLOCK and abs(skew.json()["server_time"] - time.time()) < 5
+    assert skew.json()["error"] == signing.E_CLOCK and abs(skew.json()["server_time"] - time.time()) < 5
     forged = creds.__class__(terminal_id=creds.terminal_id, secret="0" * 64)
-    assert _signed(backoffice, forged, "GET", "/api/v1/config").json()["error"] == protocol.E_SIGNATURE
+    assert _signed(backoffice, forged, "GET", "/api/v1/config").json()["error"] == signing.E_SIGNATURE
     unsigned = requests.get(backoffice.url + "/api/v1/config", timeout=10)
-    assert (unsigned.status_code, unsigned.json()["error"]) == (401, protocol.E_MISSING)
+    assert (unsigned.status_code, unsigned.json()["error"]) == (401, signing.E_MISSING)
     # a body changed in transit no longer matches the signature
     body = json.dumps({"events": []}).encode()
-    headers = protocol.signed_headers(creds.terminal_id, creds.secret, "POST", "/api/v1/events", body, time.time())
+    headers = signing.signed_headers(creds.terminal_id, creds.secret, "POST", "/api/v1/events", body, time.time())
     tampered = requests.post(backoffice.url + "/api/v1/events", data=b'{"events": [ ]}', headers=headers, timeout=10)
-    assert tampered.json()["error"] == protocol.E_SIGNATURE
+    assert tampered.json()["error"] == signing.E_SIGNATURE
     assert backoffice.op("POST", f"/api/v1/operator/terminals/{creds.terminal_id}/revoke").status_code == 200
     revoked = _signed(backoffice, creds, "GET", "/api/v1/config")
-    assert (revoked.status_code, revoked.json()["error"]) == (403, protocol.E_REVOKED)
+    assert (revoked.status_code, revoked.json()["error"]) == (403, signing.E_REVOKED)
     with pytest.raises(Revoked):
         Transport(backoffice.url, Signer(creds)).call("GET", "/api/v1/config")
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import requests
 
-from backoffice.demo_data import persons
-from backoffice.embedded import start_embedded
+from backoffice.demo.data import persons
+from kiosk.demo.embedded import start_embedded
 from kiosk.sync import Credentials, SyncClient
 from offline_cache.store import Store
 

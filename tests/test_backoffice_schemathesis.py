@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from backoffice import protocol
+from wire import signing
 
 
 class SigningSession(requests.Session):
@@ -27,7 +27,7 @@ class SigningSession(requests.Session):
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
-        request.headers.update(protocol.signed_headers(self.credentials.terminal_id, self.credentials.secret,
+        request.headers.update(signing.signed_headers(self.credentials.terminal_id, self.credentials.secret,
                                                        request.method, request.path_url, body, time.time()))
         return super().send(request, **kwargs)
 

@@ -216,9 +216,9 @@ def test_cards_from_a_json_file(tmp_path):
 
 
 def test_sim_url_keeps_the_ui_control_surface(tmp_path):
-    from backoffice.demo_data import demo_cards
+    from backoffice.demo.data import demo_cards
 
-    reader = open_device("idcard", "sim://idcard?poll=0.05", DeviceContext(Path(tmp_path)))
+    reader = open_device("idcard", "sim://idcard?poll=0.05", DeviceContext(Path(tmp_path), options={"cards": demo_cards()}))
     rec = EventRecorder()
     reader.events.subscribe(rec)
     assert reader.simulator.cards == demo_cards()

@@ -7,15 +7,15 @@ import time
 from pathlib import Path
 
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
-from drivers.identity import (
+from drivers.identity import display_text
+from drivers.registry import DeviceContext, open_device
+from kiosk.session.identify import (
     OUTCOME_ERROR,
     OUTCOME_OK,
     OUTCOME_REFUSED,
     OUTCOME_REMOVED,
-    display_text,
     identify_outcome,
 )
-from drivers.registry import DeviceContext, open_device
 from tests.fixtures.identity import EventRecorder, make_test_cards
 
 
@@ -31,7 +31,7 @@ def test_identify_outcomes_from_the_real_driver(tmp_path, caplog):
     try:
         reader.simulator.place(1)  # HK/Macau/Taiwan permit: not accepted by this flow
         outcome = identify_outcome(rec.wait_for(CardPresented), accept)
-        assert outcome.outcome == OUTCOME_REFUSED and outcome.key == "identity.card_not_allowed"
+        assert outcome.outcome == OUTCOME_REFUSED and outcome.key == "identify.refused"
         reader.simulator.lift()
         rec.wait_for(CardRemoved)
         assert identify_outcome(rec.of(CardRemoved)[0], accept, identified=False) is None

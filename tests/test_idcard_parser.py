@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice.demo_data import demo_cards
+from backoffice.demo.data import demo_cards
+from common.card_tables import nation_code, nation_name
+from common.gb11643 import gb11643_check_char
 from drivers.idcard import parser, photo
 from drivers.idcard.errors import InvalidCardData
-from drivers.idcard.tables import nation_code, nation_name
 from drivers.identity import (
     CARD_FOREIGN_2017,
     CARD_FOREIGN_2023,
     CARD_HKMT,
     CARD_RESIDENT,
-    gb11643_check_char,
 )
 from tests.fixtures.identity import make_test_cards
 
@@ -117,7 +117,7 @@ def test_tables():
     assert nation_name("01") == "汉" and nation_name("56") == "基诺" and nation_name("98") == "外国血统中国籍人士"
     assert nation_name("77") == "77"  # unknown codes are kept, not guessed
     assert nation_code("汉族") == "01" and nation_code("维吾尔") == "05" and nation_code("5") == "05"
-    from drivers.idcard.tables import GENDERS
+    from common.card_tables import GENDERS
 
     assert GENDERS["1"] == "男" and GENDERS["2"] == "女" and GENDERS["9"] == "未说明"
 

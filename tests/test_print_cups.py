@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from backoffice import demo_data, query_services
+from backoffice import query_services
+from backoffice.demo import data as demo_data
 from drivers.base import DeviceState
 from drivers.printers.cups_driver import CupsPrinter, interpret
 from drivers.printers.model import (

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from backoffice import demo_data, query_services
+from backoffice import query_services
+from backoffice.demo import data as demo_data
 from kiosk.documents import certificates
 from kiosk.documents.license import (
     Calibration,

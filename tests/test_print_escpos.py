@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from common.receipt import Receipt, ReceiptLine
 from drivers.base import DeviceState
 from drivers.printers.escpos_decoder import decode
 from drivers.printers.escpos_driver import StatusBytes, interpret, well_formed
@@ -18,8 +19,6 @@ from drivers.printers.model import (
     PrinterError,
     PrinterNoAnswer,
     PrinterOffline,
-    Receipt,
-    ReceiptLine,
 )
 from drivers.printers.receipts import case_receipt
 from drivers.printers.simulator import status_byte

@@ -7,8 +7,9 @@ import signal
 
 import pytest
 
+from common.receipt import Receipt, ReceiptLine
 from drivers.base import DeviceState
-from drivers.printers.model import PaperOut, PrintUnconfirmed, Receipt, ReceiptLine
+from drivers.printers.model import PaperOut, PrintUnconfirmed
 from drivers.registry import DeviceContext, open_device
 from offline_cache.print_jobs import (
     COMPLETED,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from drivers.identity import Identity, mask_id_number, mask_name
+from common.masking import mask_id_number, mask_name
+from drivers.identity import Identity
 from kiosk.logging_setup import PiiScrubber, scrub
 
 

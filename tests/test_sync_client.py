@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.demo_data import persons
+from backoffice.demo.data import persons
 from flows.services import ServiceError, ServiceOffline
 from kiosk.sync import SyncClient, SyncStatus, full_jitter
 from offline_cache.store import Store

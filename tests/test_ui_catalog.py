@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from backoffice.demo_data import persons
+from backoffice.demo.data import persons
 
 # (flow, printer class, a demo person who has what the service needs)
 SERVICES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from backoffice.demo_data import demo_cards
+from backoffice.demo.data import demo_cards
 from tests.ocr import screen_text
 
 FLOW = "si_contribution_print"

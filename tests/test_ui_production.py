@@ -13,7 +13,7 @@ from kiosk.config import Config
 
 def test_watchdog_pings_from_the_gui_thread(qapp, tmp_path, monkeypatch):
     from kiosk.app import KioskApplication, build_context
-    from kiosk.ui.robot import UiRobot
+    from kiosk.demo.robot import UiRobot
 
     address = str(tmp_path / "notify.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -41,7 +41,7 @@ def test_watchdog_pings_from_the_gui_thread(qapp, tmp_path, monkeypatch):
 
 def test_production_window_is_locked_down(qapp, tmp_path):
     from kiosk.app import KioskApplication, build_context
-    from kiosk.ui.robot import UiRobot
+    from kiosk.demo.robot import UiRobot
 
     app = KioskApplication(build_context(replace(Config(), data_dir=tmp_path / "data")), production=True)
     try:

@@ -7,7 +7,8 @@ the simulator attached as ``reader.simulator`` (``place(card)``, ``lift()``,
 ``cards``, ``inject(fault)``, ``unplug()``/``replug()``) for demo buttons and tests.
 URL parameters of ``sim://``: ``pace`` (1: send at the baud rate's speed, the
 default), ``baud``, ``poll`` (poll interval in seconds), ``old_module`` (1: a
-module too old for foreigner and HK/Macau/Taiwan cards), ``cards`` (a JSON file).
+module too old for foreigner and HK/Macau/Taiwan cards), ``cards`` (a JSON file); otherwise the
+cards are ``context.options['cards']`` (a list of card dicts).
 """
 
 from __future__ import annotations
@@ -55,14 +56,9 @@ class SimulatedIdCardReader(IdCardReader):
 
 
 def open_simulated(url: DeviceUrl, context: DeviceContext) -> SimulatedIdCardReader:
-    if url.params.get("cards"):
-        cards = load_cards(url.params["cards"])
-    else:
-        cards = context.options.get("cards")
-        if not cards:
-            from backoffice.demo_data import demo_cards
-
-            cards = demo_cards()
+    # the cards come from the URL (a JSON file) or the caller (through the device options); none:
+    # an empty simulator, to which ``place(card_dict)`` still works
+    cards = load_cards(url.params["cards"]) if url.params.get("cards") else list(context.options.get("cards") or [])
     simulator = SamSimulator(cards, baud=_baud(url), pace=url.params.get("pace", "1") not in ("0", "false", "no"),
                              old_module=url.params.get("old_module", "0") in ("1", "true", "yes"))
     return SimulatedIdCardReader(simulator, poll_interval=_float_param(url, "poll", 0.5))

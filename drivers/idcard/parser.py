@@ -6,8 +6,9 @@ building of real text blocks cannot drift apart. Nothing here does I/O.
 
 from __future__ import annotations
 
+from common.card_tables import nation_code, nation_name
+from common.gb11643 import gb11643_check_char, is_valid_id_number
 from drivers.idcard.errors import InvalidCardData
-from drivers.idcard.tables import nation_code, nation_name
 from drivers.identity import (
     CARD_FOREIGN_2017,
     CARD_FOREIGN_2023,
@@ -15,9 +16,7 @@ from drivers.identity import (
     CARD_RESIDENT,
     SOURCE_IDCARD,
     Identity,
-    gb11643_check_char,
     is_rare_character,
-    is_valid_id_number,
 )
 
 TEXT_LEN = 256

@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cards:
         cards = load_cards(args.cards)
     else:
-        from backoffice.demo_data import demo_cards
+        from backoffice.demo.data import demo_cards
 
         cards = demo_cards()
     sim = SamSimulator(cards, baud=args.baud, pace=args.pace, link=args.link, module_baud=args.module_baud)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from drivers.printers.model import ReceiptLine
+from common.receipt import ReceiptLine
 
 _ALIGN = {0: "left", 1: "center", 2: "right", 48: "left", 49: "center", 50: "right"}
 

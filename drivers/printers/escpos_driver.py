@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from common.receipt import Receipt
 from drivers.base import DeviceState, HealthReport
 from drivers.printers.escpos_encoder import EncoderSettings, encode_receipt
 from drivers.printers.model import (
@@ -34,7 +35,6 @@ from drivers.printers.model import (
     PrinterStatus,
     PrintResult,
     PrintUnconfirmed,
-    Receipt,
     error_for_status,
 )
 from drivers.printers.polling import PolledPrinter
@@ -46,15 +46,24 @@ REASON_NEAR_END = "state.printer.paper_near_end"
 REASON_BAD_ANSWER = "error.printer.bad_answer"
 
 
-def escpos_printer_classes(pickle_dir: Path | None = None) -> Any:
+def escpos_cache_dir() -> Path:
+    """Where python-escpos keeps its capabilities cache: the one place the product decides it.
+
+    ``ESCPOS_CAPABILITIES_PICKLE_DIR`` if someone set it, else ``$XDG_CACHE_HOME/gov-kiosk/escpos``
+    (``~/.cache/...``): shared by the app, the CLI, the tests and the benchmarks, so the cache is built once.
+    """
+    configured = os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR")
+    if configured:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gov-kiosk" / "escpos"
+
+
+def escpos_printer_classes() -> Any:
     """Import python-escpos lazily, with its capabilities cache in a folder the kiosk owns
     (otherwise every start leaks a temp folder and costs ~0.2 s)."""
-    if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
-        folder = pickle_dir or Path(os.environ.get("KIOSK_DATA_DIR", "var")) / "cache" / "escpos"
-        folder.mkdir(parents=True, exist_ok=True)
-        os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder.resolve())
-    else:
-        Path(os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"]).mkdir(parents=True, exist_ok=True)
+    folder = escpos_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(folder.resolve())
     import escpos.printer
 
     return escpos.printer

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from drivers.printers.model import Receipt, ReceiptLine
+from common.receipt import Receipt, ReceiptLine
 
 ESC, GS, FS, LF = b"\x1b", b"\x1d", b"\x1c", b"\n"
 

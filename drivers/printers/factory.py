@@ -52,8 +52,7 @@ def _usb_ids(url: DeviceUrl) -> tuple[int, int]:
 
 def transport_for(url: DeviceUrl, context: DeviceContext | None = None) -> EscposTransport:
     """The python-escpos connection a receipt URL names (imported only now)."""
-    pickle_dir = context.data_dir / "cache" / "escpos" if context else None
-    printers = escpos_printer_classes(pickle_dir)
+    printers = escpos_printer_classes()
     write_timeout = _float_param(url, "write_timeout", 10.0)
     if url.scheme == "escpos+tcp":
         if not url.host:

@@ -1,7 +1,7 @@
-"""What the kiosk asks printers to print, and how printers fail.
+"""How printers fail, what they answer, and the interfaces the kiosk prints through.
 
-A receipt is a small document model (lines, a QR payload, a cut) so the same
-receipt can be encoded to ESC/POS bytes, shown as a preview and asserted in tests.
+The receipt itself (lines, a QR payload, a cut) is :mod:`common.receipt`: flows render it, printers
+encode it to ESC/POS bytes, preview it and decode it back in tests.
 """
 
 from __future__ import annotations
@@ -9,27 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from common.receipt import Receipt
 from drivers.base import DeviceError, DeviceState, DeviceStatus, HealthReport
-
-
-@dataclass(frozen=True)
-class ReceiptLine:
-    text: str
-    align: str = "left"  # left | center | right
-    bold: bool = False
-    double: bool = False  # double width and height (titles)
-
-
-@dataclass(frozen=True)
-class Receipt:
-    lines: tuple[ReceiptLine, ...]
-    qr: str | None = None  # payload of a native QR code printed after the lines
-    cut: bool = True
-    title: str = ""  # job name, for logs (no personal data)
-
-    def text(self) -> str:
-        """The printed text, one line per receipt line (what a test or preview compares)."""
-        return "\n".join(line.text for line in self.lines)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from drivers.printers.model import Receipt, ReceiptLine
+from common.receipt import Receipt, ReceiptLine
 
 RULE = "-" * 32
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from drivers.idcard.tables import nation_name
-from drivers.identity import CARD_SOCIAL_SECURITY, SOURCE_SSCARD, Identity, is_valid_id_number
+from common.card_tables import nation_name
+from common.gb11643 import is_valid_id_number
+from drivers.identity import CARD_SOCIAL_SECURITY, SOURCE_SSCARD, Identity
 from drivers.sscard import apdu as a
 from drivers.sscard.errors import CardNeedsPsam, CardReadError, InvalidCardData, NotSocialSecurityCard
 

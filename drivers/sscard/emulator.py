@@ -20,7 +20,7 @@ import socket
 import threading
 from dataclasses import dataclass, field
 
-from drivers.idcard.tables import nation_code
+from common.card_tables import nation_code
 from drivers.sscard import apdu as a
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 ``pcsc://?reader=NAME`` opens the PC/SC driver on the first reader whose name
 contains NAME (or the first reader). ``sim://sscard`` returns the same real
 driver on the vpcd virtual reader, with the card emulator attached as
-``reader.simulator`` (``place(card)``, ``lift()``, ``cards``). It needs pcscd with
+``reader.simulator`` (``place(card)``, ``lift()``, ``cards``); the cards are ``context.options['cards']``. It needs pcscd with
 vsmartcard-vpcd; without it the reader reports NO_DEVICE with the key
 ``error.sscard.no_service`` and keeps waiting, and ``place`` does not fail.
 The vpcd port comes from ``?port=``, ``context.options['vpcd_port']``, the
@@ -40,11 +40,8 @@ def vpcd_port(url: DeviceUrl | None, context: DeviceContext | None) -> int:
 
 
 def open_simulated(url: DeviceUrl, context: DeviceContext) -> SimulatedSsCardReader:
-    cards = context.options.get("sscards") or context.options.get("cards")
-    if not cards:
-        from backoffice.demo_data import demo_cards
-
-        cards = demo_cards()
+    # the cards are the caller's (through the device options); none: an empty emulator
+    cards = list(context.options.get("sscards") or context.options.get("cards") or [])
     emulator = VpcdEmulator(cards, port=vpcd_port(url, context))
     # vpcd's first slot is "Virtual PCD 00 00"; its port+1 twin is "00 01"
     return SimulatedSsCardReader(emulator, reader_name=url.params.get("reader", "Virtual PCD"))

@@ -49,7 +49,7 @@ def run_demo(args) -> int:
     app = KioskApplication(build_context(config))
     try:
         if headless:
-            from kiosk.demo_script import walk_first_flow
+            from kiosk.demo.script import walk_first_flow
 
             out = args.out.resolve()
             out.mkdir(parents=True, exist_ok=True)

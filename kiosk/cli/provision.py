@@ -145,13 +145,8 @@ def _check_root_keys(enrolment: dict[str, Any]) -> None:
 
 
 def run_provision(args: argparse.Namespace) -> int:
-    from kiosk.sync.credentials import (
-        CREDENTIALS_FILE,
-        ROOT_KEYS_FILE,
-        SERVER_CERT_FILE,
-        Credentials,
-        write_private,
-    )
+    from flows.bundles import ROOT_KEYS_FILE
+    from kiosk.sync.credentials import CREDENTIALS_FILE, SERVER_CERT_FILE, Credentials, write_private
 
     url = args.backoffice.rstrip("/")
     if not url.startswith(("http://", "https://")):

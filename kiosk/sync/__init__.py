@@ -5,7 +5,7 @@ API the app uses::
     from kiosk.sync import Credentials, SyncClient, SyncStatus
 
     credentials = Credentials.load(data_dir)            # written by `kiosk provision`
-    #   or Credentials.from_enrolment(embedded.enrolment) for `kiosk demo` (backoffice.embedded)
+    #   or Credentials.from_enrolment(embedded.enrolment) for `kiosk demo` (kiosk.demo.embedded)
     sync = SyncClient(store, base_url, credentials,      # store: offline_cache.store.Store
                       device_states=lambda: [s.as_dict() for s in statuses()],
                       heartbeat_interval=60, batch_size=200,
@@ -26,7 +26,7 @@ garbled answer) puts the client offline and backs off (capped exponential, full 
 server's ``Retry-After``); an event leaves the queue only when the back office has answered for it, and
 the back office deduplicates on its idempotency key, so every case, rating and device event is recorded
 exactly once. After the acknowledgement the store purges the case's personal data. A terminal clock far
-off is corrected from the server's answer. Requests are signed (``backoffice.protocol``); with an https
+off is corrected from the server's answer. Requests are signed (``wire.signing``); with an https
 URL the back office's certificate is pinned (``Credentials.server_cert``).
 
 At start-up the app should call ``store.close_abandoned()`` first: cases left open by a crash or power cut

@@ -18,13 +18,15 @@ from typing import Any
 
 from drivers.base import EventSource
 from kiosk.sync.credentials import Credentials
+from kiosk.sync.query import HttpQueryService
 from kiosk.sync.transport import Refused, Revoked, Signer, Transport, TransportError, Unreachable
 from offline_cache.store import Store
+from wire.events import EVENT_SUBMISSION
+from wire.limits import MAX_BUNDLE_BYTES
 
 log = logging.getLogger(__name__)
 
 SOFTWARE_VERSION = "0.1.0"
-MAX_BUNDLE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,6 @@ class SyncClient:
                  on_bundle: Callable[[Path, int], Any] | None = None,
                  bundle_version: Callable[[], int | None] | None = None,
                  clock: Callable[[], float] = time.time, rng: random.Random | None = None):
-        from kiosk.sync.query import HttpQueryService
-
         self.store = store
         self.base_url = base_url.rstrip("/")
         self.signer = Signer(credentials, clock)
@@ -78,7 +78,8 @@ class SyncClient:
         self.bundle_version = bundle_version  # e.g. BundleManager.active_version, for the heartbeat
         self.rng = rng or random.Random()
         self.events = EventSource()
-        self.query_service = HttpQueryService(self.base_url, self.signer, self, timeout=timeout)
+        self.query_service = HttpQueryService(self.base_url, self.signer, store=store, health=_ClientHealth(self),
+                                              timeout=timeout)
         self._status = SyncStatus(online=False, reason="not started")
         self._status_lock = threading.Lock()
         self._wake = threading.Event()
@@ -227,7 +228,7 @@ class SyncClient:
         if acknowledged is None:
             self.store.mark_failed(keys, "answer not understood")
             raise Unreachable("events answer not understood", code="garbage")
-        submissions = {e["idem_key"] for e in pending if e["kind"] == "submission"}
+        submissions = {e["idem_key"] for e in pending if e["kind"] == EVENT_SUBMISSION}
         for result in answer["results"]:
             if result.get("idem_key") in submissions and isinstance(result.get("answer"), dict):
                 self.store.set_state(f"submission:{result['idem_key']}", result["answer"])
@@ -325,3 +326,25 @@ def _acknowledged(answer: Any, sent: set[str]) -> list[str] | None:
         if result.get("status") in ("accepted", "rejected"):
             keys.append(result["idem_key"])
     return keys
+
+
+class _ClientHealth:
+    """The sync client's link state as the query service sees it (:class:`kiosk.sync.query.LinkHealth`)."""
+
+    def __init__(self, client: SyncClient):
+        self._client = client
+
+    @property
+    def online(self) -> bool:
+        return self._client.online
+
+    @property
+    def revoked(self) -> bool:
+        return self._client.status.revoked
+
+    def succeeded(self) -> None:
+        self._client.report_success()
+
+    def failed(self, exc: TransportError) -> None:
+        self._client.report_failure(exc)
+        self._client.wake()

@@ -17,7 +17,6 @@ from typing import Any
 
 CREDENTIALS_FILE = "credentials.json"
 SERVER_CERT_FILE = "server-cert.pem"
-ROOT_KEYS_FILE = "trust/bundle_root_keys.json"  # where flows.bundles.BundleManager reads them
 
 
 @dataclass(frozen=True)

@@ -15,33 +15,59 @@ import hashlib
 import json
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from flows.services import ServiceError, ServiceOffline
-from kiosk.sync.transport import Refused, Revoked, Signer, Transport, Unreachable
-
-if TYPE_CHECKING:
-    from kiosk.sync.client import SyncClient
+from kiosk.sync.transport import Refused, Revoked, Signer, Transport, TransportError, Unreachable
+from wire import services
 
 FAIL_FAST_SECONDS = 5.0
 CACHEABLE = frozenset({"guide.services"})  # answers with no personal data in them  # right after a failure, answer 'offline' at once instead of waiting on a timeout
 
 
+class LinkHealth(Protocol):
+    """What the query service tells, and asks, the link it shares with the sync client.
+
+    Injected (the sync client hands one in) so this module never reaches back through the client: the
+    link is up or not, the terminal is revoked or not, and a query's success or failure moves the link's
+    state and backoff like any sync request's would.
+    """
+
+    @property
+    def online(self) -> bool: ...
+
+    @property
+    def revoked(self) -> bool: ...
+
+    def succeeded(self) -> None: ...
+
+    def failed(self, exc: TransportError) -> None: ...
+
+
+class ReferenceCache(Protocol):
+    """Where answers without personal data are kept for offline use (``offline_cache.store.Store``)."""
+
+    def put_reference(self, key: str, value: Any) -> None: ...
+
+    def get_reference(self, key: str) -> Any: ...
+
+
 class HttpQueryService:
-    def __init__(self, base_url: str, signer: Signer, client: SyncClient | None = None, *,
-                 timeout: tuple[float, float] = (3.05, 15.0)):
+    def __init__(self, base_url: str, signer: Signer, *, store: ReferenceCache | None = None,
+                 health: LinkHealth | None = None, timeout: tuple[float, float] = (3.05, 15.0)):
         self.base_url = base_url
         self.signer = signer
-        self.client = client
+        self.store = store
+        self.health = health
         self.timeout = timeout
         self._local = threading.local()  # one HTTP session per calling thread
         self._last_failure = 0.0
 
     @property
     def online(self) -> bool:
-        if self.client is not None:
-            return self.client.online
+        if self.health is not None:
+            return self.health.online
         return time.monotonic() - self._last_failure > FAIL_FAST_SECONDS
 
     def _transport(self) -> Transport:
@@ -58,17 +84,17 @@ class HttpQueryService:
             if cached is None:
                 raise
             return {**cached, "cached": True}
-        if service in CACHEABLE and self.client is not None:
-            self.client.store.put_reference(_cache_key(service, params), answer)
+        if service in CACHEABLE and self.store is not None:
+            self.store.put_reference(_cache_key(service, params), answer)
         return answer
 
     def _cached(self, service: str, params: dict[str, Any]) -> dict[str, Any] | None:
-        if service not in CACHEABLE or self.client is None:
+        if service not in CACHEABLE or self.store is None:
             return None
-        return self.client.store.get_reference(_cache_key(service, params))
+        return self.store.get_reference(_cache_key(service, params))
 
     def _query(self, service: str, params: dict[str, Any]) -> dict[str, Any]:
-        if self.client is not None and self.client.status.revoked:
+        if self.health is not None and self.health.revoked:
             raise ServiceOffline("terminal revoked")
         if not self.online and time.monotonic() - self._last_failure < FAIL_FAST_SECONDS:
             raise ServiceOffline("back office unreachable")
@@ -84,19 +110,18 @@ class HttpQueryService:
             if exc.status in (401, 403):  # our credentials or clock: not the citizen's fault
                 self._failed(exc)
                 raise ServiceOffline(str(exc)) from None
-            raise ServiceError(exc.code if exc.code.startswith("error.") else "error.service.failed",
+            raise ServiceError(exc.code if exc.code.startswith("error.") else services.E_FAILED,
                                str(exc)) from None
         if not isinstance(answer, dict):
             raise ServiceOffline("answer not understood")
-        if self.client is not None:
-            self.client.report_success()
+        if self.health is not None:
+            self.health.succeeded()
         return answer
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: TransportError) -> None:
         self._last_failure = time.monotonic()
-        if self.client is not None:
-            self.client.report_failure(exc)  # type: ignore[arg-type]
-            self.client.wake()
+        if self.health is not None:
+            self.health.failed(exc)
 
 
 def _cache_key(service: str, params: dict[str, Any]) -> str:

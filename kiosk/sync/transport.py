@@ -18,8 +18,9 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from backoffice import protocol
 from kiosk.sync.credentials import Credentials
+from wire import signing
+from wire.limits import MAX_RESPONSE_BYTES
 
 
 class TransportError(Exception):
@@ -60,7 +61,7 @@ class Signer:
 
     def headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
         c = self.credentials
-        return protocol.signed_headers(c.terminal_id, c.secret, method, path, body, self.now())
+        return signing.signed_headers(c.terminal_id, c.secret, method, path, body, self.now())
 
 
 class _PinnedAdapter(HTTPAdapter):
@@ -108,14 +109,14 @@ class Transport:
         self.session.close()
 
     def call(self, method: str, path: str, payload: Any = None, *, timeout: tuple[float, float] | None = None,
-             raw: bool = False, max_bytes: int = 64 * 1024 * 1024) -> Any:
+             raw: bool = False, max_bytes: int = MAX_RESPONSE_BYTES) -> Any:
         """Send one signed request; the JSON answer (or bytes with ``raw``). Retries once after a clock fix."""
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         for attempt in range(2):
             response = self._send(method, path, body, timeout or self.timeout, max_bytes)
             if response.status_code == 401 and attempt == 0:
                 error = _json_or_none(response)
-                if isinstance(error, dict) and error.get("error") == protocol.E_CLOCK:
+                if isinstance(error, dict) and error.get("error") == signing.E_CLOCK:
                     server_time = error.get("server_time")
                     if isinstance(server_time, int | float):
                         self.signer.learn(float(server_time))
@@ -152,7 +153,7 @@ class Transport:
         if status >= 400:
             error = _json_or_none(response)
             code = error.get("error", "") if isinstance(error, dict) else ""
-            if status == 403 and code == protocol.E_REVOKED:
+            if status == 403 and code == signing.E_REVOKED:
                 raise Revoked("terminal revoked", status=status, code=code)
             raise Refused(f"HTTP {status} {code}", status=status, code=str(code))
         if raw:

@@ -21,7 +21,7 @@ from PySide6.QtQml import QJSValue
 
 from drivers.base import DeviceError, DeviceStatus
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
-from drivers.identity import Identity, card_type_allowed, display_text, identify_outcome
+from drivers.identity import Identity, display_text
 from flows.engine import FlowError, FlowRun
 from flows.model import Flow, text
 from flows.services import ServiceError, ServiceOffline
@@ -29,8 +29,10 @@ from flows.templating import render
 from kiosk.availability import service_availability
 from kiosk.i18n import catalog as strings_for
 from kiosk.i18n import tr
+from kiosk.session.identify import KEY_CARD_REFUSED, card_type_allowed, identify_outcome
 from kiosk.ui import views
 from kiosk.ui.step_input import StepInput
+from wire import services
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +375,7 @@ class KioskController(StepInput, QObject):
             return
         if not card_type_allowed(identity.card_type, session.run.current.params.get("accept")):
             self._pending_identity = None
-            self._identify_failed(session, "refused", "identify.refused")
+            self._identify_failed(session, "refused", KEY_CARD_REFUSED)
             return
         data = {**identity.public_dict(), "name": identity.name, "id_number": identity.id_number,
                 "masked_name": display_text(identity.masked_name), "masked_id_number": identity.masked_id_number}
@@ -406,12 +408,12 @@ class KioskController(StepInput, QObject):
     def _query_failed(self, session: Session, error: BaseException) -> None:
         if isinstance(error, ServiceOffline):
             outcome = "offline"
-        elif isinstance(error, ServiceError) and error.key == "error.service.no_record" and "empty" in \
+        elif isinstance(error, ServiceError) and error.key == services.E_NO_RECORD and "empty" in \
                 session.run.current.on:
             outcome = "empty"
         else:
             outcome = "error"
-        session.run.context["error"] = {"key": getattr(error, "key", "error.service.failed")}
+        session.run.context["error"] = {"key": getattr(error, "key", services.E_FAILED)}
         self._advance(outcome)
 
     def _print(self, session: Session) -> None:

@@ -9,13 +9,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from common.months import month_add
 from flows import forms
 from flows.model import text
-from flows.months import month_add
 from flows.templating import render
 from kiosk.i18n import tr
 from kiosk.ui import views
 from kiosk.ui.signature import signature_svg
+from wire import services
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class StepInput:
         months = [f["id"] for f in forms.visible_fields(step, session.run.context, session.form_values)
                   if f["type"] == "month"]
         if len(months) == 2 and not errors and str(clean[months[0]]) > str(clean[months[1]]):
-            errors[months[1]] = "error.service.bad_period"
+            errors[months[1]] = services.E_BAD_PERIOD
         if errors:
             session.form_errors = errors
             self._render()

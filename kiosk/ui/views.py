@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
+from common.months import month_add
 from flows import forms
 from flows.conditions import lookup
 from flows.engine import FlowRun
 from flows.model import Flow, Step, text
-from flows.months import month_add
 from flows.templating import render
 from kiosk.i18n import tr
 

@@ -1,6 +1,6 @@
 """The scripted citizen of ``kiosk demo --headless``: walks the first flow by touch, saving screenshots.
 
-It goes through the real window with real touch events (kiosk.ui.robot), the
+It goes through the real window with real touch events (kiosk.demo.robot), the
 simulated ID-card reader and the simulated receipt printer, so what it writes
 to ``--out`` is what a citizen would have seen and received.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kiosk.ui.robot import UiRobot
+from kiosk.demo.robot import UiRobot
 
 FLOW_ID = "si_contribution_print"
 

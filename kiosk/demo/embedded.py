@@ -2,7 +2,7 @@
 
 Usage (what ``kiosk demo`` does)::
 
-    from backoffice.embedded import start_embedded
+    from kiosk.demo.embedded import start_embedded
     from kiosk.sync import Credentials, SyncClient
 
     bo = start_embedded(data_dir / "backoffice")          # uvicorn on 127.0.0.1, ephemeral port

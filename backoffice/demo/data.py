@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from drivers.identity import gb11643_check_char
-from flows.months import month_add
+from common.gb11643 import gb11643_check_char
+from common.months import month_add
 
 SEED = 20261122
 

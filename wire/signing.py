@@ -1,4 +1,4 @@
-"""The wire protocol between terminals and the back office: paths, headers, request signatures.
+"""Request signing between terminals and the back office: paths, headers, request signatures.
 
 Pure standard library, shared by the server (``backoffice.app``) and the terminal (``kiosk.sync``) so
 the two can never disagree on what is signed.

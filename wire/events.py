@@ -1,0 +1,26 @@
+"""The events a terminal's outbox sends (``POST /api/v1/events``) and the limits the back office applies.
+
+The terminal's store queues them (``offline_cache``), the sync client posts them in batches, the back
+office turns each kind into a row; a kind the server does not know yet is kept and acknowledged.
+"""
+
+from __future__ import annotations
+
+EVENT_CASE = "case"  # a closed case (outcome, timings); personal data purged after acknowledgement
+EVENT_RATING = "rating"  # the citizen's 1-5 rating of a case
+EVENT_DEVICE = "device_event"  # a device state change (no personal data)
+EVENT_SUBMISSION = "submission"  # an application queued offline, run once by the back office
+
+EVENT_KINDS: frozenset[str] = frozenset({EVENT_CASE, EVENT_RATING, EVENT_DEVICE, EVENT_SUBMISSION})
+
+# Field limits of an event envelope and of the text fields the back office keeps (longer text is cut).
+IDEM_KEY_MAX = 64
+KIND_MAX = 32
+CASE_NO_MAX = 64
+CODE_MAX = 128  # service_id, item_code, device reason
+STATE_MAX = 32  # a device's state
+OUTCOME_MAX = 64  # a case's outcome
+DEVICE_MAX = 64  # a device's name
+CHANNEL_MAX = 64  # where a rating was given
+TEXT_MAX = 2000  # rating comment, device detail
+RATING_LEVELS = range(1, 6)

@@ -1,0 +1,14 @@
+"""Sizes both sides of the wire enforce: defined once, so the terminal never accepts what the server refuses.
+
+The bundle limit was 16 MiB on the server and in the sync client but 20 MiB in the bundle verifier; a
+bundle between the two would verify on a workstation and then never reach a terminal. 16 MiB it is.
+"""
+
+from __future__ import annotations
+
+MIB = 1024 * 1024
+
+MAX_BUNDLE_BYTES = 16 * MIB  # a flow bundle's files, in total (upload, download, verification)
+MAX_MANIFEST_BYTES = 1 * MIB  # a bundle's manifest or signature file
+MAX_RESPONSE_BYTES = 64 * MIB  # any answer the terminal reads (bundle downloads are capped lower, above)
+MAX_BATCH = 1000  # events in one POST /api/v1/events

@@ -1,0 +1,26 @@
+"""The query services a flow may name, and the error codes their answers carry.
+
+The terminal offers exactly these to flows (a bundle naming another is refused by lint: adding a service
+means shipping software, adding a flow that uses one does not), and the back office must answer every one
+of them (``tests/test_wire_contract.py`` checks that the two sides agree).
+"""
+
+from __future__ import annotations
+
+SERVICE_NAMES: frozenset[str] = frozenset({
+    "si.contributions", "si.rights_record", "medical.certificate", "hf.statement", "hf.withdraw_apply",
+    "property.records", "license.ready", "license.detail", "license.collect", "case.lookup", "guide.services",
+})
+
+# Error codes in a refused query's {"error": ...}; each is also the text key the citizen's screen shows.
+E_FAILED = "error.service.failed"
+E_OFFLINE = "error.service.offline"
+E_NO_RECORD = "error.service.no_record"
+E_BAD_PERIOD = "error.service.bad_period"
+E_BAD_REQUEST = "error.service.bad_request"
+E_UNKNOWN = "error.service.unknown"
+E_UNSIGNED = "error.service.unsigned"  # a commitment the citizen did not sign
+E_AMOUNT = "error.service.amount"  # an amount above what the record allows
+
+ERROR_CODES: frozenset[str] = frozenset({E_FAILED, E_OFFLINE, E_NO_RECORD, E_BAD_PERIOD, E_BAD_REQUEST, E_UNKNOWN,
+                                         E_UNSIGNED, E_AMOUNT})
