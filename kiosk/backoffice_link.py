@@ -109,9 +109,8 @@ class BackofficeLink:
 
     def received_bundles(self) -> list[Path]:
         """Bundle files the sync client fetched and nobody has installed yet."""
-        rows = self.store.db.execute("SELECT path FROM flow_bundles WHERE state='received' ORDER BY version").fetchall()
-        return [Path(row[0]) for row in rows]
+        return self.store.received_bundles()
 
     def mark_bundle(self, path: Path, state: str, detail: str = "") -> None:
-        with self.store.transaction() as conn:
-            conn.execute("UPDATE flow_bundles SET state=?, detail=? WHERE path=?", (state, detail, str(path)))
+        """Record what became of a fetched bundle (``installed``, or ``refused`` with the reason)."""
+        self.store.set_bundle_state(path, state, detail)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +122,20 @@ def test_reference_data_state_and_bundles(tmp_path):
     store.record_bundle(3, "/x/bundle-3.bin")
     store.record_bundle(3, "/x/again.bin")
     assert store.bundle_versions() == {"received": 3, "active": None}
+
+
+def test_bundle_records_waiting_and_their_outcome(tmp_path):
+    """The kiosk takes up fetched bundles through the store (under its lock), not with its own SQL."""
+    store = Store(tmp_path / "k.sqlite3")
+    store.record_bundle(5, "/x/bundle-5.tar")
+    store.record_bundle(4, "/x/bundle-4.tar")
+    store.record_bundle(6, "/x/bundle-6.tar", "refused", "BadSignature")
+    assert store.received_bundles() == [Path("/x/bundle-4.tar"), Path("/x/bundle-5.tar")]
+    store.set_bundle_state(Path("/x/bundle-4.tar"), "installed")
+    store.set_bundle_state("/x/bundle-5.tar", "refused", "too old")
+    assert store.received_bundles() == []
+    rows = store._conn.execute("SELECT version, state, detail FROM flow_bundles ORDER BY version").fetchall()
+    assert rows == [(4, "installed", ""), (5, "refused", "too old"), (6, "refused", "BadSignature")]
+    with pytest.raises(ValueError, match="unknown bundle state"):
+        store.set_bundle_state("/x/bundle-4.tar", "instaled")
+    assert store.bundle_versions() == {"received": 6, "active": None}
