@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from drivers.idcard.tables import nation_name
-from drivers.identity import CARD_SOCIAL_SECURITY, SOURCE_SSCARD, Identity, is_valid_id_number
+from drivers.identity import CARD_SOCIAL_SECURITY, SOURCE_SSCARD, Identity
 from drivers.sscard import apdu as a
-from drivers.sscard.errors import CardNeedsPsam, CardReadError, InvalidCardData, NotSocialSecurityCard
+from drivers.sscard.errors import CardNeedsPsam, CardReadError, NotSocialSecurityCard
+from drivers.sscard.validate import check_items
 
 Transmit = Callable[[bytes], bytes]  # command APDU -> response APDU (data + SW1 SW2)
 
@@ -21,8 +22,9 @@ PROTECTED = (a.SW_SECURITY, a.SW_CONDITIONS)
 
 
 class SsCard:
-    def __init__(self, transmit: Transmit):
+    def __init__(self, transmit: Transmit, *, confirm_read: bool = True):
         self._transmit = transmit
+        self.confirm_read = confirm_read
         self.version = ""
         self.apdus = 0
         self.raw: dict[str, bytes] = {}
@@ -99,9 +101,13 @@ class SsCard:
                 algorithm = "SM4" if b"SM4" in fci else ("SSF33" if b"SSF33" in fci else "")
                 raise CardNeedsPsam(f"version {self.version or '?'} card; EF06 needs PSAM authentication {algorithm}")
             raise CardReadError("EF06 lacks the ID number or the name")
+        if self.confirm_read:  # a transient line error must not become another person: read EF06 again
+            first = {name: self.raw[name] for name in ef06}
+            again, _ = self.read_file_items(a.EF06)
+            if set(again) != set(ef06) or any(self.raw[name] != first[name] for name in again):
+                raise CardReadError("two reads of EF06 disagree")
+        check_items(self.raw)
         id_number = ef06["id_number"].upper()
-        if not is_valid_id_number(id_number):
-            raise InvalidCardData(f"social security number of {len(id_number)} characters fails GB 11643")
         # merge the bytes, not the texts: the 30-byte cut may fall inside a character
         name = a.decode_gbk(self.raw["name"].rstrip(b"\x00") + self.raw.get("name_extension", b""))
         nation_code = ef06.get("nation", "")
