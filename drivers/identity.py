@@ -115,7 +115,8 @@ def card_type_allowed(card_type: str, allowed: list[str] | tuple[str, ...] | set
 # Outcomes of a flow's identify step (flows.model.STEP_OUTCOMES['identify']).
 OUTCOME_OK, OUTCOME_REFUSED, OUTCOME_ERROR, OUTCOME_REMOVED = "ok", "refused", "error", "removed"
 # Read failures that are the card's nature, not a fault: the citizen should use another card.
-REFUSAL_KEYS = frozenset({"error.sscard.needs_psam", "error.sscard.not_sscard", "error.idcard.unsupported_card"})
+REFUSAL_KEYS = frozenset({"error.sscard.needs_psam", "error.sscard.not_sscard", "error.idcard.unsupported_card",
+                          "error.sscard.not_genuine"})
 
 
 @dataclass(frozen=True, repr=False)
@@ -131,19 +132,23 @@ class IdentifyOutcome:
 
 
 def identify_outcome(event: Any, accept: list[str] | tuple[str, ...] | set[str] | None,
-                     identified: bool = False) -> IdentifyOutcome | None:
+                     identified: bool = False, assurance: str | None = None) -> IdentifyOutcome | None:
     """Map a reader event (drivers.events) to an identify-step outcome; None if it means nothing here.
 
     ``accept`` lists the card types the flow allows (None: any). ``identified`` says whether this
     session already holds an identity: a removal then ends the session ('removed'), as a card
-    lifted early must. Qt-free, so the flow engine and the UI share it.
+    lifted early must. ``assurance`` is what the step requires (drivers.assurance; None: authenticated).
+    Qt-free, so the flow engine and the UI share it.
     """
+    from drivers.assurance import NOT_AUTHENTICATED_KEY, assurance_met
     from drivers.events import CardPresented, CardReadFailed, CardRemoved
 
     if isinstance(event, CardPresented):
-        if card_type_allowed(event.identity.card_type, accept):
-            return IdentifyOutcome(OUTCOME_OK, event.identity)
-        return IdentifyOutcome(OUTCOME_REFUSED, None, "identity.card_not_allowed")
+        if not card_type_allowed(event.identity.card_type, accept):
+            return IdentifyOutcome(OUTCOME_REFUSED, None, "identity.card_not_allowed")
+        if not assurance_met(event.identity, assurance):
+            return IdentifyOutcome(OUTCOME_REFUSED, None, NOT_AUTHENTICATED_KEY)
+        return IdentifyOutcome(OUTCOME_OK, event.identity)
     if isinstance(event, CardReadFailed):
         key = getattr(event.error, "key", "error.device.generic")
         return IdentifyOutcome(OUTCOME_REFUSED if key in REFUSAL_KEYS else OUTCOME_ERROR, None, key)
