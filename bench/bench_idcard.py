@@ -7,7 +7,7 @@ Run on demand: ``.venv/bin/python bench/bench_idcard.py [--trials N] [--idle-sec
    (requests and replies). The *baseline* is the same exchange done back to back with plain
    pyserial and the protocol module, measured in this run on this machine. The driver is
    measured from the moment the card is placed (at a random phase of the polling) to
-   CardPresented; target: latency <= floor + 20 ms + half the polling interval.
+   CardPresented; target: latency <= floor + the confirming read + 20 ms + half the polling interval.
 2. Cost of the confirming read. The driver accepts a card only when two reads of the base
    message agree byte for byte (the XOR checksum misses same-bit double errors, see
    bench/fuzz_idcard.py). Placed -> identity and first poll -> identity with and without it,
