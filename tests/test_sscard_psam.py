@@ -101,3 +101,24 @@ def test_sim_url_has_a_psam_unless_told_otherwise(tmp_path):
     with_psam = open_device("sscard", "sim://sscard?port=9", DeviceContext(Path(tmp_path)))
     without = open_device("sscard", "sim://sscard?port=9&psam=0", DeviceContext(Path(tmp_path)))
     assert with_psam.psam is not None and without.psam is None
+
+
+def test_psam_in_a_second_pcsc_slot(pcscd):
+    """The PSAM as a second virtual card in vpcd's other slot, used through PC/SC like a real one."""
+    psam_slot = VpcdEmulator(port=pcscd.port + 1)
+    psam_slot.place(EmulatedPsam())
+    reader = _reader(pcscd, "Virtual PCD 00 01")
+    try:
+        reader.simulator.place(card_from_identity(VICTIM, genuine=False))
+        assert reader.recorder.wait_for(CardReadFailed).error.key == "error.sscard.not_genuine"
+        reader.simulator.lift()
+        reader.recorder.wait_for(CardRemoved)
+        wait_reader_empty()
+        reader.simulator.place(card_from_identity(VICTIM))
+        assert reader.recorder.wait_for(CardPresented).identity.extra["assurance"] == ASSURANCE_AUTHENTICATED
+    finally:
+        reader.simulator.lift()
+        reader.close()
+        psam_slot.lift()
+        wait_reader_empty()
+        wait_reader_empty("Virtual PCD 00 01")

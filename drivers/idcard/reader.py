@@ -37,7 +37,7 @@ from drivers.idcard.errors import (
     StatusError,
     status_error,
 )
-from drivers.idcard.parser import decode_ucs2, parse_text
+from drivers.idcard.parser import bad_characters, decode_ucs2, parse_text
 from drivers.idcard.transport import SamLink, open_port
 from drivers.identity import Identity
 
@@ -199,7 +199,10 @@ class IdCardReader(StatefulDevice):
             reply = link.command(p.READ_NEW_ADDRESS).raise_for_status()
         except ItemEmpty:
             return
-        identity.extra["new_address"] = decode_ucs2(reply.data[:70])
+        address = decode_ucs2(reply.data[:70])
+        if bad_characters(address):  # a damaged read: refuse it like a damaged text block
+            raise InvalidCardData("new address holds a control or non-printable character")
+        identity.extra["new_address"] = address
 
     def _card_still_there(self, link: SamLink) -> bool:
         try:
