@@ -225,6 +225,10 @@ class _Checker:
             if flow.identity == "either" and cards != {"idcard", "sscard"}:
                 self.add(step.line, "identity", "identity 'either' but the step does not accept both cards",
                          "warning")
+            if step.params.get("assurance") == "any" and "sscard" in accept and any(
+                    s.type == "query" for s in flow.steps.values()):
+                self.add(step.line, "assurance", "assurance 'any' lets an unauthenticated social-security card "
+                                                 "reach a query that shows personal data", "warning")
             for device in cards:
                 needed.setdefault(device, step.line)
         for step in flow.steps.values():
