@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from drivers.idcard import protocol as p
@@ -46,10 +47,12 @@ class LinkStats:
 class SamLink:
     """Sends commands and returns typed replies; knows nothing about cards or states."""
 
-    def __init__(self, port, baud: int = 115200, *, checksum_retries: int = 2):
+    def __init__(self, port, baud: int = 115200, *, checksum_retries: int = 2,
+                 clock: Callable[[], float] = time.monotonic):
         self.port = port
         self.baud = baud
         self.checksum_retries = checksum_retries
+        self.clock = clock  # injectable so a fuzz harness can run timeouts without waiting for them
         self.stats = LinkStats()
 
     def timeout_for(self, command: tuple[int, int]) -> float:
@@ -88,11 +91,11 @@ class SamLink:
 
     def _read_reply(self, timeout: float) -> p.Reply:
         decoder = p.FrameDecoder()
-        deadline = time.monotonic() + timeout
+        deadline = self.clock() + timeout
         gap = INTER_BYTE_GAP + p.wire_time(20, self.baud)
         try:
             while True:
-                remaining = deadline - time.monotonic()
+                remaining = deadline - self.clock()
                 if remaining <= 0:
                     self.stats.timeouts += 1
                     if decoder.pending:
