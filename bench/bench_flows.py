@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flows.engine import FlowRun  # noqa: E402
-from flows.lint import LintContext, errors_only, lint_directory  # noqa: E402
-from flows.loader import FLOWS_DIR, load_directory  # noqa: E402
+from flows.engine import FlowRun
+from flows.lint import LintContext, errors_only, lint_directory
+from flows.loader import FLOWS_DIR, load_directory
 
 TARGET_LOAD_MS, TARGET_STEP_MS = 200.0, 1.0
 

@@ -27,11 +27,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from drivers.events import CardPresented  # noqa: E402
-from drivers.idcard import protocol as p  # noqa: E402
-from drivers.idcard.reader import IdCardReader  # noqa: E402
-from drivers.idcard.simulator import SamSimulator  # noqa: E402
-from drivers.idcard.transport import SamLink, open_port  # noqa: E402
+from drivers.events import CardPresented
+from drivers.idcard import protocol as p
+from drivers.idcard.reader import IdCardReader
+from drivers.idcard.simulator import SamSimulator
+from drivers.idcard.transport import SamLink, open_port
 
 BAUD = 115200
 EXCHANGE_BYTES = (10 + 15) + (10 + 19) + (10 + 1295)  # find, select, read: request + reply
