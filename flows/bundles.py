@@ -451,7 +451,7 @@ class BundleManager:
         if self.on_event is not None:
             try:
                 self.on_event(kind, detail)
-            except Exception:
+            except Exception:  # recording an event must not break the terminal
                 log.exception("bundle event %s not recorded", kind)
 
     def _clean_leftovers(self) -> None:
@@ -542,7 +542,7 @@ class BundleManager:
         _crash_point("after_active")
         try:
             self._load(self.root / str(version))
-        except Exception as exc:
+        except Exception as exc:  # any failure to load means roll back
             self._rollback(version, current, f"{type(exc).__name__}: {exc}")
             return False
         self._prune()
@@ -586,7 +586,7 @@ class BundleManager:
             directory = self.root / str(version)
             try:
                 return self._load(directory), directory
-            except Exception as exc:
+            except Exception as exc:  # the bundle on disk is damaged: go back
                 previous = self.previous_version()
                 self._rollback(version, previous if previous != version else None, f"{type(exc).__name__}: {exc}")
                 if previous is not None:
