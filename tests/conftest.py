@@ -35,8 +35,13 @@ _SLOW_MODULE = re.compile(r"^\s*pytestmark\s*=\s*pytest\.mark\.slow\b", re.MULTI
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if DAEMON_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        fixtures = getattr(item, "fixturenames", ())
+        if DAEMON_FIXTURES.intersection(fixtures):
             item.add_marker(pytest.mark.slow)
+        if "pcscd" in fixtures:
+            # pcscd is one per machine (/run/pcscd): under pytest-xdist (``-n 2 --dist loadgroup``) every test
+            # that needs it runs on the same worker, which starts the one session-scoped pcscd.
+            item.add_marker(pytest.mark.xdist_group("pcscd"))
 
 
 def _deselects_slow(config: pytest.Config) -> bool:
