@@ -9,4 +9,4 @@ export QT_QPA_PLATFORM=offscreen
 # the asserts of) ~400 modules on every run, which is most of the ~8 s it took to collect the suite.
 unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff check .
-.venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow" -n 2 "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow" -n 2 --dist worksteal "$@"
