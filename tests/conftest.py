@@ -28,6 +28,10 @@ pytest_plugins = [
 # Fixtures that start a system daemon: a test using one (directly or through another fixture) is slow.
 DAEMON_FIXTURES = frozenset({"pcscd", "cupsd", "postgres_url"})
 
+# Modules whose tests share one expensive module-scoped fixture (the PyInstaller bundle): under xdist they stay
+# on one worker, or each worker would build it.
+ONE_WORKER_MODULES = frozenset({"test_packaging.py"})
+
 # A module whose own ``pytestmark`` is ``pytest.mark.slow`` (all its tests slow) is not even imported when slow
 # tests are deselected: importing the schemathesis module alone builds a back office and costs about a second.
 _SLOW_MODULE = re.compile(r"^\s*pytestmark\s*=\s*pytest\.mark\.slow\b", re.MULTILINE)
@@ -42,6 +46,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             # pcscd is one per machine (/run/pcscd): under pytest-xdist (``-n 2 --dist loadgroup``) every test
             # that needs it runs on the same worker, which starts the one session-scoped pcscd.
             item.add_marker(pytest.mark.xdist_group("pcscd"))
+        elif item.path.name in ONE_WORKER_MODULES:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
 
 
 def _deselects_slow(config: pytest.Config) -> bool:
