@@ -7,4 +7,14 @@ bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
 unset PYTHONDONTWRITEBYTECODE  # bytecode cache: see scripts/quick.sh
 .venv/bin/ruff check .
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two passes: the tests not marked slow on two processes (as scripts/quick.sh), then the slow ones -- system
+# daemons (pcscd is one per machine), PostgreSQL, PyInstaller, schemathesis, crash runs -- one at a time.
+status=0
+run() {  # pytest's 5 is "no test selected": fine for one pass when the arguments pick tests of the other only
+  local code=0
+  .venv/bin/python -m pytest -q -p no:cacheprovider "$@" || code=$?
+  if [ "$code" -ne 0 ] && [ "$code" -ne 5 ]; then status=$code; fi
+}
+run -m "not slow" -n 2 --dist worksteal "$@"
+run -m slow "$@"
+exit "$status"
