@@ -43,8 +43,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if DAEMON_FIXTURES.intersection(fixtures):
             item.add_marker(pytest.mark.slow)
         if "pcscd" in fixtures:
-            # pcscd is one per machine (/run/pcscd): under pytest-xdist (``-n 2 --dist loadgroup``) every test
-            # that needs it runs on the same worker, which starts the one session-scoped pcscd.
+            # Where pcscd cannot get a private /run/pcscd (tests/fixtures/identity.py: not root, no unshare) it is
+            # one per machine: under ``-n 2 --dist loadgroup`` the tests that need it then share one worker.
             item.add_marker(pytest.mark.xdist_group("pcscd"))
         elif item.path.name in ONE_WORKER_MODULES:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
