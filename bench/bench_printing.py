@@ -1,4 +1,4 @@
-"""Printing benchmarks, on demand: ``.venv/bin/python bench/bench_printing.py [--no-cups]``.
+"""Printing benchmarks, on demand: ``.venv/bin/python bench/bench_printing.py [--no-cups] [--quick]``.
 
 Figures are medians; each is shown with a baseline measured in the same run, so a
 ratio means the same thing on any machine:
@@ -100,7 +100,7 @@ def bench_a4(repeat: int) -> None:
     from backoffice import query_services
     from backoffice.demo import data as demo_data
     from kiosk.documents import certificates
-    from kiosk.documents.pdf import ensure_qt, font_family, safe
+    from kiosk.documents.pdf import ensure_qt, font_family
 
     ensure_qt()
     font_family()
@@ -113,8 +113,8 @@ def bench_a4(repeat: int) -> None:
 
         def bare() -> None:
             writer = QPdfWriter(str(bare_path))
-            safe(writer).setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-            painter = safe(QPainter(writer))
+            writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+            painter = QPainter(writer)
             painter.drawText(100, 100, "社会保险参保缴费证明")
             painter.end()
 
@@ -157,7 +157,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--cups-repeat", type=int, default=10)
     parser.add_argument("--no-cups", action="store_true", help="skip the cupsd measurement (needs root and cups)")
+    parser.add_argument("--quick", action="store_true", help="a few repetitions, to check it runs (tests)")
     args = parser.parse_args()
+    if args.quick:
+        args.repeat, args.cups_repeat = 2, 1
     bench_receipt(args.repeat)
     bench_a4(max(5, args.repeat // 5))
     if not args.no_cups:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from drivers.idcard.noisy_line import FuzzResult, fuzz  # noqa: E402
+from drivers.idcard.noisy_line import FuzzResult, fuzz
 
 
 def cards() -> list[dict]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from drivers.sscard.noisy_card import SsFuzzResult, fuzz  # noqa: E402
+from drivers.sscard.noisy_card import SsFuzzResult, fuzz
 
 
 def cards() -> list[dict]:

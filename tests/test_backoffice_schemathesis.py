@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from wire import signing
+
+pytestmark = pytest.mark.slow  # fuzzing every operation over HTTP (~45 s)
 
 
 class SigningSession(requests.Session):

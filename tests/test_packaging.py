@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a PyInstaller build (~40 s)
+
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "kiosk.spec"
 # Measured: 245 MB (PySide6 6.11.3, PyInstaller 6.22, stripped; Qt Virtual Keyboard and the embedded back

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from backoffice.demo.data import demo_cards
 from tests.ocr import screen_text
 
@@ -29,6 +31,7 @@ def walk_to(robot, ctl, target: str) -> None:
     robot.wait_for("printButton", timeout=10)
 
 
+@pytest.mark.slow  # four Tesseract OCR runs on the screenshots (~10 s); the other UI tests walk the same screens
 def test_citizen_prints_contribution_record_by_touch(kiosk, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     app, robot = kiosk
@@ -163,6 +166,7 @@ def test_a_slow_press_still_counts(kiosk):
     robot.wait_until(lambda: app.controller.screen == "catalog", what="the catalog after a slow press")
 
 
+@pytest.mark.slow  # soak-like: citizens one after another
 def test_the_demo_card_button_serves_one_citizen_after_another(kiosk):
     """In the demo nobody lifts the card: the button takes the last citizen's card off before placing it."""
     app, robot = kiosk
