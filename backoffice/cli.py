@@ -63,10 +63,12 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _issue_token(args: argparse.Namespace) -> int:
-    from backoffice.app import TokenIn, create_app
+    from backoffice.app import create_app
+    from backoffice.enrolment import issue_tokens
+    from backoffice.schemas import TokenIn
 
     app = create_app(args.database)
-    answer = app.state.backoffice.issue_tokens(TokenIn(group=args.group, terminal_id=args.terminal_id,
+    answer = issue_tokens(app.state.backoffice, TokenIn(group=args.group, terminal_id=args.terminal_id,
                                                        ttl_seconds=args.ttl))
     print(answer.tokens[0])
     return 0

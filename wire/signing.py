@@ -1,6 +1,6 @@
 """Request signing between terminals and the back office: paths, headers, request signatures.
 
-Pure standard library, shared by the server (``backoffice.app``) and the terminal (``kiosk.sync``) so
+Pure standard library, shared by the server (``backoffice.terminal_auth``) and the terminal (``kiosk.sync``) so
 the two can never disagree on what is signed.
 
 Every terminal request carries four headers::

@@ -1,0 +1,154 @@
+"""The back office's request and answer models: what terminals and operators send and get back.
+
+The limits come from ``wire`` (one definition shared with the terminal); the OpenAPI description at
+``/openapi.json`` is built from these.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wire import events as wire_events
+from wire.limits import MAX_BATCH, MAX_BUNDLE_BYTES
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+class EnrolIn(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+    terminal_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    group: str | None = Field(default=None, pattern=ID_PATTERN)
+
+
+class EnrolOut(BaseModel):
+    terminal_id: str
+    secret: str
+    group: str
+    bundle_root_keys: list[str]  # hex Ed25519 public keys the flow bundles must be signed with
+    bundle_root_threshold: int  # how many of them must sign
+    server_time: float
+
+
+class RootKeysIn(BaseModel):
+    """The flow bundles' trust root handed to terminals at enrolment (flows.bundles.RootKeys format)."""
+
+    threshold: int = Field(default=1, ge=1, le=16)
+    keys: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]] = Field(min_length=1, max_length=16)
+
+
+class EventIn(BaseModel):
+    idem_key: str = Field(min_length=1, max_length=wire_events.IDEM_KEY_MAX)
+    kind: str = Field(min_length=1, max_length=wire_events.KIND_MAX)
+    payload: dict[str, Any]
+
+
+class EventsIn(BaseModel):
+    events: list[EventIn] = Field(max_length=MAX_BATCH)
+
+
+class EventResult(BaseModel):
+    idem_key: str
+    status: Literal["accepted", "rejected"]
+    duplicate: bool
+    answer: dict[str, Any]
+
+
+class EventsOut(BaseModel):
+    results: list[EventResult]
+
+
+class HeartbeatIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    devices: list[dict[str, Any]] = Field(default_factory=list, max_length=64)
+    software_version: str = Field(default="", max_length=64)
+    bundle_version: int | None = Field(default=None, ge=0, le=2**62)
+    queue_depth: int = Field(default=0, ge=0, le=2**62)
+    oldest_pending_age: float | None = Field(default=None, ge=0, le=1e12)
+    clock: float = Field(default=0.0, ge=0, le=1e12)
+    online_since: float | None = Field(default=None, ge=0, le=1e12)
+
+
+class HeartbeatOut(BaseModel):
+    server_time: float
+    clock_offset: float
+    config_version: str
+    announcements_version: str
+    bundle_version: int | None
+
+
+class TokenIn(BaseModel):
+    group: str = Field(default="default", pattern=ID_PATTERN)
+    terminal_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    ttl_seconds: int = Field(default=86400, ge=1, le=90 * 86400)
+    count: int = Field(default=1, ge=1, le=10000)
+
+
+class TokenOut(BaseModel):
+    tokens: list[str]
+    group: str
+    terminal_id: str | None
+    expires_at: float
+
+
+class BundleIn(BaseModel):
+    group: str = Field(default="default", pattern=ID_PATTERN)
+    version: int = Field(ge=1, le=2**62)
+    content_b64: str = Field(max_length=MAX_BUNDLE_BYTES * 4 // 3 + 4)
+    note: str = Field(default="", max_length=1000)
+
+
+class BundleMeta(BaseModel):
+    group: str
+    version: int
+    sha256: str
+    length: int
+    published_at: float
+    note: str
+
+
+class TerminalView(BaseModel):
+    terminal_id: str
+    group: str
+    status: str
+    enrolled_at: float
+    revoked_at: float | None
+    last_heartbeat_at: float | None
+    heartbeat: dict[str, Any] | None
+
+
+class CaseView(BaseModel):
+    terminal_id: str
+    case_no: str
+    service_id: str
+    item_code: str
+    outcome: str
+    started_at: float | None
+    finished_at: float | None
+    received_at: float
+
+
+class RatingView(BaseModel):
+    terminal_id: str
+    case_no: str
+    item_code: str
+    level: int
+    indicators: list[Any]
+    comment: str
+    channel: str
+    received_at: float
+
+
+class Announcement(BaseModel):
+    id: str = Field(min_length=1, max_length=64)
+    text: dict[str, str] = Field(default_factory=dict)  # language -> text
+    starts: float | None = Field(default=None, ge=0, le=1e12)
+    ends: float | None = Field(default=None, ge=0, le=1e12)
+    groups: list[str] = Field(default_factory=list, max_length=100)
+
+
+class Ok(BaseModel):
+    ok: bool = True
+
+
