@@ -30,7 +30,8 @@ Item {
                     required property var modelData
                     width: fieldsColumn.width
                     spacing: 10
-                    Text { text: fieldBox.modelData.label + (fieldBox.modelData.hint ? "（" + fieldBox.modelData.hint + "）" : "")
+                    Text { objectName: "label_" + fieldBox.modelData.id; width: parent.width; wrapMode: Text.WordWrap
+                           text: fieldBox.modelData.caption || fieldBox.modelData.label
                            font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#5b6b7c" }
                     Flow {
                         visible: fieldBox.modelData.type === "choice"
@@ -41,7 +42,8 @@ Item {
                             BigButton {
                                 required property var modelData
                                 objectName: "choice_" + fieldBox.modelData.id + "_" + modelData.value
-                                primary: fieldBox.modelData.value === modelData.value
+                                primary: false
+                                selected: fieldBox.modelData.value === modelData.value
                                 implicitWidth: 320
                                 text: modelData.label
                                 onClicked: view.ctl.tap("field", { id: fieldBox.modelData.id, value: modelData.value })
@@ -51,10 +53,10 @@ Item {
                     Row {
                         visible: fieldBox.modelData.type === "yesno"
                         spacing: 16
-                        BigButton { objectName: "yes_" + fieldBox.modelData.id; primary: fieldBox.modelData.value === true
+                        BigButton { objectName: "yes_" + fieldBox.modelData.id; primary: false; selected: fieldBox.modelData.value === true
                                     text: view.ctl ? view.ctl.s["form.yes"] : ""
                                     onClicked: view.ctl.tap("field", { id: fieldBox.modelData.id, value: true }) }
-                        BigButton { objectName: "no_" + fieldBox.modelData.id; primary: fieldBox.modelData.value === false
+                        BigButton { objectName: "no_" + fieldBox.modelData.id; primary: false; selected: fieldBox.modelData.value === false
                                     text: view.ctl ? view.ctl.s["form.no"] : ""
                                     onClicked: view.ctl.tap("field", { id: fieldBox.modelData.id, value: false }) }
                     }

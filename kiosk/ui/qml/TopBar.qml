@@ -21,6 +21,8 @@ Rectangle {
         }
         Text {
             id: clock
+            objectName: "topClock"
+            visible: !!bar.ctl && bar.ctl.screen !== "attract"
             anchors.verticalCenter: parent.verticalCenter
             color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24
             text: Qt.formatDateTime(new Date(), "yyyy-MM-dd HH:mm")
