@@ -17,7 +17,7 @@ The shared state (engine, caches, nonces) is ``state.Backoffice``; the models ar
 
 from __future__ import annotations
 
-import secrets
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,7 +25,8 @@ from fastapi.responses import JSONResponse
 
 from backoffice import bundle_routes, operator_routes, terminal_routes
 from backoffice.errors import ApiError
-from backoffice.state import Backoffice
+from backoffice.state import Backoffice, Limits
+from backoffice.terminal_auth import RequestGuard
 from wire import signing
 
 
@@ -53,9 +54,13 @@ class ServerTimeMiddleware:
 
 
 def create_app(database_url: str, operator_key: str | None = None,
-               bundle_root_keys: dict[str, Any] | None = None) -> FastAPI:
-    """Build the application; migrations run here so a new database is ready at once."""
-    bo = Backoffice(database_url, operator_key or secrets.token_urlsafe(24), bundle_root_keys)
+               bundle_root_keys: dict[str, Any] | None = None, *, key_file: Path | None = None,
+               limits: Limits | None = None) -> FastAPI:
+    """Build the application; migrations run here so a new database is ready at once.
+
+    ``operator_key``: the shared bootstrap key (an all-powerful admin) for the embedded demo and tests
+    only; a deployment gives none and uses named operators (``kiosk-backoffice operator add``)."""
+    bo = Backoffice(database_url, operator_key, bundle_root_keys, key_file=key_file, limits=limits)
     app = FastAPI(title="政务服务自助终端 back office", version="1.0.0",
                   description="Reference back office for the self-service terminals: enrolment, signed "
                               "terminal sync, idempotent ingest, query services, operator API.")
@@ -65,7 +70,8 @@ def create_app(database_url: str, operator_key: str | None = None,
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "detail": exc.detail, **exc.extra}, status_code=exc.status_code)
 
-    app.add_middleware(ServerTimeMiddleware, clock=lambda: bo.clock())
+    app.add_middleware(RequestGuard, backoffice=bo)
+    app.add_middleware(ServerTimeMiddleware, clock=lambda: bo.clock())  # outermost: guard answers get it too
     app.include_router(terminal_routes.router)
     app.include_router(bundle_routes.router)
     app.include_router(operator_routes.router)

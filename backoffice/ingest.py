@@ -8,11 +8,14 @@ not block the terminal's queue.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from backoffice import audit, citizen_sessions
 from backoffice.models import Case, DeviceEvent, Event, Rating
 from backoffice.query_services import SERVICES, run_query
 from backoffice.schemas import EventIn, EventResult, EventsOut
@@ -36,17 +39,30 @@ def ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOut
                     Event.terminal_id == terminal_id, Event.idem_key.in_(chunk))):
                 known[key] = answer
         fresh: list[tuple[EventIn, Event, Any]] = []
+        claims = _Claims(session, terminal_id)
         for item in events:
+            if not _encodable(item.idem_key, item.kind):  # cannot even be stored: answered, not kept
+                answer = {"status": "rejected", "kind": _printable(item.kind), "received_at": now,
+                          "reason": "text not encodable"}
+                results.append(EventResult(idem_key=_printable(item.idem_key), status="rejected", duplicate=False,
+                                           answer=answer))
+                continue
             if item.idem_key in known:
                 answer = known[item.idem_key]
                 results.append(EventResult(idem_key=item.idem_key, status=answer["status"], duplicate=True,
                                            answer=answer))
                 continue
-            record, reason = _domain_record(terminal_id, item, now)
+            if _encodable(item.payload):
+                record, reason = _domain_record(terminal_id, item, now)
+            else:  # a poison event (e.g. a lone surrogate): rejected alone, the batch goes on
+                record, reason = None, "text not encodable"
+            if record is not None:
+                reason = claims.check(record)
+                record = None if reason else record
             answer = {"status": "accepted" if reason is None else "rejected", "kind": item.kind,
                       "received_at": now, **({"reason": reason} if reason else {})}
             if item.kind == wire_events.EVENT_SUBMISSION and reason is None:
-                answer.update(_run_submission(item.payload))
+                answer.update(_run_submission(bo, session, terminal_id, item.payload, now))
             event = Event(terminal_id=terminal_id, idem_key=item.idem_key, kind=item.kind, received_at=now,
                           answer=answer)
             session.add(event)
@@ -63,18 +79,67 @@ def ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOut
     return EventsOut(results=results)
 
 
-def _run_submission(payload: dict[str, Any]) -> dict[str, Any]:
-    """An application queued offline, run once (its answer is stored with the event and replayed)."""
+class _Claims:
+    """Who owns a case number and whether a case is rated, across the database and this batch: a case
+    number belongs to the terminal that filed it first, and a case is rated once, fleet-wide (the unique
+    indexes back this up against a concurrent batch; the ingest is then retried and sees the claim)."""
+
+    def __init__(self, session: Session, terminal_id: str):
+        self.session = session
+        self.terminal_id = terminal_id
+        self.cases: dict[str, str] = {}
+        self.rated: set[str] = set()
+
+    def check(self, record: Any) -> str | None:
+        if isinstance(record, Case):
+            owner = self.cases.get(record.case_no) or self.session.scalar(
+                select(Case.terminal_id).where(Case.case_no == record.case_no).limit(1))
+            if owner is not None:
+                return "case_no already filed" if owner == self.terminal_id else "case_no of another terminal"
+            self.cases[record.case_no] = self.terminal_id
+        if isinstance(record, Rating):
+            if record.case_no in self.rated or self.session.scalar(
+                    select(Rating.id).where(Rating.case_no == record.case_no).limit(1)) is not None:
+                return "case already rated"
+            self.rated.add(record.case_no)
+        return None
+
+
+def _run_submission(bo: Backoffice, session: Session, terminal_id: str, payload: dict[str, Any],
+                    now: float) -> dict[str, Any]:
+    """An application queued offline, run once (its answer is stored with the event and replayed). A
+    personal one must name the citizen session it was made in, at this terminal, for this person."""
     service, params = payload.get("service"), payload.get("params")
     if not isinstance(service, str) or service not in SERVICES or not isinstance(params, dict):
         return {"status": "rejected", "reason": "unknown service or parameters"}
+    subject = audit.masked(params.get("id_number"))
+    if service in services.PERSONAL_SERVICES and not citizen_sessions.session_was_opened(
+            bo, terminal_id, payload.get("session"), params.get("id_number")):
+        answer = {"status": "rejected", "reason": services.E_SESSION}
+    else:
+        try:
+            answer = {"result": run_query(service, params)}
+        except ServiceError as exc:
+            answer = {"status": "rejected", "reason": exc.key}
+        except Exception:  # a poison submission must not fail the batch it came in
+            log.exception("submission to %s failed", service)
+            answer = {"status": "rejected", "reason": services.E_BAD_REQUEST}
+    audit.record(session, now, actor_kind="terminal", actor=terminal_id, action="submission", service=service,
+                 subject=subject, outcome=answer.get("reason", "accepted"))
+    return answer
+
+
+def _encodable(*values: Any) -> bool:
+    """Whether the values can be stored as UTF-8 text (a lone surrogate cannot)."""
     try:
-        return {"result": run_query(service, params)}
-    except ServiceError as exc:
-        return {"status": "rejected", "reason": exc.key}
-    except Exception:  # a poison submission must not fail the batch it came in
-        log.exception("submission to %s failed", service)
-        return {"status": "rejected", "reason": services.E_BAD_REQUEST}
+        json.dumps(values, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _text(value: Any, limit: int) -> str:
