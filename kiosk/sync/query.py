@@ -17,6 +17,7 @@ card was read, or the flow would not have the ID number), so callers that skip t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -91,10 +92,8 @@ class HttpQueryService:
             citizen, self._citizen = self._citizen, None
         if citizen is None:
             return
-        try:
+        with contextlib.suppress(TransportError):
             self._transport().call("POST", "/api/v1/sessions/close", {"session": citizen[1]})
-        except TransportError:
-            pass
 
     @property
     def session_token(self) -> str | None:
