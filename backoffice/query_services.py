@@ -27,7 +27,7 @@ def _person(params: dict[str, Any]) -> demo_data.Person:
 
 MAX_MONTHS = 120  # any period a query may cover: at most 10 years
 MONTH = re.compile(r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$")
-SIGNATURE = re.compile(r'<path d="M-?[0-9.]+ -?[0-9.]+L')  # kiosk.ui.signature: at least one stroke
+SIGNATURE = re.compile(r"M\s*-?[0-9.]+[ ,]\s*-?[0-9.]+\s*L")  # SVG path data with at least one stroke
 MAX_SIGNATURE = 200_000
 
 
