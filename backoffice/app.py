@@ -9,8 +9,10 @@ Three kinds of caller, each with its module of routes:
 * a technician's ``kiosk provision`` — ``POST /api/v1/enrol`` with a one-time token (``enrolment``);
 * terminals — every request signed (``terminal_auth``, ``wire.signing``): events (``ingest``), heartbeat,
   config, announcements, queries (``terminal_routes``), bundles (``bundle_routes``);
-* operators — header ``X-Operator-Key`` (``operator_auth``): tokens, revocation, config and the
-  read-only views (``operator_routes``), bundles and root keys (``bundle_routes``).
+* operators — named accounts with roles, ``Authorization: Bearer`` tokens from ``POST
+  /api/v1/operator/login`` (``operator_auth``): tokens, revocation, config and the read-only views
+  (``operator_routes``), bundles and root keys (``bundle_routes``), operators, approvals, the audit
+  trail and alerts (``admin_routes``).
 
 The shared state (engine, caches, nonces) is ``state.Backoffice``; the models are in ``schemas``.
 """
@@ -23,7 +25,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from backoffice import bundle_routes, operator_routes, terminal_routes
+from backoffice import admin_routes, bundle_routes, operator_routes, terminal_routes
 from backoffice.errors import ApiError
 from backoffice.state import Backoffice, Limits
 from backoffice.terminal_auth import RequestGuard
@@ -75,4 +77,5 @@ def create_app(database_url: str, operator_key: str | None = None,
     app.include_router(terminal_routes.router)
     app.include_router(bundle_routes.router)
     app.include_router(operator_routes.router)
+    app.include_router(admin_routes.router)
     return app
