@@ -19,10 +19,13 @@ The shared state (engine, caches, nonces) is ``state.Backoffice``; the models ar
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from backoffice import admin_routes, bundle_routes, operator_routes, terminal_routes
@@ -71,6 +74,14 @@ def create_app(database_url: str, operator_key: str | None = None,
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "detail": exc.detail, **exc.extra}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+        """FastAPI's 422, rendered with ASCII escapes: the input it echoes may hold a lone surrogate."""
+        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()][:20]
+        body = json.dumps({"error": "request.invalid", "detail": jsonable_encoder(errors)}, ensure_ascii=True,
+                          default=str)
+        return Response(body, status_code=422, media_type="application/json")
 
     app.add_middleware(RequestGuard, backoffice=bo)
     app.add_middleware(ServerTimeMiddleware, clock=lambda: bo.clock())  # outermost: guard answers get it too

@@ -12,6 +12,7 @@ import json
 import logging
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,11 +28,13 @@ from wire import services
 log = logging.getLogger(__name__)
 
 
-def ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOut:
+def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut:
+    """Ingest a batch of events as they came (each validated alone; see the module docstring)."""
     now = bo.clock()
+    parsed = [_parse(raw) for raw in raw_events]
     results: list[EventResult] = []
     with bo.sessions.begin() as session:
-        keys = list({e.idem_key for e in events})
+        keys = list({item.idem_key for item, _reason, _key in parsed if item is not None})
         known: dict[str, dict[str, Any]] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
@@ -40,22 +43,20 @@ def ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOut
                 known[key] = answer
         fresh: list[tuple[EventIn, Event, Any]] = []
         claims = _Claims(session, terminal_id)
-        for item in events:
-            if not _encodable(item.idem_key, item.kind):  # cannot even be stored: answered, not kept
-                answer = {"status": "rejected", "kind": _printable(item.kind), "received_at": now,
-                          "reason": "text not encodable"}
-                results.append(EventResult(idem_key=_printable(item.idem_key), status="rejected", duplicate=False,
-                                           answer=answer))
+        for item, poison, shown_key in parsed:
+            if item is None:  # cannot even be stored: answered, not kept
+                results.append(EventResult(idem_key=shown_key, status="rejected", duplicate=False, answer={
+                    "status": "rejected", "kind": "", "received_at": now, "reason": poison}))
                 continue
             if item.idem_key in known:
                 answer = known[item.idem_key]
                 results.append(EventResult(idem_key=item.idem_key, status=answer["status"], duplicate=True,
                                            answer=answer))
                 continue
-            if _encodable(item.payload):
+            if poison is None:
                 record, reason = _domain_record(terminal_id, item, now)
             else:  # a poison event (e.g. a lone surrogate): rejected alone, the batch goes on
-                record, reason = None, "text not encodable"
+                record, reason = None, poison
             if record is not None:
                 reason = claims.check(record)
                 record = None if reason else record
@@ -129,6 +130,27 @@ def _run_submission(bo: Backoffice, session: Session, terminal_id: str, payload:
     return answer
 
 
+def _parse(raw: Any) -> tuple[EventIn | None, str | None, str]:
+    """(the event, why it is poison or None, its key as shown in the answer). A poison event whose key
+    and kind are sound is kept, rejected, so its answer is replayed; one without a usable key is not."""
+    key = raw.get("idem_key") if isinstance(raw, dict) else None
+    shown = _printable(key)[:wire_events.IDEM_KEY_MAX] if isinstance(key, str) else ""
+    if not isinstance(raw, dict):
+        return None, "event not an object", shown
+    if _encodable(raw):
+        try:
+            return EventIn.model_validate(raw), None, shown
+        except ValidationError:
+            reason = "event not understood"
+    else:
+        reason = "text not encodable"
+    try:
+        envelope = EventIn.model_validate({"idem_key": key, "kind": raw.get("kind"), "payload": {}})
+    except ValidationError:
+        return None, reason, shown
+    return (envelope, reason, shown) if _encodable(envelope.idem_key, envelope.kind) else (None, reason, shown)
+
+
 def _encodable(*values: Any) -> bool:
     """Whether the values can be stored as UTF-8 text (a lone surrogate cannot)."""
     try:
@@ -139,7 +161,7 @@ def _encodable(*values: Any) -> bool:
 
 
 def _printable(text: str) -> str:
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.encode("utf-8", "backslashreplace").decode("utf-8", "replace")
 
 
 def _text(value: Any, limit: int) -> str:

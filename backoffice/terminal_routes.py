@@ -7,7 +7,8 @@ import hashlib
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -27,6 +28,7 @@ from backoffice.schemas import (
     SessionCloseIn,
     SessionIn,
     SessionOut,
+    inline_schema,
 )
 from backoffice.state import Backoffice, State
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
@@ -48,11 +50,26 @@ def enrol(body: EnrolIn, bo: State) -> EnrolOut:
     return enrolment.enrol(bo, body)
 
 
-@router.post(f"{signing.API}/events", response_model=EventsOut, responses=AUTH_ERRORS)
-def ingest(body: EventsIn, term: Signed, bo: State) -> EventsOut:
+@router.post(f"{signing.API}/events", response_model=EventsOut, responses=AUTH_ERRORS,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": inline_schema(EventsIn)}}}})
+async def ingest(request: Request, term: Signed, bo: State) -> EventsOut:
+    """Each event is validated on its own: one that cannot be understood (a lone surrogate, a missing
+    key) is answered ``rejected`` alone and never fails its batch (``backoffice.ingest``)."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise ApiError(422, "request.invalid", "body is not JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("events"), list) \
+            or len(body["events"]) > EventsIn.model_fields["events"].metadata[0].max_length:
+        raise ApiError(422, "request.invalid", "body is {\"events\": [...]} with at most MAX_BATCH events")
+    return await run_in_threadpool(_ingest_with_retry, bo, term.id, body["events"])
+
+
+def _ingest_with_retry(bo: Backoffice, terminal_id: str, events: list[Any]) -> EventsOut:
     for attempt in range(3):
         try:
-            return ingest_events(bo, term.id, body.events)
+            return ingest_events(bo, terminal_id, events)
         except IntegrityError:  # the same key raced in from a concurrent retry: read its answer
             if attempt == 2:
                 raise
