@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from backoffice import audit
 from backoffice.errors import ApiError
-from backoffice.models import EnrolmentToken, Terminal
+from backoffice.models import EnrolmentToken, RateCounter, Terminal
 from backoffice.schemas import EnrolIn, EnrolOut, TokenIn, TokenOut
 from backoffice.state import Backoffice, get_setting
 from wire import signing
 
 log = logging.getLogger(__name__)
+TERMINAL_SEQUENCE = "sequence:terminal_id"  # a counter row (never expired by the retention policy)
 
 
 def enrolment_token() -> str:
@@ -44,11 +45,11 @@ def issue_tokens(bo: Backoffice, body: TokenIn) -> TokenOut:
 
 def enrol(bo: Backoffice, body: EnrolIn) -> EnrolOut:
     """Enrol; a new terminal id taken at the same moment by another enrolment is retried with the next."""
-    for attempt in range(3):
+    for attempt in range(5):
         try:
             return _enrol(bo, body)
         except IntegrityError:
-            if attempt == 2:
+            if attempt == 4:
                 raise
     raise AssertionError("unreachable")
 
@@ -102,9 +103,18 @@ def _enrol(bo: Backoffice, body: EnrolIn) -> EnrolOut:
 
 
 def _next_terminal_id(session: Session) -> str:
-    count = session.scalar(select(func.count()).select_from(Terminal)) or 0
-    for n in range(count + 1, count + 10000):
+    """The next free ``T-NNNN``, from a counter row: its UPDATE locks the row until this enrolment
+    commits, so concurrent enrolments (any process) take different numbers."""
+    changed = session.execute(update(RateCounter).where(RateCounter.key == TERMINAL_SEQUENCE)
+                              .values(count=RateCounter.count + 1)).rowcount
+    if not changed:  # the first enrolment: start after the terminals there are
+        count = session.scalar(select(func.count()).select_from(Terminal)) or 0
+        session.add(RateCounter(key=TERMINAL_SEQUENCE, window_start=0.0, count=count + 1))
+        session.flush()
+    number = session.scalar(select(RateCounter.count).where(RateCounter.key == TERMINAL_SEQUENCE)) or 1
+    for n in range(number, number + 10000):
         candidate = f"T-{n:04d}"
         if session.get(Terminal, candidate) is None:
+            session.execute(update(RateCounter).where(RateCounter.key == TERMINAL_SEQUENCE).values(count=n))
             return candidate
     raise ApiError(409, "enrol.no_id", "no free terminal id")

@@ -36,7 +36,8 @@ def apply_retention(bo: Backoffice) -> dict[str, int]:
             ("heartbeat_history", delete(HeartbeatHistory).where(
                 HeartbeatHistory.at < now - limits.heartbeat_history_days * DAY)),
             ("nonces", delete(Nonce).where(Nonce.expires_at < now)),
-            ("rate_counters", delete(RateCounter).where(RateCounter.window_start < now - DAY)),
+            ("rate_counters", delete(RateCounter).where(RateCounter.window_start < now - DAY,
+                                                        ~RateCounter.key.startswith("sequence:"))),
             ("citizen_sessions", delete(CitizenSession).where(CitizenSession.expires_at < now - DAY)),
             ("cases", delete(Case).where(Case.received_at < events_before)),
             ("ratings", delete(Rating).where(Rating.received_at < events_before)),
