@@ -50,12 +50,12 @@ def open_session(bo: Backoffice, term: Terminal, id_number: str, card_type: str,
             CitizenSession.subject_hash != subject)) or 0
         if others >= limits.session_subjects:
             recent = session.scalar(select(func.count()).select_from(Alert).where(
-                Alert.kind == "session.rate", Alert.terminal_id == term.id, Alert.raised_at > now - ALERT_EVERY))
+                Alert.kind == "citizen_session.rate", Alert.terminal_id == term.id, Alert.raised_at > now - ALERT_EVERY))
             if not recent:
-                session.add(Alert(kind="session.rate", terminal_id=term.id, raised_at=now,
+                session.add(Alert(kind="citizen_session.rate", terminal_id=term.id, raised_at=now,
                                   detail={"subjects": others + 1, "window_seconds": limits.session_window,
                                           "limit": limits.session_subjects}))
-            audit.record(session, now, actor_kind="terminal", actor=term.id, action="session.open",
+            audit.record(session, now, actor_kind="terminal", actor=term.id, action="citizen_session.open",
                          subject=masked, outcome="refused.rate")
             refused = True
         else:
@@ -64,7 +64,7 @@ def open_session(bo: Backoffice, term: Terminal, id_number: str, card_type: str,
                                        case_no=case_no[:64] if case_no else None, opened_at=now,
                                        expires_at=now + limits.session_seconds, queries_used=0,
                                        max_queries=limits.session_queries))
-            audit.record(session, now, actor_kind="terminal", actor=term.id, action="session.open",
+            audit.record(session, now, actor_kind="terminal", actor=term.id, action="citizen_session.open",
                          subject=masked, outcome="opened", detail={"card_type": card_type[:32]})
             refused = False
     if refused:  # committed above: the alert and the audit row stay
@@ -79,7 +79,7 @@ def close_session(bo: Backoffice, term: Terminal, token: str) -> bool:
             CitizenSession.token_hash == _hash(token), CitizenSession.terminal_id == term.id,
             CitizenSession.closed_at.is_(None)).values(closed_at=now)).rowcount
         if closed:
-            audit.record(session, now, actor_kind="terminal", actor=term.id, action="session.close",
+            audit.record(session, now, actor_kind="terminal", actor=term.id, action="citizen_session.close",
                          outcome="closed")
     return bool(closed)
 

@@ -124,7 +124,7 @@ def test_enumeration_is_refused_after_the_rate_and_raises_an_alert(small_backoff
     assert answered == 3 and len(refused) == 5
     assert {(e.status, e.code) for e in refused} == {(403, services.E_SESSION_RATE)}
     alerts = live.op("GET", "/api/v1/operator/alerts").json()
-    assert [a["kind"] for a in alerts] == ["session.rate"] and alerts[0]["terminal_id"] == creds.terminal_id
+    assert [a["kind"] for a in alerts] == ["citizen_session.rate"] and alerts[0]["terminal_id"] == creds.terminal_id
     # the same citizen again (a second service) is not a new subject
     again = _session(transport, people[2].id_number)
     assert transport.call("POST", "/api/v1/query/si.contributions", {"id_number": people[2].id_number},
