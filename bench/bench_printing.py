@@ -1,4 +1,4 @@
-"""Printing benchmarks, on demand: ``.venv/bin/python bench/bench_printing.py [--no-cups]``.
+"""Printing benchmarks, on demand: ``.venv/bin/python bench/bench_printing.py [--no-cups] [--quick]``.
 
 Figures are medians; each is shown with a baseline measured in the same run, so a
 ratio means the same thing on any machine:
@@ -26,7 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(ROOT / "var" / "escpos"))
 
 
 def median_ms(fn: Callable[[], object], repeat: int, warmup: int = 2) -> float:
@@ -57,7 +56,9 @@ def sample_receipt():
 
 
 def bench_receipt(repeat: int) -> None:
-    from escpos.printer import Dummy
+    from drivers.printers.escpos_driver import escpos_printer_classes
+
+    Dummy = escpos_printer_classes().Dummy  # the capabilities cache where the product keeps it
 
     from drivers.printers.escpos_encoder import encode_receipt
     from drivers.registry import DeviceContext, open_device
@@ -100,7 +101,7 @@ def bench_a4(repeat: int) -> None:
     from backoffice import query_services
     from backoffice.demo import data as demo_data
     from kiosk.documents import certificates
-    from kiosk.documents.pdf import ensure_qt, font_family, safe
+    from kiosk.documents.pdf import ensure_qt, font_family
 
     ensure_qt()
     font_family()
@@ -113,8 +114,8 @@ def bench_a4(repeat: int) -> None:
 
         def bare() -> None:
             writer = QPdfWriter(str(bare_path))
-            safe(writer).setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-            painter = safe(QPainter(writer))
+            writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+            painter = QPainter(writer)
             painter.drawText(100, 100, "社会保险参保缴费证明")
             painter.end()
 
@@ -157,7 +158,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--cups-repeat", type=int, default=10)
     parser.add_argument("--no-cups", action="store_true", help="skip the cupsd measurement (needs root and cups)")
+    parser.add_argument("--quick", action="store_true", help="a few repetitions, to check it runs (tests)")
     args = parser.parse_args()
+    if args.quick:
+        args.repeat, args.cups_repeat = 2, 1
     bench_receipt(args.repeat)
     bench_a4(max(5, args.repeat // 5))
     if not args.no_cups:

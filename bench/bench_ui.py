@@ -1,6 +1,6 @@
 """UI speed: cold start to the attract screen rendered, and screen-to-screen transition latency.
 
-Run on demand: ``.venv/bin/python bench/bench_ui.py``. The baseline, measured in the
+Run on demand: ``.venv/bin/python bench/bench_ui.py`` (``--quick``: one start, a few transitions). The baseline, measured in the
 same run, is a bare PySide6 Qt Quick window (a Window with one Text) started the
 same way, so the ratio shows what the kiosk adds on top of Qt itself.
 
@@ -109,12 +109,14 @@ def p95(values: list[float]) -> float:
 
 
 def main() -> None:
-    bare = [cold_start(BARE) for _ in range(RUNS)]
-    kiosk = [cold_start(KIOSK) for _ in range(RUNS)]
+    quick = "--quick" in sys.argv[1:]
+    runs = 1 if quick else RUNS
+    bare = [cold_start(BARE) for _ in range(runs)]
+    kiosk = [cold_start(KIOSK) for _ in range(runs)]
     bare_ms, kiosk_ms = statistics.median(bare) * 1000, statistics.median(kiosk) * 1000
-    print(f"cold start, median of {RUNS}: bare PySide6 Qt Quick window {bare_ms:.0f} ms; "
+    print(f"cold start, median of {runs}: bare PySide6 Qt Quick window {bare_ms:.0f} ms; "
           f"kiosk to attract screen rendered {kiosk_ms:.0f} ms (x{kiosk_ms / bare_ms:.2f} the baseline; target < 1000 ms)")
-    samples = transitions()
+    samples = transitions(5 if quick else 60)
     median_ms, p95_ms = statistics.median(samples) * 1000, p95(samples) * 1000
     print(f"screen transitions (touch -> next screen rendered), {len(samples)} samples: median {median_ms:.1f} ms, "
           f"p95 {p95_ms:.1f} ms (target p95 < 50 ms; x{p95_ms / bare_ms:.3f} of the bare cold start)")

@@ -1,6 +1,6 @@
 """Soak: many citizens in a row through the real UI, watching what a 24-hour terminal must not leak.
 
-Run on demand: ``.venv/bin/python bench/soak_ui.py [SESSIONS]`` (default 200). Each session prints a
+Run on demand: ``.venv/bin/python bench/soak_ui.py [SESSIONS | --quick]`` (default 200; ``--quick`` is 2). Each session prints a
 contribution record by touch (card placed, confirm, period, preview, print, rate, done, card lifted).
 Reports sessions per minute and the growth of resident memory, threads, open files and Python objects
 between the first tenth of the run (the baseline, once caches are warm) and the end.
@@ -57,7 +57,8 @@ def main() -> None:
     from kiosk.config import Config
     from kiosk.demo.robot import UiRobot
 
-    sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    arg = sys.argv[1] if len(sys.argv) > 1 else "200"
+    sessions = 2 if arg == "--quick" else int(arg)
     app = KioskApplication(build_context(replace(Config(), data_dir=Path(tempfile.mkdtemp(prefix="soak-")))))
     robot = UiRobot(app.window)
     robot.wait_until(lambda: app.controller.online and "receipt" in app.ctx.devices, timeout=30)

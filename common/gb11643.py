@@ -25,7 +25,7 @@ def is_valid_id_number(number: str) -> bool:
 
 def convert_legacy_id(number: str) -> str:
     """A 15-digit number (region + YYMMDD + sequence) to the 18-character form (19YY + check)."""
-    if len(number) != 15 or not number.isdigit():
-        raise ValueError("need 15 digits")
+    if len(number) != 15 or not number.isascii() or not number.isdigit():  # fullwidth/superscript digits too
+        raise ValueError("need 15 ASCII digits")
     first17 = number[:6] + "19" + number[6:]
     return first17 + gb11643_check_char(first17)

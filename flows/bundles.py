@@ -450,7 +450,7 @@ class BundleManager:
         if self.on_event is not None:
             try:
                 self.on_event(kind, detail)
-            except Exception:  # noqa: BLE001 - recording an event must not break the terminal
+            except Exception:  # recording an event must not break the terminal
                 log.exception("bundle event %s not recorded", kind)
 
     def _clean_leftovers(self) -> None:
@@ -541,7 +541,7 @@ class BundleManager:
         _crash_point("after_active")
         try:
             self._load(self.root / str(version))
-        except Exception as exc:  # noqa: BLE001 - any failure to load means roll back
+        except Exception as exc:  # any failure to load means roll back
             self._rollback(version, current, f"{type(exc).__name__}: {exc}")
             return False
         self._prune()
@@ -585,7 +585,7 @@ class BundleManager:
             directory = self.root / str(version)
             try:
                 return self._load(directory), directory
-            except Exception as exc:  # noqa: BLE001 - the bundle on disk is damaged: go back
+            except Exception as exc:  # the bundle on disk is damaged: go back
                 previous = self.previous_version()
                 self._rollback(version, previous if previous != version else None, f"{type(exc).__name__}: {exc}")
                 if previous is not None:

@@ -167,7 +167,11 @@ def _number(field: dict[str, Any], raw: Any) -> tuple[Any, str | None]:
     if not number.is_finite():
         return None, "form.invalid"
     decimals = field.get("decimals", 2 if field["type"] == "money" else 0)
-    if number != number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):
+    try:  # quantize raises (rather than answers) when the digits exceed the context's precision, e.g. "1e30"
+        exact = number == number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        exact = False
+    if not exact:
         return None, "form.invalid"
     if "min" in field and number < Decimal(str(field["min"])):
         return None, "form.too_small"

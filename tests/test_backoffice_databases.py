@@ -13,7 +13,7 @@ from kiosk.sync.transport import Signer, Transport
 from offline_cache.store import Store
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])  # a PostgreSQL server
 def any_backoffice(request):
     return request.getfixturevalue("backoffice" if request.param == "sqlite" else "postgres_backoffice")
 

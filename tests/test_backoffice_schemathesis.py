@@ -17,6 +17,8 @@ from schemathesis.checks import not_a_server_error
 
 from wire import signing
 
+pytestmark = pytest.mark.slow  # fuzzing every operation over HTTP (~45 s)
+
 
 class SigningSession(requests.Session):
     """Signs every request as the enrolled terminal, whatever schemathesis generated."""

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.ocr import screen_text
+
+pytestmark = pytest.mark.slow  # a whole headless demo in a subprocess, plus OCR
 
 ROOT = Path(__file__).resolve().parent.parent
 

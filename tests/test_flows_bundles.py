@@ -315,6 +315,7 @@ for version in manager.pending():
 """
 
 
+@pytest.mark.slow  # a crash run: processes killed at random points
 def test_random_kills_while_switching_bundles(tmp_path: Path, keys) -> None:
     """Kill the activating process at arbitrary moments; each time the active bundle is whole."""
     data = tmp_path / "data"

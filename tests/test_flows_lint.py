@@ -122,3 +122,19 @@ def test_cli_passes_the_catalog(capsys: pytest.CaptureFixture[str]) -> None:
 def test_duplicate_step_ids_are_refused() -> None:
     dup = GOOD.replace("  done:\n    type: finish", "  many:\n    type: finish\n  done:\n    type: finish")
     assert codes(dup) == [("yaml", 22)]
+
+
+def test_assurance_is_declared_on_the_identify_step() -> None:
+    """Issue 11: flows declare the assurance they need; 'any' beside a personal-data query is flagged."""
+    step = ("  who:\n    type: identify\n    title: {zh_CN: 读卡, en: Card}\n    accept: [resident, sscard]\n"
+            "    assurance: ASSURANCE\n    next: ask\n")
+    flow = GOOD.replace("identity: none\nstart: ask\nsteps:\n", "identity: either\ndevices: [idcard, sscard]\n"
+                        "start: who\nsteps:\n" + step)
+    flow = flow.replace("  many:\n    type: notice\n    title: {zh_CN: 很多, en: Many}\n"
+                        "    body: {zh_CN: \"数量是${form.n}。\", en: \"Count: ${form.n}\"}\n",
+                        "  many:\n    type: query\n    title: {zh_CN: 很多, en: Many}\n    service: si.rights_record\n"
+                        "    params: {id_number: \"${identity.id_number}\"}\n    on: {error: done, offline: done, "
+                        "empty: done}\n")
+    assert codes(flow.replace("ASSURANCE", "authenticated")) == []
+    assert "assurance" in [code for code, _ in codes(flow.replace("ASSURANCE", "any"), "warning")]
+    assert codes(flow.replace("ASSURANCE", "sometimes"))  # not in the schema

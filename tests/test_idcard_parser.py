@@ -87,7 +87,7 @@ def test_wrong_check_character_is_refused():
 def test_legacy_15_digit_number_is_converted():
     first17 = "420106" + "19" + "650101" + "123"
     assert parser.convert_legacy_id("420106650101123") == first17 + gb11643_check_char(first17)
-    card = dict(make_test_cards()[0], id_number="420106650101123")
+    card = dict(make_test_cards()[0], id_number="420106650101123", birth_date="19650101")
     identity = parser.parse_text(parser.build_text(card))
     assert identity.id_number == first17 + gb11643_check_char(first17)
     assert identity.extra["legacy_id_number"] == "420106650101123"

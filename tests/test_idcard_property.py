@@ -3,12 +3,13 @@ return an identity from a frame whose checksum fails."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drivers.idcard import protocol as p
-from drivers.idcard.errors import FrameError, IdCardError
-from drivers.idcard.parser import build_text, parse_text
+from drivers.idcard.errors import FrameError, IdCardError, InvalidCardData
+from drivers.idcard.parser import bad_characters, build_text, parse_text
 from drivers.identity import Identity
 from tests.fixtures.identity import make_test_cards
 
@@ -115,6 +116,10 @@ def test_any_name_round_trips_or_is_refused_cleanly(name, index):
         text = build_text(card)
     except ValueError:
         return  # does not fit the field: the simulator refuses it, the parser never sees it
+    if bad_characters(name.rstrip("\x00 ")):
+        with pytest.raises(InvalidCardData):  # a control character in a name is a damaged read
+            parse_text(text)
+        return
     identity = parse_text(text)
     assert identity.name == name.replace("\x00", "").strip() or identity.extra.get("rare_characters") \
         or CARDS[index]["card_type"] in ("foreign2017", "foreign2023")

@@ -19,6 +19,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
+if __name__ != "__main__":  # not in the --worker subprocess, which is started again after each of ~60 kills
+    import pytest
+
+    pytestmark = pytest.mark.slow  # a long crash run: SIGKILL at random points
+
 TARGET_CASES = 1000
 
 

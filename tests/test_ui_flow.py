@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from backoffice.demo.data import demo_cards
 from tests.ocr import screen_text
 
@@ -29,6 +31,7 @@ def walk_to(robot, ctl, target: str) -> None:
     robot.wait_for("printButton", timeout=10)
 
 
+@pytest.mark.slow  # four Tesseract OCR runs on the screenshots (~10 s); the other UI tests walk the same screens
 def test_citizen_prints_contribution_record_by_touch(kiosk, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     app, robot = kiosk
@@ -163,6 +166,7 @@ def test_a_slow_press_still_counts(kiosk):
     robot.wait_until(lambda: app.controller.screen == "catalog", what="the catalog after a slow press")
 
 
+@pytest.mark.slow  # soak-like: citizens one after another
 def test_the_demo_card_button_serves_one_citizen_after_another(kiosk):
     """In the demo nobody lifts the card: the button takes the last citizen's card off before placing it."""
     app, robot = kiosk
@@ -177,7 +181,8 @@ def test_the_demo_card_button_serves_one_citizen_after_another(kiosk):
 def test_a_card_the_service_does_not_take_is_refused_with_a_clear_message(kiosk):
     app, robot = kiosk
     ctl = app.controller
-    permit = {**demo_cards()[1], "card_type": "hkmt", "id_number": "810000199001011230",
+    permit = {**demo_cards()[1], "card_type": "hkmt", "id_number": "810000199001011230", "birth_date": "19900101",
+              "gender": "1",
               "extra": {"pass_number": "H12345678", "issue_count": "01"}}
     robot.tap("startButton")
     robot.tap(f"service_{FLOW}")
@@ -187,3 +192,24 @@ def test_a_card_the_service_does_not_take_is_refused_with_a_clear_message(kiosk)
                      what="the refusal shown")
     assert robot.text_of("identifyStatus") == "该证件不能办理本业务，请使用居民身份证"
     assert ctl.view["stepType"] == "identify" and "identity" not in ctl.session.run.context
+
+
+def test_an_unauthenticated_social_security_card_is_refused_where_personal_data_is_shown(kiosk):
+    """Issue 11: a programmable card with a victim's number, read where no PSAM can authenticate it."""
+    from drivers.events import CardPresented
+    from drivers.sscard.card import SsCard
+    from drivers.sscard.emulator import card_from_identity
+
+    app, robot = kiosk
+    ctl = app.controller
+    clone = SsCard(card_from_identity(demo_cards()[0], genuine=False).process).read_identity()  # no PSAM
+    robot.tap("startButton")
+    robot.tap("service_si_rights_record")
+    robot.tap("beginButton")
+    ctl.on_device_event(CardPresented("sscard", clone))
+    message = "本事项涉及个人信息,本机无法核验该社保卡,请使用身份证"
+    robot.wait_until(lambda: ctl.view.get("status") == message, timeout=10, what="the refusal shown")
+    assert ctl.view["stepType"] == "identify" and "identity" not in ctl.session.run.context
+    robot.tap("demoPlaceCard")  # the ID card is taken
+    robot.tap("confirmButton", timeout=10)
+    assert ctl.session.run.context["identity"]["source"] == "idcard"

@@ -29,6 +29,12 @@ class ChecksumError(FrameError):
     key = "error.idcard.checksum"
 
 
+class ReadMismatch(FrameError):
+    """Two reads of the same card disagree: a line error slipped past the XOR checksum; read again."""
+
+    key = "error.idcard.read_mismatch"
+
+
 class NoResponse(IdCardError, DeviceTimeout):
     """The module did not answer within the command's timeout."""
 

@@ -6,8 +6,12 @@ building of real text blocks cannot drift apart. Nothing here does I/O.
 
 from __future__ import annotations
 
-from common.card_tables import nation_code, nation_name
-from common.gb11643 import gb11643_check_char, is_valid_id_number
+import datetime
+import re
+import unicodedata
+
+from common.card_tables import GENDERS, NATIONS, nation_code, nation_name
+from common.gb11643 import convert_legacy_id, is_valid_id_number
 from drivers.idcard.errors import InvalidCardData
 from drivers.identity import (
     CARD_FOREIGN_2017,
@@ -94,30 +98,98 @@ def card_type_of(text: bytes) -> str:
     return TYPE_FLAGS[flag]
 
 
-def convert_legacy_id(number: str) -> str:
-    """A 15-digit number (region + YYMMDD + sequence) to the 18-character form (19YY + check)."""
-    if len(number) != 15 or not number.isdigit():
-        raise ValueError("need 15 digits")
-    first17 = number[:6] + "19" + number[6:]
-    return first17 + gb11643_check_char(first17)
+# ASCII only: str.isdigit() also takes fullwidth, Arabic-Indic and superscript digits (the last make int() fail)
+_ID18 = re.compile(r"[0-9]{17}[0-9X]")
+_ID15 = re.compile(r"[0-9]{15}")
+_FOREIGN_2017_ID = re.compile(r"[A-Z]{3}[0-9]{12}")
+_DATE = re.compile(r"[0-9]{8}")
+LONG_TERM = "长期"
+# Unicode categories no card field carries: controls (NUL included), format, surrogates, line/paragraph separators
+_BAD_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def is_real_date(text: str, *, not_after: datetime.date | None = None) -> bool:
+    """``YYYYMMDD`` in ASCII digits naming a day that exists, from 1900 on (and not after ``not_after``)."""
+    if not _DATE.fullmatch(text):
+        return False
+    try:
+        day = datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return False
+    return day.year >= 1900 and (not_after is None or day <= not_after)
+
+
+def bad_characters(text: str) -> bool:
+    """True if ``text`` holds a control, format, surrogate or non-character code point (a damaged read)."""
+    return any(unicodedata.category(c) in _BAD_CATEGORIES or c in "\ufffe\uffff" for c in text)
+
+
+def _check_raw_field(name: str, raw: bytes) -> None:
+    """Refuse embedded NULs and other non-printable characters; trailing NUL/space padding is fine."""
+    text = raw.decode("utf-16-le", errors="replace").rstrip("\x00 ")
+    if bad_characters(text):
+        raise InvalidCardData(f"field {name} holds a control or non-printable character")
 
 
 def _check_id_number(number: str, *, must_start_with: str = "") -> tuple[str, dict[str, str]]:
     extra: dict[str, str] = {}
     number = number.upper()
-    if len(number) == 15 and number.isdigit():
+    if not (_ID18.fullmatch(number) or _ID15.fullmatch(number)):
+        raise InvalidCardData(f"ID number of {len(number)} characters is not ASCII digits (and X)")
+    if len(number) == 15:
         extra["legacy_id_number"] = number
         number = convert_legacy_id(number)
     if not is_valid_id_number(number):
         raise InvalidCardData(f"ID number of {len(number)} characters fails the GB 11643 check")
     if must_start_with and not number.startswith(must_start_with):
         raise InvalidCardData("foreigner card number must start with 9")
+    if not is_real_date(number[6:14], not_after=datetime.date.today()):
+        raise InvalidCardData("ID number holds an impossible birth date")
     return number, extra
 
 
+def _check_fields(card_type: str, id_number: str, fields: dict[str, str]) -> None:
+    """Cross-check what a line error could change without breaking the XOR checksum.
+
+    The ID number carries its own check character, the birth date and the gender digit
+    (odd: male); the card's separate fields must agree with it, and every date must exist.
+    """
+    today = datetime.date.today()
+    if not is_real_date(fields["birth_date"], not_after=today):
+        raise InvalidCardData("impossible birth date")
+    if not is_real_date(fields["valid_from"]):
+        raise InvalidCardData("impossible start of validity")
+    if fields["valid_to"] != LONG_TERM and not is_real_date(fields["valid_to"]):
+        raise InvalidCardData("impossible end of validity")
+    if card_type == CARD_FOREIGN_2017:
+        if fields["gender"] not in GENDERS:
+            raise InvalidCardData("unknown gender code")
+        return
+    if fields["birth_date"] != id_number[6:14]:
+        raise InvalidCardData("birth date disagrees with the ID number")
+    if fields["gender"] != ("1" if int(id_number[16]) % 2 else "2"):
+        raise InvalidCardData("gender disagrees with the ID number")
+    if card_type == CARD_RESIDENT and fields["nation"] not in NATIONS:
+        raise InvalidCardData("unknown nation code")
+
+
 def parse_text(text: bytes, photo: bytes | None = None, fingerprint: bytes | None = None) -> Identity:
-    """Parse a 256-byte text block into an :class:`Identity`; raise InvalidCardData if it cannot be one."""
+    """Parse a 256-byte text block into an :class:`Identity`; raise InvalidCardData if it cannot be one.
+
+    Only InvalidCardData leaves here: a damaged read is a card-level failure the reader retries or
+    reports, never an exception that would put the reader in HARDWARE_ERROR.
+    """
+    try:
+        return _parse_text(text, photo, fingerprint)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise InvalidCardData(f"text block does not parse: {type(exc).__name__}") from None
+
+
+def _parse_text(text: bytes, photo: bytes | None, fingerprint: bytes | None) -> Identity:
     card_type = card_type_of(text)
+    for name, (off, length) in OFFSETS[card_type].items():
+        if not name.startswith("_"):
+            _check_raw_field(name, text[off:off + length])
     fields = {name: decode_ucs2(text[off:off + length])
               for name, (off, length) in OFFSETS[card_type].items() if not name.startswith("_")}
     extra: dict[str, object] = {}
@@ -138,7 +210,7 @@ def parse_text(text: bytes, photo: bytes | None = None, fingerprint: bytes | Non
                                valid_to=fields["valid_to"])
     elif card_type == CARD_FOREIGN_2017:
         id_number = fields["id_number"].upper()
-        if not (len(id_number) == 15 and id_number[:3].isalpha() and id_number[3:].isdigit()):
+        if not _FOREIGN_2017_ID.fullmatch(id_number):
             raise InvalidCardData(f"2017 foreigner card number of {len(id_number)} characters")
         extra.update(english_name=fields["english_name"], card_version=fields["card_version"],
                      authority_code=fields["authority_code"])
@@ -156,6 +228,7 @@ def parse_text(text: bytes, photo: bytes | None = None, fingerprint: bytes | Non
                                nation=fields["nationality"], birth_date=fields["birth_date"],
                                valid_from=fields["valid_from"], valid_to=fields["valid_to"],
                                authority="中华人民共和国国家移民管理局")
+    _check_fields(card_type, id_number, {**identity_fields, "nation": str(extra.get("nation_code", ""))})
     rare = {name: rare_characters(str(value)) for name, value in identity_fields.items()}
     rare = {name: chars for name, chars in rare.items() if chars}
     if rare:
@@ -169,7 +242,7 @@ def parse_text(text: bytes, photo: bytes | None = None, fingerprint: bytes | Non
 def build_text(card: dict) -> bytes:
     """A real 256-byte text block from a card dict (Identity field names, plus ``extra``).
 
-    Used by the simulator; a dict from :func:`backoffice.demo_data.demo_cards` works as is.
+    Used by the simulator; a dict from :func:`kiosk.demo.cards (the demo people)` works as is.
     """
     card_type = card.get("card_type", CARD_RESIDENT)
     if card_type not in LAYOUTS:

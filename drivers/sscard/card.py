@@ -9,12 +9,15 @@ card into :class:`CardNeedsPsam`, which the flow shows as "please use your ID ca
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from common.card_tables import nation_name
-from common.gb11643 import is_valid_id_number
+from drivers.assurance import ASSURANCE_AUTHENTICATED, ASSURANCE_UNAUTHENTICATED
 from drivers.identity import CARD_SOCIAL_SECURITY, SOURCE_SSCARD, Identity
 from drivers.sscard import apdu as a
-from drivers.sscard.errors import CardNeedsPsam, CardReadError, InvalidCardData, NotSocialSecurityCard
+from drivers.sscard.errors import CardNeedsPsam, CardNotGenuine, CardReadError, NotSocialSecurityCard
+from drivers.sscard.psam import Psam
+from drivers.sscard.validate import check_an, check_items
 
 Transmit = Callable[[bytes], bytes]  # command APDU -> response APDU (data + SW1 SW2)
 
@@ -22,8 +25,10 @@ PROTECTED = (a.SW_SECURITY, a.SW_CONDITIONS)
 
 
 class SsCard:
-    def __init__(self, transmit: Transmit):
+    def __init__(self, transmit: Transmit, *, confirm_read: bool = True, psam: Psam | None = None):
         self._transmit = transmit
+        self.confirm_read = confirm_read
+        self.psam = psam  # None: no PSAM configured, the identity is read but stays unauthenticated
         self.version = ""
         self.apdus = 0
         self.raw: dict[str, bytes] = {}
@@ -45,6 +50,11 @@ class SsCard:
                 data, sw = a.split_sw(self._transmit(a.get_response(sw & 0xFF)))
             collected += data
         return bytes(collected), sw
+
+    def _relay(self, command: bytes) -> bytes:
+        """Transmit for the PSAM exchange: 61xx/6Cxx followed, the status word put back."""
+        data, sw = self.send(command)
+        return data + sw.to_bytes(2, "big")
 
     def select_application(self) -> bytes:
         fci, sw = self.send(a.select_aid())
@@ -93,6 +103,13 @@ class SsCard:
         fci = self.select_application()
         ef05, _refused05 = self.read_file_items(a.EF05)
         self.version = ef05.get("version", "")
+        assurance = ASSURANCE_UNAUTHENTICATED
+        if self.psam is not None:
+            if "card_number" not in ef05:
+                raise CardNotGenuine("no card number to authenticate the card with")
+            check_an("card_number", self.raw["card_number"])
+            self.psam.authenticate(self._relay, ef05["card_number"])
+            assurance = ASSURANCE_AUTHENTICATED
         ef06, refused06 = self.read_file_items(a.EF06)
         needed = {"id_number", "name"}
         if needed & set(refused06) or not needed <= set(ef06):
@@ -100,14 +117,19 @@ class SsCard:
                 algorithm = "SM4" if b"SM4" in fci else ("SSF33" if b"SSF33" in fci else "")
                 raise CardNeedsPsam(f"version {self.version or '?'} card; EF06 needs PSAM authentication {algorithm}")
             raise CardReadError("EF06 lacks the ID number or the name")
+        if self.confirm_read:  # a transient line error must not become another person: read EF06 again
+            first = {name: self.raw[name] for name in ef06}
+            again, _ = self.read_file_items(a.EF06)
+            if set(again) != set(ef06) or any(self.raw[name] != first[name] for name in again):
+                raise CardReadError("two reads of EF06 disagree")
+        check_items(self.raw)
         id_number = ef06["id_number"].upper()
-        if not is_valid_id_number(id_number):
-            raise InvalidCardData(f"social security number of {len(id_number)} characters fails GB 11643")
         # merge the bytes, not the texts: the 30-byte cut may fall inside a character
         name = a.decode_gbk(self.raw["name"].rstrip(b"\x00") + self.raw.get("name_extension", b""))
         nation_code = ef06.get("nation", "")
-        extra = {k: ef05[k] for k in ("card_number", "card_id_code", "card_category", "issuer") if k in ef05}
-        extra.update(version=self.version, birthplace=ef06.get("birthplace", ""), nation_code=nation_code)
+        extra: dict[str, Any] = {k: ef05[k] for k in ("card_number", "card_id_code", "card_category", "issuer") if k in ef05}
+        extra.update(version=self.version, birthplace=ef06.get("birthplace", ""), nation_code=nation_code,
+                     assurance=assurance)
         if ef05.get("card_id_code"):
             extra["region"] = ef05["card_id_code"][:6]
         return Identity(card_type=CARD_SOCIAL_SECURITY, source=SOURCE_SSCARD, name=name, id_number=id_number,

@@ -15,13 +15,17 @@ test process or behind ``sim://sscard``.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import logging
+import os
 import socket
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from common.card_tables import nation_code
 from drivers.sscard import apdu as a
+from drivers.sscard import psam as ps
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,11 @@ class EmulatedSsCard:
     t0_get_response: bool = False  # answer reads with 61xx, data via GET RESPONSE
     strict_le: bool = False  # answer a wrong Le with 6Cxx
     fci: bytes = b"\x6f\x10\x84\x0f" + a.SSSE_AID
+    # keys diversified from the issuer's master key; None: a programmable clone that has none
+    internal_key: bytes | None = None
+    external_key: bytes | None = None
+    authenticated: bool = field(default=False, init=False)  # external authentication passed
+    challenge: bytes = field(default=b"", init=False)
     selected_app: bool = field(default=False, init=False)
     selected_file: int | None = field(default=None, init=False)
     pending: bytes = field(default=b"", init=False)
@@ -48,6 +57,26 @@ class EmulatedSsCard:
         self.selected_app = False
         self.selected_file = None
         self.pending = b""
+        self.authenticated = False
+        self.challenge = b""
+
+    def _authentication(self, cmd: a.Apdu) -> bytes:
+        """INTERNAL AUTHENTICATE, GET CHALLENGE and EXTERNAL AUTHENTICATE with the card's own keys."""
+        if cmd.ins == ps.INS_INTERNAL_AUTH:
+            if self.internal_key is None or len(cmd.data) != ps.BLOCK:
+                return b"\x6d\x00" if self.internal_key is None else b"\x67\x00"
+            return self._respond(ps.sm4_encrypt(self.internal_key, cmd.data))
+        if cmd.ins == ps.INS_GET_CHALLENGE:
+            self.challenge = os.urandom(ps.BLOCK)
+            return self._respond(self.challenge)
+        if self.external_key is None or not self.challenge:
+            return b"\x69\x85"
+        expected = ps.sm4_encrypt(self.external_key, self.challenge)
+        self.challenge = b""
+        if not hmac.compare_digest(cmd.data, expected):
+            return b"\x63\x00"
+        self.authenticated = True
+        return b"\x90\x00"
 
     def process(self, raw: bytes) -> bytes:
         try:
@@ -62,6 +91,8 @@ class EmulatedSsCard:
                 return bytes([0x6C, len(self.pending)])
             out, self.pending = self.pending[:cmd.le or 256], self.pending[cmd.le or 256:]
             return out + (bytes([0x61, len(self.pending)]) if self.pending else b"\x90\x00")
+        if cmd.ins in (ps.INS_INTERNAL_AUTH, ps.INS_GET_CHALLENGE, ps.INS_EXTERNAL_AUTH):
+            return self._authentication(cmd)
         if cmd.ins == 0xA4 and cmd.p1 == 0x04:
             if cmd.data != a.SSSE_AID:
                 return b"\x6a\x82"
@@ -76,7 +107,7 @@ class EmulatedSsCard:
         if cmd.ins == 0xB2:
             if self.selected_file is None:
                 return b"\x69\x86"  # command not allowed: no current EF
-            if self.psam_required and self.selected_file == a.EF06:
+            if self.psam_required and self.selected_file == a.EF06 and not self.authenticated:
                 return b"\x69\x82"
             value = self.files[self.selected_file].get(cmd.p1)
             if value is None:
@@ -94,10 +125,14 @@ class EmulatedSsCard:
         return data + b"\x90\x00"
 
 
-def card_from_identity(card: dict, *, version: str = "2.00", **behaviour) -> EmulatedSsCard:
+def card_from_identity(card: dict, *, version: str = "2.00", genuine: bool = True,
+                       master_key: bytes = ps.TEST_MASTER_KEY, **behaviour: Any) -> EmulatedSsCard:
     """An emulated card for a person (a dict in Identity field names, as the demo data has).
 
-    A name longer than 15 GBK characters' 30 bytes spills into the 4E extension item.
+    A name longer than 15 GBK characters' 30 bytes spills into the 4E extension item. A genuine
+    card holds keys diversified from ``master_key`` by its card number; ``genuine=False`` is a
+    programmable clone with the same data and no keys (another ``master_key``: a clone with a key
+    of its own making).
     """
     extra = card.get("extra") or {}
     name_raw = str(card.get("name", "")).encode("gb18030")
@@ -128,6 +163,10 @@ def card_from_identity(card: dict, *, version: str = "2.00", **behaviour) -> Emu
                 files[ef][tag] = a.encode_value(str(text), length, kind)
     if version.startswith("3"):
         behaviour.setdefault("psam_required", True)
+    if genuine:
+        number = values05["card_number"]
+        behaviour.setdefault("internal_key", ps.card_key(master_key, number, ps.KEY_INTERNAL))
+        behaviour.setdefault("external_key", ps.card_key(master_key, number, ps.KEY_EXTERNAL))
     return EmulatedSsCard(files, **behaviour)
 
 
@@ -150,7 +189,7 @@ class VpcdEmulator:
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
-    def place(self, card: EmulatedSsCard | dict | int = 0, **behaviour) -> EmulatedSsCard:
+    def place(self, card: EmulatedSsCard | dict | int = 0, **behaviour: Any) -> EmulatedSsCard:
         """Insert a card: an emulated card, a person dict, or an index into ``cards``."""
         if isinstance(card, int):
             card = self.cards[card]

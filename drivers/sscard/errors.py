@@ -55,3 +55,15 @@ class CardReadError(SsCardError):
 
 class InvalidCardData(SsCardError):
     key = "error.sscard.invalid_data"
+
+
+class CardNotGenuine(SsCardError):
+    """Card authentication with the PSAM failed: a clone or a forged card. The citizen uses the ID card."""
+
+    key = "error.sscard.not_genuine"
+
+
+class PsamError(SsCardError):
+    """The terminal's PSAM did not answer as it should: card authentication is impossible right now."""
+
+    key = "error.sscard.psam_failed"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from drivers.base import DeviceState, HealthReport, StatefulDevice
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
@@ -22,19 +23,23 @@ from drivers.sscard.errors import (
     NoCard,
     NoReader,
     NoService,
+    PsamError,
     SsCardError,
 )
+from drivers.sscard.psam import Psam, Transmit
+
+PsamSource = Transmit | str | None  # in-process PSAM, the PC/SC reader holding it, or none
 
 log = logging.getLogger(__name__)
 
 
-def _scard():
+def _scard() -> Any:  # pyscard ships no types
     from smartcard import scard  # optional dependency, imported when a PC/SC reader is used
 
     return scard
 
 
-def _service_gone(scard, hresult: int) -> bool:
+def _service_gone(scard: Any, hresult: int) -> bool:
     return hresult in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED, scard.SCARD_E_INVALID_HANDLE,
                        scard.SCARD_F_COMM_ERROR, scard.SCARD_E_NO_READERS_AVAILABLE)
 
@@ -59,11 +64,40 @@ class PcscContext:
     def release(self) -> None:
         self.scard.SCardReleaseContext(self.handle)
 
+    def _with_pcsc_psam(self, reader: str, psam_reader: str) -> Identity:
+        """Read ``reader``'s card with the PSAM in the PC/SC reader whose name contains ``psam_reader``."""
+        s = self.scard
+        slot = next((r for r in self.readers() if psam_reader in r and r != reader), None)
+        if slot is None:
+            raise PsamError(f"no PSAM reader matching {psam_reader!r}")
+        hresult, hpsam, protocol = s.SCardConnect(self.handle, slot, s.SCARD_SHARE_SHARED,
+                                                  s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1)
+        if hresult != s.SCARD_S_SUCCESS:
+            raise PsamError(f"PSAM connect: {s.SCardGetErrorMessage(hresult)}")
+
+        def transmit(command: bytes) -> bytes:
+            result, response = s.SCardTransmit(hpsam, protocol, list(command))
+            if result != s.SCARD_S_SUCCESS:
+                raise PsamError(f"PSAM transmit: {s.SCardGetErrorMessage(result)}")
+            return bytes(response)
+
+        try:
+            return self.read(reader, transmit)
+        finally:
+            s.SCardDisconnect(hpsam, s.SCARD_LEAVE_CARD)
+
     def cancel(self) -> None:
         self.scard.SCardCancel(self.handle)
 
-    def read(self, reader: str) -> Identity:
-        """Connect to the card in ``reader``, read it, and leave it powered for the next reader."""
+    def read(self, reader: str, psam: PsamSource = None) -> Identity:
+        """Connect to the card in ``reader``, read it, and leave it powered for the next reader.
+
+        With a PSAM (an object with ``transmit``, or the name of the PC/SC reader holding it) the
+        card is authenticated before its personal data is read; without one the identity is marked
+        unauthenticated.
+        """
+        if isinstance(psam, str):
+            return self._with_pcsc_psam(reader, psam)
         s = self.scard
         hresult, hcard, protocol = s.SCardConnect(self.handle, reader, s.SCARD_SHARE_SHARED,
                                                   s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1)
@@ -90,7 +124,7 @@ class PcscContext:
                 if hresult in (s.SCARD_W_REMOVED_CARD, s.SCARD_E_NO_SMARTCARD):
                     raise CardRemovedDuringRead("card gone at begin transaction")
                 raise CardReadError(f"SCardBeginTransaction: {s.SCardGetErrorMessage(hresult)}")
-            return SsCard(transmit).read_identity()
+            return SsCard(transmit, psam=Psam(psam) if psam is not None else None).read_identity()
         finally:
             if hresult == s.SCARD_S_SUCCESS:
                 s.SCardEndTransaction(hcard, s.SCARD_LEAVE_CARD)
@@ -102,9 +136,13 @@ class SsCardReader(StatefulDevice):
 
     name = "sscard"
 
-    def __init__(self, reader_name: str | None = None, *, wait_ms: int = 500, reconnect_interval: float = 0.5):
+    def __init__(self, reader_name: str | None = None, *, wait_ms: int = 500, reconnect_interval: float = 0.5,
+                 psam: PsamSource = None):
         super().__init__()
         self.reader_name = reader_name
+        # the terminal's PSAM: a transmit function (emulated, vendor library) or a PC/SC reader name;
+        # None: no PSAM, social-security identities are unauthenticated
+        self.psam = psam
         self.wait_ms = wait_ms
         self.reconnect_interval = reconnect_interval
         self._stop = threading.Event()
@@ -176,7 +214,7 @@ class SsCardReader(StatefulDevice):
                     raise NoService(s.SCardGetErrorMessage(hresult))
                 state = states[0][1] & ~s.SCARD_STATE_CHANGED
                 if state & s.SCARD_STATE_PRESENT:
-                    return context.read(reader)
+                    return context.read(reader, self.psam)
         finally:
             context.release()
 
@@ -208,7 +246,7 @@ class SsCardReader(StatefulDevice):
                 self.events.emit(CardRemoved(self.name))
             self._stop.wait(self.reconnect_interval)
 
-    def _watch(self, s, context: PcscContext) -> None:
+    def _watch(self, s: Any, context: PcscContext) -> None:
         """Follow one reader until pcscd or the reader goes away (raise) or we are closed (return)."""
         reader = self._pick(context.readers())
         if reader is None:
@@ -241,7 +279,7 @@ class SsCardReader(StatefulDevice):
     def _read_and_emit(self, context: PcscContext, reader: str) -> None:
         self._set_state(DeviceState.BUSY, "state.reading")
         try:
-            identity = context.read(reader)
+            identity = context.read(reader, self.psam)
         except NoService:
             raise
         except SsCardError as error:

@@ -34,6 +34,11 @@ def check_identity_and_devices(report: Report) -> None:
         if flow.identity == "either" and cards != {"idcard", "sscard"}:
             report.add(step.line, "identity", "identity 'either' but the step does not accept both cards",
                        "warning")
+        if step.params.get("assurance") == "any" and "sscard" in accept and any(
+            s.type == "query" for s in flow.steps.values()
+        ):
+            report.add(step.line, "assurance", "assurance 'any' lets an unauthenticated social-security card "
+                                               "reach a query that shows personal data", "warning")
         for device in cards:
             needed.setdefault(device, step.line)
     for step in flow.steps.values():

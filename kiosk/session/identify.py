@@ -10,13 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from drivers.assurance import NOT_AUTHENTICATED_KEY, assurance_met
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
 from drivers.identity import Identity
 
 # Outcomes of a flow's identify step (flows.model.STEP_OUTCOMES['identify']).
 OUTCOME_OK, OUTCOME_REFUSED, OUTCOME_ERROR, OUTCOME_REMOVED = "ok", "refused", "error", "removed"
 # Read failures that are the card's nature, not a fault: the citizen should use another card.
-REFUSAL_KEYS = frozenset({"error.sscard.needs_psam", "error.sscard.not_sscard", "error.idcard.unsupported_card"})
+REFUSAL_KEYS = frozenset(
+    {"error.sscard.needs_psam", "error.sscard.not_sscard", "error.idcard.unsupported_card", "error.sscard.not_genuine"}
+)
 # The one text key for "this flow does not take this kind of card" (assets/i18n/*.json).
 KEY_CARD_REFUSED = "identify.refused"
 
@@ -39,17 +42,20 @@ class IdentifyOutcome:
 
 
 def identify_outcome(event: Any, accept: list[str] | tuple[str, ...] | set[str] | None,
-                     identified: bool = False) -> IdentifyOutcome | None:
+                     identified: bool = False, assurance: str | None = None) -> IdentifyOutcome | None:
     """Map a reader event (drivers.events) to an identify-step outcome; None if it means nothing here.
 
     ``accept`` lists the card types the flow allows (None: any). ``identified`` says whether this
     session already holds an identity: a removal then ends the session ('removed'), as a card
-    lifted early must.
+    lifted early must. ``assurance`` is what the step requires (:mod:`drivers.assurance`; None: authenticated):
+    a social-security card the terminal could not authenticate with its PSAM is refused where that matters.
     """
     if isinstance(event, CardPresented):
-        if card_type_allowed(event.identity.card_type, accept):
-            return IdentifyOutcome(OUTCOME_OK, event.identity)
-        return IdentifyOutcome(OUTCOME_REFUSED, None, KEY_CARD_REFUSED)
+        if not card_type_allowed(event.identity.card_type, accept):
+            return IdentifyOutcome(OUTCOME_REFUSED, None, KEY_CARD_REFUSED)
+        if not assurance_met(event.identity, assurance):
+            return IdentifyOutcome(OUTCOME_REFUSED, None, NOT_AUTHENTICATED_KEY)
+        return IdentifyOutcome(OUTCOME_OK, event.identity)
     if isinstance(event, CardReadFailed):
         key = getattr(event.error, "key", "error.device.generic")
         return IdentifyOutcome(OUTCOME_REFUSED if key in REFUSAL_KEYS else OUTCOME_ERROR, None, key)

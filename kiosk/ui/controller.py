@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 from PySide6.QtQml import QJSValue
 
+from drivers.assurance import NOT_AUTHENTICATED_KEY, assurance_met
 from drivers.base import DeviceError, DeviceStatus
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
 from drivers.identity import Identity, display_text
@@ -302,7 +303,8 @@ class KioskController(StepInput, QObject):
     def _on_card_failed(self, error: DeviceError) -> None:
         session = self._session
         if session is not None and self._screen == "step" and session.run.current.type == "identify":
-            outcome = identify_outcome(CardReadFailed("", error), session.run.current.params.get("accept"))
+            outcome = identify_outcome(CardReadFailed("", error), session.run.current.params.get("accept"),
+                                       assurance=session.run.current.params.get("assurance"))
             self._identify_failed(session, outcome.outcome,
                                   outcome.key if outcome.key.startswith("error.") else "identify.failed")
 
@@ -376,6 +378,10 @@ class KioskController(StepInput, QObject):
         if not card_type_allowed(identity.card_type, session.run.current.params.get("accept")):
             self._pending_identity = None
             self._identify_failed(session, "refused", KEY_CARD_REFUSED)
+            return
+        if not assurance_met(identity, session.run.current.params.get("assurance")):
+            self._pending_identity = None  # e.g. a social-security card no PSAM has authenticated
+            self._identify_failed(session, "refused", NOT_AUTHENTICATED_KEY)
             return
         data = {**identity.public_dict(), "name": identity.name, "id_number": identity.id_number,
                 "masked_name": display_text(identity.masked_name), "masked_id_number": identity.masked_id_number}

@@ -14,7 +14,7 @@ class InputFilter(QObject):
         self._controller = controller
         self._lockdown = lockdown
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt's name
         kind = event.type()
         if kind in _TOUCH_EVENTS:
             self._controller.touched()
