@@ -16,7 +16,7 @@ from backoffice import audit, enrolment
 from backoffice.errors import ApiError
 from backoffice.models import Approval
 from backoffice.schemas import RootKeysIn, TokenIn
-from backoffice.state import Backoffice
+from backoffice.state import Backoffice, rowcount
 
 SET_ROOT_KEYS = "bundle_root_keys.set"
 ISSUE_TOKENS = "enrolment_tokens.issue"
@@ -52,8 +52,9 @@ def approve(bo: Backoffice, approval_id: int, by: str) -> dict[str, Any]:
     if row.requested_by == by:
         raise ApiError(403, "approval.same_admin", "a second admin must approve")
     with bo.sessions.begin() as session:
-        claimed = session.execute(update(Approval).where(Approval.id == approval_id, Approval.status == "pending")
-                                  .values(status="done", approved_by=by, approved_at=now)).rowcount
+        claimed = rowcount(session.execute(
+            update(Approval).where(Approval.id == approval_id, Approval.status == "pending")
+            .values(status="done", approved_by=by, approved_at=now)))
     if not claimed:
         raise ApiError(409, "approval.done", "already approved")
     if row.action == SET_ROOT_KEYS:

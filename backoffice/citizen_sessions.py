@@ -23,7 +23,7 @@ from sqlalchemy import distinct, func, select, update
 from backoffice import audit
 from backoffice.errors import ApiError
 from backoffice.models import Alert, CitizenSession, Terminal
-from backoffice.state import Backoffice
+from backoffice.state import Backoffice, rowcount
 from wire import services
 
 ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -75,9 +75,9 @@ def open_session(bo: Backoffice, term: Terminal, id_number: str, card_type: str,
 def close_session(bo: Backoffice, term: Terminal, token: str) -> bool:
     now = bo.clock()
     with bo.sessions.begin() as session:
-        closed = session.execute(update(CitizenSession).where(
+        closed = rowcount(session.execute(update(CitizenSession).where(
             CitizenSession.token_hash == _hash(token), CitizenSession.terminal_id == term.id,
-            CitizenSession.closed_at.is_(None)).values(closed_at=now)).rowcount
+            CitizenSession.closed_at.is_(None)).values(closed_at=now)))
         if closed:
             audit.record(session, now, actor_kind="terminal", actor=term.id, action="citizen_session.close",
                          outcome="closed")
@@ -91,12 +91,12 @@ def use_session(bo: Backoffice, term: Terminal, token: str | None, id_number: An
         return False
     now = bo.clock()
     with bo.sessions.begin() as session:
-        return bool(session.execute(update(CitizenSession).where(
+        return bool(rowcount(session.execute(update(CitizenSession).where(
             CitizenSession.token_hash == _hash(token[:200]), CitizenSession.terminal_id == term.id,
             CitizenSession.subject_hash == bo.key.subject_hash(id_number),
             CitizenSession.closed_at.is_(None), CitizenSession.expires_at > now,
             CitizenSession.queries_used < CitizenSession.max_queries)
-            .values(queries_used=CitizenSession.queries_used + 1)).rowcount)
+            .values(queries_used=CitizenSession.queries_used + 1))))
 
 
 def session_was_opened(bo: Backoffice, terminal_id: str, token: Any, id_number: Any) -> bool:

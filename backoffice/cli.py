@@ -23,6 +23,7 @@ import json
 import os
 import sys
 from datetime import datetime
+from typing import Any
 
 DEFAULT_DATABASE = "sqlite:///backoffice.sqlite3"
 APP_FACTORY = "backoffice.cli:app_from_environment"
@@ -31,7 +32,7 @@ APP_FACTORY = "backoffice.cli:app_from_environment"
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk-backoffice", description="reference back office for the terminals")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    database = {"default": os.environ.get("BACKOFFICE_DATABASE", DEFAULT_DATABASE),
+    database: dict[str, Any] = {"default": os.environ.get("BACKOFFICE_DATABASE", DEFAULT_DATABASE),
                 "help": "SQLAlchemy URL: sqlite:///path or postgresql://user@host/db"}
     serve = commands.add_parser("serve", help="run the back office (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")

@@ -18,7 +18,7 @@ from backoffice import audit
 from backoffice.errors import ApiError
 from backoffice.models import EnrolmentToken, RateCounter, Terminal
 from backoffice.schemas import EnrolIn, EnrolOut, TokenIn, TokenOut
-from backoffice.state import Backoffice, get_setting
+from backoffice.state import Backoffice, get_setting, rowcount
 from wire import signing
 
 log = logging.getLogger(__name__)
@@ -63,9 +63,9 @@ def _enrol(bo: Backoffice, body: EnrolIn) -> EnrolOut:
     now = bo.clock()
     token_hash = signing.token_hash(body.token)
     with bo.sessions.begin() as session:
-        spent = session.execute(update(EnrolmentToken).where(
+        spent = rowcount(session.execute(update(EnrolmentToken).where(
             EnrolmentToken.token_hash == token_hash, EnrolmentToken.used_at.is_(None))
-            .values(used_at=now)).rowcount
+            .values(used_at=now)))
         token = session.get(EnrolmentToken, token_hash)
         if token is None:
             raise ApiError(401, "enrol.token_unknown", "this enrolment token is not known")
@@ -105,8 +105,8 @@ def _enrol(bo: Backoffice, body: EnrolIn) -> EnrolOut:
 def _next_terminal_id(session: Session) -> str:
     """The next free ``T-NNNN``, from a counter row: its UPDATE locks the row until this enrolment
     commits, so concurrent enrolments (any process) take different numbers."""
-    changed = session.execute(update(RateCounter).where(RateCounter.key == TERMINAL_SEQUENCE)
-                              .values(count=RateCounter.count + 1)).rowcount
+    changed = rowcount(session.execute(update(RateCounter).where(RateCounter.key == TERMINAL_SEQUENCE)
+                              .values(count=RateCounter.count + 1)))
     if not changed:  # the first enrolment: start after the terminals there are
         count = session.scalar(select(func.count()).select_from(Terminal)) or 0
         session.add(RateCounter(key=TERMINAL_SEQUENCE, window_start=0.0, count=count + 1))

@@ -114,6 +114,7 @@ def _run_submission(bo: Backoffice, session: Session, terminal_id: str, payload:
     if not isinstance(service, str) or service not in SERVICES or not isinstance(params, dict):
         return {"status": "rejected", "reason": "unknown service or parameters"}
     subject = audit.masked(params.get("id_number"))
+    answer: dict[str, Any]
     if service in services.PERSONAL_SERVICES and not citizen_sessions.session_was_opened(
             bo, terminal_id, payload.get("session"), params.get("id_number")):
         answer = {"status": "rejected", "reason": services.E_SESSION}

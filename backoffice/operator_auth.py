@@ -25,7 +25,7 @@ from typing import Annotated, Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Header, Request
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from backoffice import audit
 from backoffice.errors import ApiError
@@ -87,12 +87,13 @@ def login(bo: Backoffice, name: str, password: str, client: str) -> tuple[str, A
             with bo.sessions.begin() as session:
                 session.execute(update(Operator).where(Operator.name == name)
                                 .values(failed_logins=Operator.failed_logins + 1))
-                failed = session.get(Operator, name).failed_logins
+                failed = session.scalar(select(Operator.failed_logins).where(Operator.name == name)) or 0
                 if failed >= limits.login_attempts:
                     session.execute(update(Operator).where(Operator.name == name)
                                     .values(locked_until=now + limits.lockout_seconds, failed_logins=0))
         _audit(bo, name, "operator.login", "refused.password")
         raise ApiError(401, "operator.unauthorised", "name or password wrong")
+    assert row is not None  # ok implies a known operator
     token = secrets.token_urlsafe(32)
     with bo.sessions.begin() as session:
         session.execute(update(Operator).where(Operator.name == name).values(failed_logins=0, locked_until=None))

@@ -22,7 +22,7 @@ from backoffice.models import (
     RateCounter,
     Rating,
 )
-from backoffice.state import Backoffice
+from backoffice.state import Backoffice, rowcount
 
 DAY = 86400.0
 
@@ -46,7 +46,7 @@ def apply_retention(bo: Backoffice) -> dict[str, int]:
             ("audit_log", delete(AuditEntry).where(AuditEntry.at < now - limits.audit_days * DAY)),
         ]
         for table, statement in steps:
-            removed[table] = session.execute(statement).rowcount or 0
+            removed[table] = rowcount(session.execute(statement))
         audit.record(session, now, actor_kind="system", actor="retention", action="retention.apply", outcome="ok",
                      detail=removed)
     return removed

@@ -143,9 +143,8 @@ class Backoffice:
 
     def _count(self, key: str, window: float, now: float) -> int:
         with self.sessions.begin() as session:
-            changed = session.execute(update(RateCounter).where(RateCounter.key == key,
-                                                                RateCounter.window_start > now - window)
-                                      .values(count=RateCounter.count + 1)).rowcount
+            changed = rowcount(session.execute(update(RateCounter).where(
+                RateCounter.key == key, RateCounter.window_start > now - window).values(count=RateCounter.count + 1)))
             if not changed:
                 row = session.get(RateCounter, key)
                 if row is None:
@@ -188,6 +187,11 @@ class Backoffice:
     def forget_latest_bundle(self, group: str) -> None:
         with self._cache_lock:
             self._latest_bundle.pop(group, None)
+
+
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE or DELETE changed (``Session.execute`` is typed as returning a plain Result)."""
+    return int(result.rowcount or 0)
 
 
 def backoffice_of(request: Request) -> Backoffice:

@@ -130,6 +130,7 @@ def query(name: Annotated[str, Path(max_length=64)], params: dict[str, Any], ter
     if personal and not citizen_sessions.use_session(bo, term, x_kiosk_session, params.get("id_number")):
         _audit_query(bo, term, name, params, "refused.session")
         raise ApiError(403, services.E_SESSION, "no live session for this citizen at this terminal")
+    error: ApiError | None = None
     try:
         answer = run_query(name, params)
     except ServiceError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import socket
 import threading
@@ -25,17 +26,13 @@ def _raw(url: str, request: bytes, *, send_body: bytes = b"", timeout: float = 1
     with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
         sock.sendall(request)
         if send_body:
-            try:
+            with contextlib.suppress(OSError):  # the server may close before all of it is sent
                 sock.sendall(send_body)
-            except OSError:
-                pass
         answer = sock.recv(65536)
         sock.settimeout(1.0)
-        try:
+        with contextlib.suppress(OSError):  # read until closed or quiet
             while chunk := sock.recv(65536):
                 answer += chunk
-        except OSError:
-            pass
         return answer
 
 
