@@ -30,7 +30,7 @@ from backoffice.schemas import (
     SessionOut,
     inline_schema,
 )
-from backoffice.state import Backoffice, State
+from backoffice.state import Backoffice, State, ephemeral_commit
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
 from flows.services import ServiceError
 from wire import services, signing
@@ -91,6 +91,7 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State) -> HeartbeatOut:
     keep = changed or not isinstance(last_history, int | float) or now - last_history >= HISTORY_EVERY
     data["history_at"] = now if keep else last_history
     with bo.sessions.begin() as session:
+        ephemeral_commit(session)
         session.execute(update(Terminal).where(Terminal.id == term.id)
                         .values(last_heartbeat_at=now, heartbeat=data))
         if keep:
