@@ -43,9 +43,21 @@ def _serve(database: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("server did not start: " + process.stderr.read().decode()[-500:])
 
 
-@pytest.fixture
-def two_servers(tmp_path):
-    database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def two_servers(request, tmp_path):
+    if request.param == "sqlite":
+        database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    else:
+        from sqlalchemy import create_engine, text
+
+        from backoffice.database import normalise_url
+
+        database = request.getfixturevalue("postgres_url")
+        engine = create_engine(normalise_url(database))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
     first = _serve(database, tmp_path)  # migrates
     second = _serve(database, tmp_path)
     yield first[1], second[1]
