@@ -47,11 +47,11 @@ def publish(app, tmp_path: Path, version: int, new_title: str) -> None:
 def test_bundle_waits_for_the_citizen_then_activates(kiosk, tmp_path):
     app, robot = kiosk
     ctl = app.controller
+    robot.wait_until(lambda: app.ctx.link.sync is not None, timeout=15, what="link up")
+    walk_to(robot, ctl, "confirm")  # a citizen is in a session: the bundle must wait
     publish(app, tmp_path, 2, "社保缴费证明打印（新版）")
     app.ctx.link.sync.check_now()
-    robot.wait_until(lambda: app.ctx.link.received_bundles(), timeout=15, what="bundle fetched")
-
-    walk_to(robot, ctl, "confirm")  # a citizen is in a session: the bundle must wait
+    robot.wait_until(lambda: app.ctx.bundles.pending() == [2], timeout=15, what="bundle fetched and staged")
     app.take_up_bundles()
     robot.pump(1.0)
     assert app.ctx.bundles.active_version() is None
