@@ -58,6 +58,13 @@ def _skip(stream: BinaryIO, count: int) -> None:
         count -= len(chunk)
 
 
+def _drain(stream: BinaryIO, limit: int) -> None:
+    while chunk := stream.read(65536):
+        limit -= len(chunk)
+        if limit < 0:
+            raise BundleRefused("oversized", "archive larger than the bundle bound")
+
+
 def prescan(archive: Path, max_bytes: int = MAX_BUNDLE_BYTES) -> int:
     """Check an archive's structure in bounded memory; returns the member count. Raises BundleRefused."""
     budget = max_bytes + 2 * MAX_MANIFEST_BYTES
@@ -69,6 +76,7 @@ def prescan(archive: Path, max_bytes: int = MAX_BUNDLE_BYTES) -> int:
                 if len(header) < BLOCK:
                     raise BundleRefused("corrupt_archive", "the archive is truncated")
                 if header == b"\0" * BLOCK:
+                    _drain(stream, budget)  # to the end, so gzip checks its CRC and length
                     return members
                 if tarfile.calc_chksums(header)[0] != _octal(header[148:156]) and \
                         tarfile.calc_chksums(header)[1] != _octal(header[148:156]):

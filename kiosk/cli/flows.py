@@ -48,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     keygen.add_argument("--threshold", type=int, help="set the threshold in the root keys file")
     keygen.set_defaults(handler=cmd_keygen)
 
+    from kiosk.cli.terminal import register_install
+
+    register_install(sub)
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
 
 
