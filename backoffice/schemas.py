@@ -76,6 +76,7 @@ class HeartbeatOut(BaseModel):
     config_version: str
     announcements_version: str
     bundle_version: int | None
+    bundle_withdrawn: list[int] = Field(default_factory=list)  # the group's withdrawn versions
 
 
 class TokenIn(BaseModel):
@@ -106,6 +107,15 @@ class BundleMeta(BaseModel):
     length: int
     published_at: float
     note: str
+    withdrawn: list[int] = Field(default_factory=list)  # versions the terminals must stop running
+
+
+class BundleEventView(BaseModel):
+    terminal_id: str
+    kind: str  # bundle_refused, bundle_rolled_back, bundle_expired, bundle_withdrawn, bundle_activated...
+    reason: str
+    detail: str
+    received_at: float
 
 
 class TerminalView(BaseModel):

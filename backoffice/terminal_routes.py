@@ -62,7 +62,7 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State) -> HeartbeatOut:
     latest = bo.latest_bundle(term.group)
     return HeartbeatOut(server_time=now, clock_offset=data["clock_offset"] or 0.0,
                         config_version=version_of(config), announcements_version=version_of(announcements),
-                        bundle_version=latest)
+                        bundle_version=latest, bundle_withdrawn=bo.withdrawn_bundles(term.group))
 
 
 @router.get(f"{signing.API}/config", responses=AUTH_ERRORS)

@@ -273,8 +273,10 @@ class SyncClient:
         latest = answer.get("bundle_version")
         if isinstance(latest, int) and latest != self.active_bundle() and self.store.bundle_state(latest) is None:
             self._next_fetch = 0.0  # a version this terminal has not seen: fetch now, not at the next fetch
-        if answer.get("bundle_withdrawn"):
-            self._next_fetch = 0.0
+        withdrawn = answer.get("bundle_withdrawn")
+        if isinstance(withdrawn, list) and any(isinstance(v, int) and self.store.bundle_state(v) not in
+                                               (None, "withdrawn") for v in withdrawn):
+            self._next_fetch = 0.0  # a version this terminal holds was withdrawn: act now
         return answer
 
     def fetch_updates(self) -> None:
@@ -310,7 +312,7 @@ class SyncClient:
                     self.on_withdraw(withdrawn)
                     self.store.set_bundle_version_state(withdrawn, "withdrawn")
         version = meta.get("version") if isinstance(meta, dict) else None
-        if not isinstance(version, int) or self.store.bundle_state(version) is not None:
+        if not isinstance(version, int) or version < 1 or self.store.bundle_state(version) is not None:
             return None
         if version == self.active_bundle():
             return None
