@@ -50,6 +50,12 @@ def _octal(field: bytes) -> int:
         raise BundleRefused("corrupt_archive", "a tar header with an unreadable size") from None
 
 
+def _checksums(header: bytes) -> tuple[int, int]:
+    """The header's checksum as tar computes it (checksum field as spaces), unsigned and signed bytes."""
+    blanked = header[:148] + b" " * 8 + header[156:]
+    return sum(blanked), sum(b - 256 if b > 127 else b for b in blanked)
+
+
 def _skip(stream: BinaryIO, count: int) -> None:
     while count > 0:
         chunk = stream.read(min(count, 65536))
@@ -78,8 +84,7 @@ def prescan(archive: Path, max_bytes: int = MAX_BUNDLE_BYTES) -> int:
                 if header == b"\0" * BLOCK:
                     _drain(stream, budget)  # to the end, so gzip checks its CRC and length
                     return members
-                if tarfile.calc_chksums(header)[0] != _octal(header[148:156]) and \
-                        tarfile.calc_chksums(header)[1] != _octal(header[148:156]):
+                if _octal(header[148:156]) not in _checksums(header):
                     raise BundleRefused("corrupt_archive", "a tar header checksum does not match")
                 kind, size = header[156:157], _octal(header[124:136])
                 padded = (size + BLOCK - 1) // BLOCK * BLOCK
