@@ -86,7 +86,8 @@ def publish_bundle(body: BundleIn, bo: State) -> BundleMeta:
 def list_bundles(bo: State) -> list[BundleMeta]:
     with bo.sessions() as session:
         rows = session.scalars(select(Bundle).order_by(Bundle.group, Bundle.version)).all()
-    return [bundle_meta(r) for r in rows]
+    withdrawn = {group: bo.withdrawn_bundles(group) for group in {r.group for r in rows}}
+    return [bundle_meta(r, withdrawn[r.group]) for r in rows]
 
 
 @router.put(f"{signing.API}/operator/bundle-root-keys", response_model=Ok, dependencies=[Op],
@@ -95,7 +96,8 @@ def put_root_keys(root: RootKeysIn, bo: State) -> Ok:
     """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning)."""
     if root.threshold > len(set(k.lower() for k in root.keys)):
         raise ApiError(422, "root_keys.threshold", "threshold above the number of distinct keys")
-    bo.put_setting("bundle_root_keys", {"threshold": root.threshold, "keys": [k.lower() for k in root.keys]})
+    bo.put_setting("bundle_root_keys", {"threshold": root.threshold, "keys": [k.lower() for k in root.keys],
+                                        "version": root.version})
     return Ok()
 
 
@@ -127,7 +129,7 @@ def bundle_events(bo: State) -> list[BundleEventView]:
 def check_bundle(bo: Any, group: str, declared: int, content: bytes) -> None:
     """Refuse (422, with the terminal's reason code) what a terminal of ``group`` would refuse; once the
     back office holds root keys, nothing it cannot verify is published."""
-    from flows.bundles import BundleRefused, RootKeys, extract_archive, verify
+    from flows.bundles import BundleRefused, RootKeys, bundle_root, extract_archive, verify
 
     root = bo.get_setting("bundle_root_keys", None)
     if not root or not root.get("keys"):
@@ -138,11 +140,14 @@ def check_bundle(bo: Any, group: str, declared: int, content: bytes) -> None:
         try:
             directory = extract_archive(archive, FilePath(work) / "x")
             manifest = verify(directory, RootKeys.from_json(root), group=group)
+            rotated = bundle_root(directory, RootKeys.from_json(root))
         except BundleRefused as exc:
             raise ApiError(422, f"bundle.{exc.reason}", f"refused: {exc.reason}: {exc.detail}"[:500]) from None
     if manifest.version != declared:
         raise ApiError(422, "bundle.version_mismatch",
                        f"declared version {declared}, the signed manifest says {manifest.version}")
+    if rotated.version > int(root.get("version", 1)):  # the bundle carries a root rotation: adopt it too
+        bo.put_setting("bundle_root_keys", rotated.to_json())
 
 
 def bundle_meta(row: Bundle, withdrawn: list[int] | None = None) -> BundleMeta:

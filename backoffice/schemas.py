@@ -28,6 +28,7 @@ class EnrolOut(BaseModel):
     group: str
     bundle_root_keys: list[str]  # hex Ed25519 public keys the flow bundles must be signed with
     bundle_root_threshold: int  # how many of them must sign
+    bundle_root_version: int = 1  # grows with each root rotation (flows.bundles.keys)
     server_time: float
 
 
@@ -36,6 +37,7 @@ class RootKeysIn(BaseModel):
 
     threshold: int = Field(default=1, ge=1, le=16)
     keys: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]] = Field(min_length=1, max_length=16)
+    version: int = Field(default=1, ge=1, le=2**31)
 
 
 class EventIn(BaseModel):
