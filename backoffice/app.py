@@ -23,7 +23,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from backoffice import bundle_routes, operator_routes, terminal_routes
+from backoffice import bundle_routes, operator_routes, rollout_routes, terminal_routes
 from backoffice.errors import ApiError
 from backoffice.state import Backoffice
 from wire import signing
@@ -68,5 +68,6 @@ def create_app(database_url: str, operator_key: str | None = None,
     app.add_middleware(ServerTimeMiddleware, clock=lambda: bo.clock())
     app.include_router(terminal_routes.router)
     app.include_router(bundle_routes.router)
+    app.include_router(rollout_routes.router)
     app.include_router(operator_routes.router)
     return app

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 from sqlalchemy import func, select
 
+from backoffice import rollouts
 from backoffice.errors import ApiError
 from backoffice.models import Bundle, DeviceEvent
 from backoffice.operator_auth import OP_ERRORS, Op
@@ -35,9 +36,10 @@ router = APIRouter()
             responses={**AUTH_ERRORS, 404: {"description": "no bundle for the group"}})
 def latest_bundle(term: Signed, bo: State) -> BundleMeta:
     withdrawn = bo.withdrawn_bundles(term.group)
+    version = rollouts.latest_for(bo, term.group, term.id)
     with bo.sessions() as session:
-        row = session.scalars(select(Bundle).where(Bundle.group == term.group, Bundle.version.notin_(withdrawn))
-                              .order_by(Bundle.version.desc()).limit(1)).first()
+        row = None if version is None else session.scalars(
+            select(Bundle).where(Bundle.group == term.group, Bundle.version == version)).first()
     if row is None:
         if withdrawn:  # every bundle withdrawn: the terminals go back to their built-in flows
             return BundleMeta(group=term.group, version=0, sha256="", length=0, published_at=0.0, note="",
@@ -74,6 +76,8 @@ def publish_bundle(body: BundleIn, bo: State) -> BundleMeta:
         latest = session.scalar(select(func.max(Bundle.version)).where(Bundle.group == body.group))
         if latest is not None and body.version <= latest:
             raise ApiError(409, "bundle.version_not_newer", f"the group's latest version is {latest}")
+        if body.rollout is not None:  # before the row exists, so no terminal outside the plan sees it
+            rollouts.start(bo, body.group, body.version, bo.latest_bundle(body.group), body.rollout.model_dump())
         row = Bundle(group=body.group, version=body.version, sha256=hashlib.sha256(content).hexdigest(),
                      length=len(content), content=content, published_at=bo.clock(), note=body.note)
         session.add(row)
@@ -111,6 +115,9 @@ def withdraw_bundle(group: Annotated[str, Path(max_length=64)], version: Annotat
     if row is None:
         raise ApiError(404, "bundle.unknown", "no such bundle for this group")
     bo.put_setting(f"bundles_withdrawn:{group}", sorted(set(bo.withdrawn_bundles(group)) | {version}))
+    rollout = rollouts.current(bo, group)
+    if rollout is not None and rollout["version"] == version:
+        rollouts.set_state(bo, group, "withdrawn")
     bo.forget_latest_bundle(group)
     return Ok()
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import enrolment
+from backoffice import enrolment, rollouts
 from backoffice.errors import ApiError
 from backoffice.ingest import ingest as ingest_events
 from backoffice.models import Case, Rating, Terminal
@@ -59,7 +59,8 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State) -> HeartbeatOut:
     settings = bo.settings()
     config = config_for(settings, term)
     announcements = announcements_for(settings, term, now)
-    latest = bo.latest_bundle(term.group)
+    rollouts.evaluate(bo, term.group)
+    latest = rollouts.latest_for(bo, term.group, term.id)
     return HeartbeatOut(server_time=now, clock_offset=data["clock_offset"] or 0.0,
                         config_version=version_of(config), announcements_version=version_of(announcements),
                         bundle_version=latest, bundle_withdrawn=bo.withdrawn_bundles(term.group))
