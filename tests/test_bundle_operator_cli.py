@@ -89,3 +89,14 @@ def test_operator_walkthrough(tmp_path, backoffice, capsys: pytest.CaptureFixtur
     assert f"{credentials.terminal_id} (wuchang, active): runs 3" in capsys.readouterr().out
     assert main(["flows", "withdraw", "77", "--group", "wuchang", *bo]) == 1
     assert main(["flows", "status", "--backoffice", "http://127.0.0.1:9"]) == 1
+
+    # a staged rollout from the command line
+    capsys.readouterr()
+    plan = f"canary={credentials.terminal_id};waves=50,100;soak=600"
+    assert main(["flows", "publish", release(5, str(new_key)), "--rollout", plan, *bo]) == 0
+    assert "to its canary terminals first" in capsys.readouterr().out
+    assert main(["flows", "rollout", "pause", "--group", "wuchang", *bo]) == 0
+    assert capsys.readouterr().out.strip() == "rollout of bundle 5 in group wuchang: paused"
+    assert main(["flows", "status", *bo]) == 0
+    assert "rollout of 5: paused at canary" in capsys.readouterr().out
+    assert main(["flows", "publish", release(6, str(new_key)), "--rollout", "waves=many", *bo]) == 2

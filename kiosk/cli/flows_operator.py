@@ -23,6 +23,8 @@ def register(flows_sub: argparse._SubParsersAction) -> None:
     publish.add_argument("bundle", type=Path, metavar="BUNDLE", help="a bundle directory or .tar.gz")
     publish.add_argument("--group", action="append", help="publish to this group only (default: the manifest's)")
     publish.add_argument("--note", default="", help="a note for other operators")
+    publish.add_argument("--rollout", metavar="PLAN",
+                         help="staged: 'canary=T-0001,T-0002;waves=10,50,100[;soak=3600;min_cases=3;max_failed_rise=0.2]'")
     _add_backoffice(publish)
     publish.set_defaults(handler=cmd_publish)
 
@@ -31,6 +33,12 @@ def register(flows_sub: argparse._SubParsersAction) -> None:
     status.add_argument("--group", help="only this group's terminals")
     _add_backoffice(status)
     status.set_defaults(handler=cmd_status)
+
+    rollout = flows_sub.add_parser("rollout", help="pause or resume a group's staged rollout")
+    rollout.add_argument("action", choices=("pause", "resume"))
+    rollout.add_argument("--group", required=True)
+    _add_backoffice(rollout)
+    rollout.set_defaults(handler=cmd_rollout)
 
     withdraw = flows_sub.add_parser("withdraw", help="withdraw a bundle: terminals return to the one before")
     withdraw.add_argument("version", type=int, metavar="VERSION")
@@ -83,13 +91,42 @@ def _archive(bundle: Path) -> tuple[bytes, Any]:
         raise CliError(f"{bundle}: {exc.strerror or type(exc).__name__}") from None
 
 
+def parse_plan(text: str) -> dict[str, Any]:
+    """``canary=T-1,T-2;waves=10,50,100;soak=3600;min_cases=3;max_failed_rise=0.2`` -> the API's plan."""
+    plan: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, _, value = part.partition("=")
+        try:
+            if name == "canary":
+                plan["canary"] = [t.strip() for t in value.split(",") if t.strip()]
+            elif name == "waves":
+                plan["waves"] = [int(w) for w in value.split(",")]
+            elif name in ("soak", "min_cases", "max_failed_rise"):
+                plan[{"soak": "soak_seconds"}.get(name, name)] = float(value) if name != "min_cases" else int(value)
+            else:
+                raise ValueError(name)
+        except ValueError:
+            raise CliError(f"--rollout: cannot read {part!r} (canary=IDS;waves=PCTS;soak=S;min_cases=N;"
+                           "max_failed_rise=F)", status=2) from None
+    return plan
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     content, manifest = _archive(args.bundle)
+    plan = parse_plan(args.rollout) if args.rollout else None
     for group in args.group or list(manifest.groups):
         _call(args, "POST", "/bundles", json={"group": group, "version": manifest.version, "note": args.note,
-                                               "content_b64": base64.b64encode(content).decode()})
+                                               "content_b64": base64.b64encode(content).decode(),
+                                               **({"rollout": plan} if plan else {})})
+        how = "to its canary terminals first" if plan else "at their next heartbeat"
         print(f"published bundle {manifest.version} to group {group} ({len(content)} bytes); terminals take it "
-              f"up at their next heartbeat")
+              f"up {how}")
+    return 0
+
+
+def cmd_rollout(args: argparse.Namespace) -> int:
+    rollout = _call(args, "POST", f"/rollouts/{args.group}/{args.action}")
+    print(f"rollout of bundle {rollout['version']} in group {args.group}: {rollout['state']}")
     return 0
 
 
@@ -104,6 +141,7 @@ def fleet_status(args: argparse.Namespace) -> dict[str, Any]:
     terminals = _call(args, "GET", "/terminals", params={"group": args.group} if args.group else None)
     published = _call(args, "GET", "/bundles")
     events = _call(args, "GET", "/bundle-events")
+    rollouts = _call(args, "GET", "/rollouts")
     rows = []
     for term in terminals:
         beat = term.get("heartbeat") or {}
@@ -119,6 +157,9 @@ def fleet_status(args: argparse.Namespace) -> dict[str, Any]:
         group["published"].append(meta["version"])
     notices = [e for e in events if e["kind"] in ("bundle_refused", "bundle_rolled_back", "bundle_expired",
                                                   "bundle_withdrawn")]
+    for rollout in rollouts:
+        groups.setdefault(rollout["group"], {"published": [], "withdrawn": []})["rollout"] = {
+            k: rollout.get(k) for k in ("version", "state", "wave", "waves", "canary", "halt_reason")}
     return {"terminals": rows, "groups": groups, "events": notices[:50]}
 
 
@@ -130,6 +171,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     for name, group in sorted(report["groups"].items()):
         withdrawn = f"; withdrawn {', '.join(map(str, group['withdrawn']))}" if group["withdrawn"] else ""
         print(f"group {name}: published {', '.join(map(str, group['published']))}{withdrawn}")
+        if "rollout" in group:
+            r = group["rollout"]
+            stage = "canary" if r["wave"] == 0 else f"wave {r['wave']} ({r['waves'][r['wave'] - 1]}%)"
+            print(f"  rollout of {r['version']}: {r['state']} at {stage}"
+                  f"{': ' + r['halt_reason'] if r['halt_reason'] else ''}")
     for row in report["terminals"]:
         staged = f", staged {', '.join(map(str, row['staged']))}" if row["staged"] else ""
         print(f"{row['terminal_id']} ({row['group']}, {row['status']}): runs {row['active'] or 'built-in flows'}"
