@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 from typing import Any
 
 from sqlalchemy import select
@@ -55,6 +56,7 @@ def start(bo: Any, group: str, version: int, previous: int | None, plan: dict[st
                "started_at": now, "wave_started_at": now, "baseline": failed / cases if cases else 0.0,
                "max_failed_rise": float(plan.get("max_failed_rise", 0.2)), "min_cases": int(plan.get("min_cases", 3)),
                "soak_seconds": float(plan.get("soak_seconds", 3600)), "halt_reason": ""}
+    rollout["admitted"] = sorted(admitted(rollout, [t.id for t in _group_terminals(bo, group)]))
     bo.put_setting(key(group), rollout)
     return rollout
 
@@ -90,19 +92,21 @@ def latest_for(bo: Any, group: str, terminal_id: str) -> int | None:
     rollout = current(bo, group)
     if rollout is None or rollout["state"] not in ACTIVE_STATES or latest != rollout["version"]:
         return latest
-    if rollout["canary"] and terminal_id in rollout["canary"]:
-        return latest
-    ids = [t.id for t in _group_terminals(bo, group)]
-    return latest if terminal_id in admitted(rollout, ids) else rollout["previous"]
+    return latest if terminal_id in rollout.get("admitted", ()) else rollout["previous"]
 
 
-def evaluate(bo: Any, group: str) -> dict[str, Any] | None:
-    """Halt on trouble, or open the next wave once the admitted terminals run the version healthily."""
+def evaluate(bo: Any, group: str, *, every: float = 0.0) -> dict[str, Any] | None:
+    """Halt on trouble, or open the next wave once the admitted terminals run the version healthily.
+    ``every``: at most once per that many seconds per group (heartbeats call it; operators force it)."""
     rollout = current(bo, group)
     if rollout is None or rollout["state"] != "running":
         return rollout
+    now = time.monotonic()
+    if every and now - bo.rollout_checked.get(group, -every) < every:
+        return rollout
+    bo.rollout_checked[group] = now
     terminals = _group_terminals(bo, group)
-    chosen = admitted(rollout, [t.id for t in terminals])
+    chosen = set(rollout.get("admitted", ()))
     version = rollout["version"]
     with bo.sessions() as session:
         events = session.scalars(select(DeviceEvent).where(
@@ -125,6 +129,7 @@ def evaluate(bo: Any, group: str) -> dict[str, Any] | None:
     if chosen and soaked and all(running.get(t) == version for t in chosen):
         if rollout["wave"] < len(rollout["waves"]) and len(chosen) < len(terminals):
             rollout = {**rollout, "wave": rollout["wave"] + 1, "wave_started_at": bo.clock()}
+            rollout["admitted"] = sorted(admitted(rollout, [t.id for t in terminals]))
         else:
             rollout = {**rollout, "state": "done"}
         bo.put_setting(key(group), rollout)

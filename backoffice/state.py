@@ -64,6 +64,8 @@ class Backoffice:
         self._terminals: dict[str, tuple[float, Terminal]] = {}
         self._settings: tuple[float, dict[str, Any]] | None = None
         self._latest_bundle: dict[str, tuple[float, int | None]] = {}
+        self.rollout_checked: dict[str, float] = {}  # group -> monotonic time of the last rollout evaluation
+        self.rollout_check_seconds = 1.0  # at most this often per group, on its heartbeats (tests set 0)
         if bundle_root_keys is not None:
             with self.sessions.begin() as session:
                 put_setting(session, "bundle_root_keys", dict(bundle_root_keys), self.clock())

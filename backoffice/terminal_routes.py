@@ -59,7 +59,7 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State) -> HeartbeatOut:
     settings = bo.settings()
     config = config_for(settings, term)
     announcements = announcements_for(settings, term, now)
-    rollouts.evaluate(bo, term.group)
+    rollouts.evaluate(bo, term.group, every=bo.rollout_check_seconds)
     latest = rollouts.latest_for(bo, term.group, term.id)
     return HeartbeatOut(server_time=now, clock_offset=data["clock_offset"] or 0.0,
                         config_version=version_of(config), announcements_version=version_of(announcements),

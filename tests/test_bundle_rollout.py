@@ -74,6 +74,7 @@ def _rollout(backoffice) -> dict:
 
 def test_rollout_canary_waves_halt_and_withdraw(tmp_path, backoffice) -> None:
     key = Ed25519PrivateKey.generate()
+    backoffice.state.rollout_check_seconds = 0  # every heartbeat evaluates: the ticks below are fast
     fleet = _fleet(tmp_path, backoffice, key)
     canary = fleet[0]
     for terminal in fleet:

@@ -17,20 +17,22 @@ recorded refusal, and a refused bundle never counts as a version seen, so it blo
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flows.bundles.archive import extract_archive
 from flows.bundles.durable import fsync_dir, fsync_tree, write_atomic
-from flows.bundles.errors import ROOT_KEYS_FILE, BundleRefused
+from flows.bundles.errors import ROOT_KEYS_FILE, BundleRefused, Outcome, refusal_of
 from flows.bundles.keys import RootKeys
 from flows.bundles.manifest import Manifest, read_manifest
 from flows.bundles.verify import bundle_root, verify
@@ -45,36 +47,6 @@ CrashHook = Callable[[str], None]  # called at each point of an activation; the 
 JOURNAL = "journal.json"
 JOURNAL_KEEP = 20
 NOTICES = ("bundle_refused", "bundle_rolled_back", "bundle_expired", "bundle_withdrawn")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one bundle handed to :meth:`BundleManager.receive`."""
-
-    state: str  # "installed" (active now), "staged" (until the current citizen leaves), "refused"
-    version: int | None = None
-    reason: str = ""
-    detail: str = ""
-
-    def line(self) -> str:
-        if self.state == "installed":
-            return f"installed: bundle {self.version} is active"
-        if self.state == "staged":
-            return f"staged: bundle {self.version} becomes active when the current citizen leaves"
-        return f"refused: {self.reason}" + (f" ({self.detail})" if self.detail else "")
-
-
-def _refusal(exc: BaseException) -> BundleRefused:
-    """Any failure of a bundle as a refusal with a stable reason (nothing about a bundle escapes as a crash)."""
-    if isinstance(exc, BundleRefused):
-        return exc
-    if isinstance(exc, MemoryError):
-        return BundleRefused("out_of_memory", "the bundle exhausted the memory bound")
-    if isinstance(exc, RecursionError):
-        return BundleRefused("malformed", "nested too deeply")
-    if isinstance(exc, OSError):
-        return BundleRefused("unreadable", f"{type(exc).__name__}: {exc}"[:300])
-    return BundleRefused("internal_error", f"{type(exc).__name__}: {exc}"[:300])
 
 
 class BundleManager:
@@ -95,8 +67,29 @@ class BundleManager:
         self.root_keys_path = root_keys_path or self.data_dir / ROOT_KEYS_FILE
         self.now = now or (lambda: datetime.now(UTC))
         self.crash_hook = crash_hook
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._lock_fd: int | None = None
         self.root.mkdir(parents=True, exist_ok=True)
-        self._clean_leftovers()
+        with self._exclusive():
+            self._clean_leftovers()
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One changer at a time: the sync thread, the app's bundle lane and ``kiosk flows install`` in
+        another process (an flock on ``bundles/.lock``, released by the kernel if the holder dies)."""
+        with self._lock:
+            self._depth += 1
+            try:
+                if self._depth == 1:
+                    self._lock_fd = os.open(self.root / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._lock_fd is not None:
+                    os.close(self._lock_fd)
+                    self._lock_fd = None
 
     # state ------------------------------------------------------------------------------------------------
     def _link_version(self, name: str) -> int | None:
@@ -184,6 +177,10 @@ class BundleManager:
     def receive(self, source: Path, *, in_session: bool | Callable[[], bool] = False,
                 version: int | None = None) -> Outcome:
         """The one path for every bundle: verify and stage, then activate unless a citizen is in a session."""
+        with self._exclusive():
+            return self._receive(source, in_session, version)
+
+    def _receive(self, source: Path, in_session: bool | Callable[[], bool], version: int | None) -> Outcome:
         try:
             installed = self.install(source, version=version)
         except BundleRefused as exc:
@@ -202,11 +199,12 @@ class BundleManager:
         """
         source = Path(source)
         try:
-            manifest = self._install(source)
+            with self._exclusive():
+                manifest = self._install(source)
         except BaseException as exc:
             if not isinstance(exc, Exception):
                 raise  # KeyboardInterrupt, SystemExit: not the bundle's fault
-            refusal = _refusal(exc)
+            refusal = refusal_of(exc)
             for path in self.root.glob(".staging-*"):
                 shutil.rmtree(path, ignore_errors=True)
             self._emit("bundle_refused", version=version, reason=refusal.reason, detail=refusal.detail[:500],
@@ -258,6 +256,10 @@ class BundleManager:
 
         Returns True when the new bundle is active and loads; False when deferred or rolled back.
         """
+        with self._exclusive():
+            return self._activate(version, in_session)
+
+    def _activate(self, version: int | None, in_session: bool | Callable[[], bool]) -> bool:
         pending = self.pending()
         if version is None:
             if not pending:
@@ -306,6 +308,10 @@ class BundleManager:
     def withdraw(self, version: int, reason: str = "withdrawn") -> bool:
         """An operator withdrew ``version``: never run it again; if active, return to the one before it.
         Returns True when the active bundle changed (the caller reloads its flows)."""
+        with self._exclusive():
+            return self._withdraw(version, reason)
+
+    def _withdraw(self, version: int, reason: str) -> bool:
         if version not in self.installed():
             return False
         active, previous = self.active_version(), self.previous_version()
@@ -342,6 +348,10 @@ class BundleManager:
         A bundle that fails to load is rolled back; one past its expiry is retired with a
         ``bundle_expired`` event; either way the previous bundle is tried, then the built-in flows.
         """
+        with self._exclusive():
+            return self._load_active()
+
+    def _load_active(self) -> tuple[dict[str, Flow], Path]:
         while True:
             version = self.active_version()
             if version is None:
