@@ -28,7 +28,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from backoffice import admin_routes, bundle_routes, operator_routes, terminal_routes
+from backoffice import admin_routes, bundle_routes, operator_routes, rollout_routes, terminal_routes
 from backoffice.errors import ApiError
 from backoffice.state import Backoffice, Limits
 from backoffice.terminal_auth import RequestGuard
@@ -87,6 +87,7 @@ def create_app(database_url: str, operator_key: str | None = None,
     app.add_middleware(ServerTimeMiddleware, clock=lambda: bo.clock())  # outermost: guard answers get it too
     app.include_router(terminal_routes.router)
     app.include_router(bundle_routes.router)
+    app.include_router(rollout_routes.router)
     app.include_router(operator_routes.router)
     app.include_router(admin_routes.router)
     return app
