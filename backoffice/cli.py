@@ -13,24 +13,47 @@ import argparse
 import os
 import secrets
 import sys
+from pathlib import Path
+from typing import NoReturn
 
-DEFAULT_DATABASE = "sqlite:///backoffice.sqlite3"
+from backoffice.cli_errors import CliFailure, describe_startup_error, display_url
+
+
+def default_database() -> str:
+    """One absolute place, wherever the command is run (a relative default made a new, empty database in
+    every directory, so a token issued there was unknown to the server): $BACKOFFICE_DATABASE, else
+    /var/lib/kiosk-backoffice when root, else the user's data directory."""
+    if os.environ.get("BACKOFFICE_DATABASE"):
+        return os.environ["BACKOFFICE_DATABASE"]
+    if os.geteuid() == 0:
+        base = Path("/var/lib/kiosk-backoffice")
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "kiosk-backoffice"
+    return f"sqlite:///{base / 'backoffice.sqlite3'}"
+
+
+DEFAULT_DATABASE = default_database()
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk-backoffice", description="reference back office for the terminals")
+    parser = _OneLineParser(prog="kiosk-backoffice", description="reference back office for the terminals")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser("serve", help="run the back office (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8700)
-    serve.add_argument("--database", default=os.environ.get("BACKOFFICE_DATABASE", DEFAULT_DATABASE),
+    serve.add_argument("--database", default=DEFAULT_DATABASE,
                        help="SQLAlchemy URL: sqlite:///path or postgresql://user@host/db")
     serve.add_argument("--operator-key", default=os.environ.get("BACKOFFICE_OPERATOR_KEY"))
     serve.add_argument("--ssl-certfile")
     serve.add_argument("--ssl-keyfile")
     serve.add_argument("--log-level", default="info")
     token = commands.add_parser("issue-token", help="issue a one-time enrolment token (prints it)")
-    token.add_argument("--database", default=os.environ.get("BACKOFFICE_DATABASE", DEFAULT_DATABASE))
+    token.add_argument("--database", default=DEFAULT_DATABASE, help=f"SQLAlchemy URL (default {DEFAULT_DATABASE})")
     token.add_argument("--group", default="default")
     token.add_argument("--terminal-id")
     token.add_argument("--ttl", type=int, default=86400)
@@ -39,12 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "issue-token":
-        return _issue_token(args)
-    build_parser().print_help()
-    return 2
+    commands = {"serve": _serve, "issue-token": _issue_token}
+    if args.command not in commands:
+        build_parser().print_help()
+        return 2
+    try:
+        return commands[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except CliFailure as exc:
+        print(f"kiosk-backoffice: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # one line, never a traceback (database, TLS files, migrations)
+        print(f"kiosk-backoffice: {describe_startup_error(exc, getattr(args, 'database', ''))}", file=sys.stderr)
+        return 1
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -52,10 +83,17 @@ def _serve(args: argparse.Namespace) -> int:
 
     from backoffice.app import create_app
 
+    for option in ("ssl_certfile", "ssl_keyfile"):
+        value = getattr(args, option)
+        if value and not Path(value).is_file():
+            raise CliFailure(f"--{option.replace('_', '-')} {value}: no such file")
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        raise CliFailure("--ssl-certfile and --ssl-keyfile go together")
     key = args.operator_key
     if not key:
         key = secrets.token_urlsafe(24)
         print(f"operator key (set BACKOFFICE_OPERATOR_KEY to keep one): {key}", file=sys.stderr)
+    print(f"database: {display_url(args.database)}", file=sys.stderr)
     app = create_app(args.database, operator_key=key)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                 ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile, backlog=2048)
@@ -67,6 +105,7 @@ def _issue_token(args: argparse.Namespace) -> int:
     from backoffice.enrolment import issue_tokens
     from backoffice.schemas import TokenIn
 
+    print(f"database: {display_url(args.database)}", file=sys.stderr)
     app = create_app(args.database)
     answer = issue_tokens(app.state.backoffice, TokenIn(group=args.group, terminal_id=args.terminal_id,
                                                        ttl_seconds=args.ttl))

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
+from typing import NoReturn
 
 COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision", "kiosk.cli.selftest")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's usage errors as one line (subcommand parsers inherit the class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk", description="政务服务24小时自助终端 — self-service government terminal")
+    parser = OneLineParser(prog="kiosk", description="政务服务24小时自助终端 — self-service government terminal")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     register_modules(subparsers, COMMAND_MODULES)
@@ -43,6 +52,18 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return exc.status
+    except Exception as exc:  # the last line of defence: a technician sees one line, never a traceback
+        return unexpected("kiosk", exc)
+
+
+def unexpected(prog: str, exc: BaseException) -> int:
+    """One scrubbed line for an error no command expected; the traceback only at DEBUG."""
+    from kiosk.logging_setup import scrub
+
+    logging.getLogger("kiosk.cli").debug("unexpected error", exc_info=exc)
+    text = scrub(str(exc).splitlines()[0] if str(exc) else "")
+    print(f"{prog}: unexpected error: {type(exc).__name__}{': ' + text if text else ''}", file=sys.stderr)
+    return 1
 
 
 class CliError(Exception):

@@ -40,7 +40,7 @@ def _load(path: Path | None):
 def run_demo(args) -> int:
     config = _load(args.config)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
-    config = replace(config, data_dir=data_dir, demo=True)
+    config = replace(config, data_dir=data_dir, demo=True, backoffice_url=config.backoffice_url or "embedded")
     headless = args.headless or not _has_display()
     if headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -68,6 +68,12 @@ def run_demo(args) -> int:
 
 def run_production(args) -> int:
     config = _load(args.config)
+    from kiosk.production import NotReady, check_production
+
+    try:
+        check_production(config)
+    except NotReady as exc:
+        raise CliError(f"not starting: {exc}", status=2) from None
     from kiosk.app import KioskApplication, build_context
 
     app = KioskApplication(build_context(config), production=True)

@@ -114,8 +114,10 @@ def _enrol(url: str, body: dict[str, Any], cert_file: Path | None) -> dict[str, 
         session.mount("https://", _PinnedAdapter(str(cert_file)))
     try:
         answer = session.post(url + "/api/v1/enrol", json=body, timeout=(5, 30))
-    except requests.exceptions.SSLError:
-        raise CliError("the back office's certificate does not match the one given with --server-cert") from None
+    except requests.exceptions.SSLError as exc:
+        from kiosk.sync.tls import describe_tls_error
+
+        raise CliError(f"TLS refused {url}: {describe_tls_error(exc)}; nothing was written") from None
     except requests.RequestException as exc:
         raise CliError(f"cannot reach the back office at {url}: {type(exc).__name__}") from None
     try:

@@ -140,8 +140,12 @@ class SyncClient:
             new = replace(old, **changes, at=time.time())
             self._status = new
         if (old.online, old.revoked) != (new.online, new.revoked) or old.reason == "not started":
-            log.info("back office %s%s", "online" if new.online else "offline",
-                     f" ({new.reason})" if new.reason and not new.online else "")
+            if new.revoked:  # a security event: the back office no longer accepts this terminal
+                log.error("back office revoked this terminal (%s): working offline until it is re-enrolled",
+                          self.signer.credentials.terminal_id)
+            else:
+                log.info("back office %s%s", "online" if new.online else "offline",
+                         f" ({new.reason})" if new.reason and not new.online else "")
             self.events.emit(new)
 
     def report_success(self) -> None:
