@@ -89,12 +89,12 @@ def _serve(args: argparse.Namespace) -> int:
             raise CliFailure(f"--{option.replace('_', '-')} {value}: no such file")
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise CliFailure("--ssl-certfile and --ssl-keyfile go together")
-    key = args.operator_key
-    if not key:
-        key = secrets.token_urlsafe(24)
+    key = args.operator_key or secrets.token_urlsafe(24)
+    app = create_app(args.database, operator_key=key)
+    # printed once the database opened, so a failure stays one line
+    if not args.operator_key:
         print(f"operator key (set BACKOFFICE_OPERATOR_KEY to keep one): {key}", file=sys.stderr)
     print(f"database: {display_url(args.database)}", file=sys.stderr)
-    app = create_app(args.database, operator_key=key)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
                 ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile, backlog=2048)
     return 0
@@ -105,8 +105,8 @@ def _issue_token(args: argparse.Namespace) -> int:
     from backoffice.enrolment import issue_tokens
     from backoffice.schemas import TokenIn
 
-    print(f"database: {display_url(args.database)}", file=sys.stderr)
     app = create_app(args.database)
+    print(f"database: {display_url(args.database)}", file=sys.stderr)
     answer = issue_tokens(app.state.backoffice, TokenIn(group=args.group, terminal_id=args.terminal_id,
                                                        ttl_seconds=args.ttl))
     print(answer.tokens[0])

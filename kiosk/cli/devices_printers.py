@@ -8,6 +8,8 @@ and the license calibration page plus storing the terminal's (x, y) offsets.
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -34,20 +36,39 @@ def register(device_subparsers) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", help="device URL (default: from --config, else the simulator sim://CLASS)")
-    parser.add_argument("--config", type=Path, help="the terminal's TOML configuration")
+    parser.add_argument("--device", help="device URL (default: the printer of this class in the configuration)")
+    parser.add_argument("--config", type=Path, help="the terminal's TOML configuration "
+                        "(default: $KIOSK_CONFIG, else /etc/kiosk/config.toml)")
     parser.add_argument("--data-dir", type=Path, help="the terminal's data directory (default: from the config)")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
 
 def _settings(args) -> tuple[str, Path, str]:
-    """(device URL, data dir, terminal id) from the arguments and the configuration."""
-    from kiosk.config import ConfigError, load_config
+    """(device URL, data dir, terminal id): the configured printer or ``--device``, never a simulator by default."""
+    return device_settings(args, args.printer)
 
+
+def device_settings(args, device_class: str) -> tuple[str, Path, str]:
+    """The device URL, data dir and terminal id a technician command works on.
+
+    ``--device`` wins; otherwise the configuration's device of that class (the file from ``--config``,
+    ``$KIOSK_CONFIG`` or ``/etc/kiosk/config.toml``). A missing file or a class the file does not configure
+    is an error: a test print that "succeeds" on a simulator tells a technician nothing about the terminal.
+    """
+    from kiosk.config import DEFAULT_DATA_DIR, ConfigError, find_config, load_config
+
+    config = None
     try:
-        config = load_config(args.config)
+        config = load_config(find_config(args.config))
     except ConfigError as exc:
-        raise CliError(f"configuration error: {exc}", status=2) from None
-    url = args.device or config.devices.get(args.printer) or f"sim://{args.printer}"
+        if not args.device or args.config is not None:
+            raise CliError(f"configuration error: {exc}", status=2) from None
+    if config is None:  # --device alone: the technician named the device
+        return args.device, Path(args.data_dir or DEFAULT_DATA_DIR), "T-UNCONFIGURED"
+    url = args.device or config.devices.get(device_class)
+    if not url:
+        raise CliError(f"{config.source} configures no {device_class} device ([devices] {device_class} = URL); "
+                       f"pass --device URL to test one", status=2)
     return url, Path(args.data_dir or config.data_dir), config.terminal_id
 
 
@@ -115,7 +136,11 @@ def run_test_print(args) -> int:
                     render_calibration_page(pdf, load_calibration(data_dir))
                     result = _print_pdf(printer, pdf, "营业执照套打测试页", "A3")
         where = _sim_output(printer)
-        print(f"test-print: {args.printer} printer {url}: printed ({result.job_id}){where}")
+        if args.json:
+            print(json.dumps({"printer": args.printer, "device": url, "printed": True, "job_id": result.job_id,
+                              "simulator": where.lstrip("; ") or None}, ensure_ascii=False))
+        else:
+            print(f"test-print: {args.printer} printer {url}: printed ({result.job_id}){where}")
         return 0
     finally:
         _close(printer)
@@ -133,20 +158,38 @@ def run_calibrate(args) -> int:
     from kiosk.documents.license import Calibration, load_calibration, save_calibration
 
     url, data_dir, _ = _settings(args)
-    current = load_calibration(data_dir)
+    report: dict[str, Any] = {"printer": "license", "device": url}
+    try:
+        current = load_calibration(data_dir)
+    except ValueError as exc:  # a damaged file is replaced by new offsets, or named
+        if args.x is None or args.y is None:
+            raise CliError(f"{exc}; store new offsets with --x X --y Y", status=2) from None
+        current = Calibration()
+    say = (lambda text: None) if args.json else print
     if args.x is not None or args.y is not None:
+        for name, value in (("--x", args.x), ("--y", args.y)):
+            if value is not None and not math.isfinite(value):
+                raise CliError(f"{name} must be a finite number of mm (got {value})", status=2)
         try:
             new = Calibration(args.x if args.x is not None else current.x_mm,
                               args.y if args.y is not None else current.y_mm)
         except ValueError as exc:
             raise CliError(str(exc), status=2) from None
         path = save_calibration(data_dir, new)
-        print(f"calibrate: license offsets x {new.x_mm:+.1f} mm, y {new.y_mm:+.1f} mm stored in {path}")
+        say(f"calibrate: license offsets x {new.x_mm:+.1f} mm, y {new.y_mm:+.1f} mm stored in {path}")
+        report["stored"] = str(path)
         current = new
     else:
-        print(f"calibrate: current license offsets x {current.x_mm:+.1f} mm, y {current.y_mm:+.1f} mm")
-    if args.no_print:
-        return 0
+        say(f"calibrate: current license offsets x {current.x_mm:+.1f} mm, y {current.y_mm:+.1f} mm")
+    report.update(x_mm=current.x_mm, y_mm=current.y_mm, printed=False)
+    if not args.no_print:
+        _print_calibration_sheet(args, url, data_dir, current, report, say)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+def _print_calibration_sheet(args, url: str, data_dir: Path, current: Any, report: dict[str, Any], say: Any) -> None:
     from kiosk.documents.license import render_calibration_page
 
     printer = _open("license", url, data_dir)
@@ -156,9 +199,9 @@ def run_calibrate(args) -> int:
             pdf = Path(tmp) / "license-calibration.pdf"
             render_calibration_page(pdf, current)
             result = _print_pdf(printer, pdf, "营业执照套打校准页", "A3")
-        print(f"calibrate: calibration page printed on {url} ({result.job_id}){_sim_output(printer)}")
-        print("calibrate: measure the crosses against the stock's marks, then run "
-              "`kiosk devices calibrate license --x X --y Y` with X, Y = current offset - measured deviation")
-        return 0
+        report.update(printed=True, job_id=result.job_id)
+        say(f"calibrate: calibration page printed on {url} ({result.job_id}){_sim_output(printer)}")
+        say("calibrate: measure the crosses against the stock's marks, then run "
+            "`kiosk devices calibrate license --x X --y Y` with X, Y = current offset - measured deviation")
     finally:
         _close(printer)
