@@ -22,14 +22,23 @@ from backoffice.cli_errors import CliFailure, describe_startup_error, display_ur
 def default_database() -> str:
     """One absolute place, wherever the command is run (a relative default made a new, empty database in
     every directory, so a token issued there was unknown to the server): $BACKOFFICE_DATABASE, else
+    systemd's $STATE_DIRECTORY (``StateDirectory=kiosk-backoffice`` in the unit), else
     /var/lib/kiosk-backoffice when root, else the user's data directory."""
     if os.environ.get("BACKOFFICE_DATABASE"):
         return os.environ["BACKOFFICE_DATABASE"]
-    if os.geteuid() == 0:
+    if os.environ.get("STATE_DIRECTORY"):
+        base = Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    elif os.geteuid() == 0:
         base = Path("/var/lib/kiosk-backoffice")
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "kiosk-backoffice"
-    return f"sqlite:///{base / 'backoffice.sqlite3'}"
+    return f"sqlite:///{base.resolve() / 'backoffice.sqlite3'}"
+
+
+def _prepare(database: str) -> None:
+    """SQLite does not create folders: make the database's (0700, it holds terminal secrets)."""
+    if database.startswith("sqlite:///") and database != "sqlite:///:memory:":
+        Path(database.removeprefix("sqlite:///")).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 DEFAULT_DATABASE = default_database()
@@ -90,6 +99,7 @@ def _serve(args: argparse.Namespace) -> int:
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise CliFailure("--ssl-certfile and --ssl-keyfile go together")
     key = args.operator_key or secrets.token_urlsafe(24)
+    _prepare(args.database)
     app = create_app(args.database, operator_key=key)
     # printed once the database opened, so a failure stays one line
     if not args.operator_key:
@@ -105,6 +115,7 @@ def _issue_token(args: argparse.Namespace) -> int:
     from backoffice.enrolment import issue_tokens
     from backoffice.schemas import TokenIn
 
+    _prepare(args.database)
     app = create_app(args.database)
     print(f"database: {display_url(args.database)}", file=sys.stderr)
     answer = issue_tokens(app.state.backoffice, TokenIn(group=args.group, terminal_id=args.terminal_id,
