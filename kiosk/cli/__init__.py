@@ -12,7 +12,8 @@ import logging
 import sys
 from typing import NoReturn
 
-COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision", "kiosk.cli.selftest")
+COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision", "kiosk.cli.selftest",
+                   "kiosk.cli.status", "kiosk.cli.health")
 
 
 class OneLineParser(argparse.ArgumentParser):

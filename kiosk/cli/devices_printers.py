@@ -109,37 +109,25 @@ def _print_pdf(printer: Any, pdf: Path, title: str, media: str) -> Any:
 
 
 def run_test_print(args) -> int:
-    from drivers.printers.model import PrinterError
+    from drivers.base import DeviceError
+    from kiosk.device_checks import NotUsable, test_print
 
     url, data_dir, terminal_id = _settings(args)
     printer = _open(args.printer, url, data_dir)
     try:
-        _check(printer, url)
-        if args.printer == "receipt":
-            from drivers.printers.receipts import test_receipt
-
-            try:
-                result = printer.print_receipt(test_receipt(terminal_id))
-            except PrinterError as exc:
-                raise CliError(f"receipt printer: {exc.key} {exc.detail}".rstrip(), status=3) from None
-        else:
-            with tempfile.TemporaryDirectory(prefix="kiosk-test-print-") as tmp:
-                pdf = Path(tmp) / f"test-{args.printer}.pdf"
-                if args.printer == "document":
-                    from kiosk.documents.certificates import render, test_page
-
-                    render(test_page(terminal_id, url), pdf)
-                    result = _print_pdf(printer, pdf, "打印机测试页", "A4")
-                else:
-                    from kiosk.documents.license import load_calibration, render_calibration_page
-
-                    render_calibration_page(pdf, load_calibration(data_dir))
-                    result = _print_pdf(printer, pdf, "营业执照套打测试页", "A3")
-        where = _sim_output(printer)
+        try:
+            result = test_print(printer, args.printer, terminal_id, data_dir, url=url)
+        except NotUsable as exc:
+            raise CliError(f"{printer.name} printer {url} is {exc.detail}; nothing was printed", status=3) from None
+        except DeviceError as exc:  # PrinterError and the rest: the key and the technician's detail
+            raise CliError(f"{args.printer} printer: {exc.key} {exc.detail}".rstrip(), status=3) from None
+        except ValueError as exc:  # a damaged stored calibration
+            raise CliError(f"{exc}; nothing was printed", status=2) from None
         if args.json:
             print(json.dumps({"printer": args.printer, "device": url, "printed": True, "job_id": result.job_id,
-                              "simulator": where.lstrip("; ") or None}, ensure_ascii=False))
+                              "simulator": result.simulated or None}, ensure_ascii=False))
         else:
+            where = f"; {result.simulated}" if result.simulated else ""
             print(f"test-print: {args.printer} printer {url}: printed ({result.job_id}){where}")
         return 0
     finally:

@@ -256,6 +256,7 @@ class SyncClient:
             raise Unreachable("heartbeat answer not understood", code="garbage")
         self.signer.learn(float(answer["server_time"]))
         self.store.set_state("clock_offset", self.signer.offset)
+        self.store.set_state("last_contact", time.time())  # `kiosk status` and the maintenance screen show it
         self.report_success()
         if answer.get("config_version") != self.store.get_state("config_version"):
             self._next_fetch = 0.0
