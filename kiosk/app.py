@@ -66,7 +66,7 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
     from kiosk.printing import PrintService
 
     data_dir = Path(config.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = Store(data_dir / "kiosk.db", terminal_id=config.terminal_id)
     abandoned = store.close_abandoned()  # cases a crash or power cut left open are reported, not lost
     if abandoned:
@@ -77,11 +77,25 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
     except Exception:
         log.exception("no usable flow bundle: using the built-in flows")
         flows, flows_dir = load_directory(FLOWS_DIR, strict=False), FLOWS_DIR.parent
+    _log_start(config, bundles.active_version(), flows_dir)
     link = BackofficeLink(config, store, device_states or (lambda: []), **_demo_link(config))
     return AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
                       closers=[link.stop], device_options=_device_options(config, device_options),
                       printing=PrintService(store, data_dir, templates=lambda: _templates_dir(flows_dir)),
                       link=link, bundles=bundles, flows_dir=flows_dir)
+
+
+def _log_start(config: Config, bundle: int | None, flows_dir: Path | None) -> None:
+    """The one line that says which terminal this is, from which files, talking to whom, with which flows."""
+    from kiosk.logging_setup import set_terminal
+
+    set_terminal(config.terminal_id)
+    backoffice = config.backoffice_url or "(the enrolment's)"
+    bundle_text = f"bundle {bundle}" if bundle else f"built-in flows ({flows_dir})"
+    log.info("kiosk starting: terminal %s, config %s, data dir %s, back office %s, %s", config.terminal_id,
+             config.source, config.data_dir, backoffice, bundle_text,
+             extra={"event": "start", "config": config.source, "data_dir": str(config.data_dir),
+                    "backoffice": backoffice, "bundle": bundle})
 
 
 def _demo_link(config: Config) -> dict[str, Any]:
