@@ -157,7 +157,7 @@ class KioskApplication:
             link_bridge = EventBridge(ctx.link.events)
             link_bridge.event.connect(lambda status: self.controller.set_online(bool(status.online)))
             self.bridges.append(link_bridge)
-            ctx.link.device_states = lambda: [s.as_dict() for s in list(self.controller.device_states.values())]
+            ctx.link.device_states = self._heartbeat_devices
             ctx.link.start()
         for name in ctx.config.devices:
             ctx.tasks.run(name, lambda n=name: create_device(ctx, n),
@@ -179,6 +179,13 @@ class KioskApplication:
         self._bundle_poll = QTimer(interval=20000)
         self._bundle_poll.timeout.connect(self.take_up_bundles)
         self._bundle_poll.start()
+
+    def _heartbeat_devices(self) -> list[dict[str, Any]]:
+        """Each device's state for the heartbeat; printers add paper left and the days it will last."""
+        from kiosk.consumables import heartbeat_fields
+
+        return [{**status.as_dict(), **heartbeat_fields(self.ctx.store, status.device)}
+                for status in list(self.controller.device_states.values())]
 
     def _attach(self, name: str, device: Any) -> None:
         """A driver exists: observe it, then open it on its lane (its state arrives as events)."""

@@ -43,7 +43,7 @@ def gather(config: Config | None, data_dir: Path | None = None, *, now: float | 
     if not database.is_file():
         problems.append(f"no database at {database}: the kiosk has not run with this data directory")
         facts.update(backoffice={"url": url, "link": "unknown", "last_contact": None}, devices=_devices(config, {}),
-                     queue=None, bundles=_bundles(data_dir, []), last_case=None)
+                     queue=None, bundles=_bundles(data_dir, []), last_case=None, paper={})
     else:
         try:
             with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as conn:
@@ -51,7 +51,8 @@ def gather(config: Config | None, data_dir: Path | None = None, *, now: float | 
         except sqlite3.Error as exc:  # e.g. run as a user who may not read the kiosk's 0600 database
             problems.append(f"cannot read {database}: {exc} (run as the kiosk's user)")
             facts.update(backoffice={"url": url, "link": "unknown", "last_contact": None},
-                         devices=_devices(config, {}), queue=None, bundles=_bundles(data_dir, []), last_case=None)
+                         devices=_devices(config, {}), queue=None, bundles=_bundles(data_dir, []), last_case=None,
+                         paper={})
     facts["disk"] = _disk(data_dir, database)
     if facts["disk"].get("free_bytes") is not None and facts["disk"]["free_bytes"] < 512 * 1024 * 1024:
         problems.append(f"less than 512 MB free on the data directory's disk ({facts['disk']['free_bytes']} bytes)")
@@ -100,7 +101,15 @@ def _from_database(conn: sqlite3.Connection, config: Config | None, url: str | N
     case = conn.execute("SELECT case_no, service_id, started_at, finished_at, outcome FROM cases "
                         "ORDER BY started_at DESC LIMIT 1").fetchone()
     records = conn.execute("SELECT version, state, detail FROM flow_bundles ORDER BY version").fetchall()
+    from kiosk.consumables import CAPACITY, estimate_from
+
+    paper = {name: estimate_from(state[f"paper:{name}"], name, now) for name in CAPACITY
+             if isinstance(state.get(f"paper:{name}"), dict)}
+    for name, facts in paper.items():
+        if facts["days_left"] is not None and facts["days_left"] < 1:
+            problems.append(f"{name} paper runs out within a day ({facts['left']:g} {facts['unit']} left)")
     return {
+        "paper": paper,
         "backoffice": {"url": url, "link": link, "last_contact": last_contact,
                        "last_contact_age_s": None if age is None else round(age, 1),
                        "clock_offset_s": state.get("clock_offset")},
@@ -165,6 +174,11 @@ def render(facts: dict[str, Any]) -> list[str]:
     for name, info in facts["devices"].items():
         lines.append(f"device       {name:<9} {info['state']:<15} {info.get('reason') or ''} {info['url'] or ''}"
                      .rstrip())
+    for name, paper in facts.get("paper", {}).items():
+        days = paper["days_left"]
+        lines.append(f"paper        {name:<9} {paper['left']:g} of {paper['capacity']:g} {paper['unit']} left"
+                     + (f", about {days:g} days" if days is not None else "")
+                     + f", {paper['paper_changes']} change(s)")
     queue = facts["queue"]
     if queue is not None:
         oldest = queue["oldest_pending_age_s"]

@@ -67,9 +67,8 @@ def describe(error) -> str:
 
 def identity_fields(identity, reveal: bool) -> dict:
     """The fields to print; name, number and address masked unless ``reveal``."""
-    from drivers.identity import display_text
-
     from common.card_tables import GENDERS_EN
+    from drivers.identity import display_text
 
     fields = {name: getattr(identity, name) for name in FIELDS}
     if fields["gender"] in GENDERS_EN:  # a technician reads "male", not the GB/T 2261.1 code "1"

@@ -263,8 +263,11 @@ class KioskController(StepInput, QObject):
             self._device_states[event.device] = event
             if previous is None or previous.state != event.state:
                 self._refresh_catalog()
+            if previous is None or (previous.state, previous.reason) != (event.state, event.reason):
+                # paper near end keeps the printer online: the reason changed, and the console is told at once
                 self.ctx.tasks.run("db", lambda: self.ctx.store.record_device_event(
-                    event.device, event.state.value, event.reason, event.detail))
+                    event.device, event.state.value, event.reason, event.detail),
+                    on_done=lambda _: self.ctx.outbox_changed())
         elif isinstance(event, CardPresented):
             self._on_card(event.identity)
         elif isinstance(event, CardRemoved):
