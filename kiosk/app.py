@@ -25,6 +25,7 @@ from offline_cache.store import Store
 log = logging.getLogger(__name__)
 
 QML_DIR = Path(__file__).resolve().parent / "ui" / "qml"
+RESTART_EXIT_CODE = 75  # "restart the app" from the maintenance screen: systemd's Restart=always starts it again
 
 
 @dataclass
@@ -124,6 +125,18 @@ def _templates_dir(flows_dir: Path | None) -> Path | None:
     return candidate if candidate is not None and candidate.is_dir() else None
 
 
+def _maintenance(ctx: AppContext, controller: Any) -> Any:
+    """The maintenance screen's controller, its gate timed by the configuration; recent log lines kept."""
+    from kiosk.logging_setup import recent_lines
+    from kiosk.maintenance import MaintenanceGate
+    from kiosk.ui.maintenance import MaintenanceController
+
+    recent_lines()
+    gate = MaintenanceGate(Path(ctx.config.data_dir), lockout_s=ctx.config.maintenance_lockout_s,
+                           idle_s=ctx.config.maintenance_idle_s)
+    return MaintenanceController(ctx, controller, gate=gate)
+
+
 def create_device(ctx: AppContext, device_class: str) -> Any:
     """Build one driver from its URL (imports its library): runs on the device's lane, not the GUI thread."""
     url = ctx.config.devices[device_class]
@@ -150,6 +163,8 @@ class KioskApplication:
         self.qapp.setQuitOnLastWindowClosed(not production)
         ctx.tasks = TaskRunner()
         self.controller = KioskController(ctx)
+        self.maintenance = _maintenance(ctx, self.controller)
+        self.maintenance.restartRequested.connect(lambda: self.qapp.exit(RESTART_EXIT_CODE))
         self.bridges: list[QObject] = []
         self._bridge_class = EventBridge
         ctx.tasks.run("db", ctx.printing.recover, on_error=lambda e: log.error("print recovery: %s", e))
@@ -164,7 +179,7 @@ class KioskApplication:
                           on_done=lambda device, n=name: self._attach(n, device),
                           on_error=lambda error, n=name: self._device_failed(n, error))
         self.engine = QQmlApplicationEngine()
-        self.engine.setInitialProperties({"ctl": self.controller, "production": production,
+        self.engine.setInitialProperties({"ctl": self.controller, "maint": self.maintenance, "production": production,
                                           "baseWidth": size[0], "baseHeight": size[1]})
         self.engine.load(str(QML_DIR / "Main.qml"))
         if not self.engine.rootObjects():

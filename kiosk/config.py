@@ -25,6 +25,10 @@ Example::
     [paths]
     data_dir = "/var/lib/kiosk"
 
+    [maintenance]
+    idle_s = 300                # maintenance mode ends by itself after this long without a touch
+    lockout_s = 300             # three wrong PINs lock the maintenance gate this long
+
     [backoffice]
     url = "https://backoffice.example.gov.cn"   # "embedded" starts the reference server in-process
 
@@ -78,6 +82,8 @@ class Config:
     devices: dict[str, str] = field(default_factory=lambda: dict(DEMO_DEVICES))
     demo: bool = True
     source: str = "(embedded default)"
+    maintenance_idle_s: float = 300.0  # maintenance mode ends by itself after this long without a touch
+    maintenance_lockout_s: float = 300.0  # three wrong PINs lock the gate this long
 
 
 _SPEC: dict[str, dict[str, tuple[str, type, Any]]] = {
@@ -88,6 +94,8 @@ _SPEC: dict[str, dict[str, tuple[str, type, Any]]] = {
     "timeouts": {"inactivity_s": ("inactivity_s", float, (10, 600)), "countdown_s": ("countdown_s", float, (5, 120))},
     "paths": {"data_dir": ("data_dir", Path, "any")},
     "backoffice": {"url": ("backoffice_url", str, "url")},
+    "maintenance": {"idle_s": ("maintenance_idle_s", float, (10, 3600)),
+                    "lockout_s": ("maintenance_lockout_s", float, (10, 86400))},
 }
 
 

@@ -9,6 +9,7 @@ carrying the terminal id, so a fleet's logs can be searched and joined with the 
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import re
@@ -91,3 +92,33 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+class RecentLines(logging.Handler):
+    """The last few hundred log lines, scrubbed, for the maintenance screen and the diagnostic bundle."""
+
+    def __init__(self, maxlen: int = 500) -> None:
+        super().__init__()
+        self.lines: collections.deque[str] = collections.deque(maxlen=maxlen)
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.addFilter(PiiScrubber())
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(scrub(self.format(record)))
+        except Exception:  # a log line must never break the kiosk
+            self.handleError(record)
+
+
+_RECENT: RecentLines | None = None
+
+
+def recent_lines() -> RecentLines:
+    """The one in-memory buffer of recent lines, attached to the root logger on first use."""
+    global _RECENT
+    if _RECENT is None:
+        _RECENT = RecentLines()
+    root = logging.getLogger()
+    if _RECENT not in root.handlers:
+        root.addHandler(_RECENT)
+    return _RECENT

@@ -95,6 +95,15 @@ def _from_database(conn: sqlite3.Connection, config: Config | None, url: str | N
             "SELECT device, state, reason, detail, at FROM device_events ORDER BY id"):
         latest[device] = {"state": dev_state, "reason": reason, "detail": detail, "since": at}
     devices = _devices(config, latest)
+    for device, reason, detail, at in conn.execute(
+            "SELECT device, reason, detail, at FROM device_events WHERE state NOT IN ('online', 'busy') "
+            "AND reason NOT IN ('', 'state.closed') ORDER BY id"):
+        if device in devices:
+            devices[device]["last_error"] = {"reason": reason, "detail": detail, "at": at}
+    for printer, kind, count in conn.execute(
+            "SELECT printer, state, count(*) FROM print_jobs GROUP BY printer, state"):
+        if printer in devices:
+            devices[printer].setdefault("jobs", {})[kind] = count
     for name, info in devices.items():
         if info["state"] not in ("online", "busy"):
             problems.append(f"{name} is {info['state']}{': ' + info['reason'] if info.get('reason') else ''}")

@@ -62,6 +62,8 @@ class Session:
 
 
 class KioskController(StepInput, QObject):
+    paused = False  # maintenance mode (kiosk.ui.maintenance): citizens' taps and cards do nothing
+    maintenanceChanged = Signal()
     screenChanged = Signal()
     viewChanged = Signal()
     langChanged = Signal()
@@ -134,11 +136,14 @@ class KioskController(StepInput, QObject):
     online = Property(bool, _get_online, notify=onlineChanged)
     terminalName = Property(str, _get_terminal_name, notify=langChanged)
     demo = Property(bool, _get_demo, constant=True)
+    maintenance = Property(bool, lambda self: self.paused, notify=maintenanceChanged)
 
     # -- what the screens call -------------------------------------------------------------------
     @Slot(str, "QVariant")
     def tap(self, action: str, value: Any = None) -> None:
         """The one entry point for citizen input; unknown actions are ignored, never raised."""
+        if self.paused:
+            return
         self.touched()
         if isinstance(value, QJSValue):  # a JS object literal from QML ({id: ..., value: ...})
             value = value.toVariant()
@@ -283,6 +288,8 @@ class KioskController(StepInput, QObject):
             self._refresh_catalog()
 
     def _on_card(self, identity: Identity) -> None:
+        if self.paused:
+            return
         session = self._session
         if self._screen in ("attract", "catalog", "intro", "message"):
             self._pending_identity = identity

@@ -8,6 +8,7 @@ import QtQuick.VirtualKeyboard.Settings
 Window {
     id: win
     required property var ctl
+    property var maint: null  // kiosk.ui.maintenance.MaintenanceController
     property bool production: false
     property int baseWidth: 1280
     property int baseHeight: 800
@@ -32,7 +33,7 @@ Window {
 
         Rectangle { anchors.fill: parent; color: theme.bg }
 
-        TopBar { id: topBar; ctl: win.ctl; anchors { left: parent.left; right: parent.right; top: parent.top } }
+        TopBar { id: topBar; ctl: win.ctl; maint: win.maint; anchors { left: parent.left; right: parent.right; top: parent.top } }
 
         Loader {
             id: screenLoader
@@ -68,5 +69,14 @@ Window {
         Timer { interval: 200; running: true; onTriggered: keyboard.active = true }
 
         TimeoutOverlay { ctl: win.ctl; anchors.fill: parent; visible: win.ctl.countdown >= 0; z: 100 }
+
+        // the technician's screen, over everything (reached only by the hidden gesture and the PIN)
+        MaintenanceScreen {
+            objectName: "maintenanceScreen"
+            maint: win.maint
+            anchors.fill: parent
+            visible: win.maint !== null && (win.maint.pinVisible || win.maint.panelOpen)
+            z: 200
+        }
     }
 }
