@@ -148,3 +148,21 @@ def test_selftest_checks_the_data_file_modes(tmp_path):
     (Path(config.data_dir) / "kiosk.db").chmod(0o644)
     checks = {c.name: c for c in selftest.run(config, "internal")}
     assert checks["file_modes"].ok is False and "kiosk.db" in checks["file_modes"].detail
+
+
+def test_provision_sets_the_maintenance_pin_and_prints_json(tmp_path, backoffice, capsys):
+    from kiosk.maintenance import check_pin
+
+    data_dir = tmp_path / "kiosk"
+    assert main(["provision", "--backoffice", backoffice.url, "--token", backoffice.token(), "--data-dir",
+                 str(data_dir), "--maintenance-pin", "12"]) == 2
+    assert "6 to 12 digits" in capsys.readouterr().err and not data_dir.exists()
+    assert main(["provision", "--backoffice", backoffice.url, "--token", backoffice.token(), "--data-dir",
+                 str(data_dir), "--maintenance-pin", "24681012", "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["maintenance_pin"] and answer["check"] == "signed request accepted"
+    assert check_pin(data_dir, "24681012")
+    assert main(["maintenance-pin", "--data-dir", str(data_dir), "--pin", "13579135", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["hashed"] and check_pin(data_dir, "13579135")
+    assert main(["maintenance-pin", "--data-dir", str(data_dir), "--pin", "abc"]) == 2
+    assert check_pin(data_dir, "13579135")

@@ -13,7 +13,7 @@ import sys
 from typing import NoReturn
 
 COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision", "kiosk.cli.selftest",
-                   "kiosk.cli.status", "kiosk.cli.health")
+                   "kiosk.cli.status", "kiosk.cli.health", "kiosk.cli.maintenance")
 
 
 class OneLineParser(argparse.ArgumentParser):
