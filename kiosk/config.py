@@ -5,7 +5,7 @@ back office started in-process) -- but only for ``kiosk demo``: a file never fal
 to the demo. A file without ``[backoffice] url`` talks to the back office it was
 enrolled with; ``url = "embedded"`` must be written out to get the in-process one.
 Technician commands find the file with :func:`find_config` (``--config``, else
-``$KIOSK_CONFIG``, else ``/etc/kiosk/config.toml``) and fail naming where they looked. A bad file stops the kiosk before any window
+``$KIOSK_CONFIG``, else ``/etc/kiosk/kiosk.toml``) and fail naming where they looked. A bad file stops the kiosk before any window
 opens, with an error that names the key and the problem::
 
     config.toml: timeouts.inactivity_s: must be a number between 10 and 600 (got 'abc')
@@ -53,7 +53,7 @@ from drivers.registry import DEVICE_CLASSES, check_url
 LOCALES = ("zh_CN", "en")
 
 DEFAULT_DATA_DIR = Path("/var/lib/kiosk")
-DEFAULT_CONFIG = Path("/etc/kiosk/config.toml")
+DEFAULT_CONFIG = Path("/etc/kiosk/kiosk.toml")
 CONFIG_ENV = "KIOSK_CONFIG"
 
 DEMO_DEVICES = {"idcard": "sim://idcard", "sscard": "sim://sscard", "receipt": "sim://receipt",
@@ -169,7 +169,7 @@ def load_config(path: Path | None) -> Config:
 
 def find_config(path: Path | None) -> Path:
     """The configuration a technician command uses: ``path``, else ``$KIOSK_CONFIG``, else
-    ``/etc/kiosk/config.toml``; never the demo defaults (they would test simulators and report success)."""
+    ``/etc/kiosk/kiosk.toml``; never the demo defaults (they would test simulators and report success)."""
     import os
 
     if path is not None:

@@ -101,7 +101,7 @@ def test_calibrate_refuses_nan_and_names_a_damaged_stored_calibration(tmp_path):
 
 def test_technician_commands_never_fall_back_to_a_simulator(tmp_path):
     line = _one_line(_run(tmp_path, "devices", "test-print", "document"))
-    assert "no configuration found" in line and "/etc/kiosk/config.toml" in line
+    assert "no configuration found" in line and "/etc/kiosk/kiosk.toml" in line
     line = _one_line(_run(tmp_path, "devices", "test-print", "document",
                           env={"KIOSK_CONFIG": str(tmp_path / "missing.toml")}))
     assert "KIOSK_CONFIG" in line and "missing.toml" in line

@@ -38,7 +38,7 @@ def register(device_subparsers) -> None:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", help="device URL (default: the printer of this class in the configuration)")
     parser.add_argument("--config", type=Path, help="the terminal's TOML configuration "
-                        "(default: $KIOSK_CONFIG, else /etc/kiosk/config.toml)")
+                        "(default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
     parser.add_argument("--data-dir", type=Path, help="the terminal's data directory (default: from the config)")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
@@ -52,7 +52,7 @@ def device_settings(args, device_class: str) -> tuple[str, Path, str]:
     """The device URL, data dir and terminal id a technician command works on.
 
     ``--device`` wins; otherwise the configuration's device of that class (the file from ``--config``,
-    ``$KIOSK_CONFIG`` or ``/etc/kiosk/config.toml``). A missing file or a class the file does not configure
+    ``$KIOSK_CONFIG`` or ``/etc/kiosk/kiosk.toml``). A missing file or a class the file does not configure
     is an error: a test print that "succeeds" on a simulator tells a technician nothing about the terminal.
     """
     from kiosk.config import DEFAULT_DATA_DIR, ConfigError, find_config, load_config

@@ -18,7 +18,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("selftest", help="check the terminal's health: internal, external "
                                    "(test print, card read, back office), interactive")
     parser.add_argument("--config", type=Path, help="the terminal's TOML configuration "
-                        "(default: $KIOSK_CONFIG, else /etc/kiosk/config.toml)")
+                        "(default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
     parser.add_argument("--level", choices=("internal", "external", "interactive"), default="external",
                         help="how far to go (each level includes the ones before; default external)")
     parser.add_argument("--card-timeout", type=float, default=20.0, help="seconds to wait for each test card")
