@@ -67,7 +67,7 @@ class MaintenanceController(QObject):
     def _get_devices(self) -> list[dict[str, Any]]:
         return [self._device_row(name, info) for name, info in (self._facts.get("devices") or {}).items()]
 
-    def _get_sync(self) -> dict[str, Any]:
+    def _get_sync(self) -> list[dict[str, str]]:
         return _sync_rows(self._facts)
 
     def _get_log_text(self) -> str:
@@ -84,8 +84,8 @@ class MaintenanceController(QObject):
     pinDots = Property(str, _get_pin_dots, notify=changed)
     pinMessage = Property(str, _get_pin_message, notify=changed)
     panel = Property(str, _get_panel, notify=changed)
-    devices = Property("QVariantList", _get_devices, notify=changed)
-    sync = Property("QVariantList", _get_sync, notify=changed)
+    devices = Property(list, _get_devices, notify=changed)
+    sync = Property(list, _get_sync, notify=changed)
     logText = Property(str, _get_log_text, notify=changed)
     result = Property(str, _get_result, notify=changed)
 
@@ -196,8 +196,12 @@ class MaintenanceController(QObject):
         from kiosk.consumables import paper_replaced
 
         store = self.ctx.store
-        self.ctx.tasks.run("db", lambda: paper_replaced(store, name),
-                           on_done=lambda facts: (self._say(f"{name}: 已记录更换纸张"), self.refresh()),
+
+        def done(_facts: Any) -> None:
+            self._say(f"{name}: 已记录更换纸张")
+            self.refresh()
+
+        self.ctx.tasks.run("db", lambda: paper_replaced(store, name), on_done=done,
                            on_error=lambda e: self._say(f"{name}: {_error_text(e)}"))
 
     def _do_read_card(self, name: str) -> None:
