@@ -125,3 +125,28 @@ def test_kiosk_run_refuses_an_unenrolled_or_mismatched_terminal(tmp_path):
 def test_argparse_errors_are_one_line(tmp_path):
     line = _one_line(_run(tmp_path, "devices", "calibrate", "license", "--x", "left"))
     assert "invalid float value" in line and "--help" in line
+
+
+@pytest.mark.slow  # a headless demo in a subprocess
+def test_the_demo_on_a_revoked_terminal_says_so(tmp_path):
+    import requests
+
+    from kiosk.config import Config
+    from kiosk.demo.embedded import start_embedded
+    from kiosk.demo.link import demo_bundle_root_keys
+
+    config = Config()
+    data = tmp_path / "data"
+    embedded = start_embedded(data / "backoffice", terminal_id=config.terminal_id, group=config.group,
+                              bundle_root_keys=demo_bundle_root_keys(data / "backoffice"))
+    try:
+        answer = requests.post(f"{embedded.url}/api/v1/operator/terminals/{config.terminal_id}/revoke",
+                               headers={"X-Operator-Key": embedded.operator_key}, timeout=10)
+        assert answer.status_code == 200, answer.text
+    finally:
+        embedded.stop()
+    result = _run(tmp_path, "--log-level", "WARNING", "demo", "--headless", "--data-dir", str(data),
+                  "--out", str(tmp_path / "out"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "TimeoutError" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("kiosk: demo: the back office revoked terminal T-DEMO-0001") and "--data-dir" in last
