@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--group", default="default")
     token.add_argument("--terminal-id")
     token.add_argument("--ttl", type=int, default=86400)
+    token.add_argument("--json", action="store_true", help="print the token, group, terminal and database as JSON")
     return parser
 
 
@@ -120,7 +121,13 @@ def _issue_token(args: argparse.Namespace) -> int:
     print(f"database: {display_url(args.database)}", file=sys.stderr)
     answer = issue_tokens(app.state.backoffice, TokenIn(group=args.group, terminal_id=args.terminal_id,
                                                        ttl_seconds=args.ttl))
-    print(answer.tokens[0])
+    if args.json:
+        import json
+
+        print(json.dumps({"token": answer.tokens[0], "group": args.group, "terminal_id": args.terminal_id,
+                          "ttl_seconds": args.ttl, "database": display_url(args.database)}))
+    else:
+        print(answer.tokens[0])
     return 0
 
 

@@ -75,11 +75,12 @@ def test_issue_token_uses_one_absolute_database_wherever_it_runs(tmp_path):
     assert f"database: sqlite:///{database}" in first.stderr and database.is_file()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    second = subprocess.run([sys.executable, "-m", "backoffice.cli", "issue-token"], cwd=elsewhere,
+    second = subprocess.run([sys.executable, "-m", "backoffice.cli", "issue-token", "--json"], cwd=elsewhere,
                             env={**os.environ, "PYTHONPATH": str(ROOT), **state},
                             capture_output=True, text=True, timeout=120)
     assert f"database: sqlite:///{database}" in second.stderr and not list(elsewhere.iterdir())
-    assert first.stdout.strip() != second.stdout.strip()  # two tokens in the one database
+    token = json.loads(second.stdout)["token"]
+    assert first.stdout.strip() != token  # two tokens in the one database
     import sqlalchemy
 
     with sqlalchemy.create_engine(f"sqlite:///{database}").connect() as conn:

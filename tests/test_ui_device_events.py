@@ -32,6 +32,10 @@ def test_paper_near_end_is_an_event_delivered_within_seconds(kiosk):
                      timeout=10, what="paper near end delivered to the back office")
     assert time.monotonic() - started < 10  # not the next heartbeat, a minute away
     assert app.controller.device_states["receipt"].state.usable  # near end still prints
+    # and the heartbeat's entry for the printer carries the paper left and the days it will last
+    receipt = next(d for d in app._heartbeat_devices() if d["device"] == "receipt")
+    assert receipt["paper_left"] == consumables.CAPACITY["receipt"] and "paper_days_left" in receipt
+    assert "paper_left" not in next(d for d in app._heartbeat_devices() if d["device"] == "idcard")
 
 
 def test_a_reader_gone_and_back_is_two_events(kiosk):
