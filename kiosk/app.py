@@ -165,12 +165,15 @@ class KioskApplication:
         self.controller = KioskController(ctx)
         self.maintenance = _maintenance(ctx, self.controller)
         self.maintenance.restartRequested.connect(lambda: self.qapp.exit(RESTART_EXIT_CODE))
+        from kiosk.ui.remote import RemoteCommands
+
+        self.remote = RemoteCommands(self)
         self.bridges: list[QObject] = []
         self._bridge_class = EventBridge
         ctx.tasks.run("db", ctx.printing.recover, on_error=lambda e: log.error("print recovery: %s", e))
         if ctx.link is not None:
             link_bridge = EventBridge(ctx.link.events)
-            link_bridge.event.connect(lambda status: self.controller.set_online(bool(status.online)))
+            link_bridge.event.connect(self._on_link_event)
             self.bridges.append(link_bridge)
             ctx.link.device_states = self._heartbeat_devices
             ctx.link.start()
@@ -179,7 +182,8 @@ class KioskApplication:
                           on_done=lambda device, n=name: self._attach(n, device),
                           on_error=lambda error, n=name: self._device_failed(n, error))
         self.engine = QQmlApplicationEngine()
-        self.engine.setInitialProperties({"ctl": self.controller, "maint": self.maintenance, "production": production,
+        self.engine.setInitialProperties({"ctl": self.controller, "maint": self.maintenance, "remote": self.remote,
+                                          "production": production,
                                           "baseWidth": size[0], "baseHeight": size[1]})
         self.engine.load(str(QML_DIR / "Main.qml"))
         if not self.engine.rootObjects():
@@ -194,6 +198,15 @@ class KioskApplication:
         self._bundle_poll = QTimer(interval=20000)
         self._bundle_poll.timeout.connect(self.take_up_bundles)
         self._bundle_poll.start()
+
+    def _on_link_event(self, event: Any) -> None:
+        """From the sync thread, on the GUI thread: a link status, or a console command to run."""
+        from kiosk.sync.client import RemoteCommand
+
+        if isinstance(event, RemoteCommand):
+            self.remote.handle(event)
+        else:
+            self.controller.set_online(bool(event.online))
 
     def _heartbeat_devices(self) -> list[dict[str, Any]]:
         """Each device's state for the heartbeat; printers add paper left and the days it will last."""

@@ -21,12 +21,22 @@ from kiosk.sync.credentials import Credentials
 from kiosk.sync.query import HttpQueryService
 from kiosk.sync.transport import Refused, Revoked, Signer, Transport, TransportError, Unreachable
 from offline_cache.store import Store
+from wire.commands import parse_commands
 from wire.events import EVENT_SUBMISSION
 from wire.limits import MAX_BUNDLE_BYTES
 
 log = logging.getLogger(__name__)
 
 SOFTWARE_VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class RemoteCommand:
+    """A console command from a heartbeat answer (``wire.commands``), handed to the app to run and acknowledge."""
+
+    id: str
+    kind: str
+    args: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,7 @@ class SyncClient:
         self.query_service = HttpQueryService(self.base_url, self.signer, store=store, health=_ClientHealth(self),
                                               timeout=timeout)
         self._status = SyncStatus(online=False, reason="not started")
+        self._commands_seen: set[str] = set()
         self._status_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -258,6 +269,10 @@ class SyncClient:
         self.store.set_state("clock_offset", self.signer.offset)
         self.store.set_state("last_contact", time.time())  # `kiosk status` and the maintenance screen show it
         self.report_success()
+        for command in parse_commands(answer):  # the console's remote commands, each run once
+            if command["id"] not in self._commands_seen and not self.store.command_done(str(command["id"])):
+                self._commands_seen.add(str(command["id"]))
+                self.events.emit(RemoteCommand(str(command["id"]), str(command["kind"]), dict(command["args"])))
         if answer.get("config_version") != self.store.get_state("config_version"):
             self._next_fetch = 0.0
         if answer.get("announcements_version") != self.store.get_state("announcements_version"):

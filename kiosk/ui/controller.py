@@ -157,6 +157,13 @@ class KioskController(StepInput, QObject):
             log.exception("UI action %s failed", action)
             self._end_session("error", message_key="error.unexpected")
 
+    def apply_settings(self) -> None:
+        """The console changed settings between citizens: the timer and the default language follow ctx.config."""
+        self._inactivity.setInterval(int(self.ctx.config.inactivity_s * 1000))
+        if self._lang != self.ctx.config.locale:
+            self._lang = self.ctx.config.locale
+            self.langChanged.emit()
+
     @Slot()
     def touched(self) -> None:
         """Any touch restarts the inactivity timer (called by the window's event filter too)."""
