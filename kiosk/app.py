@@ -201,7 +201,7 @@ class KioskApplication:
 
     def _on_link_event(self, event: Any) -> None:
         """From the sync thread, on the GUI thread: a link status, or a console command to run."""
-        from kiosk.sync.client import RemoteCommand
+        from wire.commands import Command as RemoteCommand
 
         if isinstance(event, RemoteCommand):
             self.remote.handle(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from kiosk.sync.client import RemoteCommand
+from wire.commands import Command as RemoteCommand
 from wire.commands import parse_commands
 
 
@@ -76,6 +76,6 @@ def test_heartbeat_commands_are_parsed_strictly():
     answer = {"commands": [{"id": "a", "kind": "restart"}, {"id": 5, "kind": "x"}, "junk",
                            {"id": "b", "kind": "announcement", "args": {"text": "hi"}}, {"id": "c", "kind": "x",
                                                                                          "args": []}]}
-    assert parse_commands(answer) == [{"id": "a", "kind": "restart", "args": {}},
-                                      {"id": "b", "kind": "announcement", "args": {"text": "hi"}}]
+    assert parse_commands(answer) == [RemoteCommand("a", "restart", {}),
+                                      RemoteCommand("b", "announcement", {"text": "hi"})]
     assert parse_commands({"server_time": 1}) == [] and parse_commands(None) == []

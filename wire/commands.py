@@ -8,6 +8,9 @@ kind :data:`wire.events.EVENT_COMMAND_ACK` (``{"command_id", "kind", "outcome", 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 MAINTENANCE_ON = "maintenance_on"  # pause every service, the attract screen says 设备维护中
 MAINTENANCE_OFF = "maintenance_off"
 RESTART = "restart"  # restart the app between citizens
@@ -27,7 +30,16 @@ ANNOUNCEMENT_MAX = 200
 COMMANDS_PER_HEARTBEAT_MAX = 20
 
 
-def parse_commands(answer: object) -> list[dict[str, object]]:
+@dataclass(frozen=True)
+class Command:
+    """One command as the terminal runs it."""
+
+    id: str
+    kind: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_commands(answer: object) -> list[Command]:
     """The well-formed commands of a heartbeat answer (a malformed entry is dropped, never raised)."""
     if not isinstance(answer, dict) or not isinstance(answer.get("commands"), list):
         return []
@@ -38,5 +50,5 @@ def parse_commands(answer: object) -> list[dict[str, object]]:
         command_id, kind, args = entry.get("id"), entry.get("kind"), entry.get("args", {})
         if isinstance(command_id, str) and 0 < len(command_id) <= COMMAND_ID_MAX and isinstance(kind, str) \
                 and isinstance(args, dict):
-            commands.append({"id": command_id, "kind": kind, "args": args})
+            commands.append(Command(command_id, kind, dict(args)))
     return commands

@@ -31,15 +31,6 @@ SOFTWARE_VERSION = "0.1.0"
 
 
 @dataclass(frozen=True)
-class RemoteCommand:
-    """A console command from a heartbeat answer (``wire.commands``), handed to the app to run and acknowledge."""
-
-    id: str
-    kind: str
-    args: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class SyncStatus:
     """What the UI shows about the link: emitted through ``SyncClient.events`` whenever it changes."""
 
@@ -270,9 +261,9 @@ class SyncClient:
         self.store.set_state("last_contact", time.time())  # `kiosk status` and the maintenance screen show it
         self.report_success()
         for command in parse_commands(answer):  # the console's remote commands, each run once
-            if command["id"] not in self._commands_seen and not self.store.command_done(str(command["id"])):
-                self._commands_seen.add(str(command["id"]))
-                self.events.emit(RemoteCommand(str(command["id"]), str(command["kind"]), dict(command["args"])))
+            if command.id not in self._commands_seen and not self.store.command_done(command.id):
+                self._commands_seen.add(command.id)
+                self.events.emit(command)
         if answer.get("config_version") != self.store.get_state("config_version"):
             self._next_fetch = 0.0
         if answer.get("announcements_version") != self.store.get_state("announcements_version"):

@@ -43,7 +43,7 @@ class RemoteCommands(QObject):
     announcement = Property(str, _get_announcement, notify=announcementChanged)
 
     def handle(self, command: Any) -> None:
-        """Run one command (a ``kiosk.sync.client.RemoteCommand``) on the GUI thread, or defer it."""
+        """Run one command (a ``wire.commands.Command``) on the GUI thread, or defer it."""
         log.warning("remote command %s (%s)", command.kind, command.id)  # operations want to see these
         if command.kind in (c.RESTART, c.SETTINGS) and self._citizen_present():
             self._deferred.append(command)
