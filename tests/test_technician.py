@@ -166,3 +166,13 @@ def test_provision_sets_the_maintenance_pin_and_prints_json(tmp_path, backoffice
     assert json.loads(capsys.readouterr().out)["hashed"] and check_pin(data_dir, "13579135")
     assert main(["maintenance-pin", "--data-dir", str(data_dir), "--pin", "abc"]) == 2
     assert check_pin(data_dir, "13579135")
+
+
+def test_selftest_ui_takes_the_terminals_config(qapp, tmp_path, capsys):
+    path = _config(tmp_path, '[backoffice]\nurl = "embedded"\n' + SIM_DEVICES, terminal_id="T-4201-0999")
+    png = tmp_path / "attract.png"
+    assert main(["--log-level", "ERROR", "selftest-ui", "--config", str(path), "--screenshot", str(png),
+                 "--data-dir", str(tmp_path / "scratch")]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["terminal"] == "T-4201-0999" and report["config"] == str(path) and png.is_file()
+    assert not (tmp_path / "data").exists()  # the terminal's own data directory is left alone
