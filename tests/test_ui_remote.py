@@ -46,6 +46,14 @@ def test_maintenance_announcement_and_screenshot(kiosk):
     assert not (app.ctx.config.data_dir / "screenshots" / "c5.png").exists()
     app.remote.handle(RemoteCommand("c6", "self_destruct", {}))
     assert _wait_ack(app, robot, "c6")["outcome"] == "refused"
+    from kiosk.maintenance import check_pin
+
+    app.remote.handle(RemoteCommand("c7", "maintenance_pin", {"pin": "97531864"}))
+    ack = _wait_ack(app, robot, "c7")
+    assert ack["outcome"] == "done" and "97531864" not in json.dumps(ack)
+    assert check_pin(app.ctx.config.data_dir, "97531864")
+    app.remote.handle(RemoteCommand("c8", "maintenance_pin", {"pin": "1"}))
+    assert _wait_ack(app, robot, "c8")["outcome"] == "refused" and check_pin(app.ctx.config.data_dir, "97531864")
 
 
 def test_settings_and_restart_wait_for_the_citizen(kiosk):

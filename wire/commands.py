@@ -17,9 +17,10 @@ RESTART = "restart"  # restart the app between citizens
 SCREENSHOT = "screenshot"  # only while no citizen is in a session
 ANNOUNCEMENT = "announcement"  # args: {"text": str} shown on the attract screen ("" clears it)
 SETTINGS = "settings"  # args: {"inactivity_s": n, "countdown_s": n, "locale": "zh_CN"}, applied between citizens
+MAINTENANCE_PIN = "maintenance_pin"  # args: {"pin": "6-12 digits"}: stored hashed, never echoed in the ack
 
 COMMAND_KINDS: frozenset[str] = frozenset({MAINTENANCE_ON, MAINTENANCE_OFF, RESTART, SCREENSHOT, ANNOUNCEMENT,
-                                           SETTINGS})
+                                           SETTINGS, MAINTENANCE_PIN})
 
 ACK_DONE = "done"
 ACK_REFUSED = "refused"  # not run, with the reason (unknown kind, bad arguments, a citizen in a session)

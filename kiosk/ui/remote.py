@@ -1,6 +1,7 @@
 """The terminal's side of the console's remote commands (``wire.commands``), each run once and acknowledged.
 
-maintenance on/off (services paused, the attract screen says 设备维护中), restart and settings (applied
+maintenance on/off (services paused, the attract screen says 设备维护中), a new maintenance PIN (stored
+hashed), restart and settings (applied
 between citizens: deferred while a session is open), a screenshot (refused while a citizen is in a
 session: it would show their data), an announcement on the attract screen. The acknowledgement goes to
 the outbox (``Store.record_command_ack``), which also remembers the id so a command is never run twice.
@@ -73,6 +74,14 @@ class RemoteCommands(QObject):
             return c.ACK_DONE, self._screenshot(command.id)
         if kind == c.SETTINGS:
             return self._settings(args)
+        if kind == c.MAINTENANCE_PIN:
+            from kiosk.maintenance import PinError, set_pin
+
+            try:
+                set_pin(Path(self.app.ctx.config.data_dir), str(args.get("pin", "")))
+            except PinError as exc:
+                return c.ACK_REFUSED, str(exc)
+            return c.ACK_DONE, "maintenance PIN changed"
         if kind == c.RESTART:
             QTimer.singleShot(500, self.app.maintenance.restartRequested.emit)  # after the ack is queued
             return c.ACK_DONE, "restarting"
