@@ -83,7 +83,7 @@ def _internal(config: Config) -> list[Check]:
         database = data_dir / "kiosk.db"
         if database.is_file():
             try:
-                with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as conn:
+                with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)) as conn:
                     verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
                 checks.append(Check("internal", "database", verdict == "ok", verdict))
             except sqlite3.Error as exc:

@@ -46,7 +46,7 @@ def gather(config: Config | None, data_dir: Path | None = None, *, now: float | 
                      queue=None, bundles=_bundles(data_dir, []), last_case=None, paper={})
     else:
         try:
-            with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as conn:
+            with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)) as conn:
                 facts.update(_from_database(conn, config, url, data_dir, now, problems))
         except sqlite3.Error as exc:  # e.g. run as a user who may not read the kiosk's 0600 database
             problems.append(f"cannot read {database}: {exc} (run as the kiosk's user)")
