@@ -9,6 +9,7 @@ import zipfile
 import pytest
 
 from kiosk import consumables
+from kiosk.documents.license import Calibration, load_calibration
 from kiosk.maintenance import check_pin, set_pin
 
 PIN = "246810"
@@ -93,6 +94,11 @@ def test_each_panel_works_against_the_simulators_and_leaving_resumes_service(mai
     robot.tap("testPrint_license")
     robot.wait_until(lambda: "license: 测试页已打印" in robot.text_of("maintResult"), timeout=15, what="calibration sheet")
     assert list((tmp_path / "data" / "printed" / "license").glob("*.pdf"))
+    robot.tap("offset_x+")
+    robot.wait_until(lambda: "x +0.5 mm" in robot.text_of("maintResult"), what="offset stored")
+    robot.tap("offset_y-")
+    robot.wait_until(lambda: "y -0.5 mm" in robot.text_of("maintResult"), what="offset stored")
+    assert load_calibration(tmp_path / "data") == Calibration(0.5, -0.5)
     # sync: queue, last contact, clock offset, bundles; the link test
     robot.tap("tab_sync")
     robot.wait_for("sync_待上传", timeout=10)

@@ -192,6 +192,26 @@ class MaintenanceController(QObject):
     def _do_calibrate(self, name: str) -> None:
         self._do_test_print("license")  # the license printer's test page is the calibration sheet
 
+    def _do_offset(self, step: str) -> None:
+        """Move the license print by 0.5 mm ("x+", "x-", "y+", "y-"), stored at once; print the sheet to check."""
+        from kiosk.documents.license import Calibration, load_calibration, save_calibration
+
+        if step not in ("x+", "x-", "y+", "y-"):
+            return
+        data_dir = Path(self.ctx.config.data_dir)
+        delta = 0.5 if step[1] == "+" else -0.5
+
+        def work() -> Any:
+            current = load_calibration(data_dir)
+            new = Calibration(current.x_mm + (delta if step[0] == "x" else 0.0),
+                              current.y_mm + (delta if step[0] == "y" else 0.0))
+            save_calibration(data_dir, new)
+            return new
+
+        self.ctx.tasks.run(LANE, work,
+                           on_done=lambda new: self._say(f"license: 偏移 x {new.x_mm:+.1f} mm, y {new.y_mm:+.1f} mm"),
+                           on_error=lambda e: self._say(f"license: {e}"))
+
     def _do_paper_replaced(self, name: str) -> None:
         from kiosk.consumables import paper_replaced
 

@@ -110,6 +110,13 @@ Rectangle {
                                         text: modelData.name === "license" ? "校准页" : "测试打印"
                                         onClicked: root.maint.act(modelData.name === "license" ? "calibrate" : "test_print",
                                                                   modelData.name) }
+                            Repeater {
+                                model: modelData.name === "license" ? ["x-", "x+", "y-", "y+"] : []
+                                BigButton { required property var modelData
+                                            objectName: "offset_" + modelData; implicitWidth: 72; height: 64
+                                            fontSize: 20; primary: false; text: modelData
+                                            onClicked: root.maint.act("offset", modelData) }
+                            }
                             BigButton { objectName: "paperReplaced_" + modelData.name; visible: modelData.kind === "printer"
                                         implicitWidth: 150; height: 64; fontSize: 20; primary: false
                                         text: "已换纸"; onClicked: root.maint.act("paper_replaced", modelData.name) }
