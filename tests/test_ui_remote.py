@@ -87,3 +87,47 @@ def test_heartbeat_commands_are_parsed_strictly():
     assert parse_commands(answer) == [RemoteCommand("a", "restart", {}),
                                       RemoteCommand("b", "announcement", {"text": "hi"})]
     assert parse_commands({"server_time": 1}) == [] and parse_commands(None) == []
+
+
+def test_the_sync_client_hands_over_each_command_once(tmp_path):
+    """A real back office whose heartbeat answer carries commands (added by a middleware, as the console's
+    queue would): the client emits each once, and never one the store has acknowledged."""
+    from starlette.middleware.base import BaseHTTPMiddleware
+    from starlette.responses import Response
+
+    from backoffice.app import create_app
+    from backoffice.server import ThreadedServer
+    from kiosk.demo.embedded import enrol_directly
+    from kiosk.sync import Credentials, SyncClient
+    from offline_cache.store import Store
+
+    pending = [{"id": "k1", "kind": "announcement", "args": {"text": "hi"}}, {"id": "k2", "kind": "restart"}]
+
+    async def add_commands(request, call_next):
+        response = await call_next(request)
+        if request.url.path != "/api/v1/heartbeat" or response.status_code != 200:
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])
+        answer = {**json.loads(body), "commands": pending}
+        return Response(json.dumps(answer), status_code=200, media_type="application/json")
+
+    app = create_app(f"sqlite:///{tmp_path / 'bo.sqlite3'}", operator_key="k")
+    app.add_middleware(BaseHTTPMiddleware, dispatch=add_commands)
+    server = ThreadedServer(app).start()
+    try:
+        credentials = Credentials.from_enrolment(enrol_directly(app, terminal_id="T-1"))
+        store = Store(tmp_path / "k.db", terminal_id="T-1")
+        client = SyncClient(store, server.url, credentials)
+        seen: list[RemoteCommand] = []
+        client.events.subscribe(lambda e: seen.append(e) if isinstance(e, RemoteCommand) else None)
+        client.run_once()
+        assert [c.id for c in seen] == ["k1", "k2"] and seen[0].args == {"text": "hi"}
+        client.run_once()
+        assert len(seen) == 2  # repeated until acknowledged, run once
+        store.record_command_ack("k2", "restart", "done")
+        fresh = SyncClient(store, server.url, credentials)  # after a restart: the store remembers
+        fresh.events.subscribe(lambda e: seen.append(e) if isinstance(e, RemoteCommand) else None)
+        fresh.run_once()
+        assert [c.id for c in seen[2:]] == ["k1"]
+    finally:
+        server.stop()
