@@ -102,3 +102,20 @@ def test_describe_reads_the_verification_code_and_falls_back_to_the_text():
     wrapped.__cause__ = error
     assert "subjectAltName" in describe_tls_error(wrapped)
     assert "TLS handshake failed (ValueError)" in describe_tls_error(ValueError("x"))
+
+
+def test_the_sync_transport_logs_a_tls_refusal_as_a_warning(tmp_path, certs, caplog):
+    import logging
+
+    from kiosk.sync.credentials import Credentials
+    from kiosk.sync.transport import Signer, Transport, Unreachable
+
+    for port in _serve_tls(*certs["expired"]):
+        credentials = Credentials("T-1", "s", server_cert=str(certs["expired"][0]))
+        transport = Transport(f"https://127.0.0.1:{port}", Signer(credentials))
+        with caplog.at_level(logging.INFO), pytest.raises(Unreachable) as info:
+            transport.call("GET", "/api/v1/config")
+        transport.close()
+        assert info.value.code == "tls" and "expired" in str(info.value)
+        [record] = [r for r in caplog.records if "TLS refused" in r.getMessage()]
+        assert record.levelno == logging.WARNING and "expired" in record.getMessage()
