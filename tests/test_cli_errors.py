@@ -151,3 +151,25 @@ def test_the_demo_on_a_revoked_terminal_says_so(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr and "TimeoutError" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("kiosk: demo: the back office revoked terminal T-DEMO-0001") and "--data-dir" in last
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--config", "nope.toml"],
+    ["demo", "--config", "nope.toml"],
+    ["status", "--config", "nope.toml"],
+    ["status", "--data-dir", "nope"],
+    ["selftest", "--config", "nope.toml"],
+    ["selftest-ui", "--config", "nope.toml", "--screenshot", "x.png"],
+    ["maintenance-pin", "--data-dir", "d", "--pin", "1"],
+    ["provision", "--backoffice", "ftp://x", "--token", "t"],
+    ["provision", "--backoffice", "http://127.0.0.1:9", "--token", "t", "--data-dir", "d"],
+    ["devices", "test-print", "receipt", "--config", "nope.toml"],
+    ["devices", "test-print", "receipt", "--device", "escpos+tcp://127.0.0.1:9?status_timeout=0.3", "--data-dir", "d"],
+    ["devices", "calibrate", "license", "--x", "inf", "--device", "sim://license", "--data-dir", "d"],
+    ["devices", "read-id", "--port", "/dev/nonexistent-tty", "--baud", "9600", "--timeout", "0.2"],
+    ["flows", "verify", "nope", "--root-keys", "nope.json"],
+    ["--log-level", "LOUD", "status"],
+    ["no-such-command"],
+], ids=lambda argv: " ".join(argv)[:40])
+def test_every_command_fails_in_one_line(tmp_path, argv):
+    _one_line(_run(tmp_path, *argv))

@@ -25,8 +25,9 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="kiosk", description="政务服务24小时自助终端 — self-service government terminal")
-    parser.add_argument("--log-level", default="INFO", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-                        help="DEBUG, INFO, WARNING, ERROR")
+    parser.add_argument("--log-level", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="DEBUG, INFO, WARNING, ERROR (default: INFO for run and demo; WARNING for the "
+                             "technicians' commands, whose output is their result)")
     parser.add_argument("--log-format", choices=("text", "json"),
                         help="log lines as text or JSON (default: JSON for `kiosk run`, text otherwise)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -48,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from kiosk.logging_setup import setup_logging
 
-    setup_logging(args.log_level, args.log_format or ("json" if args.command == "run" else "text"))
+    level = args.log_level or ("INFO" if args.command in ("run", "demo") else "WARNING")
+    setup_logging(level, args.log_format or ("json" if args.command == "run" else "text"))
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
