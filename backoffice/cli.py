@@ -112,15 +112,22 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _issue_token(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from backoffice.app import create_app
     from backoffice.enrolment import issue_tokens
     from backoffice.schemas import TokenIn
 
+    try:  # checked before the database is opened: a bad option is one line
+        request = TokenIn(group=args.group, terminal_id=args.terminal_id, ttl_seconds=args.ttl)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise CliFailure(f"--{str(error['loc'][0]).replace('_seconds', '').replace('_', '-')}: {error['msg']}"
+                         ) from None
     _prepare(args.database)
     app = create_app(args.database)
     print(f"database: {display_url(args.database)}", file=sys.stderr)
-    answer = issue_tokens(app.state.backoffice, TokenIn(group=args.group, terminal_id=args.terminal_id,
-                                                       ttl_seconds=args.ttl))
+    answer = issue_tokens(app.state.backoffice, request)
     if args.json:
         import json
 

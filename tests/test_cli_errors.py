@@ -173,3 +173,13 @@ def test_the_demo_on_a_revoked_terminal_says_so(tmp_path):
 ], ids=lambda argv: " ".join(argv)[:40])
 def test_every_command_fails_in_one_line(tmp_path, argv):
     _one_line(_run(tmp_path, *argv))
+
+
+@pytest.mark.parametrize("argv", [
+    ["serve", "--port", "abc"],
+    ["issue-token", "--ttl", "-5"],
+    ["issue-token", "--group", ""],
+    ["issue-token", "--database", "sqlite:////proc/forbidden/bo.sqlite3"],
+], ids=lambda argv: " ".join(argv)[:40])
+def test_every_backoffice_command_fails_in_one_line(tmp_path, argv):
+    _one_line(_run(tmp_path, *argv, module="backoffice.cli", env={"STATE_DIRECTORY": str(tmp_path / "state")}))
