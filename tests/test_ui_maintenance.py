@@ -151,3 +151,13 @@ def test_the_pin_is_stored_hashed(tmp_path):
     assert check_pin(tmp_path, PIN) and not check_pin(tmp_path, "135790")
     with pytest.raises(ValueError):
         set_pin(tmp_path, "12")
+
+
+def test_a_pin_pad_left_open_closes_itself(maintained, monkeypatch):
+    app, robot, _ = maintained
+    monkeypatch.setattr("kiosk.ui.maintenance.PIN_PAD_IDLE_S", 1.0)
+    robot.hold("terminalName", 3.4)
+    robot.wait_for("pinPad")
+    robot.wait_until(lambda: robot.find("pinPad") is None, timeout=5, what="PIN pad closed by itself")
+    robot.tap("startButton")
+    robot.wait_until(lambda: app.controller.screen == "catalog", what="the next citizen served")

@@ -22,6 +22,7 @@ from kiosk.maintenance import MaintenanceGate
 log = logging.getLogger(__name__)
 
 PANELS = ("devices", "sync", "logs")
+PIN_PAD_IDLE_S = 30.0  # the PIN pad closes itself after this long (someone leaned on the terminal name)
 LANE = "maintenance"
 
 
@@ -39,6 +40,7 @@ class MaintenanceController(QObject):
         self._pin_visible = False
         self._pin = ""
         self._pin_message = ""
+        self._pin_opened = 0.0
         self._panel = "devices"
         self._facts: dict[str, Any] = {}
         self._result = ""
@@ -97,10 +99,13 @@ class MaintenanceController(QObject):
             return
         self._pin_visible, self._pin = True, ""
         self._pin_message = self._lock_text() if self.gate.locked() else "请输入维护密码"
+        self._pin_opened = self.gate.clock()
+        self._idle.start()  # a PIN pad left open must not block the next citizen
         self.changed.emit()
 
     @Slot(str)
     def pinKey(self, key: str) -> None:
+        self._pin_opened = self.gate.clock()  # typing keeps the pad open
         if key == "clear":
             self._pin = ""
         elif key == "back":
@@ -278,6 +283,10 @@ class MaintenanceController(QObject):
         self.changed.emit()
 
     def _check_idle(self) -> None:
+        if self._pin_visible and self.gate.clock() - self._pin_opened >= PIN_PAD_IDLE_S:
+            self.cancelPin()
+            if not self.gate.open:
+                self._idle.stop()
         if self.gate.idle_expired():
             log.info("maintenance mode ended after %g s without a touch", self.gate.idle_s)
             self._leave()
