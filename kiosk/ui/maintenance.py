@@ -236,7 +236,7 @@ class MaintenanceController(QObject):
         if device is None:
             return
         self._say(f"{name}: 请放置测试卡…")
-        self.ctx.tasks.run(LANE, lambda: read_test_card(device, name, 20.0),
+        self.ctx.tasks.run(f"{LANE}-card", lambda: read_test_card(device, name, 20.0),
                            on_done=lambda card: self._say(
                                f"{name}: 读卡成功 {card.card_type} {card.masked_name} {card.masked_id_number}"),
                            on_error=lambda e: self._say(f"{name}: 读卡失败 {_error_text(e)}"))
