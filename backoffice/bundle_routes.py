@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
+from backoffice import approvals
 from backoffice.errors import ApiError
 from backoffice.models import Bundle
-from backoffice.operator_auth import OP_ERRORS, Op
+from backoffice.operator_auth import BOOTSTRAP, OP_ERRORS, Admin, Publisher, Reader
 from backoffice.schemas import BundleIn, BundleMeta, Ok, RootKeysIn
 from backoffice.state import State
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
@@ -46,10 +48,10 @@ def get_bundle(version: Annotated[int, Path(ge=1, le=2**62)], term: Signed, bo: 
                     headers={"X-Bundle-Sha256": row.sha256, "X-Bundle-Version": str(row.version)})
 
 
-@router.post(f"{signing.API}/operator/bundles", response_model=BundleMeta, status_code=201, dependencies=[Op],
+@router.post(f"{signing.API}/operator/bundles", response_model=BundleMeta, status_code=201,
              responses={**OP_ERRORS, 409: {"description": "version not above the group's latest"},
                         422: {"description": "content is not base64 or too large"}})
-def publish_bundle(body: BundleIn, bo: State) -> BundleMeta:
+def publish_bundle(body: BundleIn, bo: State, _actor: Publisher) -> BundleMeta:
     try:
         content = base64.b64decode(body.content_b64, validate=True)
     except ValueError:
@@ -67,21 +69,25 @@ def publish_bundle(body: BundleIn, bo: State) -> BundleMeta:
     return bundle_meta(row)
 
 
-@router.get(f"{signing.API}/operator/bundles", response_model=list[BundleMeta], dependencies=[Op],
-            responses=OP_ERRORS)
-def list_bundles(bo: State) -> list[BundleMeta]:
+@router.get(f"{signing.API}/operator/bundles", response_model=list[BundleMeta], responses=OP_ERRORS)
+def list_bundles(bo: State, _actor: Reader) -> list[BundleMeta]:
     with bo.sessions() as session:
         rows = session.scalars(select(Bundle).order_by(Bundle.group, Bundle.version)).all()
     return [bundle_meta(r) for r in rows]
 
 
-@router.put(f"{signing.API}/operator/bundle-root-keys", response_model=Ok, dependencies=[Op],
-            responses={**OP_ERRORS, 422: {"description": "threshold above the number of keys"}})
-def put_root_keys(root: RootKeysIn, bo: State) -> Ok:
-    """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning)."""
+@router.put(f"{signing.API}/operator/bundle-root-keys", response_model=Ok,
+            responses={**OP_ERRORS, 202: {"description": "waiting for a second admin's approval"},
+                       422: {"description": "threshold above the number of keys"}})
+def put_root_keys(root: RootKeysIn, bo: State, actor: Admin) -> Any:
+    """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning). A
+    named admin's change waits for a second admin (``backoffice.approvals``)."""
     if root.threshold > len(set(k.lower() for k in root.keys)):
         raise ApiError(422, "root_keys.threshold", "threshold above the number of distinct keys")
-    bo.put_setting("bundle_root_keys", {"threshold": root.threshold, "keys": [k.lower() for k in root.keys]})
+    if actor.name != BOOTSTRAP:
+        return JSONResponse(approvals.request(bo, approvals.SET_ROOT_KEYS, root.model_dump(), actor.name),
+                            status_code=202)
+    approvals.set_root_keys(bo, root)
     return Ok()
 
 

@@ -22,7 +22,8 @@ def describe_startup_error(exc: BaseException, database: str) -> str:
     """One line: what failed, naming the database (password hidden), without a traceback."""
     name = type(exc).__name__
     where = display_url(database) if database else "the database"
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    raw = str(getattr(exc, "detail", None) or exc).strip()  # an HTTPException from a service says it in detail
+    text = raw.splitlines()[0] if raw else ""
     if name in ("NoSuchModuleError", "ArgumentError") or "Could not parse SQLAlchemy URL" in text:
         return (f"database URL {where} is not usable: use sqlite:///ABSOLUTE/PATH or "
                 f"postgresql+psycopg://user@host/db ({text[:120]})")
@@ -37,7 +38,7 @@ def describe_startup_error(exc: BaseException, database: str) -> str:
         return f"permission denied: {exc.filename or text}"
     if name == "SSLError" or isinstance(exc, OSError) and "PEM" in text:
         return f"the TLS certificate or key cannot be used: {text[:160]}"
-    return f"{name}: {text[:200]}" if text else name
+    return text[:200] if text else name
 
 
 def _first_reason(text: str) -> str:
