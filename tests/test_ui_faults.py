@@ -23,7 +23,7 @@ def test_inactivity_asks_then_returns_home_and_wipes_the_session(make_kiosk):
     assert "秒后将返回首页" in robot.text_of("countdownText")
     robot.wait_until(lambda: ctl.screen == "attract", timeout=6, what="return to attract")
     assert ctl.session is None and ctl.view == {} and ctl.countdown == -1
-    case = case_of(app, case_no, robot, "timeout")
+    case = case_of(app, case_no, robot, "abandoned")  # issue 10: the true outcome (was "timeout")
     assert case.steps[0]["step"] == "identify"
 
 
@@ -52,10 +52,10 @@ def test_lifting_the_card_mid_flow_cancels_cleanly(kiosk):
     walk_to(robot, ctl, "period")
     case_no = ctl.session.case_no
     app.ctx.devices["idcard"].simulator.lift()
-    robot.wait_for("messageText", timeout=5)
+    robot.wait_for("messageText", timeout=8)  # after the grace period
     assert "身份证已取走" in robot.text_of("messageText")
     assert ctl.session is None
-    case = case_of(app, case_no, robot, "card_removed")
+    case = case_of(app, case_no, robot, "cancelled")  # issue 10: the true outcome (was "card_removed")
     assert [s["step"] for s in case.steps] == ["identify", "confirm"]
     robot.tap("messageOk")
     assert ctl.screen == "attract"
