@@ -17,83 +17,31 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from drivers.base import DeviceError, DeviceStatus
-from drivers.events import CardPresented, CardReadFailed
-from drivers.identity import Identity, display_text
+from drivers.base import DeviceStatus
+from drivers.identity import Identity
 from flows.engine import FlowError, FlowRun
 from flows.model import Flow
 from flows.services import ServiceError, ServiceOffline
 from flows.templating import render
 from kiosk.availability import service_availability
 from kiosk.session import outcomes
-from kiosk.session.identify import identify_outcome
+from kiosk.session.cards import CARD_GRACE_S, CARD_MAY_LEAVE, CardEvents, identify_outcome_ok
 from kiosk.session.input import StepInput, form_defaults
+from kiosk.session.state import Lanes, Ports, Session, Timers
 from wire import services
+
+__all__ = ["CARD_GRACE_S", "CARD_MAY_LEAVE", "Lanes", "Ports", "Session", "SessionCore", "Timers"]
 
 log = logging.getLogger(__name__)
 
-# Steps after which lifting the ID card is expected rather than a cancellation.
-CARD_MAY_LEAVE = ("print", "rate", "finish")
 AUTO_STEPS = ("identify", "query", "print")
-CARD_GRACE_S = 3.0  # a lifted card may come back this long (personal data hidden meanwhile)
 DONE_S = 12.0  # the end screen stays this long
 MESSAGE_S = 6.0
 
 
-class Lanes(Protocol):
-    """Blocking work off the caller's thread; callbacks for a ``guard`` session are dropped once it ended."""
-
-    def run(self, lane: str, work: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, guard: Any = None) -> None: ...
-
-
-class Timers(Protocol):
-    def after(self, seconds: float, fn: Callable[[], None], guard: Any = None) -> None: ...
-
-
-@dataclass
-class Ports:
-    store: Any  # offline_cache.store.Store: open_case, record_step, set_subject, close_case, record_rating
-    query: Callable[[str, dict[str, Any], bool], dict[str, Any]]  # (service, params, allow_cached) -> answer
-    print_step: Callable[..., Any]  # (printer_class, template, context, case_no=, step_id=, data_path=)
-    lanes: Lanes
-    timers: Timers
-    clock: Callable[[], datetime] = datetime.now
-    outbox_changed: Callable[[], None] = lambda: None
-    terminal: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Session:
-    """One citizen, from choosing a service to the end screen. Holds personal data: wiped at the end."""
-
-    flow: Flow
-    run: FlowRun
-    case_no: str | None = None
-    closed: bool = False
-    outcome: str = ""  # set once the case is closed
-    reason: str = ""
-    delivered: bool = False  # the paper came out (or the application was accepted)
-    printing: bool = False  # a print job is on its way: the outcome follows the paper
-    end_requested: str = ""  # Home/timeout during printing: close when the paper has come out (or not)
-    failure: str = ""  # the reason of the last failure (printer, service, network)
-    card_away: bool = False  # the identifying card was lifted: personal data hidden until it returns
-    form_step: str = ""
-    form_values: dict[str, Any] = field(default_factory=dict)
-    form_errors: dict[str, str] = field(default_factory=dict)
-    active_field: str = ""
-    signature: str = ""  # SVG path of the commitment signature, kept with the case
-    rating_comment: str = ""
-    rating_level: int = 0
-    rating_indicators: list[str] = field(default_factory=list)
-    status: str = ""  # translation key of a transient status line (reading, printing, ...)
-
-
-class SessionCore(StepInput):
+class SessionCore(CardEvents, StepInput):
     """One terminal's sessions, one at a time. ``on_change`` is called after every change of state."""
 
     def __init__(self, flows: dict[str, Flow], ports: Ports, on_change: Callable[[], None] = lambda: None):
@@ -225,64 +173,6 @@ class SessionCore(StepInput):
         state = self.device_states.get(printer)
         return step.step_id if state is not None and state.state.usable else ""
 
-    # -- reader events ------------------------------------------------------------------------------
-    def card_presented(self, identity: Identity) -> None:
-        session = self.session
-        if session is not None and session.card_away:
-            held = session.run.context.get("identity") or {}
-            if identity.id_number == held.get("id_number"):
-                session.card_away = False  # the same card came back within the grace period
-                self.reader_card = identity
-                self.on_change()
-                return
-            self.end(outcomes.CANCELLED, message_key="session.card_removed")
-        self.reader_card = identity
-        self.card_confirmed = False
-        if self.screen in ("attract", "message") and self.session is None:
-            self._show("step")  # card first: "已读取：*秀英", confirm, then the services that take it
-            return
-        if session is not None and self.screen == "step" and session.run.current.type == "identify":
-            self._enter_step()
-
-    def card_removed(self, reader: str) -> None:
-        self.reader_card = None
-        self.card_confirmed = False
-        session = self.session
-        if session is None:
-            if self.screen == "step":  # the card-first confirm screen of a card now gone
-                self._show("attract")
-            return
-        identity = session.run.context.get("identity")
-        if not identity or identity.get("source") != reader or self.screen != "step" \
-                or session.run.current.type in CARD_MAY_LEAVE or session.printing:
-            return
-        session.card_away = True
-        self.on_change()
-        self.ports.timers.after(CARD_GRACE_S, lambda: self._grace_over(session), guard=session)
-
-    def _grace_over(self, session: Session) -> None:
-        if session is self.session and session.card_away:
-            self.end(outcomes.CANCELLED, message_key="session.card_removed")
-
-    def card_failed(self, error: DeviceError) -> None:
-        session = self.session
-        if session is not None and self.screen == "step" and session.run.current.type == "identify":
-            step = session.run.current
-            result = identify_outcome(CardReadFailed("", error), step.params.get("accept"),
-                                      assurance=step.params.get("assurance"))
-            self._identify_failed(session, result.outcome,
-                                  result.key if result.key.startswith("error.") else "identify.failed")
-
-    def _identify_failed(self, session: Session, outcome: str, key: str) -> None:
-        """A refused or unreadable card: follow the flow's own path for it, or ask for another card here."""
-        step = session.run.current
-        if step.on.get(outcome) not in (None, step.id):
-            session.run.context["error"] = {"key": key}
-            self.advance(outcome)
-            return
-        session.status = key
-        self.on_change()
-
     # -- the flow -----------------------------------------------------------------------------------
     def advance(self, outcome: str, data: dict[str, Any] | None = None) -> None:
         session = self.session
@@ -338,27 +228,6 @@ class SessionCore(StepInput):
             self._query(session)
         elif step.type == "print":
             self._print(session)
-
-    def _identify(self, session: Session) -> None:
-        identity = self.reader_card
-        step = session.run.current
-        if identity is None:
-            session.status = "identify.prompt"
-            return
-        result = identify_outcome_for(identity, step.params)
-        if result.outcome != "ok":
-            self._identify_failed(session, result.outcome, result.key)
-            return
-        data = {**identity.public_dict(), "name": identity.name, "id_number": identity.id_number,
-                "masked_name": display_text(identity.masked_name), "masked_id_number": identity.masked_id_number}
-        session.run.context["identity"] = data
-
-        def subject() -> None:
-            if session.case_no:
-                self.ports.store.set_subject(session.case_no, identity.id_number, identity.name, identity.card_type)
-
-        self.ports.lanes.run("db", subject)
-        self.advance("ok")
 
     def _step_timed_out(self, session: Session, step_id: str, entered: int) -> None:
         if session is self.session and session.run.current_id == step_id and len(session.run.history) == entered:
@@ -476,12 +345,3 @@ class SessionCore(StepInput):
         else:
             self.screen = to
         self.on_change()
-
-
-def identify_outcome_for(identity: Identity, params: dict[str, Any]):
-    """The identify step's verdict on a card on the reader (accepted type, assurance)."""
-    return identify_outcome(CardPresented("", identity), params.get("accept"), assurance=params.get("assurance"))
-
-
-def identify_outcome_ok(identity: Identity, params: dict[str, Any]) -> bool:
-    return identify_outcome_for(identity, params).outcome == "ok"
