@@ -174,7 +174,8 @@ class CaseView(BaseModel):
     case_no: str
     service_id: str
     item_code: str
-    outcome: str
+    outcome: str  # the case's true outcome (docs/outcomes.md)
+    reason: str = ""  # why a failed case failed: printer, service, network, terminal
     started_at: float | None
     finished_at: float | None
     received_at: float
@@ -584,6 +585,7 @@ def create_app(database_url: str, operator_key: str | None = None,
             rows = session.scalars(stmt).all()
         return [CaseView(terminal_id=r.terminal_id, case_no=r.case_no, service_id=r.service_id,
                          item_code=r.item_code, outcome=r.outcome, started_at=r.started_at,
+                         reason=_text((r.payload or {}).get("reason"), wire_events.CODE_MAX),
                          finished_at=r.finished_at, received_at=r.received_at) for r in rows]
 
     @app.get(f"{signing.API}/operator/ratings", response_model=list[RatingView], dependencies=[Op],

@@ -298,7 +298,10 @@ class SessionCore(CardEvents, StepInput):
             if outcome == outcomes.FAILED else ""
         if outcome == outcomes.FAILED and session.failure:
             reason = session.failure  # what actually failed (a network error routed to the service's end)
-        self._close_case(session, outcome, reason)
+        if reason == outcomes.PRINTER:
+            session.outcome, session.reason = outcome, reason  # closed on leaving: a retry may still print
+        else:
+            self._close_case(session, outcome, reason)
         generation = self._generation
         self.ports.timers.after(DONE_S, lambda: self._generation == generation and self.end(None), guard=session)
 
@@ -325,7 +328,9 @@ class SessionCore(CardEvents, StepInput):
         leaving an intro or an end screen."""
         session, self.session = self.session, None
         self._generation += 1
-        if session is not None and not session.closed and outcome is not None:
+        if session is not None and not session.closed and session.outcome:
+            self._close_case(session, session.outcome, session.reason)  # left the end screen of a failed print
+        elif session is not None and not session.closed and outcome is not None:
             if session.printing:
                 session.end_requested = outcome  # closed when the printer answers: the outcome follows the paper
             elif outcome == outcomes.FAILED:

@@ -178,7 +178,8 @@ def screen_view(core: Any, lang: str, online: bool) -> dict[str, Any] | None:
         extra.update(end_view(core, session, lang))
         if not online:
             extra["queued"] = tr("done.queued", lang)  # the case waits in the outbox
-    if step.type == "notice" and session.run.context.get("error"):
+    failed_end = step.type == "finish" and session.outcome == outcomes.FAILED
+    if (step.type == "notice" or failed_end) and session.run.context.get("error"):
         extra["detail"] = tr(session.run.context["error"]["key"], lang)
     if session.card_away:  # personal data hidden until the card comes back
         extra["identity"] = []
