@@ -66,7 +66,7 @@ class StepInput:
         session.form_errors.pop(value["id"], None)
         self.on_change()
 
-    def tap_submit(self, _value: Any) -> None:
+    def tap_submit(self, _value: Any = None) -> None:
         session = self.session
         if session is None or session.run.current.type != "form":
             return
@@ -118,7 +118,7 @@ class StepInput:
         session.signature = svg
         self.advance("ok", {"accepted": True, "signature": svg, "signed_at": self.ports.clock().isoformat()})
 
-    def tap_decline(self, _value: Any) -> None:
+    def tap_decline(self, _value: Any = None) -> None:
         self.advance("declined")
 
     def tap_rate_level(self, level: int) -> None:
@@ -145,7 +145,7 @@ class StepInput:
         if session is not None:
             session.rating_comment = str(comment or "").strip()[:200]
 
-    def tap_rate_submit(self, _value: Any) -> None:
+    def tap_rate_submit(self, _value: Any = None) -> None:
         session = self.session
         if session is None or not session.rating_level:
             return
@@ -164,7 +164,7 @@ class StepInput:
         self.ports.lanes.run("db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__))
         self.advance("ok")
 
-    def tap_rate_skip(self, _value: Any) -> None:
+    def tap_rate_skip(self, _value: Any = None) -> None:
         session = self.session
         if session is not None:
             self.advance("skip" if "skip" in session.run.current.on else "ok")
