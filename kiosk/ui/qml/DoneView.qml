@@ -14,10 +14,6 @@ Item {
         spacing: 26
         Text { objectName: "doneTick"; visible: view.success; anchors.horizontalCenter: parent.horizontalCenter
                text: "✓"; font.pixelSize: 120; color: "#1e8e3e" }
-        Text { objectName: "doneTitle"; visible: !view.success; width: parent.width
-               horizontalAlignment: Text.AlignHCenter; wrapMode: Text.Wrap; text: view.v.title || ""
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 40; font.bold: true
-               color: view.v.outcome === "failed" ? "#b3261e" : "#1b2733" }
         Text { objectName: "doneFailure"; visible: text !== ""; width: parent.width
                horizontalAlignment: Text.AlignHCenter; wrapMode: Text.Wrap
                text: (view.v.failure || "") + (view.v.detail ? "（" + view.v.detail + "）" : "")
