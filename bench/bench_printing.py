@@ -26,7 +26,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(ROOT / "var" / "escpos"))
 
 
 def median_ms(fn: Callable[[], object], repeat: int, warmup: int = 2) -> float:
@@ -57,7 +56,9 @@ def sample_receipt():
 
 
 def bench_receipt(repeat: int) -> None:
-    from escpos.printer import Dummy
+    from drivers.printers.escpos_driver import escpos_printer_classes
+
+    Dummy = escpos_printer_classes().Dummy  # the capabilities cache where the product keeps it
 
     from drivers.printers.escpos_encoder import encode_receipt
     from drivers.registry import DeviceContext, open_device

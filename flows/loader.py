@@ -51,7 +51,7 @@ def _resolve(self: _LineLoader, kind: Any, value: Any, implicit: Any) -> str:
 
 
 _BaseResolve = _LineLoader.resolve
-_LineLoader.resolve = _resolve  # type: ignore[method-assign]
+_LineLoader.resolve = _resolve
 
 # YAML 1.2 booleans only: in YAML 1.1 `on`, `no`, `yes`, `off` are booleans, which would turn a step's
 # `on:` key into True and a choice value `no` into False.

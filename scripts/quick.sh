@@ -10,4 +10,5 @@ export QT_QPA_PLATFORM=offscreen
 unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff check .
 .venv/bin/lint-imports  # the layer contracts in pyproject.toml [tool.importlinter]
+.venv/bin/mypy  # the type check: packages, strictness and the baseline in pyproject.toml [tool.mypy]
 .venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow" -n 2 --dist worksteal "$@"

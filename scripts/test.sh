@@ -8,6 +8,7 @@ export QT_QPA_PLATFORM=offscreen
 unset PYTHONDONTWRITEBYTECODE  # bytecode cache: see scripts/quick.sh
 .venv/bin/ruff check .
 .venv/bin/lint-imports  # the layer contracts in pyproject.toml [tool.importlinter]
+.venv/bin/mypy  # the type check: packages, strictness and the baseline in pyproject.toml [tool.mypy]
 # Two passes on two processes: the tests not marked slow (as scripts/quick.sh; worksteal balances the many short
 # UI tests), then the slow ones -- system daemons, PostgreSQL, PyInstaller, schemathesis, crash runs -- with
 # loadgroup, which keeps the tests sharing one PyInstaller build on one worker (tests/conftest.py). Under xdist

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from backoffice.app import enrolment_token
+from backoffice.enrolment import enrolment_token
 from kiosk.cli import build_parser
 
 

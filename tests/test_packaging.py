@@ -42,9 +42,12 @@ def bundle(tmp_path_factory) -> Path:
     assert pyinstaller is not None, "pyinstaller is not installed (pip install -e .[dev])"
     work = tmp_path_factory.mktemp("pyinstaller")
     started = time.monotonic()
+    # A cache of its own: --clean empties PyInstaller's cache, and a shared one (~/.cache/pyinstaller) emptied by
+    # another build running at the same time left this one with a "corrupted bincache" (seen with two checkouts).
+    env = {**os.environ, "PYINSTALLER_CONFIG_DIR": str(work / "pyinstaller-cache")}
     result = subprocess.run([pyinstaller, "--noconfirm", "--clean", str(SPEC), "--distpath", str(work / "dist"),
                              "--workpath", str(work / "build")], cwd=ROOT, capture_output=True, text=True,
-                            timeout=BUILD_TIMEOUT_S)
+                            timeout=BUILD_TIMEOUT_S, env=env)
     seconds = time.monotonic() - started
     assert result.returncode == 0, f"pyinstaller failed:\n{result.stderr[-4000:]}"
     folder = work / "dist" / "kiosk"

@@ -1,6 +1,6 @@
 """Request signing between terminals and the back office: paths, headers, request signatures.
 
-Pure standard library, shared by the server (``backoffice.app``) and the terminal (``kiosk.sync``) so
+Pure standard library, shared by the server (``backoffice.terminal_auth``) and the terminal (``kiosk.sync``) so
 the two can never disagree on what is signed.
 
 Every terminal request carries four headers::
@@ -66,3 +66,6 @@ def verify(secret: str, method: str, path: str, timestamp: str, nonce: str, body
 def token_hash(token: str) -> str:
     """Enrolment tokens are stored hashed: a leaked database does not enrol anyone."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+# A citizen's session (POST /api/v1/sessions): personal queries carry its token in this header.
+H_SESSION = "X-Kiosk-Session"

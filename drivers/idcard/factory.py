@@ -13,6 +13,8 @@ cards are ``context.options['cards']`` (a list of card dicts).
 
 from __future__ import annotations
 
+from typing import Any
+
 from drivers.base import DeviceConfigError
 from drivers.idcard.reader import IdCardReader
 from drivers.idcard.simulator import SamSimulator, load_cards
@@ -41,7 +43,7 @@ def _baud(url: DeviceUrl) -> int:
 class SimulatedIdCardReader(IdCardReader):
     """The real serial driver plus the simulator it talks to; ``open``/``close`` run both."""
 
-    def __init__(self, simulator: SamSimulator, **kwargs):
+    def __init__(self, simulator: SamSimulator, **kwargs: Any) -> None:
         self.simulator = simulator
         super().__init__("", simulator.baud, **kwargs)
 

@@ -228,7 +228,7 @@ def _parse_text(text: bytes, photo: bytes | None, fingerprint: bytes | None) -> 
                                nation=fields["nationality"], birth_date=fields["birth_date"],
                                valid_from=fields["valid_from"], valid_to=fields["valid_to"],
                                authority="中华人民共和国国家移民管理局")
-    _check_fields(card_type, id_number, {**identity_fields, "nation": extra.get("nation_code", "")})
+    _check_fields(card_type, id_number, {**identity_fields, "nation": str(extra.get("nation_code", ""))})
     rare = {name: rare_characters(str(value)) for name, value in identity_fields.items()}
     rare = {name: chars for name, chars in rare.items() if chars}
     if rare:

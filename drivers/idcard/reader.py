@@ -38,12 +38,12 @@ from drivers.idcard.errors import (
     status_error,
 )
 from drivers.idcard.parser import bad_characters, decode_ucs2, parse_text
-from drivers.idcard.transport import SamLink, open_port
+from drivers.idcard.transport import SamLink, SerialPort, open_port
 from drivers.identity import Identity
 
 log = logging.getLogger(__name__)
 
-PortOpener = Callable[[str, int], object]
+PortOpener = Callable[[str, int], SerialPort]
 
 
 class IdCardReader(StatefulDevice):
@@ -68,7 +68,7 @@ class IdCardReader(StatefulDevice):
         # two reads agree byte for byte (bench/bench_idcard.py measures what the second read costs)
         self.confirm_read = confirm_read
         self._port_opener = port_opener
-        self._serial = None
+        self._serial: SerialPort | None = None
         self._link: SamLink | None = None
         self._io = threading.RLock()  # one conversation with the module at a time
         self._stop = threading.Event()

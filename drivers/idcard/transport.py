@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from drivers.idcard import protocol as p
 from drivers.idcard.errors import ChecksumError, FrameError, NoResponse, PortError
@@ -23,6 +24,25 @@ try:  # pyserial lets termios errors through (e.g. tcflush on a pty whose other 
     PORT_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, termios.error)
 except ImportError:  # pragma: no cover - Windows
     PORT_ERRORS = (OSError, ValueError)
+
+
+
+class SerialPort(Protocol):
+    """The pyserial surface :class:`SamLink` uses, so simulators and fuzz lines can stand in for a port."""
+
+    timeout: float | None
+
+    @property
+    def in_waiting(self) -> int: ...
+
+    def reset_input_buffer(self) -> None: ...
+
+    def write(self, data: bytes, /) -> int | None: ...
+
+    def read(self, size: int = 1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
 
 # Once a reply has started, a silence this long (plus 20 byte times) means the rest is not coming.
 INTER_BYTE_GAP = 0.1
@@ -47,8 +67,8 @@ class LinkStats:
 class SamLink:
     """Sends commands and returns typed replies; knows nothing about cards or states."""
 
-    def __init__(self, port, baud: int = 115200, *, checksum_retries: int = 2,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(self, port: SerialPort, baud: int = 115200, *, checksum_retries: int = 2,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.port = port
         self.baud = baud
         self.checksum_retries = checksum_retries
@@ -122,7 +142,7 @@ class SamLink:
             self.stats.resync_bytes += decoder.skipped
 
 
-def open_port(port: str, baud: int):
+def open_port(port: str, baud: int) -> SerialPort:
     """Open a serial port (a device path or any pyserial URL) 8N1, raising :class:`PortError`."""
     import serial  # optional dependency, imported only when a serial reader is used
 

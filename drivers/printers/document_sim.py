@@ -53,6 +53,8 @@ class DocumentPrinterSimulator:
 
 
 class SimulatedDocumentPrinter(StatefulDevice):
+    _status: PrinterStatus  # narrower than StatefulDevice's: set only by _set, never by _set_state
+
     def __init__(self, name: str, folder: Path):
         self.name = name
         super().__init__()

@@ -229,7 +229,7 @@ class EscposReceiptPrinter(PolledPrinter):
                 self._publish(DeviceState.UNKNOWN, PrinterNoAnswer.key,
                               f"no answer to DLE EOT 1 within {self.status_timeout:.1f} s")
                 return self._status
-            answers = {1: first}
+            answers: dict[int, int | None] = {1: first}
             for n in (2, 4):
                 answers[n] = self._ask(n)
             if answers[2] is not None and answers[2] & 0x40:
@@ -242,11 +242,11 @@ class EscposReceiptPrinter(PolledPrinter):
             self.transport.close()
             self._publish(DeviceState.OFFLINE, PrinterOffline.key, f"{self.transport.describe}: {exc}")
             return self._status
-        if any(v is None for v in answers.values()) or not all(well_formed(v) for v in answers.values()):
+        if not all(v is not None and well_formed(v) for v in answers.values()):
             shown = " ".join("--" if v is None else f"{v:02x}" for v in answers.values())
             self._publish(DeviceState.UNKNOWN, REASON_BAD_ANSWER, f"status bytes {shown}")
             return self._status
-        state, reason, near_end = interpret(StatusBytes(answers[1], answers.get(2), answers.get(3),
+        state, reason, near_end = interpret(StatusBytes(first, answers.get(2), answers.get(3),
                                                         answers.get(4)))
         self._publish(state, reason, "", near_end)
         return self._status

@@ -62,7 +62,9 @@ def wrap(text: str, columns: int) -> list[str]:
     """Break a line where it would overflow the paper, counting CJK as two columns."""
     if not text:
         return [""]
-    lines, current, used = [], [], 0
+    lines: list[str] = []
+    current: list[str] = []
+    used = 0
     for ch in text:
         width = char_columns(ch)
         if used + width > columns and current:

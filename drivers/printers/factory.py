@@ -13,12 +13,16 @@ URL parameters: ``encoding`` (gb18030 | gbk), ``width`` (58 | 80), ``qr_size``,
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drivers.base import DeviceConfigError
 from drivers.printers.escpos_driver import EscposReceiptPrinter, EscposTransport, escpos_printer_classes
 from drivers.printers.escpos_encoder import EncoderSettings
 from drivers.registry import DeviceContext, DeviceUrl
+
+if TYPE_CHECKING:  # imported when the URL asks for them: CUPS and the document simulator stay unloaded otherwise
+    from drivers.printers.cups_driver import CupsPrinter
+    from drivers.printers.document_sim import SimulatedDocumentPrinter
 
 
 def _float_param(url: DeviceUrl, name: str, default: float) -> float:
@@ -87,7 +91,7 @@ def open_simulated_receipt(url: DeviceUrl, context: DeviceContext) -> EscposRece
     return _driver(url, transport_for(real_url, context), simulator)
 
 
-def open_cups(url: DeviceUrl, context: DeviceContext):
+def open_cups(url: DeviceUrl, context: DeviceContext) -> CupsPrinter:
     from drivers.printers.cups_driver import CupsPrinter
 
     queue = url.host or url.path.strip("/")
@@ -99,16 +103,16 @@ def open_cups(url: DeviceUrl, context: DeviceContext):
                        poll_interval=_float_param(url, "poll", 5.0))
 
 
-def _open_simulated_document(url: DeviceUrl, context: DeviceContext, name: str):
+def _open_simulated_document(url: DeviceUrl, context: DeviceContext, name: str) -> SimulatedDocumentPrinter:
     from drivers.printers.document_sim import SimulatedDocumentPrinter
 
     folder = context.data_dir / "printed" / name
     return SimulatedDocumentPrinter(name, folder)
 
 
-def open_simulated_document(url: DeviceUrl, context: DeviceContext):
+def open_simulated_document(url: DeviceUrl, context: DeviceContext) -> SimulatedDocumentPrinter:
     return _open_simulated_document(url, context, "document")
 
 
-def open_simulated_license(url: DeviceUrl, context: DeviceContext):
+def open_simulated_license(url: DeviceUrl, context: DeviceContext) -> SimulatedDocumentPrinter:
     return _open_simulated_document(url, context, "license")

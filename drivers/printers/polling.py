@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 class PolledPrinter(StatefulDevice, abc.ABC):
     poll_interval: float = 2.0
     poll_join_timeout: float = 5.0
+    _status: PrinterStatus  # narrower than StatefulDevice's: printers publish through _publish, never _set_state
 
     def __init__(self) -> None:
         super().__init__()

@@ -9,6 +9,7 @@ card into :class:`CardNeedsPsam`, which the flow shows as "please use your ID ca
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from common.card_tables import nation_name
 from drivers.assurance import ASSURANCE_AUTHENTICATED, ASSURANCE_UNAUTHENTICATED
@@ -126,7 +127,7 @@ class SsCard:
         # merge the bytes, not the texts: the 30-byte cut may fall inside a character
         name = a.decode_gbk(self.raw["name"].rstrip(b"\x00") + self.raw.get("name_extension", b""))
         nation_code = ef06.get("nation", "")
-        extra = {k: ef05[k] for k in ("card_number", "card_id_code", "card_category", "issuer") if k in ef05}
+        extra: dict[str, Any] = {k: ef05[k] for k in ("card_number", "card_id_code", "card_category", "issuer") if k in ef05}
         extra.update(version=self.version, birthplace=ef06.get("birthplace", ""), nation_code=nation_code,
                      assurance=assurance)
         if ef05.get("card_id_code"):

@@ -21,6 +21,7 @@ import os
 import socket
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from common.card_tables import nation_code
 from drivers.sscard import apdu as a
@@ -125,7 +126,7 @@ class EmulatedSsCard:
 
 
 def card_from_identity(card: dict, *, version: str = "2.00", genuine: bool = True,
-                       master_key: bytes = ps.TEST_MASTER_KEY, **behaviour) -> EmulatedSsCard:
+                       master_key: bytes = ps.TEST_MASTER_KEY, **behaviour: Any) -> EmulatedSsCard:
     """An emulated card for a person (a dict in Identity field names, as the demo data has).
 
     A name longer than 15 GBK characters' 30 bytes spills into the 4E extension item. A genuine
@@ -188,7 +189,7 @@ class VpcdEmulator:
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
-    def place(self, card: EmulatedSsCard | dict | int = 0, **behaviour) -> EmulatedSsCard:
+    def place(self, card: EmulatedSsCard | dict | int = 0, **behaviour: Any) -> EmulatedSsCard:
         """Insert a card: an emulated card, a person dict, or an index into ``cards``."""
         if isinstance(card, int):
             card = self.cards[card]

@@ -16,6 +16,7 @@ environment variable ``KIOSK_VPCD_PORT`` or the vpcd default 35963.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from drivers.registry import DeviceContext, DeviceUrl
 from drivers.sscard.emulator import DEFAULT_PORT, VpcdEmulator
@@ -26,7 +27,7 @@ from drivers.sscard.reader import SsCardReader
 class SimulatedSsCardReader(SsCardReader):
     """The real PC/SC driver plus the vpcd card emulator it reads."""
 
-    def __init__(self, simulator: VpcdEmulator, **kwargs):
+    def __init__(self, simulator: VpcdEmulator, **kwargs: Any) -> None:
         self.simulator = simulator
         super().__init__(**kwargs)
 

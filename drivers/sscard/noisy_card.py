@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass
 
 from drivers.sscard import apdu as a
-from drivers.sscard.card import SsCard
+from drivers.sscard.card import SsCard, Transmit
 from drivers.sscard.emulator import EmulatedSsCard, card_from_identity
 from drivers.sscard.errors import SsCardError
 
@@ -89,17 +89,20 @@ def fuzz(cards: list[dict], responses: int, *, seed: int = 1, stored: bool = Fal
     while result.responses < responses:
         index = rng.randrange(len(cards))
         card = card_from_identity(cards[index])
+        transmit: Transmit
         if stored:
             corrupt_stored(card, rng)
             result.responses += 1
             transmit = card.process
         else:
-            def transmit(command: bytes, card: EmulatedSsCard = card) -> bytes:
+            def noisy(command: bytes, card: EmulatedSsCard = card) -> bytes:
                 response = card.process(command)
                 if command[1] == 0xB2 and len(response) > 2 and rng.random() < error_rate:
                     result.responses += 1
                     return corrupt_bytes(response[:-2], rng) + response[-2:]
                 return response
+
+            transmit = noisy
         try:
             identity = SsCard(transmit, confirm_read=confirm_read).read_identity()
         except SsCardError:

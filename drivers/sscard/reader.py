@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from drivers.base import DeviceState, HealthReport, StatefulDevice
 from drivers.events import CardPresented, CardReadFailed, CardRemoved
@@ -32,13 +33,13 @@ PsamSource = Transmit | str | None  # in-process PSAM, the PC/SC reader holding 
 log = logging.getLogger(__name__)
 
 
-def _scard():
+def _scard() -> Any:  # pyscard ships no types
     from smartcard import scard  # optional dependency, imported when a PC/SC reader is used
 
     return scard
 
 
-def _service_gone(scard, hresult: int) -> bool:
+def _service_gone(scard: Any, hresult: int) -> bool:
     return hresult in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED, scard.SCARD_E_INVALID_HANDLE,
                        scard.SCARD_F_COMM_ERROR, scard.SCARD_E_NO_READERS_AVAILABLE)
 
@@ -245,7 +246,7 @@ class SsCardReader(StatefulDevice):
                 self.events.emit(CardRemoved(self.name))
             self._stop.wait(self.reconnect_interval)
 
-    def _watch(self, s, context: PcscContext) -> None:
+    def _watch(self, s: Any, context: PcscContext) -> None:
         """Follow one reader until pcscd or the reader goes away (raise) or we are closed (return)."""
         reader = self._pick(context.readers())
         if reader is None:

@@ -84,8 +84,9 @@ def start_embedded(data_dir: Path | str, *, port: int = 0, terminal_id: str = "T
 
 def enrol_directly(app, *, terminal_id: str | None = None, group: str = "default") -> dict[str, Any]:
     """Issue a token and spend it at once, inside the application (no network): demo and tests."""
-    from backoffice.app import EnrolIn, TokenIn
+    from backoffice.enrolment import enrol, issue_tokens
+    from backoffice.schemas import EnrolIn, TokenIn
 
     bo = app.state.backoffice
-    token = bo.issue_tokens(TokenIn(group=group, terminal_id=terminal_id)).tokens[0]
-    return bo.enrol(EnrolIn(token=token)).model_dump()
+    token = issue_tokens(bo, TokenIn(group=group, terminal_id=terminal_id)).tokens[0]
+    return enrol(bo, EnrolIn(token=token)).model_dump()

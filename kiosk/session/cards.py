@@ -6,6 +6,7 @@ event means for a step is decided by :mod:`kiosk.session.identify`.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from drivers.base import DeviceError
@@ -14,6 +15,8 @@ from drivers.identity import Identity, display_text
 from kiosk.session import outcomes
 from kiosk.session.identify import identify_outcome
 from kiosk.session.state import Session
+
+log = logging.getLogger(__name__)
 
 # Steps after which lifting the ID card is expected rather than a cancellation.
 CARD_MAY_LEAVE = ("print", "rate", "finish")
@@ -99,6 +102,10 @@ class CardEvents:
                 self.ports.store.set_subject(session.case_no, identity.id_number, identity.name, identity.card_type)
 
         self.ports.lanes.run("db", subject)
+        opener = self.ports.open_session  # the back office's session for this citizen
+        if opener is not None:
+            self.ports.lanes.run("net", lambda: opener(identity.id_number, identity.card_type, session.case_no),
+                                 on_error=lambda e: log.warning("citizen session not opened: %s", type(e).__name__))
         self.advance("ok")
 
 

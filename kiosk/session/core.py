@@ -321,6 +321,14 @@ class SessionCore(CardEvents, StepInput):
                 self.ports.outbox_changed()
 
         self.ports.lanes.run("db", close, on_error=lambda e: log.error("case not closed: %s", type(e).__name__))
+        self._close_citizen_session()
+
+    def _close_citizen_session(self) -> None:
+        """The back office's session for the citizen ends with the case (or when the citizen leaves)."""
+        closer = self.ports.close_session
+        if closer is not None:
+            self.ports.lanes.run("net", closer, on_error=lambda e: log.warning("session not closed: %s",
+                                                                             type(e).__name__))
 
     def end(self, outcome: str | None, *, reason: str = "", message_key: str = "", to: str = "attract") -> None:
         """End the session: close the case with its true outcome, wipe everything personal, go home (or show
@@ -328,6 +336,8 @@ class SessionCore(CardEvents, StepInput):
         leaving an intro or an end screen."""
         session, self.session = self.session, None
         self._generation += 1
+        if session is not None and outcome is None and not session.outcome:
+            self._close_citizen_session()
         if session is not None and not session.closed and session.outcome:
             self._close_case(session, session.outcome, session.reason)  # left the end screen of a failed print
         elif session is not None and not session.closed and outcome is not None:

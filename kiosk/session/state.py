@@ -36,6 +36,9 @@ class Ports:
     clock: Callable[[], datetime] = datetime.now
     outbox_changed: Callable[[], None] = lambda: None
     terminal: dict[str, str] = field(default_factory=dict)
+    # the back office's citizen session (kiosk.backoffice_link): opened once identified, closed with the case
+    open_session: Callable[[str, str, str | None], Any] | None = None
+    close_session: Callable[[], Any] | None = None
 
 
 @dataclass

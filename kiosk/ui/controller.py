@@ -59,6 +59,8 @@ class _QtTimers:
 
 
 class KioskController(QObject):
+    paused = False  # maintenance mode (kiosk.ui.maintenance): citizens' taps and cards do nothing
+    maintenanceChanged = Signal()
     screenChanged = Signal()
     viewChanged = Signal()
     langChanged = Signal()
@@ -128,11 +130,14 @@ class KioskController(QObject):
     online = Property(bool, _get_online, notify=onlineChanged)
     terminalName = Property(str, _get_terminal_name, notify=langChanged)
     demo = Property(bool, _get_demo, constant=True)
+    maintenance = Property(bool, lambda self: self.paused, notify=maintenanceChanged)
 
     # -- what the screens call -------------------------------------------------------------------
     @Slot(str, "QVariant")
     def tap(self, action: str, value: Any = None) -> None:
         """The one entry point for citizen input; unknown actions are ignored, never raised."""
+        if self.paused:
+            return
         self.touched()
         if isinstance(value, QJSValue):  # a JS object literal from QML ({id: ..., value: ...})
             value = value.toVariant()
@@ -146,6 +151,13 @@ class KioskController(QObject):
         except Exception:  # a bug must not strand a citizen: show a clear message and reset
             log.exception("UI action %s failed", action)
             self.core.end(outcomes.FAILED, reason=outcomes.TERMINAL, message_key="error.unexpected")
+
+    def apply_settings(self) -> None:
+        """The console changed settings between citizens: the timer and the default language follow ctx.config."""
+        self._inactivity.setInterval(int(self.ctx.config.inactivity_s * 1000))
+        if self._lang != self.ctx.config.locale:
+            self._lang = self.ctx.config.locale
+            self.langChanged.emit()
 
     @Slot()
     def touched(self) -> None:
@@ -197,8 +209,13 @@ class KioskController(QObject):
             if previous is None or previous.state != event.state:
                 self._refresh_catalog()
                 self._changed()  # an end screen's retry follows its printer
+            if previous is None or (previous.state, previous.reason) != (event.state, event.reason):
+                # paper near end keeps the printer online: the reason changed, and the console is told at once
                 self.ctx.tasks.run("db", lambda: self.ctx.store.record_device_event(
-                    event.device, event.state.value, event.reason, event.detail))
+                    event.device, event.state.value, event.reason, event.detail),
+                    on_done=lambda _: self.ctx.outbox_changed())
+        elif self.paused:
+            return  # maintenance: a card on the reader means nothing to a session
         elif isinstance(event, CardPresented):
             self.core.card_presented(event.identity)
         elif isinstance(event, CardRemoved):
@@ -272,10 +289,6 @@ class KioskController(QObject):
 
     @property
     def device_states(self) -> dict[str, DeviceStatus]:
-        return self.core.device_states
-
-    @property
-    def _device_states(self) -> dict[str, DeviceStatus]:  # the UI fixtures read it
         return self.core.device_states
 
     # -- for tests and the scripted demo --------------------------------------------------------

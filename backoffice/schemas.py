@@ -1,0 +1,252 @@
+"""The back office's request and answer models: what terminals and operators send and get back.
+
+The limits come from ``wire`` (one definition shared with the terminal); the OpenAPI description at
+``/openapi.json`` is built from these.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from wire import events as wire_events
+from wire.limits import MAX_BATCH, MAX_BUNDLE_BYTES
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema with its ``$defs`` inlined, for a route that validates its body itself."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.rsplit("/", 1)[1]])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
+class EnrolIn(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+    terminal_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    group: str | None = Field(default=None, pattern=ID_PATTERN)
+
+
+class EnrolOut(BaseModel):
+    terminal_id: str
+    secret: str
+    group: str
+    bundle_root_keys: list[str]  # hex Ed25519 public keys the flow bundles must be signed with
+    bundle_root_threshold: int  # how many of them must sign
+    bundle_root_version: int = 1  # grows with each root rotation (flows.bundles.keys)
+    server_time: float
+
+
+class RootKeysIn(BaseModel):
+    """The flow bundles' trust root handed to terminals at enrolment (flows.bundles.RootKeys format)."""
+
+    threshold: int = Field(default=1, ge=1, le=16)
+    keys: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]] = Field(min_length=1, max_length=16)
+    version: int = Field(default=1, ge=1, le=2**31)
+
+
+class EventIn(BaseModel):
+    idem_key: str = Field(min_length=1, max_length=wire_events.IDEM_KEY_MAX)
+    kind: str = Field(min_length=1, max_length=wire_events.KIND_MAX)
+    payload: dict[str, Any]
+
+
+class EventsIn(BaseModel):
+    events: list[EventIn] = Field(max_length=MAX_BATCH)
+
+
+class EventResult(BaseModel):
+    idem_key: str
+    status: Literal["accepted", "rejected"]
+    duplicate: bool
+    answer: dict[str, Any]
+
+
+class EventsOut(BaseModel):
+    results: list[EventResult]
+
+
+class DeviceState(BaseModel):
+    """One device's state in a heartbeat (``drivers.base.DeviceStatus.as_dict``); other keys are dropped."""
+
+    model_config = ConfigDict(extra="ignore")
+    device: str = Field(max_length=wire_events.DEVICE_MAX)
+    state: str = Field(default="", max_length=wire_events.STATE_MAX)
+    reason: str | None = Field(default="", max_length=wire_events.CODE_MAX)
+    detail: str | None = Field(default="", max_length=wire_events.TEXT_MAX)
+    at: float | None = Field(default=None, ge=0, le=1e12)
+
+
+class BundleNotice(BaseModel):
+    """One entry of the terminal's bundle journal (flows.bundles.manager): a refusal, a rollback, an install."""
+
+    model_config = ConfigDict(extra="ignore")
+    kind: str = Field(default="", max_length=wire_events.KIND_MAX)
+    at: str = Field(default="", max_length=32)
+    version: int | None = Field(default=None, ge=0, le=2**62)
+    reason: str = Field(default="", max_length=wire_events.CODE_MAX)
+    detail: str = Field(default="", max_length=wire_events.TEXT_MAX)
+    source: str = Field(default="", max_length=wire_events.TEXT_MAX)
+
+
+class BundleStatus(BaseModel):
+    """What a terminal runs, has staged and refused (``BundleManager.status``), bounded like every extra."""
+
+    model_config = ConfigDict(extra="ignore")
+    active: int | None = Field(default=None, ge=0, le=2**62)
+    previous: int | None = Field(default=None, ge=0, le=2**62)
+    staged: list[Annotated[int, Field(ge=0, le=2**62)]] = Field(default_factory=list, max_length=16)
+    refused: list[BundleNotice] = Field(default_factory=list, max_length=5)
+    notices: list[BundleNotice] = Field(default_factory=list, max_length=5)
+
+
+class HeartbeatIn(BaseModel):
+    """Schema-checked and bounded: fields this server does not know are dropped, not stored."""
+
+    model_config = ConfigDict(extra="ignore")
+    devices: list[DeviceState] = Field(default_factory=list, max_length=64)
+    software_version: str = Field(default="", max_length=64)
+    bundle_version: int | None = Field(default=None, ge=0, le=2**62)
+    queue_depth: int = Field(default=0, ge=0, le=2**62)
+    oldest_pending_age: float | None = Field(default=None, ge=0, le=1e12)
+    clock: float = Field(default=0.0, ge=0, le=1e12)
+    online_since: float | None = Field(default=None, ge=0, le=1e12)
+    bundles: BundleStatus | None = None
+
+
+class HeartbeatOut(BaseModel):
+    server_time: float
+    clock_offset: float
+    config_version: str
+    announcements_version: str
+    bundle_version: int | None
+    bundle_withdrawn: list[int] = Field(default_factory=list)  # the group's withdrawn versions
+
+
+class TokenIn(BaseModel):
+    group: str = Field(default="default", pattern=ID_PATTERN)
+    terminal_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    ttl_seconds: int = Field(default=86400, ge=1, le=90 * 86400)
+    count: int = Field(default=1, ge=1, le=10000)
+
+
+class TokenOut(BaseModel):
+    tokens: list[str]
+    group: str
+    terminal_id: str | None
+    expires_at: float
+
+
+class RolloutPlan(BaseModel):
+    """Canary terminals first, then waves by percentage of the group (backoffice.rollouts)."""
+
+    canary: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list, max_length=100)
+    waves: list[Annotated[int, Field(ge=1, le=100)]] = Field(default_factory=lambda: [100], min_length=1,
+                                                            max_length=20)
+    max_failed_rise: float = Field(default=0.2, ge=0, le=1)  # failed-case share above the baseline that halts
+    min_cases: int = Field(default=3, ge=1, le=100000)  # cases needed before that share counts
+    soak_seconds: float = Field(default=3600, ge=0, le=30 * 86400)  # or this long without trouble
+
+
+class BundleIn(BaseModel):
+    group: str = Field(default="default", pattern=ID_PATTERN)
+    version: int = Field(ge=1, le=2**62)
+    content_b64: str = Field(max_length=MAX_BUNDLE_BYTES * 4 // 3 + 4)
+    note: str = Field(default="", max_length=1000)
+    rollout: RolloutPlan | None = None  # None: every terminal of the group at once
+
+
+class BundleMeta(BaseModel):
+    group: str
+    version: int
+    sha256: str
+    length: int
+    published_at: float
+    note: str
+    withdrawn: list[int] = Field(default_factory=list)  # versions the terminals must stop running
+
+
+class BundleEventView(BaseModel):
+    terminal_id: str
+    kind: str  # bundle_refused, bundle_rolled_back, bundle_expired, bundle_withdrawn, bundle_activated...
+    reason: str
+    detail: str
+    received_at: float
+
+
+class TerminalView(BaseModel):
+    terminal_id: str
+    group: str
+    status: str
+    enrolled_at: float
+    revoked_at: float | None
+    last_heartbeat_at: float | None
+    heartbeat: dict[str, Any] | None
+
+
+class CaseView(BaseModel):
+    terminal_id: str
+    case_no: str
+    service_id: str
+    item_code: str
+    outcome: str  # the case's true outcome (docs/outcomes.md)
+    reason: str = ""  # why a failed case failed: printer, service, network, terminal
+    started_at: float | None
+    finished_at: float | None
+    received_at: float
+
+
+class RatingView(BaseModel):
+    terminal_id: str
+    case_no: str
+    item_code: str
+    level: int
+    indicators: list[Any]
+    comment: str
+    channel: str
+    received_at: float
+
+
+class Announcement(BaseModel):
+    id: str = Field(min_length=1, max_length=64)
+    text: dict[str, str] = Field(default_factory=dict)  # language -> text
+    starts: float | None = Field(default=None, ge=0, le=1e12)
+    ends: float | None = Field(default=None, ge=0, le=1e12)
+    groups: list[str] = Field(default_factory=list, max_length=100)
+
+
+class Ok(BaseModel):
+    ok: bool = True
+
+
+
+
+class SessionIn(BaseModel):
+    """A citizen identified at the terminal (the card was read there)."""
+
+    id_number: str = Field(pattern=r"^[0-9]{17}[0-9Xx]$")
+    card_type: str = Field(default="resident", min_length=1, max_length=32, pattern=r"^[a-z_]{1,32}$")
+    case_no: str | None = Field(default=None, max_length=wire_events.CASE_NO_MAX)
+
+
+class SessionOut(BaseModel):
+    session: str  # the token personal queries carry in X-Kiosk-Session
+    expires_at: float
+    max_queries: int
+
+
+class SessionCloseIn(BaseModel):
+    session: str = Field(min_length=1, max_length=200)
