@@ -79,3 +79,19 @@ def test_home_during_printing_records_what_the_printer_did_not_cancelled(kiosk):
                      timeout=25, what="the case closed when the printer answered")
     case = app.ctx.store.get_case(case_no)
     assert case.outcome == "failed" and case.reason == "printer"
+
+
+def test_no_licence_ready_is_not_a_success(kiosk):
+    """Issue 10: "没有待领取的执照" must not end on "办理完成 ✓" (it is nothing_to_deliver)."""
+    app, robot = kiosk
+    ctl = app.controller
+    app.ctx.devices["idcard"].simulator.place(0)  # the first demo person has no company
+    robot.tap("confirmButton", timeout=10)
+    robot.tap("service_license_collect")
+    robot.wait_for("doneHome", timeout=15)
+    case_no = ctl.session.case_no
+    assert robot.find("doneTick") is None and "办理完成" not in robot.text_of("stepTitle")
+    assert case_no in robot.text_of("caseNumber")
+    robot.tap("doneHome")
+    robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None
+                     and c.outcome == "nothing_to_deliver", what="case closed as nothing_to_deliver")
