@@ -14,7 +14,7 @@ from drivers.events import CardPresented, CardReadFailed
 from drivers.identity import Identity, display_text
 from kiosk.session import outcomes
 from kiosk.session.identify import identify_outcome
-from kiosk.session.state import Session
+from kiosk.session.state import CoreParts, Session
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ CARD_MAY_LEAVE = ("print", "rate", "finish")
 CARD_GRACE_S = 3.0  # a lifted card may come back this long (personal data hidden meanwhile)
 
 
-class CardEvents:
+class CardEvents(CoreParts):
     """``card_presented``, ``card_removed``, ``card_failed`` and the identify step itself."""
 
     def card_presented(self, identity: Identity) -> None:
@@ -70,6 +70,7 @@ class CardEvents:
             step = session.run.current
             result = identify_outcome(CardReadFailed("", error), step.params.get("accept"),
                                       assurance=step.params.get("assurance"))
+            assert result is not None  # a read failure always means something to an identify step
             self._identify_failed(session, result.outcome,
                                   result.key if result.key.startswith("error.") else "identify.failed")
 

@@ -59,6 +59,8 @@ class SessionCore(CardEvents, StepInput):
 
     # -- screens ------------------------------------------------------------------------------------
     def _show(self, screen: str) -> None:
+        if self.screen == "message":
+            self._generation += 1  # leaving a message: its timer must not send the next screen home
         self.screen = screen
         self.on_change()
 
@@ -302,8 +304,17 @@ class SessionCore(CardEvents, StepInput):
             session.outcome, session.reason = outcome, reason  # closed on leaving: a retry may still print
         else:
             self._close_case(session, outcome, reason)
+        self.ports.timers.after(DONE_S, self._unless_moved_on(lambda: self.end(None)), guard=session)
+
+    def _unless_moved_on(self, fn: Callable[[], None]) -> Callable[[], None]:
+        """``fn`` for a timer, done only if no session ended or began since it was set."""
         generation = self._generation
-        self.ports.timers.after(DONE_S, lambda: self._generation == generation and self.end(None), guard=session)
+
+        def fire() -> None:
+            if self._generation == generation:
+                fn()
+
+        return fire
 
     def _close_case(self, session: Session, outcome: str, reason: str = "") -> None:
         if session.closed:
@@ -355,8 +366,7 @@ class SessionCore(CardEvents, StepInput):
         self.message_key = message_key
         if message_key:
             self.screen = "message"
-            generation = self._generation
-            self.ports.timers.after(MESSAGE_S, lambda: self._generation == generation and self._show("attract"))
+            self.ports.timers.after(MESSAGE_S, self._unless_moved_on(lambda: self._show("attract")))
         else:
             self.screen = to
         self.on_change()

@@ -15,6 +15,7 @@ from flows import forms
 from flows.model import Step
 from flows.templating import render
 from kiosk.session.signature import signature_svg
+from kiosk.session.state import CoreParts
 from wire import services
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def form_defaults(step: Step, today: date | None = None) -> dict[str, Any]:
     return values
 
 
-class StepInput:
+class StepInput(CoreParts):
     """Handlers ``tap_<action>`` for ``tap('field' | 'month_step' | 'submit' | 'focus' | 'key' | 'commit' | 'decline' |
     'rate_level' | 'rate_indicator' | 'rate_comment' | 'rate_submit' | 'rate_skip', value)``."""
 

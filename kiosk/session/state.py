@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from drivers.identity import Identity
 from flows.engine import FlowRun
 from flows.model import Flow
 
@@ -65,3 +66,25 @@ class Session:
     rating_level: int = 0
     rating_indicators: list[str] = field(default_factory=list)
     status: str = ""  # translation key of a transient status line (reading, printing, ...)
+
+
+class CoreParts:
+    """What the step mixins (cards, input) use of :class:`kiosk.session.core.SessionCore`, declared once for
+    the type checker; the core provides all of it."""
+
+    session: Session | None
+    screen: str
+    ports: Ports
+    reader_card: Identity | None
+    card_confirmed: bool
+    on_change: Callable[[], None]
+
+    if TYPE_CHECKING:
+        def advance(self, outcome: str, data: dict[str, Any] | None = None) -> None: ...
+
+        def end(self, outcome: str | None, *, reason: str = "", message_key: str = "",
+                to: str = "attract") -> None: ...
+
+        def _show(self, screen: str) -> None: ...
+
+        def _enter_step(self) -> None: ...

@@ -128,7 +128,7 @@ def card_view(identity: Any, lang: str) -> dict[str, Any]:
 
 def field_error(step: Step, field_id: str, key: str, lang: str) -> str:
     """A field's own error text (``error:`` in the flow) for a pattern failure, else the generic one."""
-    spec = next((f for f in step.params.get("fields", []) if f["id"] == field_id), {})
+    spec: dict[str, Any] = next((f for f in step.params.get("fields", []) if f["id"] == field_id), {})
     if key == "form.pattern" and spec.get("error"):
         return text(spec["error"], lang)
     return tr(key, lang)
