@@ -26,9 +26,11 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
-from backoffice import admin_routes, bundle_routes, operator_routes, terminal_routes
+from backoffice import admin_routes, bundle_routes, console, operator_routes, terminal_routes
+from backoffice.console.config import ConsoleConfig
 from backoffice.errors import ApiError
 from backoffice.state import Backoffice, Limits
 from backoffice.terminal_auth import RequestGuard
@@ -60,15 +62,17 @@ class ServerTimeMiddleware:
 
 def create_app(database_url: str, operator_key: str | None = None,
                bundle_root_keys: dict[str, Any] | None = None, *, key_file: Path | None = None,
-               limits: Limits | None = None) -> FastAPI:
+               limits: Limits | None = None, console_config: ConsoleConfig | None = None) -> FastAPI:
     """Build the application; migrations run here so a new database is ready at once.
 
     ``operator_key``: the shared bootstrap key (an all-powerful admin) for the embedded demo and tests
-    only; a deployment gives none and uses named operators (``kiosk-backoffice operator add``)."""
+    only; a deployment gives none and uses named operators (``kiosk-backoffice operator add``).
+    ``console_config``: the operator console's thresholds and notifications (``CONSOLE_CONFIG`` if None)."""
     bo = Backoffice(database_url, operator_key, bundle_root_keys, key_file=key_file, limits=limits)
     app = FastAPI(title="政务服务自助终端 back office", version="1.0.0",
                   description="Reference back office for the self-service terminals: enrolment, signed "
-                              "terminal sync, idempotent ingest, query services, operator API.")
+                              "terminal sync, idempotent ingest, query services, operator API.",
+                  docs_url=None, redoc_url=None)  # /docs below, with Swagger UI served from here (no CDN)
     app.state.backoffice = bo
 
     @app.exception_handler(ApiError)
@@ -89,4 +93,14 @@ def create_app(database_url: str, operator_key: str | None = None,
     app.include_router(bundle_routes.router)
     app.include_router(operator_routes.router)
     app.include_router(admin_routes.router)
+    console.install(app, console_config or ConsoleConfig.from_env())
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        static = f"{console.web.PREFIX}/static/vendor"
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title,
+                                   swagger_js_url=f"{static}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{static}/swagger-ui.css",
+                                   swagger_favicon_url=f"{console.web.PREFIX}/static/favicon.png")
+
     return app

@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backoffice import audit, citizen_sessions, enrolment
+from backoffice.console import alerts
 from backoffice.errors import ApiError
 from backoffice.ingest import ingest as ingest_events
 from backoffice.models import Case, HeartbeatHistory, Rating, Terminal
@@ -77,7 +78,7 @@ def _ingest_with_retry(bo: Backoffice, terminal_id: str, events: list[Any]) -> E
 
 
 @router.post(f"{signing.API}/heartbeat", response_model=HeartbeatOut, responses=AUTH_ERRORS)
-def heartbeat(body: HeartbeatIn, term: Signed, bo: State) -> HeartbeatOut:
+def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> HeartbeatOut:
     """The latest state on the terminal's row, and a bounded history (``backoffice.retention``)."""
     now = bo.clock()
     data = body.model_dump()
@@ -86,6 +87,7 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State) -> HeartbeatOut:
         session.execute(update(Terminal).where(Terminal.id == term.id)
                         .values(last_heartbeat_at=now, heartbeat=data))
         session.execute(insert(HeartbeatHistory).values(terminal_id=term.id, at=now, data=data))
+    alerts.on_heartbeat(bo, request.app.state.console, term, data)  # paper out, reader gone, ... (the console)
     settings = bo.settings()
     config = config_for(settings, term)
     announcements = announcements_for(settings, term, now)

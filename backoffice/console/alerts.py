@@ -1,0 +1,174 @@
+"""Alerts: raised once while their condition lasts, acknowledged, resolved — with who did what — and
+sent to a webhook and by e-mail.
+
+Conditions come from heartbeats (``on_heartbeat``: paper near end / out, printer offline or jammed,
+reader gone, queue growing, a citizen's help call) and from time (``sweep``: a terminal silent longer than
+``silent_alert_minutes``). An alert's ``open_key`` (kind + terminal + device) is unique while the alert is
+unresolved, so a condition that lasts is one alert however many heartbeats report it and however many
+server processes see them. When the condition clears the alert is resolved by ``system``. Alerts other
+modules raise (the subject-rate alarm of ``backoffice.citizen_sessions``) are listed and handled the same.
+Notifications go out on a background thread: a slow SMTP server never slows a heartbeat.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from email.message import EmailMessage
+from typing import Any
+
+import requests
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from backoffice import audit
+from backoffice.console.config import ConsoleConfig
+from backoffice.models import Alert, Terminal
+from backoffice.state import Backoffice, rowcount
+
+log = logging.getLogger(__name__)
+READER_WORDS = ("idcard", "reader", "sscard")
+SWEEP_EVERY = 10.0
+_notifier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="console-notify")
+_sweep_lock = threading.Lock()
+_last_sweep: dict[int, float] = {}
+
+
+def conditions(heartbeat: dict[str, Any] | None, config: ConsoleConfig) -> dict[str, dict[str, Any]]:
+    """The alert conditions a heartbeat shows, by open key: {key: {kind, device, reason}}."""
+    found: dict[str, dict[str, Any]] = {}
+    for device in (heartbeat or {}).get("devices", []) or []:
+        name, state, reason = device.get("device", ""), device.get("state", ""), device.get("reason") or ""
+        kind = None
+        if name == "help" and state not in ("", "idle", "online"):
+            kind = "help_call"
+        elif "paper_out" in reason:
+            kind = "paper_out"
+        elif "jam" in reason:
+            kind = "printer_jammed"
+        elif "near_end" in reason:
+            kind = "paper_near_end"
+        elif "printer" in name and state in ("offline", "no_device", "hardware_error"):
+            kind = "printer_offline"
+        elif any(w in name for w in READER_WORDS) and state in ("offline", "no_device", "hardware_error"):
+            kind = "reader_gone"
+        if kind:
+            found[f"{kind}:{name}"] = {"kind": kind, "device": name, "reason": reason}
+    if (heartbeat or {}).get("queue_depth", 0) > config.queue_alert_depth:
+        found["queue_growing:"] = {"kind": "queue_growing", "queue_depth": heartbeat["queue_depth"]}  # type: ignore[index]  # checked non-empty above
+    return found
+
+
+def on_heartbeat(bo: Backoffice, config: ConsoleConfig, term: Terminal, data: dict[str, Any]) -> None:
+    """Raise what this heartbeat shows and the previous did not; resolve what it no longer shows."""
+    now = bo.clock()
+    new, old = conditions(data, config), conditions(term.heartbeat, config)
+    silent = term.last_heartbeat_at is not None and now - term.last_heartbeat_at > 60 * config.silent_alert_minutes
+    for key in new.keys() - old.keys():
+        detail = dict(new[key])
+        raise_alert(bo, config, detail.pop("kind"), term.id, key, detail)
+    gone = [f"{key}@{term.id}" for key in old.keys() - new.keys()] + ([f"terminal_silent:@{term.id}"] if silent else [])
+    if gone:
+        with bo.sessions.begin() as session:
+            session.execute(update(Alert).where(Alert.open_key.in_(gone))
+                            .values(status="resolved", resolved_at=now, resolved_by="system", open_key=None))
+
+
+def raise_alert(bo: Backoffice, config: ConsoleConfig, kind: str, terminal_id: str | None, key: str,
+                detail: dict[str, Any]) -> int | None:
+    """A new alert unless one with this key is still unresolved; its id, or None if it existed."""
+    now = bo.clock()
+    try:
+        with bo.sessions.begin() as session:
+            alert = Alert(kind=kind, terminal_id=terminal_id, detail=detail, raised_at=now,
+                          open_key=f"{key}@{terminal_id or ''}", status="open")
+            session.add(alert)
+            session.flush()
+            alert_id = alert.id
+            audit.record(session, now, actor_kind="system", actor="console", action="alert.raise", outcome=kind,
+                         detail={"alert": alert_id, "terminal": terminal_id or ""})
+    except IntegrityError:
+        return None
+    notify(config, {"id": alert_id, "kind": kind, "terminal_id": terminal_id, "raised_at": now, "detail": detail})
+    return alert_id
+
+
+def act(bo: Backoffice, alert_id: int, action: str, actor: str) -> bool:
+    """Acknowledge or resolve; False if the alert is not in a state that allows it."""
+    now = bo.clock()
+    with bo.sessions.begin() as session:
+        if action == "ack":
+            changed = rowcount(session.execute(update(Alert).where(Alert.id == alert_id, Alert.status == "open")
+                                               .values(status="acknowledged", acknowledged_at=now,
+                                                       acknowledged_by=actor)))
+        else:
+            changed = rowcount(session.execute(update(Alert).where(Alert.id == alert_id, Alert.status != "resolved")
+                                               .values(status="resolved", resolved_at=now, resolved_by=actor,
+                                                       open_key=None)))
+        audit.record(session, now, actor_kind="operator", actor=actor, action=f"alert.{action}",
+                     outcome="ok" if changed else "refused.state", detail={"alert": alert_id})
+    return bool(changed)
+
+
+def sweep(bo: Backoffice, config: ConsoleConfig, force: bool = False) -> None:
+    """Time-based conditions: terminals silent too long. Runs at most every SWEEP_EVERY seconds."""
+    now = bo.clock()
+    with _sweep_lock:
+        if not force and now - _last_sweep.get(id(bo), 0.0) < SWEEP_EVERY:
+            return
+        _last_sweep[id(bo)] = now
+    limit = now - 60 * config.silent_alert_minutes
+    with bo.sessions() as session:
+        silent = session.execute(select(Terminal.id, Terminal.last_heartbeat_at).where(
+            Terminal.status == "active", Terminal.last_heartbeat_at < limit,
+            ~Terminal.id.in_(select(Alert.terminal_id).where(Alert.kind == "terminal_silent",
+                                                             Alert.open_key.is_not(None))))).all()
+    for terminal_id, last in silent:
+        raise_alert(bo, config, "terminal_silent", terminal_id, "terminal_silent:",
+                    {"silent_seconds": round(now - last)})
+
+
+def listing(bo: Backoffice, status: str = "", limit: int = 200) -> list[Alert]:
+    stmt = select(Alert).order_by(Alert.id.desc()).limit(limit)
+    if status == "unresolved":
+        stmt = stmt.where(Alert.status != "resolved")
+    elif status:
+        stmt = stmt.where(Alert.status == status)
+    with bo.sessions() as session:
+        return list(session.scalars(stmt).all())
+
+
+def notify(config: ConsoleConfig, alert: dict[str, Any]) -> None:
+    if config.webhook_url or (config.smtp_host and config.smtp_to):
+        _notifier.submit(_deliver, config, alert)
+
+
+def _deliver(config: ConsoleConfig, alert: dict[str, Any]) -> None:
+    """Webhook then e-mail, each tried three times; failures are logged (alert id and kind only)."""
+    for attempt in range(3):
+        try:
+            if config.webhook_url:
+                requests.post(config.webhook_url, json={"alert": alert}, timeout=5).raise_for_status()
+            break
+        except requests.RequestException as exc:
+            log.warning("alert %s webhook failed (attempt %d): %s", alert["id"], attempt + 1, type(exc).__name__)
+            time.sleep(1 + attempt)
+    if not (config.smtp_host and config.smtp_to):
+        return
+    message = EmailMessage()
+    message["Subject"] = f"[终端告警] {alert['kind']} {alert.get('terminal_id') or ''}".strip()
+    message["From"] = config.smtp_from
+    message["To"] = ", ".join(config.smtp_to)
+    message.set_content(json.dumps(alert, ensure_ascii=False, indent=2))
+    for attempt in range(3):
+        try:
+            with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=10) as smtp:
+                smtp.send_message(message)
+            return
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("alert %s e-mail failed (attempt %d): %s", alert["id"], attempt + 1, type(exc).__name__)
+            time.sleep(1 + attempt)
