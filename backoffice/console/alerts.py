@@ -118,7 +118,7 @@ def sweep(bo: Backoffice, config: ConsoleConfig, force: bool = False) -> None:
     """Time-based conditions: terminals silent too long. Runs at most every SWEEP_EVERY seconds."""
     now = bo.clock()
     with _sweep_lock:
-        if not force and now - _last_sweep.get(id(bo), 0.0) < SWEEP_EVERY:
+        if not force and now - _last_sweep.get(id(bo), 0.0) < min(SWEEP_EVERY, config.heartbeat_interval):
             return
         _last_sweep[id(bo)] = now
     limit = now - 60 * config.silent_alert_minutes

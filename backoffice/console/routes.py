@@ -40,7 +40,7 @@ async def login_post(request: Request) -> Response:
         token, _actor, _ = await run_in_threadpool(login, bo, name, password, client)
     except ApiError as exc:
         key = {423: "login.locked", 429: "login.rate"}.get(exc.status_code, "login.failed")
-        return web.render(request, "login.html", status=exc.status_code, error=key, name=name)
+        return web.render(request, "login.html", code=exc.status_code, error=key, name=name)
     await run_in_threadpool(auth.start, bo, token, config.session_idle_seconds)
     answer = RedirectResponse(f"{web.PREFIX}/fleet", status_code=303)
     answer.set_cookie(auth.COOKIE, token, httponly=True, samesite="strict", path=web.PREFIX,
@@ -92,7 +92,7 @@ def terminal_page(request: Request, terminal_id: str) -> Response:
     ctx = web.context(request, web.READERS)
     data = fleet.terminal(ctx.bo, ctx.config, terminal_id[:64])
     if data is None:
-        return web.render(request, "refused.html", status=404, ctx=ctx, message="none")
+        return web.render(request, "refused.html", code=404, ctx=ctx, message="none")
     return web.render(request, "terminal.html", ctx=ctx, term=data)
 
 

@@ -111,7 +111,7 @@ def rectification_page(request: Request, case_id: int) -> Response:
     ctx = web.context(request, web.RATINGS)
     case, rating, supervisors = rectify.get(ctx.bo, case_id)
     if case is None:
-        return web.render(request, "refused.html", status=404, ctx=ctx, message="none")
+        return web.render(request, "refused.html", code=404, ctx=ctx, message="none")
     return web.render(request, "rectification.html", ctx=ctx, case=case, rating=rating, supervisors=supervisors,
                       now=ctx.bo.clock(), error=request.query_params.get("error", ""))
 

@@ -70,7 +70,7 @@ def context(request: Request, roles: tuple[str, ...]) -> Ctx:
     return ctx
 
 
-def render(request: Request, template: str, status: int = 200, ctx: Ctx | None = None, **values: Any) -> HTMLResponse:
+def render(request: Request, template: str, code: int = 200, ctx: Ctx | None = None, **values: Any) -> HTMLResponse:
     lang = ctx.lang if ctx is not None else language(request)
     actor = ctx.actor if ctx is not None else None
     nav = []
@@ -79,7 +79,7 @@ def render(request: Request, template: str, status: int = 200, ctx: Ctx | None =
     html = ENV.get_template(template).render(
         t=translator(lang), lang=lang, actor=actor, nav=nav, prefix=PREFIX, path=request.url.path,
         csrf=auth.csrf_token(ctx.token) if ctx is not None else "", ctx=ctx, **values)
-    return HTMLResponse(html, status_code=status,
+    return HTMLResponse(html, status_code=code,
                         headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
                                  "Content-Security-Policy": CSP})
 
@@ -116,7 +116,7 @@ def install_handlers(app: FastAPI) -> None:
         bo: Backoffice = request.app.state.backoffice
         token = request.cookies.get(auth.COOKIE, "")
         ctx = Ctx(request, bo, config_of(request), exc.actor, token, language(request))
-        return render(request, "refused.html", status=403, ctx=ctx)
+        return render(request, "refused.html", code=403, ctx=ctx)
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(_request: Request, _exc: CsrfRefused) -> Response:
