@@ -77,7 +77,7 @@ def volume(bo: Backoffice, config: ConsoleConfig, lo: float, hi: float, by: str,
         keys = [Case.outcome]
     rows: dict[tuple, Counter] = defaultdict(Counter)
     with bo.sessions() as session:
-        for *key, outcome, n in session.execute(stmt.add_columns(*keys, Case.outcome).group_by(*keys, Case.outcome)):
+        for n, *key, outcome in session.execute(stmt.add_columns(*keys, Case.outcome).group_by(*keys, Case.outcome)):
             if by == "period":
                 key = [_label(key[0], period)]
             rows[tuple(key)][outcome or "-"] += n
@@ -98,7 +98,7 @@ def ratings(bo: Backoffice, config: ConsoleConfig, lo: float, hi: float, by: str
         keys = [Rating.item_code]
     rows: dict[str, Counter] = defaultdict(Counter)
     with bo.sessions() as session:
-        for key, level, n in session.execute(stmt.add_columns(*keys, Rating.level).group_by(*keys, Rating.level)):
+        for n, key, level in session.execute(stmt.add_columns(*keys, Rating.level).group_by(*keys, Rating.level)):
             label = _label(key, period) if by == "period" else (key or "-")
             rows[label][level] += n
         bad_indicators = Counter[str]()
