@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backoffice import audit
 from backoffice.console import rectify, stats, web
+from backoffice.console.i18n import translator
 
 router = APIRouter(prefix=web.PREFIX, include_in_schema=False)
 Text = Annotated[str, Query(max_length=64)]
@@ -85,7 +86,9 @@ def ratings_page(request: Request, start: Text = "", end: Text = "", by: Text = 
     lo, hi, first, last = stats.day_range(ctx.config, start, end, ctx.bo.clock())
     head, *table = stats.ratings(ctx.bo, ctx.config, lo, hi, by, period)
     totals = [sum(r["levels"][i] for r in table) for i in range(5)]
-    chart = {"type": "pie", "data": [{"name": f"{lv}", "value": n} for lv, n in zip(stats.LEVELS, totals, strict=True)]}
+    t = translator(ctx.lang)
+    chart = {"type": "pie", "data": [{"name": t(f"level.{lv}"), "value": n}
+                                     for lv, n in zip(stats.LEVELS, totals, strict=True)]}
     return web.render(request, "ratings.html", ctx=ctx, table=table, totals=totals, chart=chart, by=by,
                       period=period, start=first, end=last, levels=stats.LEVELS, indicators=head["indicators"])
 

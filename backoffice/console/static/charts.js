@@ -14,8 +14,9 @@
     } else {
       option = { tooltip: { trigger: "axis" }, legend: {}, xAxis: { type: "category", data: spec.x },
                  yAxis: { type: "value" },
-                 series: spec.series.map(function (s) { return { type: spec.type || "bar", name: s.name, data: s.data }; }) };
+                 series: spec.series.map(function (s) { return { type: spec.type || "bar", stack: "total", name: s.name, data: s.data }; }) };
     }
+    option.animation = false;  // drawn at once: what a screenshot or a slow laptop shows is final
     chart.setOption(option);
     el.setAttribute("data-drawn", "1");
   }
