@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 
 from tests.console_helpers import (
     add_operators,
-    csrf_of,
     browser,
+    csrf_of,
     fast_config,
     file_cases,
     login,

@@ -129,7 +129,7 @@ def sweep(bo: Backoffice, config: ConsoleConfig, force: bool = False) -> None:
                                                              Alert.open_key.is_not(None))))).all()
     for terminal_id, last in silent:
         raise_alert(bo, config, "terminal_silent", terminal_id, "terminal_silent:",
-                    {"silent_seconds": round(now - last)})
+                    {"silent_seconds": round(now - (last or now))})
 
 
 def listing(bo: Backoffice, status: str = "", limit: int = 200) -> list[Alert]:

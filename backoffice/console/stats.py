@@ -81,7 +81,8 @@ def volume(bo: Backoffice, config: ConsoleConfig, lo: float, hi: float, by: str,
             if by == "period":
                 key = [_label(key[0], period)]
             rows[tuple(key)][outcome or "-"] += n
-    out = [{"key": list(k), "total": sum(c.values()), "outcomes": dict(c)} for k, c in rows.items()]
+    out: list[dict[str, Any]] = [{"key": list(k), "total": sum(c.values()), "outcomes": dict(c)}
+                                 for k, c in rows.items()]
     out.sort(key=lambda r: r["key"] if by == "period" else (-r["total"], r["key"]))
     return out
 
@@ -105,7 +106,7 @@ def ratings(bo: Backoffice, config: ConsoleConfig, lo: float, hi: float, by: str
         for (indicators,) in session.execute(select(Rating.indicators).where(
                 Rating.level.in_(BAD), Rating.received_at >= lo, Rating.received_at < hi).limit(50_000)):
             bad_indicators.update(str(i) for i in indicators or [])
-    out = []
+    out: list[dict[str, Any]] = []
     for key, levels in rows.items():
         total = sum(levels.values())
         bad = sum(levels[b] for b in BAD)
