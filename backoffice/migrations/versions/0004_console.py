@@ -1,14 +1,14 @@
 """The operator console: alerts get a life (a dedup key, acknowledged, resolved, by whom); rectification
 cases for bad ratings (差评整改).
 
-Revision ID: c0004
+Revision ID: 0004
 Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c0004"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
