@@ -42,7 +42,7 @@ def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut
                     Event.terminal_id == terminal_id, Event.idem_key.in_(chunk))):
                 known[key] = answer
         fresh: list[tuple[EventIn, Event, Any]] = []
-        claims = _Claims(session, terminal_id)
+        claims = _Claims(session, terminal_id, [item for item, _r, _k in parsed if item is not None])
         for item, poison, shown_key in parsed:
             if item is None:  # cannot even be stored: answered, not kept
                 results.append(EventResult(idem_key=shown_key, status="rejected", duplicate=False, answer={
@@ -83,24 +83,31 @@ def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut
 class _Claims:
     """Who owns a case number and whether a case is rated, across the database and this batch: a case
     number belongs to the terminal that filed it first, and a case is rated once, fleet-wide (the unique
-    indexes back this up against a concurrent batch; the ingest is then retried and sees the claim)."""
+    indexes back this up against a concurrent batch; the ingest is then retried and sees the claim).
+    The batch's numbers are looked up in two queries, not one per event."""
 
-    def __init__(self, session: Session, terminal_id: str):
-        self.session = session
+    def __init__(self, session: Session, terminal_id: str, items: list[EventIn]):
         self.terminal_id = terminal_id
+        numbers = list({str(i.payload.get("case_no"))[:wire_events.CASE_NO_MAX] for i in items
+                        if i.kind in (wire_events.EVENT_CASE, wire_events.EVENT_RATING)
+                        and isinstance(i.payload.get("case_no"), str)})
         self.cases: dict[str, str] = {}
         self.rated: set[str] = set()
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start:start + 500]
+            for case_no, owner in session.execute(select(Case.case_no, Case.terminal_id)
+                                                  .where(Case.case_no.in_(chunk))):
+                self.cases[case_no] = owner
+            self.rated.update(session.scalars(select(Rating.case_no).where(Rating.case_no.in_(chunk))))
 
     def check(self, record: Any) -> str | None:
         if isinstance(record, Case):
-            owner = self.cases.get(record.case_no) or self.session.scalar(
-                select(Case.terminal_id).where(Case.case_no == record.case_no).limit(1))
+            owner = self.cases.get(record.case_no)
             if owner is not None:
                 return "case_no already filed" if owner == self.terminal_id else "case_no of another terminal"
             self.cases[record.case_no] = self.terminal_id
         if isinstance(record, Rating):
-            if record.case_no in self.rated or self.session.scalar(
-                    select(Rating.id).where(Rating.case_no == record.case_no).limit(1)) is not None:
+            if record.case_no in self.rated:
                 return "case already rated"
             self.rated.add(record.case_no)
         return None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -187,6 +187,14 @@ class Backoffice:
     def forget_latest_bundle(self, group: str) -> None:
         with self._cache_lock:
             self._latest_bundle.pop(group, None)
+
+
+def ephemeral_commit(session: Session) -> None:
+    """This transaction's commit need not wait for the disk (PostgreSQL ``synchronous_commit`` off): for
+    state that the next request rewrites anyway, e.g. a heartbeat. A crash may lose the last fraction of a
+    second of it, never anything else; replay protection and audit rows are not written this way."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def rowcount(result: Any) -> int:

@@ -31,12 +31,13 @@ from backoffice.schemas import (
     SessionOut,
     inline_schema,
 )
-from backoffice.state import Backoffice, State
+from backoffice.state import Backoffice, State, ephemeral_commit
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
 from flows.services import ServiceError
 from wire import services, signing
 
 router = APIRouter()
+HISTORY_EVERY = 900.0  # seconds between heartbeat history rows of an unchanged terminal
 
 
 @router.get(f"{signing.API}/health")
@@ -79,14 +80,24 @@ def _ingest_with_retry(bo: Backoffice, terminal_id: str, events: list[Any]) -> E
 
 @router.post(f"{signing.API}/heartbeat", response_model=HeartbeatOut, responses=AUTH_ERRORS)
 def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> HeartbeatOut:
-    """The latest state on the terminal's row, and a bounded history (``backoffice.retention``)."""
+    """The latest state on the terminal's row; a history row when something changed (devices, software,
+    bundle) or ``HISTORY_EVERY`` seconds after the last one, kept ``Limits.heartbeat_history_days``
+    (``backoffice.retention``): bounded at a few rows an hour per terminal, whatever its heartbeat rate.
+    Alert conditions (paper out, reader gone, ...) are raised and resolved by ``backoffice.console.alerts``."""
     now = bo.clock()
     data = body.model_dump()
     data["clock_offset"] = round(now - body.clock, 3) if body.clock else None
+    previous = term.heartbeat or {}
+    changed = any(previous.get(k) != data.get(k) for k in ("devices", "software_version", "bundle_version"))
+    last_history = previous.get("history_at")
+    keep = changed or not isinstance(last_history, int | float) or now - last_history >= HISTORY_EVERY
+    data["history_at"] = now if keep else last_history
     with bo.sessions.begin() as session:
+        ephemeral_commit(session)
         session.execute(update(Terminal).where(Terminal.id == term.id)
                         .values(last_heartbeat_at=now, heartbeat=data))
-        session.execute(insert(HeartbeatHistory).values(terminal_id=term.id, at=now, data=data))
+        if keep:
+            session.execute(insert(HeartbeatHistory).values(terminal_id=term.id, at=now, data=data))
     alerts.on_heartbeat(bo, request.app.state.console, term, data)  # paper out, reader gone, ... (the console)
     settings = bo.settings()
     config = config_for(settings, term)
