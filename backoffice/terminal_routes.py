@@ -94,11 +94,13 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> H
     data["history_at"] = now if keep else last_history
     with bo.sessions.begin() as session:
         ephemeral_commit(session)
+        stored = session.execute(select(Terminal.heartbeat, Terminal.last_heartbeat_at)
+                                 .where(Terminal.id == term.id)).first()  # not the cached row: it may lag
         session.execute(update(Terminal).where(Terminal.id == term.id)
                         .values(last_heartbeat_at=now, heartbeat=data))
         if keep:
             session.execute(insert(HeartbeatHistory).values(terminal_id=term.id, at=now, data=data))
-    alerts.on_heartbeat(bo, request.app.state.console, term, data)  # paper out, reader gone, ... (the console)
+    alerts.on_heartbeat(bo, request.app.state.console, term.id, data, *(stored or (None, None)))  # the console
     settings = bo.settings()
     config = config_for(settings, term)
     announcements = announcements_for(settings, term, now)

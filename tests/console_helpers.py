@@ -136,3 +136,15 @@ def file_cases(transport: Transport, cases: list[dict[str, Any]], ratings: list[
     events += [{"idem_key": f"r-{r['case_no']}", "kind": "rating", "payload": r} for r in ratings]
     results = transport.call("POST", "/api/v1/events", {"events": events})["results"]
     assert all(r["status"] == "accepted" for r in results), results
+
+
+def start_console(tmp_path: Path, monkeypatch: Any, config: ConsoleConfig) -> Any:
+    """The real back office (uvicorn on 127.0.0.1) with this console configuration and one operator per role."""
+    import backoffice.app as app_module
+    from tests.fixtures.backoffice import start_backoffice
+
+    real = app_module.create_app
+    monkeypatch.setattr(app_module, "create_app", lambda *a, **kw: real(*a, console_config=config, **kw))
+    live = start_backoffice(f"sqlite:///{tmp_path / 'console.sqlite3'}")
+    add_operators(live.state)
+    return live

@@ -63,15 +63,18 @@ def conditions(heartbeat: dict[str, Any] | None, config: ConsoleConfig) -> dict[
     return found
 
 
-def on_heartbeat(bo: Backoffice, config: ConsoleConfig, term: Terminal, data: dict[str, Any]) -> None:
-    """Raise what this heartbeat shows and the previous did not; resolve what it no longer shows."""
+def on_heartbeat(bo: Backoffice, config: ConsoleConfig, terminal_id: str, data: dict[str, Any],
+                 previous: dict[str, Any] | None, previous_at: float | None) -> None:
+    """Raise what this heartbeat shows and the previous did not; resolve what it no longer shows (and a
+    silence it ends). Nothing is written while the conditions stay the same."""
     now = bo.clock()
-    new, old = conditions(data, config), conditions(term.heartbeat, config)
-    silent = term.last_heartbeat_at is not None and now - term.last_heartbeat_at > 60 * config.silent_alert_minutes
+    new, old = conditions(data, config), conditions(previous, config)
+    silent = previous_at is not None and now - previous_at > 60 * config.silent_alert_minutes
     for key in new.keys() - old.keys():
         detail = dict(new[key])
-        raise_alert(bo, config, detail.pop("kind"), term.id, key, detail)
-    gone = [f"{key}@{term.id}" for key in old.keys() - new.keys()] + ([f"terminal_silent:@{term.id}"] if silent else [])
+        raise_alert(bo, config, detail.pop("kind"), terminal_id, key, detail)
+    gone = [f"{key}@{terminal_id}" for key in old.keys() - new.keys()]
+    gone += [f"terminal_silent:@{terminal_id}"] if silent else []
     if gone:
         with bo.sessions.begin() as session:
             session.execute(update(Alert).where(Alert.open_key.in_(gone))
