@@ -14,7 +14,15 @@ import requests
 
 from backoffice.console import alerts, rectify, stats
 from backoffice.console.config import ConsoleConfig
-from tests.console_helpers import csrf_of, fast_config, file_cases, heartbeat, session_for, start_console, terminal
+from tests.console_helpers import (
+    csrf_of,
+    fast_config,
+    file_cases,
+    heartbeat,
+    session_for,
+    start_console,
+    terminal,
+)
 
 
 @pytest.fixture
