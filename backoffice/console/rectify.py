@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backoffice import audit
@@ -44,23 +44,32 @@ def sync(bo: Backoffice, config: ConsoleConfig) -> int:
                               .order_by(Rating.id).limit(1000)).all()
         supervisors = list(session.scalars(select(Operator.name).where(Operator.role == "rating_supervisor")
                                            .order_by(Operator.name)))
+    rows = [dict(rating_id=r.id, case_no=r.case_no, terminal_id=r.terminal_id, item_code=r.item_code, level=r.level,
+                 status="open", assignee=supervisors[r.id % len(supervisors)] if supervisors else None,
+                 opened_at=r.received_at, due_at=config.deadline(r.received_at), callback_note="", rectification="",
+                 evidence="", history=[{"at": now, "by": "system", "action": "open",
+                                        "note": supervisors[r.id % len(supervisors)] if supervisors else ""}])
+            for r in bad]
     opened = 0
-    for rating in bad:
-        assignee = supervisors[rating.id % len(supervisors)] if supervisors else None
-        try:
-            with bo.sessions.begin() as session:
-                session.add(Rectification(
-                    rating_id=rating.id, case_no=rating.case_no, terminal_id=rating.terminal_id,
-                    item_code=rating.item_code, level=rating.level, status="open", assignee=assignee,
-                    opened_at=rating.received_at, due_at=config.deadline(rating.received_at),
-                    history=[{"at": now, "by": "system", "action": "open", "note": assignee or ""}]))
-                audit.record(session, now, actor_kind="system", actor="console", action="rectify.open",
-                             outcome="ok", detail={"case_no": rating.case_no})
-            opened += 1
-        except IntegrityError:  # another process opened it
-            continue
+    if rows:
+        try:  # one transaction for the batch; if another process opened some of them, one at a time
+            opened = _open(bo, rows, now)
+        except IntegrityError:
+            for row in rows:
+                try:
+                    opened += _open(bo, [row], now)
+                except IntegrityError:
+                    continue
     _escalate(bo, config, now)
     return opened
+
+
+def _open(bo: Backoffice, rows: list[dict[str, Any]], now: float) -> int:
+    with bo.sessions.begin() as session:
+        session.execute(insert(Rectification), rows)
+        audit.record(session, now, actor_kind="system", actor="console", action="rectify.open", outcome="ok",
+                     detail={"cases": [r["case_no"] for r in rows[:50]], "count": len(rows)})
+    return len(rows)
 
 
 def _escalate(bo: Backoffice, config: ConsoleConfig, now: float) -> None:
