@@ -15,6 +15,7 @@ import requests
 from backoffice.console import alerts, rectify, stats
 from backoffice.console.config import ConsoleConfig
 from tests.console_helpers import (
+    PASSWORD,
     csrf_of,
     fast_config,
     file_cases,
@@ -98,6 +99,21 @@ def test_alert_conditions_raised_once_and_resolved(live):
     heartbeat(t1, [], queue_depth=13)  # the condition lasts but was resolved by hand: not raised again at once
     assert [a.kind for a in alerts.listing(bo, "unresolved")] == []
     assert config.queue_alert_depth == 10
+    # the same actions over the operator API: 403 for a role that may not, 409 when already done
+    heartbeat(t1, [{"device": "printer", "state": "user_error", "reason": "error.printer.paper_out"}])
+    [paper] = alerts.listing(bo, "unresolved")
+    tokens = {name: requests.post(live.url + "/api/v1/operator/login", timeout=10,
+                                  json={"name": name, "password": PASSWORD}).json()["token"]
+              for name in ("viewer", "publisher")}
+
+    def call(name: str, action: str) -> requests.Response:
+        return requests.post(f"{live.url}/api/v1/operator/alerts/{paper.id}/{action}", timeout=10,
+                             headers={"Authorization": f"Bearer {tokens[name]}"})
+
+    assert call("viewer", "ack").status_code == 403
+    assert call("publisher", "ack").json() == {"id": paper.id, "action": "ack", "by": "publisher"}
+    assert call("publisher", "ack").status_code == 409
+    assert call("publisher", "resolve").status_code == 200
 
 
 def test_working_day_deadline_with_holidays_and_workdays():
@@ -150,3 +166,14 @@ def test_case_volume_by_week_and_month(live):
     [week] = stats.volume(bo, config, lo, hi, "period", "week")
     assert week["key"] == [(today - dt.timedelta(days=today.weekday())).isoformat()]
     assert stats.volume(bo, config, hi, hi + 86400, "period", "day") == []
+
+
+def test_refused_pages_are_refused_and_audited(live):
+    viewer = session_for(live, "viewer")
+    for path in ("/console/audit", "/console/audit/export.csv", "/console/ratings", "/console/rectifications/report"):
+        answer = viewer.get(live.url + path, timeout=10)
+        assert answer.status_code == 403 and "无权访问" in answer.text, path
+    entries = live.op("GET", "/api/v1/operator/audit", params={"limit": 10000}).json()
+    refused = [e for e in entries if e["actor"] == "viewer" and e["outcome"] == "refused.role"]
+    assert {e["action"] for e in refused} == {"GET /console/audit", "GET /console/audit/export.csv",
+                                             "GET /console/ratings", "GET /console/rectifications/report"}

@@ -18,6 +18,7 @@ def install(app: FastAPI, config: ConsoleConfig) -> None:
     app.state.console = config
     web.install_handlers(app)
     app.include_router(routes.router)
+    app.include_router(routes.api)
     app.include_router(stats_routes.router)
     app.mount(f"{web.PREFIX}/static", StaticFiles(directory=web.HERE / "static", check_dir=False),
               name="console-static")

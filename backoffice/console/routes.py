@@ -6,18 +6,21 @@ not admitted → the refusal page with status 403; every POST checks the CSRF to
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backoffice.console import alerts, auth, fleet, web
 from backoffice.console.i18n import LANGUAGES
 from backoffice.errors import ApiError
-from backoffice.operator_auth import login
+from backoffice.operator_auth import OP_ERRORS, Actor, login, require
+from backoffice.state import State
 
 router = APIRouter(prefix=web.PREFIX, include_in_schema=False)
+api = APIRouter(prefix="/api/v1/operator")
+AlertHandler = Annotated[Actor, Depends(require(*web.ALERT_HANDLERS))]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -116,3 +119,12 @@ async def alert_action(request: Request, alert_id: int, action: str) -> Response
     if not done:
         return Response("alert not in a state for this", status_code=409)
     return RedirectResponse(f"{web.PREFIX}/alerts", status_code=303)
+
+
+@api.post("/alerts/{alert_id}/{action}", responses={**OP_ERRORS, 409: {"description": "not in a state for this"}})
+def alert_action_api(alert_id: int, action: Annotated[str, Path(pattern="^(ack|resolve)$")], bo: State,
+                     actor: AlertHandler) -> dict[str, Any]:
+    """Acknowledge or resolve an alert (publisher or admin), as the console's buttons do."""
+    if not alerts.act(bo, alert_id, action, actor.name):
+        raise ApiError(409, "alert.state", "the alert is not in a state for this")
+    return {"id": alert_id, "action": action, "by": actor.name}

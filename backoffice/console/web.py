@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from backoffice import audit
 from backoffice.console import auth
 from backoffice.console.config import ConsoleConfig
 from backoffice.console.i18n import LANGUAGES, translator
@@ -66,6 +67,9 @@ def context(request: Request, roles: tuple[str, ...]) -> Ctx:
     actor, token = auth.current(request, bo, config.session_idle_seconds)
     ctx = Ctx(request, bo, config, actor, token, language(request))
     if not auth.allowed(actor, roles):
+        with bo.sessions.begin() as session:  # a refusal is an operator action too
+            audit.record(session, bo.clock(), actor_kind="operator", actor=actor.name,
+                         action=f"{request.method} {request.url.path}"[:64], outcome="refused.role")
         raise auth.Refused(actor)
     return ctx
 
