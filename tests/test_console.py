@@ -142,8 +142,8 @@ def test_overdue_rectification_escalated_once(live):
     real = bo.clock
     bo.clock = lambda: real() + 30 * 86400
     try:
-        rectify.sync(bo, config)
-        rectify.sync(bo, config)
+        assert rectify.sync(bo, config) == 1  # escalated
+        assert rectify.sync(bo, config) == 0  # once
         [case] = rectify.listing(bo, "overdue")
     finally:
         bo.clock = real

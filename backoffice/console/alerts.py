@@ -38,28 +38,36 @@ _sweep_lock = threading.Lock()
 _last_sweep: dict[int, float] = {}
 
 
+def device_kind(device: dict[str, Any]) -> str | None:
+    """The alert kind one device's state in a heartbeat shows, if any."""
+    name, state, reason = device.get("device", ""), device.get("state", ""), device.get("reason") or ""
+    if name == "help":
+        return "help_call" if state not in ("", "idle", "online") else None
+    if "paper_out" in reason:
+        return "paper_out"
+    if "jam" in reason:
+        return "printer_jammed"
+    if "near_end" in reason:
+        return "paper_near_end"
+    broken = state in ("offline", "no_device", "hardware_error")
+    if "printer" in name and broken:
+        return "printer_offline"
+    if any(w in name for w in READER_WORDS) and broken:
+        return "reader_gone"
+    return None
+
+
 def conditions(heartbeat: dict[str, Any] | None, config: ConsoleConfig) -> dict[str, dict[str, Any]]:
     """The alert conditions a heartbeat shows, by open key: {key: {kind, device, reason}}."""
     found: dict[str, dict[str, Any]] = {}
     for device in (heartbeat or {}).get("devices", []) or []:
-        name, state, reason = device.get("device", ""), device.get("state", ""), device.get("reason") or ""
-        kind = None
-        if name == "help" and state not in ("", "idle", "online"):
-            kind = "help_call"
-        elif "paper_out" in reason:
-            kind = "paper_out"
-        elif "jam" in reason:
-            kind = "printer_jammed"
-        elif "near_end" in reason:
-            kind = "paper_near_end"
-        elif "printer" in name and state in ("offline", "no_device", "hardware_error"):
-            kind = "printer_offline"
-        elif any(w in name for w in READER_WORDS) and state in ("offline", "no_device", "hardware_error"):
-            kind = "reader_gone"
+        kind = device_kind(device)
         if kind:
-            found[f"{kind}:{name}"] = {"kind": kind, "device": name, "reason": reason}
-    if (heartbeat or {}).get("queue_depth", 0) > config.queue_alert_depth:
-        found["queue_growing:"] = {"kind": "queue_growing", "queue_depth": heartbeat["queue_depth"]}  # type: ignore[index]  # checked non-empty above
+            name = device.get("device", "")
+            found[f"{kind}:{name}"] = {"kind": kind, "device": name, "reason": device.get("reason") or ""}
+    depth = (heartbeat or {}).get("queue_depth") or 0
+    if depth > config.queue_alert_depth:
+        found["queue_growing:"] = {"kind": "queue_growing", "queue_depth": depth}
     return found
 
 

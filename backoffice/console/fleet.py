@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from backoffice.console.alerts import device_kind
 from backoffice.console.config import ConsoleConfig
 from backoffice.models import Case, DeviceEvent, HeartbeatHistory, Terminal
 from backoffice.state import Backoffice
@@ -43,7 +44,8 @@ def device_summary(heartbeat: dict[str, Any] | None) -> list[dict[str, Any]]:
             level = "warn"
         else:
             level = "bad"
-        out.append({"device": device.get("device", "?"), "state": state, "reason": reason, "level": level})
+        out.append({"device": device.get("device", "?"), "state": state, "reason": reason, "level": level,
+                    "kind": device_kind(device)})
     return out
 
 

@@ -36,7 +36,8 @@ class StepRefused(Exception):
 
 
 def sync(bo: Backoffice, config: ConsoleConfig) -> int:
-    """Open a case for each bad rating not yet followed; escalate overdue cases. Cases opened."""
+    """Open a case for each bad rating not yet followed (up to 1,000) and escalate overdue cases (up to 500):
+    how many cases were opened or escalated (0: nothing left to do)."""
     now = bo.clock()
     with bo.sessions() as session:
         mark = session.scalar(select(func.max(Rectification.rating_id))) or 0
@@ -60,8 +61,7 @@ def sync(bo: Backoffice, config: ConsoleConfig) -> int:
                     opened += _open(bo, [row], now)
                 except IntegrityError:
                     continue
-    _escalate(bo, config, now)
-    return opened
+    return opened + _escalate(bo, config, now)
 
 
 def _open(bo: Backoffice, rows: list[dict[str, Any]], now: float) -> int:
@@ -72,7 +72,7 @@ def _open(bo: Backoffice, rows: list[dict[str, Any]], now: float) -> int:
     return len(rows)
 
 
-def _escalate(bo: Backoffice, config: ConsoleConfig, now: float) -> None:
+def _escalate(bo: Backoffice, config: ConsoleConfig, now: float) -> int:
     with bo.sessions.begin() as session:
         overdue = session.scalars(select(Rectification).where(
             Rectification.due_at < now, Rectification.escalated_at.is_(None),
@@ -86,6 +86,7 @@ def _escalate(bo: Backoffice, config: ConsoleConfig, now: float) -> None:
     for case_id, case_no, terminal_id, assignee in escalated:
         alerts.raise_alert(bo, config, "rectify_overdue", terminal_id, f"rectify_overdue:{case_id}",
                            {"case_no": case_no, "assignee": assignee or ""})
+    return len(escalated)
 
 
 def step(bo: Backoffice, case_id: int, action: str, actor: str, form: dict[str, str]) -> None:
