@@ -187,6 +187,7 @@ class Alert(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     resolved_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    notified_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # webhook / e-mail sent (or queued)
 
 
 class AuditEntry(Base):

@@ -177,3 +177,24 @@ def test_refused_pages_are_refused_and_audited(live):
     refused = [e for e in entries if e["actor"] == "viewer" and e["outcome"] == "refused.role"]
     assert {e["action"] for e in refused} == {"GET /console/audit", "GET /console/audit/export.csv",
                                              "GET /console/ratings", "GET /console/rectifications/report"}
+
+
+def test_alerts_raised_elsewhere_are_notified_once(live):
+    """The subject-rate alarm of backoffice.citizen_sessions is inserted there; the console's sweep sends it."""
+    from backoffice.models import Alert
+    from tests.console_helpers import Webhook, wait_for
+
+    bo, hook = live.state, Webhook()
+    try:
+        config = fast_config(webhook_url=hook.url)
+        with bo.sessions.begin() as session:
+            session.add(Alert(kind="citizen_session.rate", terminal_id="T-0700", raised_at=bo.clock(),
+                              detail={"subjects": 31}))
+        alerts.sweep(bo, config, force=True)
+        alerts.sweep(bo, config, force=True)
+        wait_for(lambda: hook.bodies, what="the webhook")
+        time.sleep(0.5)
+        assert [b["alert"]["kind"] for b in hook.bodies] == ["citizen_session.rate"]
+        assert hook.bodies[0]["alert"]["detail"] == {"subjects": 31}
+    finally:
+        hook.close()

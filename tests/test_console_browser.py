@@ -29,7 +29,7 @@ from tests.console_helpers import (
 )
 from tests.fixtures.backoffice import start_backoffice
 
-pytestmark = needs_browser
+pytestmark = pytest.mark.slow  # Chromium: 5-15 s a test (and needs_browser on each)
 
 
 class Mailbox:
@@ -73,6 +73,7 @@ def _text(driver: Any, element_id: str) -> str:
     return driver.find_element(By.ID, element_id).text
 
 
+@needs_browser
 def test_login_per_role_and_refusals(console):
     from selenium.webdriver.common.by import By
 
@@ -110,6 +111,7 @@ def test_login_per_role_and_refusals(console):
     wait_for(lambda: "终端监控" in driver.page_source, what="Chinese")
 
 
+@needs_browser
 def test_terminal_goes_offline_and_comes_back_without_reload(console):
     from selenium.webdriver.common.by import By
 
@@ -162,6 +164,7 @@ def test_terminal_goes_offline_and_comes_back_without_reload(console):
     assert silent and silent[0].get_attribute("data-status") == "resolved"  # it came back: resolved by system
 
 
+@needs_browser
 def test_paper_out_raises_one_alert_acknowledged_and_notified(console):
     from selenium.webdriver.common.by import By
 

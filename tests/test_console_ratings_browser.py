@@ -29,7 +29,7 @@ from tests.console_helpers import (
 )
 from tests.fixtures.backoffice import start_backoffice
 
-pytestmark = needs_browser
+pytestmark = pytest.mark.slow  # Chromium: 5-15 s a test (and needs_browser on each)
 
 
 @pytest.fixture
@@ -54,6 +54,7 @@ def _case(n: int, item: str, service: str, outcome: str = "done") -> dict[str, A
             "started_at": now - 120, "finished_at": now - 5}
 
 
+@needs_browser
 def test_bad_rating_followed_to_closure_and_monthly_report(console):
     from selenium.webdriver.common.by import By
 
@@ -122,6 +123,7 @@ def test_bad_rating_followed_to_closure_and_monthly_report(console):
     assert http.post(live.url + "/console/rectifications/1/callback", data={"note": "x"}, timeout=10).status_code == 403
 
 
+@needs_browser
 def test_case_volume_with_exports_and_the_audit_trail(console):
     from selenium.webdriver.common.by import By
 

@@ -96,7 +96,7 @@ def raise_alert(bo: Backoffice, config: ConsoleConfig, kind: str, terminal_id: s
     try:
         with bo.sessions.begin() as session:
             alert = Alert(kind=kind, terminal_id=terminal_id, detail=detail, raised_at=now,
-                          open_key=f"{key}@{terminal_id or ''}", status="open")
+                          open_key=f"{key}@{terminal_id or ''}", status="open", notified_at=now)
             session.add(alert)
             session.flush()
             alert_id = alert.id
@@ -126,7 +126,8 @@ def act(bo: Backoffice, alert_id: int, action: str, actor: str) -> bool:
 
 
 def sweep(bo: Backoffice, config: ConsoleConfig, force: bool = False) -> None:
-    """Time-based conditions: terminals silent too long. Runs at most every SWEEP_EVERY seconds."""
+    """Time-based conditions (terminals silent too long) and notifications of alerts raised elsewhere; at
+    most every SWEEP_EVERY seconds (or heartbeat interval, if shorter)."""
     now = bo.clock()
     with _sweep_lock:
         if not force and now - _last_sweep.get(id(bo), 0.0) < min(SWEEP_EVERY, config.heartbeat_interval):
@@ -141,6 +142,22 @@ def sweep(bo: Backoffice, config: ConsoleConfig, force: bool = False) -> None:
     for terminal_id, last in silent:
         raise_alert(bo, config, "terminal_silent", terminal_id, "terminal_silent:",
                     {"silent_seconds": round(now - (last or now))})
+    _notify_others(bo, config, now)
+
+
+def _notify_others(bo: Backoffice, config: ConsoleConfig, now: float) -> None:
+    """Alerts other modules raised (the subject-rate alarm) are sent too, once: whichever process marks
+    one notified first sends it."""
+    with bo.sessions() as session:
+        waiting = session.scalars(select(Alert).where(Alert.notified_at.is_(None), Alert.status != "resolved")
+                                  .order_by(Alert.id).limit(100)).all()
+    for alert in waiting:
+        with bo.sessions.begin() as session:
+            mine = rowcount(session.execute(update(Alert).where(Alert.id == alert.id, Alert.notified_at.is_(None))
+                                            .values(notified_at=now)))
+        if mine:
+            notify(config, {"id": alert.id, "kind": alert.kind, "terminal_id": alert.terminal_id,
+                            "raised_at": alert.raised_at, "detail": alert.detail})
 
 
 def listing(bo: Backoffice, status: str = "", limit: int = 200) -> list[Alert]:

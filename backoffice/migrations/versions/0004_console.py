@@ -1,4 +1,4 @@
-"""The operator console: alerts get a life (a dedup key, acknowledged, resolved, by whom); rectification
+"""The operator console: alerts get a life (a dedup key, acknowledged, resolved, by whom, notified); rectification
 cases for bad ratings (差评整改).
 
 Revision ID: 0004
@@ -22,6 +22,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("acknowledged_by", sa.String(64)))
         batch.add_column(sa.Column("resolved_at", sa.Float))
         batch.add_column(sa.Column("resolved_by", sa.String(64)))
+        batch.add_column(sa.Column("notified_at", sa.Float))
         batch.create_unique_constraint("alerts_open_key", ["open_key"])
     op.create_index("alerts_status", "alerts", ["status", "raised_at"])
     op.create_table(
@@ -62,5 +63,5 @@ def downgrade() -> None:
     op.drop_index("alerts_status", "alerts")
     with op.batch_alter_table("alerts") as batch:
         batch.drop_constraint("alerts_open_key")
-        for column in ("resolved_by", "resolved_at", "acknowledged_by", "acknowledged_at", "status", "open_key"):
+        for column in ("notified_at", "resolved_by", "resolved_at", "acknowledged_by", "acknowledged_at", "status", "open_key"):
             batch.drop_column(column)
