@@ -11,6 +11,9 @@ Operators are named accounts (``operator add``); the first admin is made here, o
 ``--operator-key`` (or ``BACKOFFICE_OPERATOR_KEY``) is a bootstrap for demos and tests only: it acts as an
 admin without a second admin's approval, so a deployment does not set it.
 
+Limits (citizen sessions, login lockout, bulk tokens, retention; ``backoffice.state.Limits``) come from
+``BACKOFFICE_LIMITS``, a JSON object: ``BACKOFFICE_LIMITS='{"session_subjects": 50}'``.
+
 ``--workers N`` runs N uvicorn worker processes; they share nothing but the database (PostgreSQL for more
 than one; the server key file must be the same for all, ``BACKOFFICE_KEY_FILE``).
 HTTPS: ``--ssl-certfile``/``--ssl-keyfile`` (terminals pin that cert). Errors: one line, exit status 1.
@@ -84,11 +87,23 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def app_from_environment():
+def limits_from_environment() -> Any:
+    """``BACKOFFICE_LIMITS`` (a JSON object of ``Limits`` fields), or the defaults."""
+    from backoffice.state import Limits
+
+    text = os.environ.get("BACKOFFICE_LIMITS", "").strip()
+    values = json.loads(text) if text else {}
+    if not isinstance(values, dict):
+        raise ValueError("BACKOFFICE_LIMITS is a JSON object")
+    return Limits(**values)
+
+
+def app_from_environment() -> Any:
     """The application for uvicorn's worker processes (``--workers``), configured by environment."""
     from backoffice.app import create_app
 
-    return create_app(os.environ["BACKOFFICE_DATABASE"], operator_key=os.environ.get("BACKOFFICE_OPERATOR_KEY"))
+    return create_app(os.environ["BACKOFFICE_DATABASE"], operator_key=os.environ.get("BACKOFFICE_OPERATOR_KEY"),
+                      limits=limits_from_environment())
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -106,10 +121,12 @@ def _serve(args: argparse.Namespace) -> int:
         os.environ["BACKOFFICE_DATABASE"] = args.database
         if args.operator_key:
             os.environ["BACKOFFICE_OPERATOR_KEY"] = args.operator_key
+        limits_from_environment()  # a bad BACKOFFICE_LIMITS fails here, once, not in every worker
         create_app(args.database).state.backoffice.engine.dispose()  # migrate once, before the workers
         uvicorn.run(APP_FACTORY, factory=True, workers=args.workers, **common)
         return 0
-    uvicorn.run(create_app(args.database, operator_key=args.operator_key), **common)
+    uvicorn.run(create_app(args.database, operator_key=args.operator_key, limits=limits_from_environment()),
+                **common)
     return 0
 
 

@@ -202,8 +202,8 @@ def rowcount(result: Any) -> int:
     return int(result.rowcount or 0)
 
 
-def backoffice_of(request: Request) -> Backoffice:
-    """Dependency: the application's state."""
+async def backoffice_of(request: Request) -> Backoffice:
+    """Dependency: the application's state (async: no thread hop for a lookup)."""
     return request.app.state.backoffice
 
 

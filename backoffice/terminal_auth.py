@@ -151,8 +151,8 @@ async def _answer(send: Any, status: int, code: str, detail: str, **extra: Any) 
     await send({"type": "http.response.body", "body": body})
 
 
-def signed_terminal(request: Request) -> Terminal:
-    """Dependency: the terminal the guard authenticated for this request."""
+async def signed_terminal(request: Request) -> Terminal:
+    """Dependency: the terminal the guard authenticated for this request (async: no thread hop)."""
     terminal = request.scope.get("state", {}).get(STATE_KEY)
     if terminal is None:
         raise ApiError(401, signing.E_MISSING, "signed request headers missing")

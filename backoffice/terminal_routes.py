@@ -1,5 +1,6 @@
 """Routes for terminals: enrolment (public, one-time token), then signed sync — events, heartbeat,
-config, announcements, the service catalog and live queries."""
+config, announcements, the service catalog, citizen sessions and live queries (personal ones only inside
+the citizen's session, ``backoffice.citizen_sessions``)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from backoffice.state import Backoffice, State, ephemeral_commit
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
 from flows.services import ServiceError
 from wire import services, signing
+from wire.limits import MAX_BATCH
 
 router = APIRouter()
 HISTORY_EVERY = 900.0  # seconds between heartbeat history rows of an unchanged terminal
@@ -63,7 +65,7 @@ async def ingest(request: Request, term: Signed, bo: State) -> EventsOut:
     except ValueError:
         raise ApiError(422, "request.invalid", "body is not JSON") from None
     if not isinstance(body, dict) or not isinstance(body.get("events"), list) \
-            or len(body["events"]) > EventsIn.model_fields["events"].metadata[0].max_length:
+            or len(body["events"]) > MAX_BATCH:
         raise ApiError(422, "request.invalid", "body is {\"events\": [...]} with at most MAX_BATCH events")
     return await run_in_threadpool(_ingest_with_retry, bo, term.id, body["events"])
 

@@ -236,3 +236,21 @@ def test_bundle_upload_within_its_own_limit(backoffice):
     content = b"x" * (9 * 1024 * 1024)  # above the general limit, within the bundle one
     publish = {"group": "default", "version": 1, "content_b64": base64.b64encode(content).decode()}
     assert backoffice.op("POST", "/api/v1/operator/bundles", json=publish).status_code == 201
+
+
+def test_malformed_batches_are_refused_whole_and_odd_events_alone(backoffice):
+    creds = backoffice.enrol()
+
+    def post(body: bytes) -> requests.Response:
+        headers = signing.signed_headers(creds.terminal_id, creds.secret, "POST", "/api/v1/events", body, time.time())
+        return requests.post(backoffice.url + "/api/v1/events", data=body, timeout=10,
+                             headers=headers | {"Content-Type": "application/json"})
+
+    assert post(b"{not json").status_code == 422
+    assert post(b'{"events": {}}').status_code == 422
+    too_many = {"events": [{"idem_key": f"k{i}", "kind": "x", "payload": {}} for i in range(1001)]}
+    assert post(json.dumps(too_many).encode()).status_code == 422
+    odd = post(json.dumps({"events": [7, {"kind": "case"}, {"idem_key": "ok", "kind": "x", "payload": {}},
+                                      {"idem_key": "k" * 65, "kind": "x", "payload": {}}]}).encode())
+    assert odd.status_code == 200
+    assert [r["status"] for r in odd.json()["results"]] == ["rejected", "rejected", "accepted", "rejected"]

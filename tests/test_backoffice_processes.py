@@ -27,7 +27,7 @@ KEY = "two-process-key"
 def _serve(database: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "BACKOFFICE_OPERATOR_KEY": KEY, "BACKOFFICE_KEY_FILE": str(tmp_path / "server.key"),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "BACKOFFICE_LIMITS": '{"session_subjects": 2}'}
     process = subprocess.Popen([sys.executable, "-m", "backoffice.cli", "serve", "--port", str(port),
                                 "--database", database, "--log-level", "warning"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -43,9 +43,21 @@ def _serve(database: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("server did not start: " + process.stderr.read().decode()[-500:])
 
 
-@pytest.fixture
-def two_servers(tmp_path):
-    database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def two_servers(request, tmp_path):
+    if request.param == "sqlite":
+        database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    else:
+        from sqlalchemy import create_engine, text
+
+        from backoffice.database import normalise_url
+
+        database = request.getfixturevalue("postgres_url")
+        engine = create_engine(normalise_url(database))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
     first = _serve(database, tmp_path)  # migrates
     second = _serve(database, tmp_path)
     yield first[1], second[1]
@@ -127,3 +139,23 @@ def test_login_lockout_holds_across_processes(two_servers):
     outcomes = [r["outcome"] for r in audit if r["action"] == "operator.login"]
     assert outcomes == ["refused.password"] * 5 + ["refused.locked"]
     assert json.dumps(audit).count("a long enough password") == 0
+
+
+def test_the_session_rate_holds_across_processes(two_servers):
+    """The distinct-citizen rate is counted in the database: a terminal cannot spread its sessions over
+    processes to get more (the limit here is 2, from BACKOFFICE_LIMITS)."""
+    from backoffice.demo.data import persons
+    from kiosk.sync import Credentials
+    from kiosk.sync.transport import Refused, Signer, Transport
+
+    a, b = two_servers
+    creds = Credentials.from_enrolment(_enrol(a))
+    on_a, on_b = Transport(a, Signer(creds)), Transport(b, Signer(creds))
+    people = persons()[:3]
+    on_a.call("POST", "/api/v1/sessions", {"id_number": people[0].id_number})
+    on_b.call("POST", "/api/v1/sessions", {"id_number": people[1].id_number})
+    with pytest.raises(Refused) as info:
+        on_a.call("POST", "/api/v1/sessions", {"id_number": people[2].id_number})
+    assert info.value.code == "error.service.session_rate"
+    alerts = requests.get(b + "/api/v1/operator/alerts", headers={"X-Operator-Key": KEY}, timeout=10).json()
+    assert [a["terminal_id"] for a in alerts] == [creds.terminal_id]
