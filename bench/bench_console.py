@@ -135,7 +135,10 @@ def main() -> int:
             add_operator(bo, "bench-admin", "admin", PASSWORD)
             server = ThreadedServer(app).start()
             http = requests.Session()
-            http.post(server.url + "/console/login", data={"name": "bench-admin", "password": PASSWORD}, timeout=30)
+            form = http.get(server.url + "/console/login", timeout=30).text
+            token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+            http.post(server.url + "/console/login", data={"name": "bench-admin", "password": PASSWORD, "csrf": token},
+                      timeout=30)
             backend = bo.engine.dialect.name
             print(f"seeded {terminals} terminals, {cases} cases, {ratings} ratings on {backend} in {seeded:.1f} s")
             year_ago = time.strftime("%Y-%m-%d", time.localtime(time.time() - 365 * 86400))

@@ -53,8 +53,9 @@ def heartbeat(transport: Transport, devices: list[dict[str, Any]] | None = None,
 def session_for(live: Any, name: str) -> requests.Session:
     """A logged-in console session over plain HTTP (cookie and CSRF token), for status-code checks."""
     http = requests.Session()
-    answer = http.post(live.url + "/console/login", data={"name": name, "password": PASSWORD}, timeout=10,
-                       allow_redirects=False)
+    form = http.get(live.url + "/console/login", timeout=10).text
+    answer = http.post(live.url + "/console/login", data={"name": name, "password": PASSWORD, "csrf": csrf_of(form)},
+                       timeout=10, allow_redirects=False)
     assert answer.status_code == 303, answer.text
     return http
 

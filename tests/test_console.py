@@ -35,6 +35,10 @@ def live(tmp_path, monkeypatch) -> Iterator[Any]:
 
 
 def test_idle_session_times_out_and_logout_needs_csrf(live):
+    # a login posted without the login page's token (another site's form) is refused
+    forged = requests.post(live.url + "/console/login", data={"name": "viewer", "password": PASSWORD}, timeout=10,
+                           allow_redirects=False)
+    assert forged.status_code == 403 and "console_session" not in forged.cookies
     http = session_for(live, "viewer")
     assert http.get(live.url + "/console/fleet", timeout=10).status_code == 200
     page = http.get(live.url + "/console/fleet", timeout=10).text

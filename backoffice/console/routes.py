@@ -6,6 +6,7 @@ not admitted → the refusal page with status 403; every POST checks the CSRF to
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -28,14 +29,29 @@ def index() -> Response:
     return RedirectResponse(f"{web.PREFIX}/fleet", status_code=303)
 
 
+LOGIN_CSRF = "console_login_csrf"
+
+
+def _login_form(request: Request, code: int = 200, *, error: str = "", name: str = "") -> Response:
+    """The login page with a fresh double-submit token (cookie + form field): another site cannot log a
+    browser in under an account of its choosing."""
+    token = secrets.token_urlsafe(24)
+    answer = web.render(request, "login.html", code=code, login_csrf=token, error=error, name=name)
+    answer.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", path=web.PREFIX, max_age=3600)
+    return answer
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, expired: int = 0) -> Response:
-    return web.render(request, "login.html", error="login.expired" if expired else "")
+    return _login_form(request, error="login.expired" if expired else "")
 
 
 @router.post("/login", response_class=HTMLResponse)
 async def login_post(request: Request) -> Response:
     form = await request.form()
+    expected = request.cookies.get(LOGIN_CSRF, "")
+    if not expected or not secrets.compare_digest(expected, str(form.get("csrf", ""))):
+        return _login_form(request, code=403, error="login.failed")
     name, password = str(form.get("name", ""))[:64], str(form.get("password", ""))[:256]
     bo, config = request.app.state.backoffice, web.config_of(request)
     client = request.client.host if request.client else "?"
@@ -43,11 +59,12 @@ async def login_post(request: Request) -> Response:
         token, _actor, _ = await run_in_threadpool(login, bo, name, password, client)
     except ApiError as exc:
         key = {423: "login.locked", 429: "login.rate"}.get(exc.status_code, "login.failed")
-        return web.render(request, "login.html", code=exc.status_code, error=key, name=name)
+        return _login_form(request, code=exc.status_code, error=key, name=name)
     await run_in_threadpool(auth.start, bo, token, config.session_idle_seconds)
     answer = RedirectResponse(f"{web.PREFIX}/fleet", status_code=303)
     answer.set_cookie(auth.COOKIE, token, httponly=True, samesite="strict", path=web.PREFIX,
                       secure=request.url.scheme == "https")
+    answer.delete_cookie(LOGIN_CSRF, path=web.PREFIX)
     return answer
 
 
