@@ -202,3 +202,19 @@ def test_alerts_raised_elsewhere_are_notified_once(live):
         assert hook.bodies[0]["alert"]["detail"] == {"subjects": 31}
     finally:
         hook.close()
+
+
+def test_fleet_pages_of_two_hundred(live):
+    from backoffice.console import fleet
+    from backoffice.models import Terminal
+
+    bo = live.state
+    now = bo.clock()
+    with bo.sessions.begin() as session:
+        session.add_all([Terminal(id=f"T-{i:04d}", group="big", secret="v1:x", status="active", enrolled_at=now,
+                                  last_heartbeat_at=now - i) for i in range(fleet.PAGE + 5)])
+    http = session_for(live, "viewer")
+    first = http.get(live.url + "/console/fleet", timeout=10).text
+    second = http.get(live.url + "/console/fleet/rows", params={"page": 1}, timeout=10).text
+    assert first.count('<tr id="t-') == fleet.PAGE and 'id="t-T-0000"' in first and 'page=1"' in first
+    assert second.count('<tr id="t-') == 5 and 'id="t-T-0204"' in second

@@ -84,7 +84,9 @@ def terminals(bo: Backoffice, config: ConsoleConfig, *, group: str = "", status:
                       "queue_depth": hb.get("queue_depth"), "bundle_version": hb.get("bundle_version"),
                       "software_version": hb.get("software_version", ""), "clock_offset": hb.get("clock_offset"),
                       "last_case": last_cases.get(row.id)})
-    return {"items": items, "counts": counts, "groups": groups, "total": sum(counts.values())}
+    shown = counts.get(status, 0) if status in STATUSES else sum(counts.values())
+    return {"items": items, "counts": counts, "groups": groups, "total": sum(counts.values()), "shown": shown,
+            "pages": max(1, -(-shown // PAGE))}
 
 
 def terminal(bo: Backoffice, config: ConsoleConfig, terminal_id: str) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from backoffice.state import State
 
 router = APIRouter(prefix=web.PREFIX, include_in_schema=False)
 api = APIRouter(prefix="/api/v1/operator")
+Page = Annotated[int, Query(ge=0, le=10_000)]
 AlertHandler = Annotated[Actor, Depends(require(*web.ALERT_HANDLERS))]
 
 
@@ -89,22 +90,22 @@ def switch_language(request: Request, lang: str) -> Response:
 
 @router.get("/fleet", response_class=HTMLResponse)
 def fleet_page(request: Request, group: Annotated[str, Query(max_length=64)] = "",
-               status: Annotated[str, Query(max_length=16)] = "") -> Response:
+               status: Annotated[str, Query(max_length=16)] = "", page: Page = 0) -> Response:
     ctx = web.context(request, web.READERS)
     alerts.sweep(ctx.bo, ctx.config)
-    data = fleet.terminals(ctx.bo, ctx.config, group=group, status=status)
-    return web.render(request, "fleet.html", ctx=ctx, data=data, group=group, status=status,
+    data = fleet.terminals(ctx.bo, ctx.config, group=group, status=status, offset=page * fleet.PAGE)
+    return web.render(request, "fleet.html", ctx=ctx, data=data, group=group, status=status, page=page,
                       statuses=fleet.STATUSES)
 
 
 @router.get("/fleet/rows", response_class=HTMLResponse)
 def fleet_rows(request: Request, group: Annotated[str, Query(max_length=64)] = "",
-               status: Annotated[str, Query(max_length=16)] = "") -> Response:
+               status: Annotated[str, Query(max_length=16)] = "", page: Page = 0) -> Response:
     """The table alone, for htmx polling: the fleet page refreshes without reloading."""
     ctx = web.context(request, web.READERS)
     alerts.sweep(ctx.bo, ctx.config)
-    data = fleet.terminals(ctx.bo, ctx.config, group=group, status=status)
-    return web.render(request, "fleet_rows.html", ctx=ctx, data=data)
+    data = fleet.terminals(ctx.bo, ctx.config, group=group, status=status, offset=page * fleet.PAGE)
+    return web.render(request, "fleet_rows.html", ctx=ctx, data=data, group=group, status=status, page=page)
 
 
 @router.get("/terminals/{terminal_id}", response_class=HTMLResponse)
