@@ -85,7 +85,6 @@ def test_alert_conditions_raised_once_and_resolved(live):
         ([{"device": "printer", "state": "user_error", "reason": "error.printer.jam"}], "printer_jammed"),
         ([{"device": "printer", "state": "offline", "reason": ""}], "printer_offline"),
         ([{"device": "idcard", "state": "no_device", "reason": ""}], "reader_gone"),
-        ([{"device": "help", "state": "requested"}], "help_call"),
     ]
     for devices, kind in cases:
         for _ in range(3):
@@ -218,3 +217,17 @@ def test_fleet_pages_of_two_hundred(live):
     second = http.get(live.url + "/console/fleet/rows", params={"page": 1}, timeout=10).text
     assert first.count('<tr id="t-') == fleet.PAGE and 'id="t-T-0000"' in first and 'page=1"' in first
     assert second.count('<tr id="t-') == 5 and 'id="t-T-0204"' in second
+
+
+def test_a_help_call_event_raises_one_alert(live):
+    bo, config = live.state, live.app.state.console
+    t1 = terminal(live, "T-0800")
+    answer = t1.call("POST", "/api/v1/events", {"events": [
+        {"idem_key": "h1", "kind": "help_call", "payload": {"terminal_id": "T-0800", "screen": "identify"}}]})
+    assert answer["results"][0]["status"] == "accepted"
+    alerts.sweep(bo, config, force=True)
+    [call] = [a for a in alerts.listing(bo, "") if a.kind == "help_call"]
+    assert call.terminal_id == "T-0800" and call.status == "open"
+    assert alerts.act(bo, call.id, "resolve", "publisher")
+    alerts.sweep(bo, config, force=True)  # resolved stays resolved: the call is not raised again
+    assert [a.status for a in alerts.listing(bo, "") if a.kind == "help_call"] == ["resolved"]

@@ -2,8 +2,8 @@
 sent to a webhook and by e-mail.
 
 Conditions come from heartbeats (``on_heartbeat``: paper near end / out, printer offline or jammed,
-reader gone, queue growing, a citizen's help call) and from time (``sweep``: a terminal silent longer than
-``silent_alert_minutes``). An alert's ``open_key`` (kind + terminal + device) is unique while the alert is
+reader gone, queue growing), from time (``sweep``: a terminal silent longer than ``silent_alert_minutes``)
+and from events (``sweep``: a citizen's help call). An alert's ``open_key`` (kind + terminal + device) is unique while the alert is
 unresolved, so a condition that lasts is one alert however many heartbeats report it and however many
 server processes see them. When the condition clears the alert is resolved by ``system``. Alerts other
 modules raise (the subject-rate alarm of ``backoffice.citizen_sessions``) are listed and handled the same.
@@ -27,11 +27,13 @@ from sqlalchemy.exc import IntegrityError
 
 from backoffice import audit
 from backoffice.console.config import ConsoleConfig
-from backoffice.models import Alert, Terminal
-from backoffice.state import Backoffice, rowcount
+from backoffice.models import Alert, Event, Terminal
+from backoffice.state import Backoffice, get_setting, rowcount
 
 log = logging.getLogger(__name__)
 READER_WORDS = ("idcard", "reader", "sscard")
+HELP_CALL = "help_call"  # the outbox event a terminal sends when a citizen calls for help (wire.events.EVENT_HELP)
+HELP_MARK = "console:help_call_mark"
 SWEEP_EVERY = 10.0
 _notifier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="console-notify")
 _sweep_lock = threading.Lock()
@@ -41,8 +43,6 @@ _last_sweep: dict[int, float] = {}
 def device_kind(device: dict[str, Any]) -> str | None:
     """The alert kind one device's state in a heartbeat shows, if any."""
     name, state, reason = device.get("device", ""), device.get("state", ""), device.get("reason") or ""
-    if name == "help":
-        return "help_call" if state not in ("", "idle", "online") else None
     if "paper_out" in reason:
         return "paper_out"
     if "jam" in reason:
@@ -142,7 +142,22 @@ def sweep(bo: Backoffice, config: ConsoleConfig, force: bool = False) -> None:
     for terminal_id, last in silent:
         raise_alert(bo, config, "terminal_silent", terminal_id, "terminal_silent:",
                     {"silent_seconds": round(now - (last or now))})
+    _help_calls(bo, config)
     _notify_others(bo, config, now)
+
+
+def _help_calls(bo: Backoffice, config: ConsoleConfig) -> None:
+    """A citizen pressed 呼叫帮助: the terminal's ``help_call`` outbox event (the elderly-mode work) becomes an
+    alert. A watermark on the event id (a setting) makes each call one alert, in any number of processes."""
+    with bo.sessions() as session:
+        mark = int((get_setting(session, HELP_MARK, {}) or {}).get("id", 0))
+        calls = session.execute(select(Event.id, Event.terminal_id, Event.received_at).where(
+            Event.kind == HELP_CALL, Event.id > mark).order_by(Event.id).limit(200)).all()
+    if not calls:
+        return
+    bo.put_setting(HELP_MARK, {"id": calls[-1].id})
+    for event_id, terminal_id, at in calls:
+        raise_alert(bo, config, "help_call", terminal_id, f"help_call:{event_id}", {"called_at": at})
 
 
 def _notify_others(bo: Backoffice, config: ConsoleConfig, now: float) -> None:
