@@ -231,3 +231,18 @@ def test_a_help_call_event_raises_one_alert(live):
     assert alerts.act(bo, call.id, "resolve", "publisher")
     alerts.sweep(bo, config, force=True)  # resolved stays resolved: the call is not raised again
     assert [a.status for a in alerts.listing(bo, "") if a.kind == "help_call"] == ["resolved"]
+
+
+def test_bundle_refused_or_rolled_back_raises_one_alert_each(live):
+    bo, config = live.state, live.app.state.console
+    t1 = terminal(live, "T-0900")
+    events = [{"idem_key": "d1", "kind": "device_event", "payload": {"device": "printer", "state": "online"}},
+              {"idem_key": "d2", "kind": "device_event", "payload": {
+                  "device": "flows", "state": "bundle_refused", "reason": "bundle.signature", "detail": '{"version": 9}'}},
+              {"idem_key": "d3", "kind": "device_event", "payload": {
+                  "device": "flows", "state": "bundle_rolled_back", "reason": "bundle.crash"}}]
+    t1.call("POST", "/api/v1/events", {"events": events})
+    alerts.sweep(bo, config, force=True)
+    alerts.sweep(bo, config, force=True)
+    raised = sorted((a.kind, a.detail["reason"]) for a in alerts.listing(bo, "") if a.kind.startswith("bundle"))
+    assert raised == [("bundle_refused", "bundle.signature"), ("bundle_rolled_back", "bundle.crash")]

@@ -3,7 +3,7 @@ sent to a webhook and by e-mail.
 
 Conditions come from heartbeats (``on_heartbeat``: paper near end / out, printer offline or jammed,
 reader gone, queue growing), from time (``sweep``: a terminal silent longer than ``silent_alert_minutes``)
-and from events (``sweep``: a citizen's help call). An alert's ``open_key`` (kind + terminal + device) is unique while the alert is
+and from events (``sweep``: a citizen's help call, a bundle refused or rolled back). An alert's ``open_key`` (kind + terminal + device) is unique while the alert is
 unresolved, so a condition that lasts is one alert however many heartbeats report it and however many
 server processes see them. When the condition clears the alert is resolved by ``system``. Alerts other
 modules raise (the subject-rate alarm of ``backoffice.citizen_sessions``) are listed and handled the same.
@@ -22,18 +22,20 @@ from email.message import EmailMessage
 from typing import Any
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backoffice import audit
 from backoffice.console.config import ConsoleConfig
-from backoffice.models import Alert, Event, Terminal
+from backoffice.models import Alert, DeviceEvent, Event, Terminal
 from backoffice.state import Backoffice, get_setting, rowcount
 
 log = logging.getLogger(__name__)
 READER_WORDS = ("idcard", "reader", "sscard")
 HELP_CALL = "help_call"  # the outbox event a terminal sends when a citizen calls for help (wire.events.EVENT_HELP)
 HELP_MARK = "console:help_call_mark"
+BUNDLE_STATES = ("bundle_refused", "bundle_rolled_back")  # the terminal's "flows" device events (fleet updates)
+BUNDLE_MARK = "console:bundle_notice_mark"
 SWEEP_EVERY = 10.0
 _notifier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="console-notify")
 _sweep_lock = threading.Lock()
@@ -143,6 +145,7 @@ def sweep(bo: Backoffice, config: ConsoleConfig, force: bool = False) -> None:
         raise_alert(bo, config, "terminal_silent", terminal_id, "terminal_silent:",
                     {"silent_seconds": round(now - (last or now))})
     _help_calls(bo, config)
+    _bundle_notices(bo, config)
     _notify_others(bo, config, now)
 
 
@@ -158,6 +161,23 @@ def _help_calls(bo: Backoffice, config: ConsoleConfig) -> None:
     bo.put_setting(HELP_MARK, {"id": calls[-1].id})
     for event_id, terminal_id, at in calls:
         raise_alert(bo, config, "help_call", terminal_id, f"help_call:{event_id}", {"called_at": at})
+
+
+def _bundle_notices(bo: Backoffice, config: ConsoleConfig) -> None:
+    """A terminal refused a bundle or rolled one back: its ``flows`` device event (the fleet-updates work)
+    becomes an alert, once per event (a watermark, as for help calls)."""
+    with bo.sessions() as session:
+        mark = int((get_setting(session, BUNDLE_MARK, {}) or {}).get("id", 0))
+        notices = session.execute(select(DeviceEvent.id, DeviceEvent.terminal_id, DeviceEvent.state,
+                                         DeviceEvent.reason, DeviceEvent.detail).where(
+            DeviceEvent.id > mark, DeviceEvent.device == "flows", DeviceEvent.state.in_(BUNDLE_STATES))
+            .order_by(DeviceEvent.id).limit(200)).all()
+        last = session.scalar(select(func.max(DeviceEvent.id))) or 0
+    if notices or last > mark:
+        bo.put_setting(BUNDLE_MARK, {"id": max([last, *(n.id for n in notices)])})
+    for event_id, terminal_id, state, reason, detail in notices:
+        raise_alert(bo, config, state, terminal_id, f"{state}:{event_id}",
+                    {"reason": reason, "detail": (detail or "")[:500]})
 
 
 def _notify_others(bo: Backoffice, config: ConsoleConfig, now: float) -> None:

@@ -62,6 +62,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "alert.terminal_silent": {"zh": "终端失联", "en": "Terminal silent"},
     "alert.queue_growing": {"zh": "上传队列积压", "en": "Queue growing"},
     "alert.help_call": {"zh": "群众呼叫帮助", "en": "Help call"},
+    "alert.bundle_refused": {"zh": "流程包被拒绝", "en": "Bundle refused"},
+    "alert.bundle_rolled_back": {"zh": "流程包已回退", "en": "Bundle rolled back"},
     "alert.rectify_overdue": {"zh": "差评整改超期", "en": "Rectification overdue"},
     "alert.citizen_session.rate": {"zh": "查询人数异常", "en": "Subject-rate alarm"},
     "period": {"zh": "统计周期", "en": "Period"},
