@@ -36,14 +36,38 @@ from backoffice.console.config import ConsoleConfig  # noqa: E402
 from backoffice.models import Case, Event, Rating, Terminal  # noqa: E402
 
 PASSWORD = "bench password 123"
-PAGES = ["/console/fleet", "/console/fleet/rows", "/console/fleet?status=offline", "/console/terminals/T-00001",
-         "/console/alerts", "/console/volume", "/console/volume?by=service", "/console/volume?by=group",
-         "/console/volume?by=period&period=month&start={year_ago}", "/console/ratings",
-         "/console/ratings?by=terminal", "/console/rectifications", "/console/rectifications/report",
-         "/console/audit", "/console/volume/export.xlsx?by=terminal"]
-SERVICES = [(f"11420100MB{n:07d}X4000", name) for n, name in enumerate(
-    ["社保缴费查询", "公积金提取", "医保凭证打印", "不动产登记查询", "个人权益记录", "养老金资格认证", "住房公积金明细",
-     "灵活就业登记"])]
+PAGES = [
+    "/console/fleet",
+    "/console/fleet/rows",
+    "/console/fleet?status=offline",
+    "/console/terminals/T-00001",
+    "/console/alerts",
+    "/console/volume",
+    "/console/volume?by=service",
+    "/console/volume?by=group",
+    "/console/volume?by=period&period=month&start={year_ago}",
+    "/console/ratings",
+    "/console/ratings?by=terminal",
+    "/console/rectifications",
+    "/console/rectifications/report",
+    "/console/audit",
+    "/console/volume/export.xlsx?by=terminal",
+]
+SERVICES = [
+    (f"11420100MB{n:07d}X4000", name)
+    for n, name in enumerate(
+        [
+            "社保缴费查询",
+            "公积金提取",
+            "医保凭证打印",
+            "不动产登记查询",
+            "个人权益记录",
+            "养老金资格认证",
+            "住房公积金明细",
+            "灵活就业登记",
+        ]
+    )
+]
 OUTCOMES = ["done"] * 8 + ["cancelled", "timeout", "error"]
 
 
@@ -55,15 +79,41 @@ def seed(bo: Any, terminals: int, cases: int, ratings: int) -> None:
         for i in range(terminals):
             age = rng.choice([5.0] * 90 + [200.0] * 5 + [4000.0] * 5)
             paper = "state.printer.paper_near_end" if rng.random() < 0.05 else ""
-            rows.append({"id": f"T-{i + 1:05d}", "group": f"district-{i % 13:02d}", "secret": "v1:seed",
-                         "status": "active", "enrolled_at": now - 86400 * 400, "last_heartbeat_at": now - age,
-                         "heartbeat": {"devices": [{"device": "printer", "state": "online", "reason": paper},
-                                                   {"device": "idcard", "state": "online", "reason": ""}],
-                                       "queue_depth": rng.randint(0, 3), "bundle_version": 7, "software_version": "1.0",
-                                       "clock_offset": round(rng.uniform(-2, 2), 3)}})
+            rows.append(
+                {
+                    "id": f"T-{i + 1:05d}",
+                    "group": f"district-{i % 13:02d}",
+                    "secret": "v1:seed",
+                    "status": "active",
+                    "enrolled_at": now - 86400 * 400,
+                    "last_heartbeat_at": now - age,
+                    "heartbeat": {
+                        "devices": [
+                            {"device": "printer", "state": "online", "reason": paper},
+                            {"device": "idcard", "state": "online", "reason": ""},
+                        ],
+                        "queue_depth": rng.randint(0, 3),
+                        "bundle_version": 7,
+                        "software_version": "1.0",
+                        "clock_offset": round(rng.uniform(-2, 2), 3),
+                    },
+                }
+            )
         session.execute(insert(Terminal), rows)
-        session.execute(insert(Event), [{"id": i + 1, "terminal_id": r["id"], "idem_key": "seed", "kind": "case",
-                                         "received_at": now, "answer": {}} for i, r in enumerate(rows)])
+        session.execute(
+            insert(Event),
+            [
+                {
+                    "id": i + 1,
+                    "terminal_id": r["id"],
+                    "idem_key": "seed",
+                    "kind": "case",
+                    "received_at": now,
+                    "answer": {},
+                }
+                for i, r in enumerate(rows)
+            ],
+        )
     batch = 20_000
     for start in range(0, cases, batch):
         items = []
@@ -71,9 +121,20 @@ def seed(bo: Any, terminals: int, cases: int, ratings: int) -> None:
             t = rng.randrange(terminals)
             at = now - rng.random() * 365 * 86400
             code, name = rng.choice(SERVICES)
-            items.append({"event_id": t + 1, "terminal_id": f"T-{t + 1:05d}", "case_no": f"C{n:012d}",
-                          "service_id": name, "item_code": code, "outcome": rng.choice(OUTCOMES), "started_at": at - 90,
-                          "finished_at": at, "received_at": at + 2, "payload": {}})
+            items.append(
+                {
+                    "event_id": t + 1,
+                    "terminal_id": f"T-{t + 1:05d}",
+                    "case_no": f"C{n:012d}",
+                    "service_id": name,
+                    "item_code": code,
+                    "outcome": rng.choice(OUTCOMES),
+                    "started_at": at - 90,
+                    "finished_at": at,
+                    "received_at": at + 2,
+                    "payload": {},
+                }
+            )
         with bo.sessions.begin() as session:
             session.execute(insert(Case), items)
     step = max(1, cases // max(1, ratings))
@@ -83,10 +144,19 @@ def seed(bo: Any, terminals: int, cases: int, ratings: int) -> None:
             case = n * step
             t = case % terminals
             level = rng.choices([5, 4, 3, 2, 1], [80, 12, 6, 1, 1])[0]
-            items.append({"event_id": t + 1, "terminal_id": f"T-{t + 1:05d}", "case_no": f"C{case:012d}",
-                          "item_code": SERVICES[case % len(SERVICES)][0], "level": level,
-                          "indicators": ["等候时间长"] if level <= 2 else [], "comment": "", "channel": "kiosk",
-                          "received_at": now - rng.random() * 365 * 86400})
+            items.append(
+                {
+                    "event_id": t + 1,
+                    "terminal_id": f"T-{t + 1:05d}",
+                    "case_no": f"C{case:012d}",
+                    "item_code": SERVICES[case % len(SERVICES)][0],
+                    "level": level,
+                    "indicators": ["等候时间长"] if level <= 2 else [],
+                    "comment": "",
+                    "channel": "kiosk",
+                    "received_at": now - rng.random() * 365 * 86400,
+                }
+            )
         with bo.sessions.begin() as session:
             session.execute(insert(Rating), items)
 
@@ -137,13 +207,23 @@ def main() -> int:
             http = requests.Session()
             form = http.get(server.url + "/console/login", timeout=30).text
             token = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-            http.post(server.url + "/console/login", data={"name": "bench-admin", "password": PASSWORD, "csrf": token},
-                      timeout=30)
+            http.post(
+                server.url + "/console/login",
+                data={"name": "bench-admin", "password": PASSWORD, "csrf": token},
+                timeout=30,
+            )
             backend = bo.engine.dialect.name
-            print(f"seeded {terminals} terminals, {cases} cases, {ratings} ratings on {backend} in {seeded:.1f} s")
+            print(
+                f"seeded {terminals} terminals, {cases} cases, {ratings} ratings on {backend} in {seeded:.1f} s"
+            )
             year_ago = time.strftime("%Y-%m-%d", time.localtime(time.time() - 365 * 86400))
-            figures: dict[str, Any] = {"backend": backend, "terminals": terminals, "cases": cases,
-                                       "ratings": ratings, "pages": {}}
+            figures: dict[str, Any] = {
+                "backend": backend,
+                "terminals": terminals,
+                "cases": cases,
+                "ratings": ratings,
+                "pages": {},
+            }
             worst_page = 0.0
             for page in PAGES:
                 path = page.format(year_ago=year_ago)
@@ -168,8 +248,18 @@ def main() -> int:
         finally:
             if pg is not None:
                 _url, run_as, data = pg
-                subprocess.run([*run_as, "/usr/lib/postgresql/15/bin/pg_ctl", "-D", str(data), "-m", "immediate",
-                                "stop"], capture_output=True)
+                subprocess.run(
+                    [
+                        *run_as,
+                        "/usr/lib/postgresql/15/bin/pg_ctl",
+                        "-D",
+                        str(data),
+                        "-m",
+                        "immediate",
+                        "stop",
+                    ],
+                    capture_output=True,
+                )
     return 0
 
 

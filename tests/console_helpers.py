@@ -24,8 +24,10 @@ PASSWORD = "correct horse battery staple"
 ROLES = ("admin", "publisher", "rating_supervisor", "auditor", "viewer")
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SHOTS = Path(__file__).resolve().parent.parent / "var" / "console-screenshots"
-needs_browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                                   reason="chromium + chromium-driver (scripts/apt-packages.txt) not installed")
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason="chromium + chromium-driver (scripts/apt-packages.txt) not installed",
+)
 
 
 def fast_config(**values: Any) -> ConsoleConfig:
@@ -43,19 +45,34 @@ def terminal(live: Any, terminal_id: str, group: str = "default") -> Transport:
     return Transport(live.url, Signer(live.enrol(terminal_id=terminal_id, group=group)))
 
 
-def heartbeat(transport: Transport, devices: list[dict[str, Any]] | None = None, queue_depth: int = 0) -> None:
-    transport.call("POST", "/api/v1/heartbeat", {
-        "devices": devices if devices is not None else [
-            {"device": "printer", "state": "online"}, {"device": "idcard", "state": "online"}],
-        "software_version": "1.0", "bundle_version": 3, "queue_depth": queue_depth, "clock": time.time() - 1.5})
+def heartbeat(
+    transport: Transport, devices: list[dict[str, Any]] | None = None, queue_depth: int = 0
+) -> None:
+    transport.call(
+        "POST",
+        "/api/v1/heartbeat",
+        {
+            "devices": devices
+            if devices is not None
+            else [{"device": "printer", "state": "online"}, {"device": "idcard", "state": "online"}],
+            "software_version": "1.0",
+            "bundle_version": 3,
+            "queue_depth": queue_depth,
+            "clock": time.time() - 1.5,
+        },
+    )
 
 
 def session_for(live: Any, name: str) -> requests.Session:
     """A logged-in console session over plain HTTP (cookie and CSRF token), for status-code checks."""
     http = requests.Session()
     form = http.get(live.url + "/console/login", timeout=10).text
-    answer = http.post(live.url + "/console/login", data={"name": name, "password": PASSWORD, "csrf": csrf_of(form)},
-                       timeout=10, allow_redirects=False)
+    answer = http.post(
+        live.url + "/console/login",
+        data={"name": name, "password": PASSWORD, "csrf": csrf_of(form)},
+        timeout=10,
+        allow_redirects=False,
+    )
     assert answer.status_code == 303, answer.text
     return http
 
@@ -106,8 +123,14 @@ def browser() -> Any:
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM or ""
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768",
-                "--lang=zh-CN", "--disable-gpu"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1366,768",
+        "--lang=zh-CN",
+        "--disable-gpu",
+    ):
         options.add_argument(arg)
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
 

@@ -51,7 +51,9 @@ def console(tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:
         port = probe.getsockname()[1]
     smtp = Controller(mailbox, hostname="127.0.0.1", port=port)
     smtp.start()
-    config = fast_config(webhook_url=hook.url, smtp_host="127.0.0.1", smtp_port=port, smtp_to=["duty@example.org"])
+    config = fast_config(
+        webhook_url=hook.url, smtp_host="127.0.0.1", smtp_port=port, smtp_to=["duty@example.org"]
+    )
     import backoffice.app as app_module
 
     real = app_module.create_app
@@ -139,10 +141,16 @@ def test_terminal_goes_offline_and_comes_back_without_reload(console):
 
     wait_for(silent_alerts, what="the terminal_silent alert (raised by the polled page's sweep)")
     assert [a["terminal_id"] for a in silent_alerts()].count("T-0001") == 1  # once, however many polls saw it
-    assert driver.find_element(By.ID, "t-T-0002").get_attribute("data-status") in ("online", "stale")  # loaded box
+    assert driver.find_element(By.ID, "t-T-0002").get_attribute("data-status") in (
+        "online",
+        "stale",
+    )  # loaded box
     assert driver.execute_script("return window.__noReload;") == 42, "the page reloaded"
     shot(driver, "fleet-offline")
-    def beating_online() -> bool:  # it keeps beating (online lasts 2.5 s after a heartbeat; the page polls every 3 s)
+
+    def beating_online() -> (
+        bool
+    ):  # it keeps beating (online lasts 2.5 s after a heartbeat; the page polls every 3 s)
         heartbeat(t1)
         return status() == "online"
 
@@ -171,8 +179,10 @@ def test_paper_out_raises_one_alert_acknowledged_and_notified(console):
 
     live, driver = console["live"], console["driver"]
     t1 = terminal(live, "T-0100")
-    paper_out = [{"device": "printer", "state": "user_error", "reason": "error.printer.paper_out"},
-                 {"device": "idcard", "state": "online"}]
+    paper_out = [
+        {"device": "printer", "state": "user_error", "reason": "error.printer.paper_out"},
+        {"device": "idcard", "state": "online"},
+    ]
     heartbeat(t1)
     for _ in range(3):  # the condition lasts three heartbeats: one alert
         heartbeat(t1, paper_out)
@@ -195,8 +205,12 @@ def test_paper_out_raises_one_alert_acknowledged_and_notified(console):
     login(driver, live.url, "publisher")
     driver.get(live.url + "/console/alerts")
     driver.find_element(By.ID, f"ack-{alert_id}").click()
-    wait_for(lambda: driver.find_element(By.ID, f"alert-{alert_id}").get_attribute("data-status") == "acknowledged",
-             what="acknowledged")
+    wait_for(
+        lambda: (
+            driver.find_element(By.ID, f"alert-{alert_id}").get_attribute("data-status") == "acknowledged"
+        ),
+        what="acknowledged",
+    )
     assert "publisher" in driver.find_element(By.ID, f"alert-{alert_id}").text
     shot(driver, "alerts")
     wait_for(lambda: any(b["alert"]["kind"] == "paper_out" for b in console["hook"].bodies), what="webhook")
@@ -207,6 +221,7 @@ def test_paper_out_raises_one_alert_acknowledged_and_notified(console):
     driver.get(live.url + "/console/alerts?status=")
     row = driver.find_element(By.ID, f"alert-{alert_id}")
     assert row.get_attribute("data-status") == "resolved" and "system" in row.text
-    entries = requests.get(live.url + "/api/v1/operator/audit", headers={"X-Operator-Key": live.operator_key},
-                           timeout=10).json()
+    entries = requests.get(
+        live.url + "/api/v1/operator/audit", headers={"X-Operator-Key": live.operator_key}, timeout=10
+    ).json()
     assert any(e["action"] == "alert.ack" and e["actor"] == "publisher" for e in entries)

@@ -37,8 +37,11 @@ def console(tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:
     import backoffice.app as app_module
 
     real = app_module.create_app
-    monkeypatch.setattr(app_module, "create_app",
-                        lambda *a, **kw: real(*a, console_config=fast_config(rectify_working_days=5), **kw))
+    monkeypatch.setattr(
+        app_module,
+        "create_app",
+        lambda *a, **kw: real(*a, console_config=fast_config(rectify_working_days=5), **kw),
+    )
     live = start_backoffice(f"sqlite:///{tmp_path / 'console.sqlite3'}")
     add_operators(live.state)
     driver = browser()
@@ -50,8 +53,14 @@ def console(tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:
 
 def _case(n: int, item: str, service: str, outcome: str = "done") -> dict[str, Any]:
     now = time.time()
-    return {"case_no": f"2026112700010000{n:02d}", "service_id": service, "item_code": item, "outcome": outcome,
-            "started_at": now - 120, "finished_at": now - 5}
+    return {
+        "case_no": f"2026112700010000{n:02d}",
+        "service_id": service,
+        "item_code": item,
+        "outcome": outcome,
+        "started_at": now - 120,
+        "finished_at": now - 5,
+    }
 
 
 @needs_browser
@@ -60,12 +69,21 @@ def test_bad_rating_followed_to_closure_and_monthly_report(console):
 
     live, driver = console["live"], console["driver"]
     t1 = terminal(live, "T-0200", "wuhan")
-    cases = [_case(1, "11420100MB1234567X4000", "社保缴费查询"), _case(2, "11420100MB1234567X4000", "社保缴费查询"),
-             _case(3, "11420100MB7654321Y5000", "公积金提取", "cancelled")]
-    ratings = [{"case_no": cases[0]["case_no"], "level": 5, "indicators": [], "item_code": cases[0]["item_code"]},
-               {"case_no": cases[1]["case_no"], "level": 1, "indicators": ["等候时间长", "操作复杂"],
-                "item_code": cases[1]["item_code"]},
-               {"case_no": cases[2]["case_no"], "level": 4, "indicators": [], "item_code": cases[2]["item_code"]}]
+    cases = [
+        _case(1, "11420100MB1234567X4000", "社保缴费查询"),
+        _case(2, "11420100MB1234567X4000", "社保缴费查询"),
+        _case(3, "11420100MB7654321Y5000", "公积金提取", "cancelled"),
+    ]
+    ratings = [
+        {"case_no": cases[0]["case_no"], "level": 5, "indicators": [], "item_code": cases[0]["item_code"]},
+        {
+            "case_no": cases[1]["case_no"],
+            "level": 1,
+            "indicators": ["等候时间长", "操作复杂"],
+            "item_code": cases[1]["item_code"],
+        },
+        {"case_no": cases[2]["case_no"], "level": 4, "indicators": [], "item_code": cases[2]["item_code"]},
+    ]
     file_cases(t1, cases, ratings)
     login(driver, live.url, "rating-supervisor")
     driver.get(live.url + "/console/ratings")
@@ -73,7 +91,9 @@ def test_bad_rating_followed_to_closure_and_monthly_report(console):
     assert driver.find_element(By.ID, "bad-count").text == "1"
     assert driver.find_element(By.ID, "good-rate").text == "66.7%"
     assert "等候时间长" in driver.page_source
-    wait_for(lambda: driver.find_element(By.ID, "ratings-chart").get_attribute("data-drawn"), what="pie chart")
+    wait_for(
+        lambda: driver.find_element(By.ID, "ratings-chart").get_attribute("data-drawn"), what="pie chart"
+    )
     shot(driver, "ratings")
     driver.get(live.url + "/console/rectifications")
     rows = driver.find_elements(By.CSS_SELECTOR, "#rectifications-table tr[data-case]")
@@ -89,8 +109,11 @@ def test_bad_rating_followed_to_closure_and_monthly_report(console):
     case_id = driver.current_url.rsplit("/", 1)[1]
     supervisor = session_for(live, "rating-supervisor")
     token = csrf_of(supervisor.get(f"{live.url}/console/rectifications/{case_id}", timeout=10).text)
-    early = supervisor.post(f"{live.url}/console/rectifications/{case_id}/rectify", timeout=10,
-                            data={"csrf": token, "note": "skipping the callback"})
+    early = supervisor.post(
+        f"{live.url}/console/rectifications/{case_id}/rectify",
+        timeout=10,
+        data={"csrf": token, "note": "skipping the callback"},
+    )
     assert early.url.endswith("?error=1")  # no rectification before the callback
     driver.refresh()
     assert status() == "open"
@@ -120,7 +143,10 @@ def test_bad_rating_followed_to_closure_and_monthly_report(console):
     # a viewer may not follow ratings: refused in the page and 403 for the action
     http = session_for(live, "viewer")
     assert http.get(live.url + "/console/rectifications/1", timeout=10).status_code == 403
-    assert http.post(live.url + "/console/rectifications/1/callback", data={"note": "x"}, timeout=10).status_code == 403
+    assert (
+        http.post(live.url + "/console/rectifications/1/callback", data={"note": "x"}, timeout=10).status_code
+        == 403
+    )
 
 
 @needs_browser
@@ -129,7 +155,13 @@ def test_case_volume_with_exports_and_the_audit_trail(console):
 
     live, driver = console["live"], console["driver"]
     t1, t2 = terminal(live, "T-0300", "wuhan"), terminal(live, "T-0301", "hankou")
-    file_cases(t1, [_case(10, "11420100MB1234567X4000", "社保缴费查询"), _case(11, "11420100MB1234567X4000", "社保缴费查询")])
+    file_cases(
+        t1,
+        [
+            _case(10, "11420100MB1234567X4000", "社保缴费查询"),
+            _case(11, "11420100MB1234567X4000", "社保缴费查询"),
+        ],
+    )
     file_cases(t2, [_case(12, "11420100MB7654321Y5000", "公积金提取", "cancelled")])
     login(driver, live.url, "viewer")
     driver.get(live.url + "/console/volume?by=service")
@@ -141,9 +173,19 @@ def test_case_volume_with_exports_and_the_audit_trail(console):
     today = dt.date.today().isoformat()
     raw = http.get(live.url + "/console/volume/export.csv", params={"by": "group"}, timeout=10)
     rows = list(csv.reader(io.StringIO(raw.content.decode("utf-8-sig"))))
-    assert rows[0][:2] == ["group", "total"] and sorted(r[:2] for r in rows[1:]) == [["hankou", "1"], ["wuhan", "2"]]
-    book = load_workbook(io.BytesIO(http.get(live.url + "/console/volume/export.xlsx",
-                                             params={"by": "period", "period": "month"}, timeout=10).content))
+    assert rows[0][:2] == ["group", "total"] and sorted(r[:2] for r in rows[1:]) == [
+        ["hankou", "1"],
+        ["wuhan", "2"],
+    ]
+    book = load_workbook(
+        io.BytesIO(
+            http.get(
+                live.url + "/console/volume/export.xlsx",
+                params={"by": "period", "period": "month"},
+                timeout=10,
+            ).content
+        )
+    )
     sheet = book.active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][:2] == ("period", "total") and values[1][1] == 3 and values[1][0] == today[:7]
@@ -154,6 +196,9 @@ def test_case_volume_with_exports_and_the_audit_trail(console):
     text = driver.find_element(By.ID, "audit-table").text
     assert "operator.login" in text and "auditor" not in text.split("\n", 1)[1]
     shot(driver, "audit")
-    export = session_for(live, "auditor").get(live.url + "/console/audit/export.csv", params={"action": "login"},
-                                             timeout=10).content.decode("utf-8-sig")
+    export = (
+        session_for(live, "auditor")
+        .get(live.url + "/console/audit/export.csv", params={"action": "login"}, timeout=10)
+        .content.decode("utf-8-sig")
+    )
     assert "operator.login" in export and "viewer" in export

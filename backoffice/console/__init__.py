@@ -20,5 +20,8 @@ def install(app: FastAPI, config: ConsoleConfig) -> None:
     app.include_router(routes.router)
     app.include_router(routes.api)
     app.include_router(stats_routes.router)
-    app.mount(f"{web.PREFIX}/static", StaticFiles(directory=web.HERE / "static", check_dir=False),
-              name="console-static")
+    app.mount(
+        f"{web.PREFIX}/static",
+        StaticFiles(directory=web.HERE / "static", check_dir=False),
+        name="console-static",
+    )

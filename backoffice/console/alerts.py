@@ -32,9 +32,14 @@ from backoffice.state import Backoffice, get_setting, rowcount
 
 log = logging.getLogger(__name__)
 READER_WORDS = ("idcard", "reader", "sscard")
-HELP_CALL = "help_call"  # the outbox event a terminal sends when a citizen calls for help (wire.events.EVENT_HELP)
+HELP_CALL = (
+    "help_call"  # the outbox event a terminal sends when a citizen calls for help (wire.events.EVENT_HELP)
+)
 HELP_MARK = "console:help_call_mark"
-BUNDLE_STATES = ("bundle_refused", "bundle_rolled_back")  # the terminal's "flows" device events (fleet updates)
+BUNDLE_STATES = (
+    "bundle_refused",
+    "bundle_rolled_back",
+)  # the terminal's "flows" device events (fleet updates)
 BUNDLE_MARK = "console:bundle_notice_mark"
 SWEEP_EVERY = 10.0
 _notifier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="console-notify")
@@ -73,8 +78,14 @@ def conditions(heartbeat: dict[str, Any] | None, config: ConsoleConfig) -> dict[
     return found
 
 
-def on_heartbeat(bo: Backoffice, config: ConsoleConfig, terminal_id: str, data: dict[str, Any],
-                 previous: dict[str, Any] | None, previous_at: float | None) -> None:
+def on_heartbeat(
+    bo: Backoffice,
+    config: ConsoleConfig,
+    terminal_id: str,
+    data: dict[str, Any],
+    previous: dict[str, Any] | None,
+    previous_at: float | None,
+) -> None:
     """Raise what this heartbeat shows and the previous did not; resolve what it no longer shows (and a
     silence it ends). Nothing is written while the conditions stay the same."""
     now = bo.clock()
@@ -87,26 +98,51 @@ def on_heartbeat(bo: Backoffice, config: ConsoleConfig, terminal_id: str, data: 
     gone += [f"terminal_silent:@{terminal_id}"] if silent else []
     if gone:
         with bo.sessions.begin() as session:
-            session.execute(update(Alert).where(Alert.open_key.in_(gone))
-                            .values(status="resolved", resolved_at=now, resolved_by="system", open_key=None))
+            session.execute(
+                update(Alert)
+                .where(Alert.open_key.in_(gone))
+                .values(status="resolved", resolved_at=now, resolved_by="system", open_key=None)
+            )
 
 
-def raise_alert(bo: Backoffice, config: ConsoleConfig, kind: str, terminal_id: str | None, key: str,
-                detail: dict[str, Any]) -> int | None:
+def raise_alert(
+    bo: Backoffice,
+    config: ConsoleConfig,
+    kind: str,
+    terminal_id: str | None,
+    key: str,
+    detail: dict[str, Any],
+) -> int | None:
     """A new alert unless one with this key is still unresolved; its id, or None if it existed."""
     now = bo.clock()
     try:
         with bo.sessions.begin() as session:
-            alert = Alert(kind=kind, terminal_id=terminal_id, detail=detail, raised_at=now,
-                          open_key=f"{key}@{terminal_id or ''}", status="open", notified_at=now)
+            alert = Alert(
+                kind=kind,
+                terminal_id=terminal_id,
+                detail=detail,
+                raised_at=now,
+                open_key=f"{key}@{terminal_id or ''}",
+                status="open",
+                notified_at=now,
+            )
             session.add(alert)
             session.flush()
             alert_id = alert.id
-            audit.record(session, now, actor_kind="system", actor="console", action="alert.raise", outcome=kind,
-                         detail={"alert": alert_id, "terminal": terminal_id or ""})
+            audit.record(
+                session,
+                now,
+                actor_kind="system",
+                actor="console",
+                action="alert.raise",
+                outcome=kind,
+                detail={"alert": alert_id, "terminal": terminal_id or ""},
+            )
     except IntegrityError:
         return None
-    notify(config, {"id": alert_id, "kind": kind, "terminal_id": terminal_id, "raised_at": now, "detail": detail})
+    notify(
+        config, {"id": alert_id, "kind": kind, "terminal_id": terminal_id, "raised_at": now, "detail": detail}
+    )
     return alert_id
 
 
@@ -115,15 +151,30 @@ def act(bo: Backoffice, alert_id: int, action: str, actor: str) -> bool:
     now = bo.clock()
     with bo.sessions.begin() as session:
         if action == "ack":
-            changed = rowcount(session.execute(update(Alert).where(Alert.id == alert_id, Alert.status == "open")
-                                               .values(status="acknowledged", acknowledged_at=now,
-                                                       acknowledged_by=actor)))
+            changed = rowcount(
+                session.execute(
+                    update(Alert)
+                    .where(Alert.id == alert_id, Alert.status == "open")
+                    .values(status="acknowledged", acknowledged_at=now, acknowledged_by=actor)
+                )
+            )
         else:
-            changed = rowcount(session.execute(update(Alert).where(Alert.id == alert_id, Alert.status != "resolved")
-                                               .values(status="resolved", resolved_at=now, resolved_by=actor,
-                                                       open_key=None)))
-        audit.record(session, now, actor_kind="operator", actor=actor, action=f"alert.{action}",
-                     outcome="ok" if changed else "refused.state", detail={"alert": alert_id})
+            changed = rowcount(
+                session.execute(
+                    update(Alert)
+                    .where(Alert.id == alert_id, Alert.status != "resolved")
+                    .values(status="resolved", resolved_at=now, resolved_by=actor, open_key=None)
+                )
+            )
+        audit.record(
+            session,
+            now,
+            actor_kind="operator",
+            actor=actor,
+            action=f"alert.{action}",
+            outcome="ok" if changed else "refused.state",
+            detail={"alert": alert_id},
+        )
     return bool(changed)
 
 
@@ -137,13 +188,26 @@ def sweep(bo: Backoffice, config: ConsoleConfig, force: bool = False) -> None:
         _last_sweep[id(bo)] = now
     limit = now - 60 * config.silent_alert_minutes
     with bo.sessions() as session:
-        silent = session.execute(select(Terminal.id, Terminal.last_heartbeat_at).where(
-            Terminal.status == "active", Terminal.last_heartbeat_at < limit,
-            ~Terminal.id.in_(select(Alert.terminal_id).where(Alert.kind == "terminal_silent",
-                                                             Alert.open_key.is_not(None))))).all()
+        silent = session.execute(
+            select(Terminal.id, Terminal.last_heartbeat_at).where(
+                Terminal.status == "active",
+                Terminal.last_heartbeat_at < limit,
+                ~Terminal.id.in_(
+                    select(Alert.terminal_id).where(
+                        Alert.kind == "terminal_silent", Alert.open_key.is_not(None)
+                    )
+                ),
+            )
+        ).all()
     for terminal_id, last in silent:
-        raise_alert(bo, config, "terminal_silent", terminal_id, "terminal_silent:",
-                    {"silent_seconds": round(now - (last or now))})
+        raise_alert(
+            bo,
+            config,
+            "terminal_silent",
+            terminal_id,
+            "terminal_silent:",
+            {"silent_seconds": round(now - (last or now))},
+        )
     _help_calls(bo, config)
     _bundle_notices(bo, config)
     _notify_others(bo, config, now)
@@ -154,8 +218,12 @@ def _help_calls(bo: Backoffice, config: ConsoleConfig) -> None:
     alert. A watermark on the event id (a setting) makes each call one alert, in any number of processes."""
     with bo.sessions() as session:
         mark = int((get_setting(session, HELP_MARK, {}) or {}).get("id", 0))
-        calls = session.execute(select(Event.id, Event.terminal_id, Event.received_at).where(
-            Event.kind == HELP_CALL, Event.id > mark).order_by(Event.id).limit(200)).all()
+        calls = session.execute(
+            select(Event.id, Event.terminal_id, Event.received_at)
+            .where(Event.kind == HELP_CALL, Event.id > mark)
+            .order_by(Event.id)
+            .limit(200)
+        ).all()
     if not calls:
         return
     bo.put_setting(HELP_MARK, {"id": calls[-1].id})
@@ -168,31 +236,62 @@ def _bundle_notices(bo: Backoffice, config: ConsoleConfig) -> None:
     becomes an alert, once per event (a watermark, as for help calls)."""
     with bo.sessions() as session:
         mark = int((get_setting(session, BUNDLE_MARK, {}) or {}).get("id", 0))
-        notices = session.execute(select(DeviceEvent.id, DeviceEvent.terminal_id, DeviceEvent.state,
-                                         DeviceEvent.reason, DeviceEvent.detail).where(
-            DeviceEvent.id > mark, DeviceEvent.device == "flows", DeviceEvent.state.in_(BUNDLE_STATES))
-            .order_by(DeviceEvent.id).limit(200)).all()
+        notices = session.execute(
+            select(
+                DeviceEvent.id,
+                DeviceEvent.terminal_id,
+                DeviceEvent.state,
+                DeviceEvent.reason,
+                DeviceEvent.detail,
+            )
+            .where(DeviceEvent.id > mark, DeviceEvent.device == "flows", DeviceEvent.state.in_(BUNDLE_STATES))
+            .order_by(DeviceEvent.id)
+            .limit(200)
+        ).all()
         last = session.scalar(select(func.max(DeviceEvent.id))) or 0
     if notices or last > mark:
         bo.put_setting(BUNDLE_MARK, {"id": max([last, *(n.id for n in notices)])})
     for event_id, terminal_id, state, reason, detail in notices:
-        raise_alert(bo, config, state, terminal_id, f"{state}:{event_id}",
-                    {"reason": reason, "detail": (detail or "")[:500]})
+        raise_alert(
+            bo,
+            config,
+            state,
+            terminal_id,
+            f"{state}:{event_id}",
+            {"reason": reason, "detail": (detail or "")[:500]},
+        )
 
 
 def _notify_others(bo: Backoffice, config: ConsoleConfig, now: float) -> None:
     """Alerts other modules raised (the subject-rate alarm) are sent too, once: whichever process marks
     one notified first sends it."""
     with bo.sessions() as session:
-        waiting = session.scalars(select(Alert).where(Alert.notified_at.is_(None), Alert.status != "resolved")
-                                  .order_by(Alert.id).limit(100)).all()
+        waiting = session.scalars(
+            select(Alert)
+            .where(Alert.notified_at.is_(None), Alert.status != "resolved")
+            .order_by(Alert.id)
+            .limit(100)
+        ).all()
     for alert in waiting:
         with bo.sessions.begin() as session:
-            mine = rowcount(session.execute(update(Alert).where(Alert.id == alert.id, Alert.notified_at.is_(None))
-                                            .values(notified_at=now)))
+            mine = rowcount(
+                session.execute(
+                    update(Alert)
+                    .where(Alert.id == alert.id, Alert.notified_at.is_(None))
+                    .values(notified_at=now)
+                )
+            )
         if mine:
-            notify(config, {"id": alert.id, "kind": alert.kind, "terminal_id": alert.terminal_id,
-                            "raised_at": alert.raised_at, "detail": alert.detail})
+            notify(
+                config,
+                {
+                    "id": alert.id,
+                    "kind": alert.kind,
+                    "terminal_id": alert.terminal_id,
+                    "raised_at": alert.raised_at,
+                    "detail": alert.detail,
+                },
+            )
 
 
 def listing(bo: Backoffice, status: str = "", limit: int = 200) -> list[Alert]:
@@ -218,7 +317,9 @@ def _deliver(config: ConsoleConfig, alert: dict[str, Any]) -> None:
                 requests.post(config.webhook_url, json={"alert": alert}, timeout=5).raise_for_status()
             break
         except requests.RequestException as exc:
-            log.warning("alert %s webhook failed (attempt %d): %s", alert["id"], attempt + 1, type(exc).__name__)
+            log.warning(
+                "alert %s webhook failed (attempt %d): %s", alert["id"], attempt + 1, type(exc).__name__
+            )
             time.sleep(1 + attempt)
     if not (config.smtp_host and config.smtp_to):
         return
@@ -233,5 +334,7 @@ def _deliver(config: ConsoleConfig, alert: dict[str, Any]) -> None:
                 smtp.send_message(message)
             return
         except (OSError, smtplib.SMTPException) as exc:
-            log.warning("alert %s e-mail failed (attempt %d): %s", alert["id"], attempt + 1, type(exc).__name__)
+            log.warning(
+                "alert %s e-mail failed (attempt %d): %s", alert["id"], attempt + 1, type(exc).__name__
+            )
             time.sleep(1 + attempt)

@@ -49,14 +49,18 @@ def csrf_token(session_token: str) -> str:
 def start(bo: Backoffice, token: str, idle: float) -> None:
     """A fresh login: its token lives ``idle`` seconds unless used."""
     with bo.sessions.begin() as session:
-        session.execute(update(OperatorToken).where(OperatorToken.token_hash == token_hash(token))
-                        .values(expires_at=bo.clock() + idle))
+        session.execute(
+            update(OperatorToken)
+            .where(OperatorToken.token_hash == token_hash(token))
+            .values(expires_at=bo.clock() + idle)
+        )
 
 
 def end(bo: Backoffice, token: str) -> None:
     with bo.sessions.begin() as session:
-        session.execute(update(OperatorToken).where(OperatorToken.token_hash == token_hash(token))
-                        .values(expires_at=0.0))
+        session.execute(
+            update(OperatorToken).where(OperatorToken.token_hash == token_hash(token)).values(expires_at=0.0)
+        )
 
 
 def current(request: Request, bo: Backoffice, idle: float) -> tuple[Actor, str]:
@@ -74,8 +78,11 @@ def current(request: Request, bo: Backoffice, idle: float) -> tuple[Actor, str]:
         expires = row.expires_at if row is not None else 0.0
     if now + idle - expires > SLIDE_EVERY:
         with bo.sessions.begin() as session:
-            session.execute(update(OperatorToken).where(OperatorToken.token_hash == token_hash(token))
-                            .values(expires_at=now + idle))
+            session.execute(
+                update(OperatorToken)
+                .where(OperatorToken.token_hash == token_hash(token))
+                .values(expires_at=now + idle)
+            )
     return actor, token
 
 

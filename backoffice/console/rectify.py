@@ -41,16 +41,39 @@ def sync(bo: Backoffice, config: ConsoleConfig) -> int:
     now = bo.clock()
     with bo.sessions() as session:
         mark = session.scalar(select(func.max(Rectification.rating_id))) or 0
-        bad = session.scalars(select(Rating).where(Rating.id > mark, Rating.level <= 2)
-                              .order_by(Rating.id).limit(1000)).all()
-        supervisors = list(session.scalars(select(Operator.name).where(Operator.role == "rating_supervisor")
-                                           .order_by(Operator.name)))
-    rows = [dict(rating_id=r.id, case_no=r.case_no, terminal_id=r.terminal_id, item_code=r.item_code, level=r.level,
-                 status="open", assignee=supervisors[r.id % len(supervisors)] if supervisors else None,
-                 opened_at=r.received_at, due_at=config.deadline(r.received_at), callback_note="", rectification="",
-                 evidence="", history=[{"at": now, "by": "system", "action": "open",
-                                        "note": supervisors[r.id % len(supervisors)] if supervisors else ""}])
-            for r in bad]
+        bad = session.scalars(
+            select(Rating).where(Rating.id > mark, Rating.level <= 2).order_by(Rating.id).limit(1000)
+        ).all()
+        supervisors = list(
+            session.scalars(
+                select(Operator.name).where(Operator.role == "rating_supervisor").order_by(Operator.name)
+            )
+        )
+    rows = [
+        dict(
+            rating_id=r.id,
+            case_no=r.case_no,
+            terminal_id=r.terminal_id,
+            item_code=r.item_code,
+            level=r.level,
+            status="open",
+            assignee=supervisors[r.id % len(supervisors)] if supervisors else None,
+            opened_at=r.received_at,
+            due_at=config.deadline(r.received_at),
+            callback_note="",
+            rectification="",
+            evidence="",
+            history=[
+                {
+                    "at": now,
+                    "by": "system",
+                    "action": "open",
+                    "note": supervisors[r.id % len(supervisors)] if supervisors else "",
+                }
+            ],
+        )
+        for r in bad
+    ]
     opened = 0
     if rows:
         try:  # one transaction for the batch; if another process opened some of them, one at a time
@@ -67,25 +90,51 @@ def sync(bo: Backoffice, config: ConsoleConfig) -> int:
 def _open(bo: Backoffice, rows: list[dict[str, Any]], now: float) -> int:
     with bo.sessions.begin() as session:
         session.execute(insert(Rectification), rows)
-        audit.record(session, now, actor_kind="system", actor="console", action="rectify.open", outcome="ok",
-                     detail={"cases": [r["case_no"] for r in rows[:50]], "count": len(rows)})
+        audit.record(
+            session,
+            now,
+            actor_kind="system",
+            actor="console",
+            action="rectify.open",
+            outcome="ok",
+            detail={"cases": [r["case_no"] for r in rows[:50]], "count": len(rows)},
+        )
     return len(rows)
 
 
 def _escalate(bo: Backoffice, config: ConsoleConfig, now: float) -> int:
     with bo.sessions.begin() as session:
-        overdue = session.scalars(select(Rectification).where(
-            Rectification.due_at < now, Rectification.escalated_at.is_(None),
-            Rectification.status.not_in(("verified", "closed"))).limit(500)).all()
+        overdue = session.scalars(
+            select(Rectification)
+            .where(
+                Rectification.due_at < now,
+                Rectification.escalated_at.is_(None),
+                Rectification.status.not_in(("verified", "closed")),
+            )
+            .limit(500)
+        ).all()
         for case in overdue:
             case.escalated_at = now
             case.history = [*case.history, {"at": now, "by": "system", "action": "escalate", "note": ""}]
-            audit.record(session, now, actor_kind="system", actor="console", action="rectify.escalate",
-                         outcome="overdue", detail={"case_no": case.case_no})
+            audit.record(
+                session,
+                now,
+                actor_kind="system",
+                actor="console",
+                action="rectify.escalate",
+                outcome="overdue",
+                detail={"case_no": case.case_no},
+            )
         escalated = [(c.id, c.case_no, c.terminal_id, c.assignee) for c in overdue]
     for case_id, case_no, terminal_id, assignee in escalated:
-        alerts.raise_alert(bo, config, "rectify_overdue", terminal_id, f"rectify_overdue:{case_id}",
-                           {"case_no": case_no, "assignee": assignee or ""})
+        alerts.raise_alert(
+            bo,
+            config,
+            "rectify_overdue",
+            terminal_id,
+            f"rectify_overdue:{case_id}",
+            {"case_no": case_no, "assignee": assignee or ""},
+        )
     return len(escalated)
 
 
@@ -100,7 +149,11 @@ def step(bo: Backoffice, case_id: int, action: str, actor: str, form: dict[str, 
         if action == "assign":
             name = form.get("assignee", "").strip()
             operator = session.get(Operator, name)
-            if operator is None or operator.role not in ("rating_supervisor", "admin") or case.status == "closed":
+            if (
+                operator is None
+                or operator.role not in ("rating_supervisor", "admin")
+                or case.status == "closed"
+            ):
                 raise StepRefused("assign to a rating supervisor")
             case.assignee = name
         elif action in STEPS:
@@ -119,10 +172,19 @@ def step(bo: Backoffice, case_id: int, action: str, actor: str, form: dict[str, 
                 case.closed_at = now
         else:
             raise StepRefused("unknown step")
-        case.history = [*case.history, {"at": now, "by": actor, "action": action,
-                                         "note": note or form.get("assignee", "")}]
-        audit.record(session, now, actor_kind="operator", actor=actor, action=f"rectify.{action}", outcome="ok",
-                     detail={"case_no": case.case_no})
+        case.history = [
+            *case.history,
+            {"at": now, "by": actor, "action": action, "note": note or form.get("assignee", "")},
+        ]
+        audit.record(
+            session,
+            now,
+            actor_kind="operator",
+            actor=actor,
+            action=f"rectify.{action}",
+            outcome="ok",
+            detail={"case_no": case.case_no},
+        )
 
 
 def listing(bo: Backoffice, status: str = "", limit: int = 200) -> list[Rectification]:
@@ -148,9 +210,14 @@ def monthly(bo: Backoffice, config: ConsoleConfig, month: str) -> dict[str, Any]
     first = dt.datetime.strptime(month + "-01", "%Y-%m-%d").replace(tzinfo=config.tz)
     nxt = (first + dt.timedelta(days=32)).replace(day=1)
     with bo.sessions() as session:
-        rows = session.execute(select(Rectification.callback_at, Rectification.rectified_at, Rectification.due_at,
-                                      Rectification.status).where(
-            Rectification.opened_at >= first.timestamp(), Rectification.opened_at < nxt.timestamp())).all()
+        rows = session.execute(
+            select(
+                Rectification.callback_at,
+                Rectification.rectified_at,
+                Rectification.due_at,
+                Rectification.status,
+            ).where(Rectification.opened_at >= first.timestamp(), Rectification.opened_at < nxt.timestamp())
+        ).all()
     total = len(rows)
     called = sum(1 for r in rows if r.callback_at is not None)
     rectified = sum(1 for r in rows if r.rectified_at is not None)
@@ -159,6 +226,14 @@ def monthly(bo: Backoffice, config: ConsoleConfig, month: str) -> dict[str, Any]
     def pct(n: int) -> float:
         return round(100.0 * n / total, 1) if total else 0.0
 
-    return {"month": month, "total": total, "called_back": called, "rectified": rectified, "on_time": on_time,
-            "closed": sum(1 for r in rows if r.status == "closed"),
-            "callback_rate": pct(called), "rectify_rate": pct(rectified), "ontime_rate": pct(on_time)}
+    return {
+        "month": month,
+        "total": total,
+        "called_back": called,
+        "rectified": rectified,
+        "on_time": on_time,
+        "closed": sum(1 for r in rows if r.status == "closed"),
+        "callback_rate": pct(called),
+        "rectify_rate": pct(rectified),
+        "ontime_rate": pct(on_time),
+    }

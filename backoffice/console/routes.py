@@ -63,8 +63,14 @@ async def login_post(request: Request) -> Response:
         return _login_form(request, code=exc.status_code, error=key, name=name)
     await run_in_threadpool(auth.start, bo, token, config.session_idle_seconds)
     answer = RedirectResponse(f"{web.PREFIX}/fleet", status_code=303)
-    answer.set_cookie(auth.COOKIE, token, httponly=True, samesite="strict", path=web.PREFIX,
-                      secure=request.url.scheme == "https")
+    answer.set_cookie(
+        auth.COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path=web.PREFIX,
+        secure=request.url.scheme == "https",
+    )
     answer.delete_cookie(LOGIN_CSRF, path=web.PREFIX)
     return answer
 
@@ -82,25 +88,43 @@ async def logout(request: Request) -> Response:
 @router.get("/lang/{lang}")
 def switch_language(request: Request, lang: str) -> Response:
     back = request.headers.get("referer", "")
-    target = back if back.startswith(str(request.base_url).rstrip("/") + web.PREFIX) else f"{web.PREFIX}/fleet"
+    target = (
+        back if back.startswith(str(request.base_url).rstrip("/") + web.PREFIX) else f"{web.PREFIX}/fleet"
+    )
     answer = RedirectResponse(target, status_code=303)
     answer.set_cookie("lang", lang if lang in LANGUAGES else "zh", samesite="strict", path=web.PREFIX)
     return answer
 
 
 @router.get("/fleet", response_class=HTMLResponse)
-def fleet_page(request: Request, group: Annotated[str, Query(max_length=64)] = "",
-               status: Annotated[str, Query(max_length=16)] = "", page: Page = 0) -> Response:
+def fleet_page(
+    request: Request,
+    group: Annotated[str, Query(max_length=64)] = "",
+    status: Annotated[str, Query(max_length=16)] = "",
+    page: Page = 0,
+) -> Response:
     ctx = web.context(request, web.READERS)
     alerts.sweep(ctx.bo, ctx.config)
     data = fleet.terminals(ctx.bo, ctx.config, group=group, status=status, offset=page * fleet.PAGE)
-    return web.render(request, "fleet.html", ctx=ctx, data=data, group=group, status=status, page=page,
-                      statuses=fleet.STATUSES)
+    return web.render(
+        request,
+        "fleet.html",
+        ctx=ctx,
+        data=data,
+        group=group,
+        status=status,
+        page=page,
+        statuses=fleet.STATUSES,
+    )
 
 
 @router.get("/fleet/rows", response_class=HTMLResponse)
-def fleet_rows(request: Request, group: Annotated[str, Query(max_length=64)] = "",
-               status: Annotated[str, Query(max_length=16)] = "", page: Page = 0) -> Response:
+def fleet_rows(
+    request: Request,
+    group: Annotated[str, Query(max_length=64)] = "",
+    status: Annotated[str, Query(max_length=16)] = "",
+    page: Page = 0,
+) -> Response:
     """The table alone, for htmx polling: the fleet page refreshes without reloading."""
     ctx = web.context(request, web.READERS)
     alerts.sweep(ctx.bo, ctx.config)
@@ -139,9 +163,12 @@ async def alert_action(request: Request, alert_id: int, action: str) -> Response
     return RedirectResponse(f"{web.PREFIX}/alerts", status_code=303)
 
 
-@api.post("/alerts/{alert_id}/{action}", responses={**OP_ERRORS, 409: {"description": "not in a state for this"}})
-def alert_action_api(alert_id: int, action: Annotated[str, Path(pattern="^(ack|resolve)$")], bo: State,
-                     actor: AlertHandler) -> dict[str, Any]:
+@api.post(
+    "/alerts/{alert_id}/{action}", responses={**OP_ERRORS, 409: {"description": "not in a state for this"}}
+)
+def alert_action_api(
+    alert_id: int, action: Annotated[str, Path(pattern="^(ack|resolve)$")], bo: State, actor: AlertHandler
+) -> dict[str, Any]:
     """Acknowledge or resolve an alert (publisher or admin), as the console's buttons do."""
     if not alerts.act(bo, alert_id, action, actor.name):
         raise ApiError(409, "alert.state", "the alert is not in a state for this")

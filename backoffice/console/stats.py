@@ -58,11 +58,16 @@ def _label(day: int, period: str) -> str:
     return date.isoformat()
 
 
-def volume(bo: Backoffice, config: ConsoleConfig, lo: float, hi: float, by: str, period: str) -> list[dict[str, Any]]:
+def volume(
+    bo: Backoffice, config: ConsoleConfig, lo: float, hi: float, by: str, period: str
+) -> list[dict[str, Any]]:
     """Case counts in [lo, hi) by one dimension, each row with its outcomes counted."""
     when = func.coalesce(Case.finished_at, Case.received_at)
-    stmt = select(func.count()).select_from(Case).where(Case.received_at >= lo - DAY, Case.received_at < hi + DAY,
-                                                        when >= lo, when < hi)
+    stmt = (
+        select(func.count())
+        .select_from(Case)
+        .where(Case.received_at >= lo - DAY, Case.received_at < hi + DAY, when >= lo, when < hi)
+    )
     keys: list[Any]
     if by == "period":
         keys = [_day_number(bo, Case.received_at, config)]
@@ -77,17 +82,22 @@ def volume(bo: Backoffice, config: ConsoleConfig, lo: float, hi: float, by: str,
         keys = [Case.outcome]
     rows: dict[tuple, Counter] = defaultdict(Counter)
     with bo.sessions() as session:
-        for n, *key, outcome in session.execute(stmt.add_columns(*keys, Case.outcome).group_by(*keys, Case.outcome)):
+        for n, *key, outcome in session.execute(
+            stmt.add_columns(*keys, Case.outcome).group_by(*keys, Case.outcome)
+        ):
             if by == "period":
                 key = [_label(key[0], period)]
             rows[tuple(key)][outcome or "-"] += n
-    out: list[dict[str, Any]] = [{"key": list(k), "total": sum(c.values()), "outcomes": dict(c)}
-                                 for k, c in rows.items()]
+    out: list[dict[str, Any]] = [
+        {"key": list(k), "total": sum(c.values()), "outcomes": dict(c)} for k, c in rows.items()
+    ]
     out.sort(key=lambda r: r["key"] if by == "period" else (-r["total"], r["key"]))
     return out
 
 
-def ratings(bo: Backoffice, config: ConsoleConfig, lo: float, hi: float, by: str, period: str) -> list[dict[str, Any]]:
+def ratings(
+    bo: Backoffice, config: ConsoleConfig, lo: float, hi: float, by: str, period: str
+) -> list[dict[str, Any]]:
     """Ratings in [lo, hi) by period, service (事项编码) or terminal: counts per level, 好评率, 差评."""
     stmt = select(func.count()).select_from(Rating).where(Rating.received_at >= lo, Rating.received_at < hi)
     keys: list[Any]
@@ -99,24 +109,38 @@ def ratings(bo: Backoffice, config: ConsoleConfig, lo: float, hi: float, by: str
         keys = [Rating.item_code]
     rows: dict[str, Counter] = defaultdict(Counter)
     with bo.sessions() as session:
-        for n, key, level in session.execute(stmt.add_columns(*keys, Rating.level).group_by(*keys, Rating.level)):
+        for n, key, level in session.execute(
+            stmt.add_columns(*keys, Rating.level).group_by(*keys, Rating.level)
+        ):
             label = _label(key, period) if by == "period" else (key or "-")
             rows[label][level] += n
         bad_indicators = Counter[str]()
-        for (indicators,) in session.execute(select(Rating.indicators).where(
-                Rating.level.in_(BAD), Rating.received_at >= lo, Rating.received_at < hi).limit(50_000)):
+        for (indicators,) in session.execute(
+            select(Rating.indicators)
+            .where(Rating.level.in_(BAD), Rating.received_at >= lo, Rating.received_at < hi)
+            .limit(50_000)
+        ):
             bad_indicators.update(str(i) for i in indicators or [])
     out: list[dict[str, Any]] = []
     for key, levels in rows.items():
         total = sum(levels.values())
         bad = sum(levels[b] for b in BAD)
-        out.append({"key": key, "total": total, "levels": [levels[lv] for lv in LEVELS], "bad": bad,
-                    "good_rate": round(100.0 * (total - bad) / total, 1) if total else 0.0})
+        out.append(
+            {
+                "key": key,
+                "total": total,
+                "levels": [levels[lv] for lv in LEVELS],
+                "bad": bad,
+                "good_rate": round(100.0 * (total - bad) / total, 1) if total else 0.0,
+            }
+        )
     out.sort(key=lambda r: r["key"] if by == "period" else (-r["total"], r["key"]))
     return [{"indicators": bad_indicators.most_common(10)}, *out]
 
 
-def rows_for_export(table: list[dict[str, Any]], dimension: list[str], outcomes: list[str]) -> list[list[Any]]:
+def rows_for_export(
+    table: list[dict[str, Any]], dimension: list[str], outcomes: list[str]
+) -> list[list[Any]]:
     """A header row and one row per group, for CSV and Excel."""
     out: list[list[Any]] = [[*dimension, "total", *outcomes]]
     for row in table:

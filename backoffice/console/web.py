@@ -68,31 +68,56 @@ def context(request: Request, roles: tuple[str, ...]) -> Ctx:
     ctx = Ctx(request, bo, config, actor, token, language(request))
     if not auth.allowed(actor, roles):
         with bo.sessions.begin() as session:  # a refusal is an operator action too
-            audit.record(session, bo.clock(), actor_kind="operator", actor=actor.name,
-                         action=f"{request.method} {request.url.path}"[:64], outcome="refused.role")
+            audit.record(
+                session,
+                bo.clock(),
+                actor_kind="operator",
+                actor=actor.name,
+                action=f"{request.method} {request.url.path}"[:64],
+                outcome="refused.role",
+            )
         raise auth.Refused(actor)
     return ctx
 
 
-def render(request: Request, template: str, code: int = 200, ctx: Ctx | None = None, **values: Any) -> HTMLResponse:
+def render(
+    request: Request, template: str, code: int = 200, ctx: Ctx | None = None, **values: Any
+) -> HTMLResponse:
     lang = ctx.lang if ctx is not None else language(request)
     actor = ctx.actor if ctx is not None else None
     nav = []
     if actor is not None:
         nav = [(key, path) for key, path, roles in NAV if auth.allowed(actor, roles)]
     html = ENV.get_template(template).render(
-        t=translator(lang), lang=lang, actor=actor, nav=nav, prefix=PREFIX, path=request.url.path,
-        csrf=auth.csrf_token(ctx.token) if ctx is not None else "", ctx=ctx, **values)
-    return HTMLResponse(html, status_code=code,
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-                                 "Content-Security-Policy": CSP})
+        t=translator(lang),
+        lang=lang,
+        actor=actor,
+        nav=nav,
+        prefix=PREFIX,
+        path=request.url.path,
+        csrf=auth.csrf_token(ctx.token) if ctx is not None else "",
+        ctx=ctx,
+        **values,
+    )
+    return HTMLResponse(
+        html,
+        status_code=code,
+        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Content-Security-Policy": CSP},
+    )
 
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-       "frame-ancestors 'none'; form-action 'self'")
-NAV = [("nav.fleet", "/fleet", READERS), ("nav.alerts", "/alerts", READERS), ("nav.volume", "/volume", READERS),
-       ("nav.ratings", "/ratings", RATINGS), ("nav.rectify", "/rectifications", RATINGS),
-       ("nav.audit", "/audit", AUDITORS)]
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+NAV = [
+    ("nav.fleet", "/fleet", READERS),
+    ("nav.alerts", "/alerts", READERS),
+    ("nav.volume", "/volume", READERS),
+    ("nav.ratings", "/ratings", RATINGS),
+    ("nav.rectify", "/rectifications", RATINGS),
+    ("nav.audit", "/audit", AUDITORS),
+]
 
 
 async def form_of(request: Request, ctx: Ctx) -> dict[str, str]:

@@ -63,5 +63,13 @@ def downgrade() -> None:
     op.drop_index("alerts_status", "alerts")
     with op.batch_alter_table("alerts") as batch:
         batch.drop_constraint("alerts_open_key")
-        for column in ("notified_at", "resolved_by", "resolved_at", "acknowledged_by", "acknowledged_at", "status", "open_key"):
+        for column in (
+            "notified_at",
+            "resolved_by",
+            "resolved_at",
+            "acknowledged_by",
+            "acknowledged_at",
+            "status",
+            "open_key",
+        ):
             batch.drop_column(column)
