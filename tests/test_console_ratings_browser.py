@@ -121,7 +121,8 @@ def test_bad_rating_followed_to_closure_and_monthly_report(console):
     driver.find_element(By.ID, "do-callback").click()
     wait_for(lambda: status() == "called_back", what="called back")
     driver.find_element(By.ID, "do-rectify").click()  # empty: refused, stays
-    assert driver.find_elements(By.ID, "step-error") and status() == "called_back"
+    wait_for(lambda: driver.find_elements(By.ID, "step-error"), what="the refusal of an empty rectification")
+    assert status() == "called_back"
     driver.find_element(By.ID, "rectify-note").send_keys("增设引导员，优化界面")
     driver.find_element(By.ID, "rectify-evidence").send_keys("排班表 2026-11-27；界面截图")
     driver.find_element(By.ID, "do-rectify").click()
