@@ -26,7 +26,7 @@ def set_root_keys(bo: Backoffice, root: RootKeysIn) -> dict[str, Any]:
     keys = [k.lower() for k in root.keys]
     if root.threshold > len(set(keys)):
         raise ApiError(422, "root_keys.threshold", "threshold above the number of distinct keys")
-    bo.put_setting("bundle_root_keys", {"threshold": root.threshold, "keys": keys})
+    bo.put_setting("bundle_root_keys", {"threshold": root.threshold, "keys": keys, "version": root.version})
     return {"ok": True}
 
 

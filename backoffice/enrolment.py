@@ -99,6 +99,7 @@ def _enrol(bo: Backoffice, body: EnrolIn) -> EnrolOut:
     log.info("enrolled terminal %s in group %s", terminal_id, group)
     return EnrolOut(terminal_id=terminal_id, secret=secret, group=group,
                     bundle_root_keys=list(root.get("keys", [])), bundle_root_threshold=int(root.get("threshold", 1)),
+                    bundle_root_version=int(root.get("version", 1)),
                     server_time=now)
 
 

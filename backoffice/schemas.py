@@ -46,6 +46,7 @@ class EnrolOut(BaseModel):
     group: str
     bundle_root_keys: list[str]  # hex Ed25519 public keys the flow bundles must be signed with
     bundle_root_threshold: int  # how many of them must sign
+    bundle_root_version: int = 1  # grows with each root rotation (flows.bundles.keys)
     server_time: float
 
 
@@ -54,6 +55,7 @@ class RootKeysIn(BaseModel):
 
     threshold: int = Field(default=1, ge=1, le=16)
     keys: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]] = Field(min_length=1, max_length=16)
+    version: int = Field(default=1, ge=1, le=2**31)
 
 
 class EventIn(BaseModel):
@@ -88,6 +90,29 @@ class DeviceState(BaseModel):
     at: float | None = Field(default=None, ge=0, le=1e12)
 
 
+class BundleNotice(BaseModel):
+    """One entry of the terminal's bundle journal (flows.bundles.manager): a refusal, a rollback, an install."""
+
+    model_config = ConfigDict(extra="ignore")
+    kind: str = Field(default="", max_length=wire_events.KIND_MAX)
+    at: str = Field(default="", max_length=32)
+    version: int | None = Field(default=None, ge=0, le=2**62)
+    reason: str = Field(default="", max_length=wire_events.CODE_MAX)
+    detail: str = Field(default="", max_length=wire_events.TEXT_MAX)
+    source: str = Field(default="", max_length=wire_events.TEXT_MAX)
+
+
+class BundleStatus(BaseModel):
+    """What a terminal runs, has staged and refused (``BundleManager.status``), bounded like every extra."""
+
+    model_config = ConfigDict(extra="ignore")
+    active: int | None = Field(default=None, ge=0, le=2**62)
+    previous: int | None = Field(default=None, ge=0, le=2**62)
+    staged: list[Annotated[int, Field(ge=0, le=2**62)]] = Field(default_factory=list, max_length=16)
+    refused: list[BundleNotice] = Field(default_factory=list, max_length=5)
+    notices: list[BundleNotice] = Field(default_factory=list, max_length=5)
+
+
 class HeartbeatIn(BaseModel):
     """Schema-checked and bounded: fields this server does not know are dropped, not stored."""
 
@@ -99,6 +124,7 @@ class HeartbeatIn(BaseModel):
     oldest_pending_age: float | None = Field(default=None, ge=0, le=1e12)
     clock: float = Field(default=0.0, ge=0, le=1e12)
     online_since: float | None = Field(default=None, ge=0, le=1e12)
+    bundles: BundleStatus | None = None
 
 
 class HeartbeatOut(BaseModel):
@@ -107,6 +133,7 @@ class HeartbeatOut(BaseModel):
     config_version: str
     announcements_version: str
     bundle_version: int | None
+    bundle_withdrawn: list[int] = Field(default_factory=list)  # the group's withdrawn versions
 
 
 class TokenIn(BaseModel):
@@ -123,11 +150,23 @@ class TokenOut(BaseModel):
     expires_at: float
 
 
+class RolloutPlan(BaseModel):
+    """Canary terminals first, then waves by percentage of the group (backoffice.rollouts)."""
+
+    canary: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list, max_length=100)
+    waves: list[Annotated[int, Field(ge=1, le=100)]] = Field(default_factory=lambda: [100], min_length=1,
+                                                            max_length=20)
+    max_failed_rise: float = Field(default=0.2, ge=0, le=1)  # failed-case share above the baseline that halts
+    min_cases: int = Field(default=3, ge=1, le=100000)  # cases needed before that share counts
+    soak_seconds: float = Field(default=3600, ge=0, le=30 * 86400)  # or this long without trouble
+
+
 class BundleIn(BaseModel):
     group: str = Field(default="default", pattern=ID_PATTERN)
     version: int = Field(ge=1, le=2**62)
     content_b64: str = Field(max_length=MAX_BUNDLE_BYTES * 4 // 3 + 4)
     note: str = Field(default="", max_length=1000)
+    rollout: RolloutPlan | None = None  # None: every terminal of the group at once
 
 
 class BundleMeta(BaseModel):
@@ -137,6 +176,15 @@ class BundleMeta(BaseModel):
     length: int
     published_at: float
     note: str
+    withdrawn: list[int] = Field(default_factory=list)  # versions the terminals must stop running
+
+
+class BundleEventView(BaseModel):
+    terminal_id: str
+    kind: str  # bundle_refused, bundle_rolled_back, bundle_expired, bundle_withdrawn, bundle_activated...
+    reason: str
+    detail: str
+    received_at: float
 
 
 class TerminalView(BaseModel):

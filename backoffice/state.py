@@ -102,6 +102,8 @@ class Backoffice:
         self._terminals: dict[str, tuple[float, Terminal]] = {}
         self._settings: tuple[float, dict[str, Any]] | None = None
         self._latest_bundle: dict[str, tuple[float, int | None]] = {}
+        self.rollout_checked: dict[str, float] = {}  # group -> monotonic time of the last rollout evaluation
+        self.rollout_check_seconds = 1.0  # at most this often per group, on its heartbeats (tests set 0)
         if bundle_root_keys is not None:
             with self.sessions.begin() as session:
                 put_setting(session, "bundle_root_keys", dict(bundle_root_keys), self.clock())
@@ -173,16 +175,27 @@ class Backoffice:
             put_setting(session, key, value, self.clock())
         self._settings = None
 
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        """One setting read now (not from the cache): for decisions, not for the terminals' hot path."""
+        with self.sessions() as session:
+            return get_setting(session, key, default)
+
     def latest_bundle(self, group: str) -> int | None:
+        """The group's newest bundle that is not withdrawn (what the heartbeat announces)."""
         now = time.monotonic()
         cached = self._latest_bundle.get(group)
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             return cached[1]
+        withdrawn = self.withdrawn_bundles(group)
         with self.sessions() as session:
-            latest = session.scalar(select(func.max(Bundle.version)).where(Bundle.group == group))
+            latest = session.scalar(select(func.max(Bundle.version))
+                                    .where(Bundle.group == group, Bundle.version.notin_(withdrawn)))
         with self._cache_lock:
             self._latest_bundle[group] = (now, latest)
         return latest
+
+    def withdrawn_bundles(self, group: str) -> list[int]:
+        return sorted(int(v) for v in self.get_setting(f"bundles_withdrawn:{group}", []) or [])
 
     def forget_latest_bundle(self, group: str) -> None:
         with self._cache_lock:

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import audit, citizen_sessions, enrolment
+from backoffice import audit, citizen_sessions, enrolment, rollouts
 from backoffice.console import alerts
 from backoffice.errors import ApiError
 from backoffice.ingest import ingest as ingest_events
@@ -127,13 +127,15 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> H
     settings = bo.settings()
     config = config_for(settings, term)
     announcements = announcements_for(settings, term, now)
-    latest = bo.latest_bundle(term.group)
+    rollouts.evaluate(bo, term.group, every=bo.rollout_check_seconds)
+    latest = rollouts.latest_for(bo, term.group, term.id)
     return HeartbeatOut(
         server_time=now,
         clock_offset=data["clock_offset"] or 0.0,
         config_version=version_of(config),
         announcements_version=version_of(announcements),
         bundle_version=latest,
+        bundle_withdrawn=bo.withdrawn_bundles(term.group),
     )
 
 

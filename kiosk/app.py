@@ -25,6 +25,7 @@ from offline_cache.store import Store
 log = logging.getLogger(__name__)
 
 QML_DIR = Path(__file__).resolve().parent / "ui" / "qml"
+BUNDLE_WATCH_MS = 5000  # how often an idle terminal looks at its bundle directory (staged, expired, changed)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class AppContext:
     link: Any = None  # kiosk.backoffice_link.BackofficeLink
     bundles: Any = None  # flows.bundles.BundleManager
     flows_dir: Path | None = None  # where the active flows (and their templates) live
+    flows_version: int | None = None  # the bundle ``flows`` came from (None: the built-in flows)
 
     def outbox_changed(self) -> None:
         """A case, rating or event was queued: let the sync client deliver it soon."""
@@ -73,15 +75,17 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
         log.warning("%d case(s) left open by the last run closed as interrupted", len(abandoned))
     bundles = BundleManager(data_dir, config.group, on_event=store_sink(store))
     try:
-        flows, flows_dir = bundles.load_active()
+        flows, flows_dir = bundles.load_active()  # an expired or damaged bundle falls back, with an event
     except Exception:
         log.exception("no usable flow bundle: using the built-in flows")
         flows, flows_dir = load_directory(FLOWS_DIR, strict=False), FLOWS_DIR.parent
-    link = BackofficeLink(config, store, device_states or (lambda: []), **_demo_link(config))
-    return AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
-                      closers=[link.stop], device_options=_device_options(config, device_options),
-                      printing=PrintService(store, data_dir, templates=lambda: _templates_dir(flows_dir)),
-                      link=link, bundles=bundles, flows_dir=flows_dir)
+    link = BackofficeLink(config, store, device_states or (lambda: []), bundles=bundles,
+                          in_session=lambda: store.open_case_count() > 0, **_demo_link(config))
+    ctx = AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
+                     closers=[link.stop], device_options=_device_options(config, device_options), link=link,
+                     bundles=bundles, flows_dir=flows_dir, flows_version=bundles.active_version())
+    ctx.printing = PrintService(store, data_dir, templates=lambda: _templates_dir(ctx.flows_dir))
+    return ctx
 
 
 def _demo_link(config: Config) -> dict[str, Any]:
@@ -144,6 +148,10 @@ class KioskApplication:
             link_bridge.event.connect(lambda status: self.controller.set_online(bool(status.online)))
             self.bridges.append(link_bridge)
             ctx.link.device_states = lambda: [s.as_dict() for s in list(self.controller.device_states.values())]
+            ctx.link.in_session = self.in_session
+            bundle_bridge = EventBridge(ctx.link.bundle_changes)
+            bundle_bridge.event.connect(lambda _change: self.take_up_bundles())
+            self.bridges.append(bundle_bridge)
             ctx.link.start()
         for name in ctx.config.devices:
             ctx.tasks.run(name, lambda n=name: create_device(ctx, n),
@@ -162,9 +170,9 @@ class KioskApplication:
         self._status_poll.timeout.connect(self._poll_printers)
         self._status_poll.start()
         self._start_watchdog()
-        self._bundle_poll = QTimer(interval=20000)
-        self._bundle_poll.timeout.connect(self.take_up_bundles)
-        self._bundle_poll.start()
+        self._bundle_watch = QTimer(interval=BUNDLE_WATCH_MS)
+        self._bundle_watch.timeout.connect(self.take_up_bundles)
+        self._bundle_watch.start()
 
     def _attach(self, name: str, device: Any) -> None:
         """A driver exists: observe it, then open it on its lane (its state arrives as events)."""
@@ -198,31 +206,32 @@ class KioskApplication:
             self._watchdog.timeout.connect(lambda: self.notifier.notify("WATCHDOG=1"))
             self._watchdog.start()
 
+    def in_session(self) -> bool:
+        """A citizen is being served: no bundle switches under them (read from the sync thread too)."""
+        return self.controller.session is not None or self.ctx.store.open_case_count() > 0
+
     def take_up_bundles(self) -> None:
-        """Verify and stage bundles the sync client received; activate the newest only between citizens
-        (the bundle manager defers, and records the deferral, while a session is open)."""
+        """Between citizens, make the flows on screen the bundle manager's active ones: activate a staged
+        bundle (fetched during a session, or installed by ``kiosk flows install``), retire an expired one,
+        and reload after a change the sync thread made. Reads only the bundle directory; all on a lane."""
         ctx = self.ctx
-        if ctx.link is None or ctx.bundles is None:
+        if ctx.bundles is None or self.controller.session is not None:
             return
+        manager = ctx.bundles
 
-        def work():
-            from flows.bundles import BundleRefused
+        def work() -> tuple[int | None, tuple[dict[str, Flow], Path]] | None:
+            if manager.pending() and not self.in_session():
+                manager.activate(in_session=self.in_session)
+            if manager.active_version() == ctx.flows_version and not manager.expired_active():
+                return None
+            if self.in_session():
+                return None
+            loaded = manager.load_active()  # retires an expired or damaged bundle, with its event
+            return manager.active_version(), loaded
 
-            for path in ctx.link.received_bundles():
-                if not path.is_file():
-                    continue
-                try:
-                    ctx.bundles.install(path)
-                    ctx.link.mark_bundle(path, "installed")
-                except BundleRefused as refusal:
-                    ctx.link.mark_bundle(path, "refused", refusal.reason)
-            if ctx.bundles.pending() and ctx.bundles.activate(in_session=lambda: self.controller.session is not None):
-                return ctx.bundles.load_active()
-            return None
-
-        def done(loaded) -> None:
-            if loaded is not None:
-                ctx.flows, ctx.flows_dir = loaded
+        def done(result: tuple[int | None, tuple[dict[str, Flow], Path]] | None) -> None:
+            if result is not None:
+                ctx.flows_version, (ctx.flows, ctx.flows_dir) = result
                 self.controller.flows_replaced()
 
         ctx.tasks.run("bundles", work, on_done=done, on_error=lambda e: log.error("bundle take-up: %s", e))
@@ -238,7 +247,7 @@ class KioskApplication:
 
     def shutdown(self) -> None:
         self._status_poll.stop()
-        self._bundle_poll.stop()
+        self._bundle_watch.stop()
         if self._watchdog is not None:
             self._watchdog.stop()
             self.notifier.notify("STOPPING=1")

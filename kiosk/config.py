@@ -23,6 +23,7 @@ Example::
 
     [backoffice]
     url = "https://backoffice.example.gov.cn"   # "embedded" starts the reference server in-process
+    heartbeat_s = 30            # how often the terminal reports and looks for a new flow bundle
 
     [devices]
     idcard = "serial:///dev/ttyUSB0?baud=115200"
@@ -67,6 +68,7 @@ class Config:
     countdown_s: float = 15.0
     data_dir: Path = Path("var/demo")
     backoffice_url: str = "embedded"
+    heartbeat_s: float = 30.0
     devices: dict[str, str] = field(default_factory=lambda: dict(DEMO_DEVICES))
     demo: bool = True
     source: str = "(embedded default)"
@@ -79,7 +81,7 @@ _SPEC: dict[str, dict[str, tuple[str, type, Any]]] = {
                  "locale": ("locale", str, LOCALES)},
     "timeouts": {"inactivity_s": ("inactivity_s", float, (10, 600)), "countdown_s": ("countdown_s", float, (5, 120))},
     "paths": {"data_dir": ("data_dir", Path, "any")},
-    "backoffice": {"url": ("backoffice_url", str, "url")},
+    "backoffice": {"url": ("backoffice_url", str, "url"), "heartbeat_s": ("heartbeat_s", float, (1, 3600))},
 }
 
 

@@ -177,6 +177,17 @@ class Store:
         """Highest received and highest active bundle version (for the heartbeat)."""
         return self._bundles.bundle_versions()
 
+    def bundle_state(self, version: int) -> str | None:
+        """What became of bundle ``version`` here (None: never fetched)."""
+        return self._bundles.bundle_state(version)
+
+    def set_bundle_version_state(self, version: int, state: str, detail: str = "") -> None:
+        self._bundles.set_bundle_version_state(version, state, detail)
+
+    def open_case_count(self) -> int:
+        """Cases opened and not closed: a citizen is in a session (or a crash left one, closed at start)."""
+        return int(self._database.fetchall("SELECT count(*) FROM cases WHERE outcome IS NULL")[0][0])
+
     def received_bundles(self) -> list[Path]:
         """Bundle files fetched and not yet installed or refused, oldest version first."""
         return self._bundles.received_bundles()

@@ -10,7 +10,8 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision", "kiosk.cli.selftest")
+COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision", "kiosk.cli.selftest",
+                   "kiosk.cli.terminal")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -171,7 +171,8 @@ def run_provision(args: argparse.Namespace) -> int:
         cert_path = data_dir / SERVER_CERT_FILE
         write_private(cert_path, pem, owner)
     keys = list(enrolment.get("bundle_root_keys") or [])
-    root = {"threshold": int(enrolment.get("bundle_root_threshold") or 1), "keys": keys}
+    root = {"threshold": int(enrolment.get("bundle_root_threshold") or 1), "keys": keys,
+            "version": int(enrolment.get("bundle_root_version") or 1)}
     if keys:
         trust = (data_dir / ROOT_KEYS_FILE).parent
         trust.mkdir(mode=0o700, exist_ok=True)
