@@ -16,7 +16,9 @@ Limits (citizen sessions, login lockout, bulk tokens, retention; ``backoffice.st
 
 ``--workers N`` runs N uvicorn worker processes; they share nothing but the database (PostgreSQL for more
 than one; the server key file must be the same for all, ``BACKOFFICE_KEY_FILE``).
-HTTPS: ``--ssl-certfile``/``--ssl-keyfile`` (terminals pin that cert). Errors: one line, exit status 1.
+HTTPS: ``--ssl-certfile``/``--ssl-keyfile`` (terminals pin that cert). Errors: one line, exit status 1
+(2 for a usage error), never a traceback. The database defaults to one absolute place (:func:`default_database`)
+and is printed once it opened.
 """
 
 from __future__ import annotations
@@ -26,17 +28,52 @@ import json
 import os
 import sys
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
-DEFAULT_DATABASE = "sqlite:///backoffice.sqlite3"
+from backoffice.cli_errors import CliFailure, describe_startup_error, display_url
+
 APP_FACTORY = "backoffice.cli:app_from_environment"
 
 
+def default_database() -> str:
+    """One absolute place, wherever the command is run (a relative default made a new, empty database in
+    every directory, so a token issued there was unknown to the server): $BACKOFFICE_DATABASE, else
+    systemd's $STATE_DIRECTORY (``StateDirectory=kiosk-backoffice`` in the unit), else
+    /var/lib/kiosk-backoffice when root, else the user's data directory."""
+    if os.environ.get("BACKOFFICE_DATABASE"):
+        return os.environ["BACKOFFICE_DATABASE"]
+    if os.environ.get("STATE_DIRECTORY"):
+        base = Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    elif os.geteuid() == 0:
+        base = Path("/var/lib/kiosk-backoffice")
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "kiosk-backoffice"
+    return f"sqlite:///{base.resolve() / 'backoffice.sqlite3'}"
+
+
+DEFAULT_DATABASE = default_database()
+
+
+def _prepare(database: str) -> None:
+    """SQLite does not create folders: make the database's (0700, it holds terminal secrets)."""
+    if database.startswith("sqlite:///") and database != "sqlite:///:memory:":
+        Path(database.removeprefix("sqlite:///")).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse's usage errors as one line (subcommand parsers inherit the class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk-backoffice", description="reference back office for the terminals")
+    parser = _OneLineParser(prog="kiosk-backoffice", description="reference back office for the terminals")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    database: dict[str, Any] = {"default": os.environ.get("BACKOFFICE_DATABASE", DEFAULT_DATABASE),
-                "help": "SQLAlchemy URL: sqlite:///path or postgresql://user@host/db"}
+    database: dict[str, Any] = {"default": DEFAULT_DATABASE,
+                                "help": f"SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db "
+                                        f"(default {DEFAULT_DATABASE})"}
     serve = commands.add_parser("serve", help="run the back office (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8700)
@@ -52,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--group", default="default")
     token.add_argument("--terminal-id")
     token.add_argument("--ttl", type=int, default=86400)
+    token.add_argument("--json", action="store_true", help="print the token, group, terminal and database as JSON")
     operator = commands.add_parser("operator", help="operator accounts")
     ops = operator.add_subparsers(dest="operator_command", metavar="ACTION")
     add = ops.add_parser("add", help="add an operator (password read from stdin)")
@@ -80,10 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return handler(args)
-    except Exception as exc:  # one line, never a traceback
-        text = str(getattr(exc, "detail", None) or exc)
-        detail = text.splitlines()[0] if text else type(exc).__name__
-        print(f"kiosk-backoffice: {detail}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    except CliFailure as exc:
+        print(f"kiosk-backoffice: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # one line, never a traceback (database, TLS files, migrations)
+        print(f"kiosk-backoffice: {describe_startup_error(exc, getattr(args, 'database', ''))}", file=sys.stderr)
         return 1
 
 
@@ -111,6 +152,13 @@ def _serve(args: argparse.Namespace) -> int:
 
     from backoffice.app import create_app
 
+    for option in ("ssl_certfile", "ssl_keyfile"):
+        value = getattr(args, option)
+        if value and not Path(value).is_file():
+            raise CliFailure(f"--{option.replace('_', '-')} {value}: no such file")
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        raise CliFailure("--ssl-certfile and --ssl-keyfile go together")
+    _prepare(args.database)
     if args.operator_key:
         print("kiosk-backoffice: the bootstrap operator key is set (demo/test use only)", file=sys.stderr)
     common = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": False,
@@ -123,26 +171,42 @@ def _serve(args: argparse.Namespace) -> int:
             os.environ["BACKOFFICE_OPERATOR_KEY"] = args.operator_key
         limits_from_environment()  # a bad BACKOFFICE_LIMITS fails here, once, not in every worker
         create_app(args.database).state.backoffice.engine.dispose()  # migrate once, before the workers
+        print(f"database: {display_url(args.database)}", file=sys.stderr)
         uvicorn.run(APP_FACTORY, factory=True, workers=args.workers, **common)
         return 0
-    uvicorn.run(create_app(args.database, operator_key=args.operator_key, limits=limits_from_environment()),
-                **common)
+    app = create_app(args.database, operator_key=args.operator_key, limits=limits_from_environment())
+    print(f"database: {display_url(args.database)}", file=sys.stderr)  # once it opened: a failure stays one line
+    uvicorn.run(app, **common)
     return 0
 
 
 def _state(database: str):
     from backoffice.app import create_app
 
+    _prepare(database)
     return create_app(database).state.backoffice
 
 
 def _issue_token(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from backoffice.enrolment import issue_tokens
     from backoffice.schemas import TokenIn
 
-    answer = issue_tokens(_state(args.database), TokenIn(group=args.group, terminal_id=args.terminal_id,
-                                                         ttl_seconds=args.ttl))
-    print(answer.tokens[0])
+    try:  # checked before the database is opened: a bad option is one line
+        request = TokenIn(group=args.group, terminal_id=args.terminal_id, ttl_seconds=args.ttl)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise CliFailure(f"--{str(error['loc'][0]).replace('_seconds', '').replace('_', '-')}: {error['msg']}"
+                         ) from None
+    bo = _state(args.database)
+    print(f"database: {display_url(args.database)}", file=sys.stderr)
+    answer = issue_tokens(bo, request)
+    if args.json:
+        print(json.dumps({"token": answer.tokens[0], "group": args.group, "terminal_id": args.terminal_id,
+                          "ttl_seconds": args.ttl, "database": display_url(args.database)}))
+    else:
+        print(answer.tokens[0])
     return 0
 
 

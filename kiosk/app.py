@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 QML_DIR = Path(__file__).resolve().parent / "ui" / "qml"
 BUNDLE_WATCH_MS = 5000  # how often an idle terminal looks at its bundle directory (staged, expired, changed)
+RESTART_EXIT_CODE = 75  # "restart the app" from the maintenance screen: systemd's Restart=always starts it again
 
 
 @dataclass
@@ -68,7 +69,7 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
     from kiosk.printing import PrintService
 
     data_dir = Path(config.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = Store(data_dir / "kiosk.db", terminal_id=config.terminal_id)
     abandoned = store.close_abandoned()  # cases a crash or power cut left open are reported, not lost
     if abandoned:
@@ -79,6 +80,7 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
     except Exception:
         log.exception("no usable flow bundle: using the built-in flows")
         flows, flows_dir = load_directory(FLOWS_DIR, strict=False), FLOWS_DIR.parent
+    _log_start(config, bundles.active_version(), flows_dir)
     link = BackofficeLink(config, store, device_states or (lambda: []), bundles=bundles,
                           in_session=lambda: store.open_case_count() > 0, **_demo_link(config))
     ctx = AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
@@ -86,6 +88,19 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
                      bundles=bundles, flows_dir=flows_dir, flows_version=bundles.active_version())
     ctx.printing = PrintService(store, data_dir, templates=lambda: _templates_dir(ctx.flows_dir))
     return ctx
+
+
+def _log_start(config: Config, bundle: int | None, flows_dir: Path | None) -> None:
+    """The one line that says which terminal this is, from which files, talking to whom, with which flows."""
+    from kiosk.logging_setup import set_terminal
+
+    set_terminal(config.terminal_id)
+    backoffice = config.backoffice_url or "(the enrolment's)"
+    bundle_text = f"bundle {bundle}" if bundle else f"built-in flows ({flows_dir})"
+    log.info("kiosk starting: terminal %s, config %s, data dir %s, back office %s, %s", config.terminal_id,
+             config.source, config.data_dir, backoffice, bundle_text,
+             extra={"event": "start", "config": config.source, "data_dir": str(config.data_dir),
+                    "backoffice": backoffice, "bundle": bundle})
 
 
 def _demo_link(config: Config) -> dict[str, Any]:
@@ -114,6 +129,18 @@ def _templates_dir(flows_dir: Path | None) -> Path | None:
     return candidate if candidate is not None and candidate.is_dir() else None
 
 
+def _maintenance(ctx: AppContext, controller: Any) -> Any:
+    """The maintenance screen's controller, its gate timed by the configuration; recent log lines kept."""
+    from kiosk.logging_setup import recent_lines
+    from kiosk.maintenance import MaintenanceGate
+    from kiosk.ui.maintenance import MaintenanceController
+
+    recent_lines()
+    gate = MaintenanceGate(Path(ctx.config.data_dir), lockout_s=ctx.config.maintenance_lockout_s,
+                           idle_s=ctx.config.maintenance_idle_s)
+    return MaintenanceController(ctx, controller, gate=gate)
+
+
 def create_device(ctx: AppContext, device_class: str) -> Any:
     """Build one driver from its URL (imports its library): runs on the device's lane, not the GUI thread."""
     url = ctx.config.devices[device_class]
@@ -140,14 +167,19 @@ class KioskApplication:
         self.qapp.setQuitOnLastWindowClosed(not production)
         ctx.tasks = TaskRunner()
         self.controller = KioskController(ctx)
+        self.maintenance = _maintenance(ctx, self.controller)
+        self.maintenance.restartRequested.connect(lambda: self.qapp.exit(RESTART_EXIT_CODE))
+        from kiosk.ui.remote import RemoteCommands
+
+        self.remote = RemoteCommands(self)
         self.bridges: list[QObject] = []
         self._bridge_class = EventBridge
         ctx.tasks.run("db", ctx.printing.recover, on_error=lambda e: log.error("print recovery: %s", e))
         if ctx.link is not None:
             link_bridge = EventBridge(ctx.link.events)
-            link_bridge.event.connect(lambda status: self.controller.set_online(bool(status.online)))
+            link_bridge.event.connect(self._on_link_event)
             self.bridges.append(link_bridge)
-            ctx.link.device_states = lambda: [s.as_dict() for s in list(self.controller.device_states.values())]
+            ctx.link.device_states = self._heartbeat_devices
             ctx.link.in_session = self.in_session
             bundle_bridge = EventBridge(ctx.link.bundle_changes)
             bundle_bridge.event.connect(lambda _change: self.take_up_bundles())
@@ -158,7 +190,8 @@ class KioskApplication:
                           on_done=lambda device, n=name: self._attach(n, device),
                           on_error=lambda error, n=name: self._device_failed(n, error))
         self.engine = QQmlApplicationEngine()
-        self.engine.setInitialProperties({"ctl": self.controller, "production": production,
+        self.engine.setInitialProperties({"ctl": self.controller, "maint": self.maintenance, "remote": self.remote,
+                                          "production": production,
                                           "baseWidth": size[0], "baseHeight": size[1]})
         self.engine.load(str(QML_DIR / "Main.qml"))
         if not self.engine.rootObjects():
@@ -173,6 +206,22 @@ class KioskApplication:
         self._bundle_watch = QTimer(interval=BUNDLE_WATCH_MS)
         self._bundle_watch.timeout.connect(self.take_up_bundles)
         self._bundle_watch.start()
+
+    def _on_link_event(self, event: Any) -> None:
+        """From the sync thread, on the GUI thread: a link status, or a console command to run."""
+        from wire.commands import Command as RemoteCommand
+
+        if isinstance(event, RemoteCommand):
+            self.remote.handle(event)
+        else:
+            self.controller.set_online(bool(event.online))
+
+    def _heartbeat_devices(self) -> list[dict[str, Any]]:
+        """Each device's state for the heartbeat; printers add paper left and the days it will last."""
+        from kiosk.consumables import heartbeat_fields
+
+        return [{**status.as_dict(), **heartbeat_fields(self.ctx.store, status.device)}
+                for status in list(self.controller.device_states.values())]
 
     def _attach(self, name: str, device: Any) -> None:
         """A driver exists: observe it, then open it on its lane (its state arrives as events)."""

@@ -68,7 +68,7 @@ class BackofficeLink:
                 url, credentials, self.embedded = self.connect(data_dir)
             else:
                 credentials = Credentials.load(data_dir)
-                url = self.config.backoffice_url
+                url = self.config.backoffice_url or credentials.base_url  # no url in the file: the enrolment's
             if self._stopped:
                 return
             bundles = self.bundles
@@ -79,7 +79,7 @@ class BackofficeLink:
             self.sync.events.subscribe(self.events.emit)
             self.sync.start()
         except FileNotFoundError:
-            log.error("no back-office credentials: run `kiosk provision` (working offline)")
+            log.warning("no back-office credentials: run `kiosk provision` (working offline)")
         except Exception:
             log.exception("the back-office link did not start (working offline)")
 

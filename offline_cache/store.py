@@ -107,6 +107,14 @@ class Store:
     def record_device_event(self, device: str, state: str, reason: str = "", detail: str = "") -> None:
         self._outbox.record_device_event(device, state, reason, detail)
 
+    def record_command_ack(self, command_id: str, kind: str, outcome: str, detail: str = "") -> None:
+        """Acknowledge a remote command (``wire.commands``) through the outbox; it is then never run again."""
+        self._outbox.record_command_ack(command_id, kind, outcome, detail)
+
+    def command_done(self, command_id: str) -> bool:
+        """Whether this remote command was already run (or refused) here."""
+        return self._outbox.command_done(command_id)
+
     # -- cases -----------------------------------------------------------------------------------
     def open_case(self, service_id: str, item_code: str, flow_version: int | str = 1) -> str:
         """Start a case; refused with :class:`StoreFull` when the database is at its bound.

@@ -157,7 +157,7 @@ def test_cli_install_and_status(tmp_path: Path, keys, capsys: pytest.CaptureFixt
     assert capsys.readouterr().out.startswith("refused: corrupt_archive")
     assert main(["status", "--config", str(config), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["terminal_id"] == "T-1" and report["bundles"]["active"] == 2
+    assert report["terminal"]["id"] == "T-1" and report["bundles"]["active"] == 2
     assert report["bundles"]["staged"] == [3]
     assert report["bundles"]["refused"][-1]["reason"] == "corrupt_archive"
     store = Store(data / "kiosk.db", terminal_id="T-1")

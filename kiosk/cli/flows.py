@@ -79,9 +79,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    from flows.bundles import BundleRefused, pack
+    from flows.bundles import BundleRefused, pack, parse_expiry
 
     out = args.out or Path(f"bundle-{args.version}")
+    try:
+        parse_expiry(args.expires)
+    except ValueError:
+        raise CliError(f"--expires {args.expires}: not a date; use YYYY-MM-DD (e.g. 2027-06-30) "
+                       "or an ISO 8601 time", status=2) from None
     try:
         manifest = pack(args.source, out, args.version, args.expires, args.group, args.threshold, args.terminal)
     except BundleRefused as exc:

@@ -1,4 +1,4 @@
-"""``kiosk status`` and ``kiosk flows install``: what this terminal runs, and taking a bundle in by hand.
+"""``kiosk flows install``: taking a bundle in by hand (``kiosk status`` shows what the terminal runs).
 
 Both work on a terminal's data directory, with or without the kiosk running: ``--data-dir DIR`` (the
 terminal id and group come from the enrolment ``kiosk provision`` wrote) or ``--config FILE``.
@@ -11,10 +11,8 @@ served, every refusal recorded and queued for the back office. A running kiosk n
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from kiosk.cli import CliError
 
@@ -30,13 +28,6 @@ def add_target(parser: argparse.ArgumentParser) -> None:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--data-dir", type=Path, help="the terminal's data directory (enrolled by kiosk provision)")
     target.add_argument("--config", type=Path, help="the terminal's TOML configuration")
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    status = subparsers.add_parser("status", help="this terminal: id, data directory, flow bundle versions")
-    add_target(status)
-    status.add_argument("--json", action="store_true", help="one JSON object instead of lines")
-    status.set_defaults(handler=cmd_status)
 
 
 def register_install(flows_sub: argparse._SubParsersAction) -> None:
@@ -68,29 +59,6 @@ def terminal(args: argparse.Namespace) -> Terminal:
     except (OSError, ValueError, KeyError) as exc:
         raise CliError(f"{data_dir}: enrolment unreadable: {type(exc).__name__}", status=2) from None
     return Terminal(data_dir, credentials.terminal_id, credentials.group)
-
-
-def bundle_status(term: Terminal) -> dict[str, Any]:
-    from flows.bundles import BundleManager
-
-    return BundleManager(term.data_dir, term.group).status()
-
-
-def cmd_status(args: argparse.Namespace) -> int:
-    term = terminal(args)
-    bundles = bundle_status(term)
-    report = {"terminal_id": term.terminal_id, "group": term.group, "data_dir": str(term.data_dir),
-              "bundles": bundles}
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False))
-        return 0
-    print(f"terminal {term.terminal_id} (group {term.group}), data in {term.data_dir}")
-    print(f"flow bundle active: {bundles['active'] or 'built-in flows'}"
-          f"{', staged: ' + ', '.join(map(str, bundles['staged'])) if bundles['staged'] else ''}")
-    for entry in bundles["refused"]:
-        print(f"refused: bundle {entry.get('version') or '?'} ({entry.get('source', '')}): {entry.get('reason')} "
-              f"{entry.get('detail', '')}".rstrip())
-    return 0
 
 
 def cmd_install(args: argparse.Namespace) -> int:

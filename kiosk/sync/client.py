@@ -21,6 +21,7 @@ from kiosk.sync.credentials import Credentials
 from kiosk.sync.query import HttpQueryService
 from kiosk.sync.transport import Refused, Revoked, Signer, Transport, TransportError, Unreachable
 from offline_cache.store import Store
+from wire.commands import parse_commands
 from wire.events import EVENT_SUBMISSION
 from wire.limits import MAX_BUNDLE_BYTES
 
@@ -85,6 +86,7 @@ class SyncClient:
         self.query_service = HttpQueryService(self.base_url, self.signer, store=store, health=_ClientHealth(self),
                                               timeout=timeout)
         self._status = SyncStatus(online=False, reason="not started")
+        self._commands_seen: set[str] = set()
         self._status_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -144,8 +146,12 @@ class SyncClient:
             new = replace(old, **changes, at=time.time())
             self._status = new
         if (old.online, old.revoked) != (new.online, new.revoked) or old.reason == "not started":
-            log.info("back office %s%s", "online" if new.online else "offline",
-                     f" ({new.reason})" if new.reason and not new.online else "")
+            if new.revoked:  # a security event: the back office no longer accepts this terminal
+                log.error("back office revoked this terminal (%s): working offline until it is re-enrolled",
+                          self.signer.credentials.terminal_id)
+            else:
+                log.info("back office %s%s", "online" if new.online else "offline",
+                         f" ({new.reason})" if new.reason and not new.online else "")
             self.events.emit(new)
 
     def report_success(self) -> None:
@@ -265,7 +271,12 @@ class SyncClient:
             raise Unreachable("heartbeat answer not understood", code="garbage")
         self.signer.learn(float(answer["server_time"]))
         self.store.set_state("clock_offset", self.signer.offset)
+        self.store.set_state("last_contact", time.time())  # `kiosk status` and the maintenance screen show it
         self.report_success()
+        for command in parse_commands(answer):  # the console's remote commands, each run once
+            if command.id not in self._commands_seen and not self.store.command_done(command.id):
+                self._commands_seen.add(command.id)
+                self.events.emit(command)
         if answer.get("config_version") != self.store.get_state("config_version"):
             self._next_fetch = 0.0
         if answer.get("announcements_version") != self.store.get_state("announcements_version"):

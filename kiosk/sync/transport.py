@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import ssl
 import threading
 import time
@@ -21,6 +22,8 @@ from requests.adapters import HTTPAdapter
 from kiosk.sync.credentials import Credentials
 from wire import signing
 from wire.limits import MAX_RESPONSE_BYTES
+
+log = logging.getLogger(__name__)
 
 
 class TransportError(Exception):
@@ -142,7 +145,11 @@ class Transport:
             response._content = bytes(content)
             return response
         except requests.exceptions.SSLError as exc:
-            raise Unreachable(f"TLS: {type(exc).__name__}", code="tls") from None
+            from kiosk.sync.tls import describe_tls_error
+
+            problem = describe_tls_error(exc)
+            log.warning("TLS refused the back office %s: %s", self.base_url, problem)  # a security event
+            raise Unreachable(f"TLS: {problem}", code="tls") from None
         except requests.RequestException as exc:
             raise Unreachable(f"{type(exc).__name__}") from None
 

@@ -62,6 +62,8 @@ class Session:
 
 
 class KioskController(StepInput, QObject):
+    paused = False  # maintenance mode (kiosk.ui.maintenance): citizens' taps and cards do nothing
+    maintenanceChanged = Signal()
     screenChanged = Signal()
     viewChanged = Signal()
     langChanged = Signal()
@@ -134,11 +136,14 @@ class KioskController(StepInput, QObject):
     online = Property(bool, _get_online, notify=onlineChanged)
     terminalName = Property(str, _get_terminal_name, notify=langChanged)
     demo = Property(bool, _get_demo, constant=True)
+    maintenance = Property(bool, lambda self: self.paused, notify=maintenanceChanged)
 
     # -- what the screens call -------------------------------------------------------------------
     @Slot(str, "QVariant")
     def tap(self, action: str, value: Any = None) -> None:
         """The one entry point for citizen input; unknown actions are ignored, never raised."""
+        if self.paused:
+            return
         self.touched()
         if isinstance(value, QJSValue):  # a JS object literal from QML ({id: ..., value: ...})
             value = value.toVariant()
@@ -151,6 +156,13 @@ class KioskController(StepInput, QObject):
         except Exception:  # a bug must not strand a citizen: show a clear message and reset
             log.exception("UI action %s failed", action)
             self._end_session("error", message_key="error.unexpected")
+
+    def apply_settings(self) -> None:
+        """The console changed settings between citizens: the timer and the default language follow ctx.config."""
+        self._inactivity.setInterval(int(self.ctx.config.inactivity_s * 1000))
+        if self._lang != self.ctx.config.locale:
+            self._lang = self.ctx.config.locale
+            self.langChanged.emit()
 
     @Slot()
     def touched(self) -> None:
@@ -263,8 +275,11 @@ class KioskController(StepInput, QObject):
             self._device_states[event.device] = event
             if previous is None or previous.state != event.state:
                 self._refresh_catalog()
+            if previous is None or (previous.state, previous.reason) != (event.state, event.reason):
+                # paper near end keeps the printer online: the reason changed, and the console is told at once
                 self.ctx.tasks.run("db", lambda: self.ctx.store.record_device_event(
-                    event.device, event.state.value, event.reason, event.detail))
+                    event.device, event.state.value, event.reason, event.detail),
+                    on_done=lambda _: self.ctx.outbox_changed())
         elif isinstance(event, CardPresented):
             self._on_card(event.identity)
         elif isinstance(event, CardRemoved):
@@ -280,6 +295,8 @@ class KioskController(StepInput, QObject):
             self._refresh_catalog()
 
     def _on_card(self, identity: Identity) -> None:
+        if self.paused:
+            return
         session = self._session
         if self._screen in ("attract", "catalog", "intro", "message"):
             self._pending_identity = identity

@@ -3,12 +3,19 @@ import QtQuick
 Rectangle {
     id: bar
     property var ctl
+    property var maint: null
     height: 84
     color: "#0b4f9c"
     Text {
+        objectName: "terminalName"
         anchors { left: parent.left; leftMargin: 28; verticalCenter: parent.verticalCenter }
         text: bar.ctl ? bar.ctl.terminalName : ""
         color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; font.bold: true
+        // the technician's hidden gesture: hold the terminal name for three seconds (a citizen's tap does nothing)
+        TapHandler {
+            longPressThreshold: 3
+            onLongPressed: if (bar.maint) bar.maint.longPress()
+        }
     }
     Row {
         anchors { right: parent.right; rightMargin: 20; verticalCenter: parent.verticalCenter }
