@@ -23,7 +23,7 @@ from backoffice import rollouts
 from backoffice.errors import ApiError
 from backoffice.models import Bundle, DeviceEvent
 from backoffice.operator_auth import OP_ERRORS, Op
-from backoffice.schemas import BundleEventView, BundleIn, BundleMeta, Ok, RootKeysIn
+from backoffice.schemas import BundleEventView, BundleIn, BundleMeta, Ok, RootKeysIn, ServerCertIn
 from backoffice.state import State
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
 from wire import signing
@@ -155,6 +155,21 @@ def check_bundle(bo: Any, group: str, declared: int, content: bytes) -> None:
                        f"declared version {declared}, the signed manifest says {manifest.version}")
     if rotated.version > int(root.get("version", 1)):  # the bundle carries a root rotation: adopt it too
         bo.put_setting("bundle_root_keys", rotated.to_json())
+
+
+@router.put(f"{signing.API}/operator/server-cert-next", response_model=Ok, dependencies=[Op],
+            responses={**OP_ERRORS, 422: {"description": "not a PEM certificate"}})
+def put_server_cert_next(body: ServerCertIn, bo: State) -> Ok:
+    """The certificate the back office will switch to: announced in every heartbeat answer (over the
+    connection pinned to the current one), so terminals trust it before the switch, without re-provisioning."""
+    from cryptography import x509
+
+    try:
+        x509.load_pem_x509_certificate(body.pem.encode())
+    except ValueError:
+        raise ApiError(422, "server_cert.invalid", "not a PEM certificate") from None
+    bo.put_setting("server_cert_next", body.pem)
+    return Ok()
 
 
 def bundle_meta(row: Bundle, withdrawn: list[int] | None = None) -> BundleMeta:

@@ -79,6 +79,11 @@ class HeartbeatOut(BaseModel):
     announcements_version: str
     bundle_version: int | None
     bundle_withdrawn: list[int] = Field(default_factory=list)  # the group's withdrawn versions
+    server_cert_next: str | None = None  # PEM the terminals add to their pin before the server switches to it
+
+
+class ServerCertIn(BaseModel):
+    pem: str = Field(min_length=1, max_length=20000)
 
 
 class TokenIn(BaseModel):

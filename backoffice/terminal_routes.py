@@ -63,7 +63,8 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State) -> HeartbeatOut:
     latest = rollouts.latest_for(bo, term.group, term.id)
     return HeartbeatOut(server_time=now, clock_offset=data["clock_offset"] or 0.0,
                         config_version=version_of(config), announcements_version=version_of(announcements),
-                        bundle_version=latest, bundle_withdrawn=bo.withdrawn_bundles(term.group))
+                        bundle_version=latest, bundle_withdrawn=bo.withdrawn_bundles(term.group),
+                        server_cert_next=settings.get("server_cert_next"))
 
 
 @router.get(f"{signing.API}/config", responses=AUTH_ERRORS)
