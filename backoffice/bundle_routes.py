@@ -17,12 +17,13 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 
-from backoffice import rollouts
+from backoffice import approvals, rollouts
 from backoffice.errors import ApiError
 from backoffice.models import Bundle, DeviceEvent
-from backoffice.operator_auth import OP_ERRORS, Op
+from backoffice.operator_auth import BOOTSTRAP, OP_ERRORS, Admin, Publisher, Reader
 from backoffice.schemas import BundleEventView, BundleIn, BundleMeta, Ok, RootKeysIn, ServerCertIn
 from backoffice.state import State
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
@@ -61,10 +62,10 @@ def get_bundle(version: Annotated[int, Path(ge=1, le=2**62)], term: Signed, bo: 
                     headers={"X-Bundle-Sha256": row.sha256, "X-Bundle-Version": str(row.version)})
 
 
-@router.post(f"{signing.API}/operator/bundles", response_model=BundleMeta, status_code=201, dependencies=[Op],
+@router.post(f"{signing.API}/operator/bundles", response_model=BundleMeta, status_code=201,
              responses={**OP_ERRORS, 409: {"description": "version not above the group's latest"},
                         422: {"description": "content is not base64 or too large"}})
-def publish_bundle(body: BundleIn, bo: State) -> BundleMeta:
+def publish_bundle(body: BundleIn, bo: State, _actor: Publisher) -> BundleMeta:
     try:
         content = base64.b64decode(body.content_b64, validate=True)
     except ValueError:
@@ -85,30 +86,34 @@ def publish_bundle(body: BundleIn, bo: State) -> BundleMeta:
     return bundle_meta(row)
 
 
-@router.get(f"{signing.API}/operator/bundles", response_model=list[BundleMeta], dependencies=[Op],
-            responses=OP_ERRORS)
-def list_bundles(bo: State) -> list[BundleMeta]:
+@router.get(f"{signing.API}/operator/bundles", response_model=list[BundleMeta], responses=OP_ERRORS)
+def list_bundles(bo: State, _actor: Reader) -> list[BundleMeta]:
     with bo.sessions() as session:
         rows = session.scalars(select(Bundle).order_by(Bundle.group, Bundle.version)).all()
     withdrawn = {group: bo.withdrawn_bundles(group) for group in {r.group for r in rows}}
     return [bundle_meta(r, withdrawn[r.group]) for r in rows]
 
 
-@router.put(f"{signing.API}/operator/bundle-root-keys", response_model=Ok, dependencies=[Op],
-            responses={**OP_ERRORS, 422: {"description": "threshold above the number of keys"}})
-def put_root_keys(root: RootKeysIn, bo: State) -> Ok:
-    """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning)."""
+@router.put(f"{signing.API}/operator/bundle-root-keys", response_model=Ok,
+            responses={**OP_ERRORS, 202: {"description": "waiting for a second admin's approval"},
+                       422: {"description": "threshold above the number of keys"}})
+def put_root_keys(root: RootKeysIn, bo: State, actor: Admin) -> Any:
+    """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning). A
+    named admin's change waits for a second admin (``backoffice.approvals``); a rotation carried in a
+    published bundle is adopted without (it is signed by the old and the new threshold: ``check_bundle``)."""
     if root.threshold > len(set(k.lower() for k in root.keys)):
         raise ApiError(422, "root_keys.threshold", "threshold above the number of distinct keys")
-    bo.put_setting("bundle_root_keys", {"threshold": root.threshold, "keys": [k.lower() for k in root.keys],
-                                        "version": root.version})
+    if actor.name != BOOTSTRAP:
+        return JSONResponse(approvals.request(bo, approvals.SET_ROOT_KEYS, root.model_dump(), actor.name),
+                            status_code=202)
+    approvals.set_root_keys(bo, root)
     return Ok()
 
 
 @router.post(f"{signing.API}/operator/bundles/{{group}}/{{version}}/withdraw", response_model=Ok,
-             dependencies=[Op], responses={**OP_ERRORS, 404: {"description": "no such bundle"}})
+             responses={**OP_ERRORS, 404: {"description": "no such bundle"}})
 def withdraw_bundle(group: Annotated[str, Path(max_length=64)], version: Annotated[int, Path(ge=1, le=2**62)],
-                    bo: State) -> Ok:
+                    bo: State, _actor: Publisher) -> Ok:
     """Stop offering ``version``; terminals running it return to the one before at their next heartbeat."""
     with bo.sessions() as session:
         row = session.scalars(select(Bundle).where(Bundle.group == group, Bundle.version == version)).first()
@@ -122,9 +127,8 @@ def withdraw_bundle(group: Annotated[str, Path(max_length=64)], version: Annotat
     return Ok()
 
 
-@router.get(f"{signing.API}/operator/bundle-events", response_model=list[BundleEventView], dependencies=[Op],
-            responses=OP_ERRORS)
-def bundle_events(bo: State) -> list[BundleEventView]:
+@router.get(f"{signing.API}/operator/bundle-events", response_model=list[BundleEventView], responses=OP_ERRORS)
+def bundle_events(bo: State, _actor: Reader) -> list[BundleEventView]:
     """What terminals did with bundles: refusals (with the reason), rollbacks, expiries, withdrawals."""
     with bo.sessions() as session:
         rows = session.scalars(select(DeviceEvent).where(DeviceEvent.device == "flows")
@@ -157,9 +161,9 @@ def check_bundle(bo: Any, group: str, declared: int, content: bytes) -> None:
         bo.put_setting("bundle_root_keys", rotated.to_json())
 
 
-@router.put(f"{signing.API}/operator/server-cert-next", response_model=Ok, dependencies=[Op],
+@router.put(f"{signing.API}/operator/server-cert-next", response_model=Ok,
             responses={**OP_ERRORS, 422: {"description": "not a PEM certificate"}})
-def put_server_cert_next(body: ServerCertIn, bo: State) -> Ok:
+def put_server_cert_next(body: ServerCertIn, bo: State, _actor: Admin) -> Ok:
     """The certificate the back office will switch to: announced in every heartbeat answer (over the
     connection pinned to the current one), so terminals trust it before the switch, without re-provisioning."""
     from cryptography import x509

@@ -12,22 +12,22 @@ from fastapi import APIRouter, Path
 
 from backoffice import rollouts
 from backoffice.errors import ApiError
-from backoffice.operator_auth import OP_ERRORS, Op
+from backoffice.operator_auth import OP_ERRORS, Publisher, Reader
 from backoffice.state import State
 from wire import signing
 
-router = APIRouter(prefix=f"{signing.API}/operator/rollouts", dependencies=[Op])
+router = APIRouter(prefix=f"{signing.API}/operator/rollouts")
 
 
 @router.get("", responses=OP_ERRORS)
-def list_rollouts(bo: State) -> list[dict[str, Any]]:
+def list_rollouts(bo: State, _actor: Reader) -> list[dict[str, Any]]:
     return [rollouts.evaluate(bo, r["group"]) or r for r in rollouts.all_rollouts(bo)]
 
 
 @router.post("/{group}/{action}", responses={**OP_ERRORS, 404: {"description": "no rollout for the group"},
                                               409: {"description": "the rollout is not in a state for this"}})
 def change_rollout(group: Annotated[str, Path(max_length=64)], action: Literal["pause", "resume"],
-                   bo: State) -> dict[str, Any]:
+                   bo: State, _actor: Publisher) -> dict[str, Any]:
     rollout = rollouts.current(bo, group)
     if rollout is None:
         raise ApiError(404, "rollout.none", "no rollout for this group")

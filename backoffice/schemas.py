@@ -16,6 +16,24 @@ from wire.limits import MAX_BATCH, MAX_BUNDLE_BYTES
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema with its ``$defs`` inlined, for a route that validates its body itself."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.rsplit("/", 1)[1]])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
 class EnrolIn(BaseModel):
     token: str = Field(min_length=1, max_length=200)
     terminal_id: str | None = Field(default=None, pattern=ID_PATTERN)
@@ -61,15 +79,53 @@ class EventsOut(BaseModel):
     results: list[EventResult]
 
 
+class DeviceState(BaseModel):
+    """One device's state in a heartbeat (``drivers.base.DeviceStatus.as_dict``); other keys are dropped."""
+
+    model_config = ConfigDict(extra="ignore")
+    device: str = Field(max_length=wire_events.DEVICE_MAX)
+    state: str = Field(default="", max_length=wire_events.STATE_MAX)
+    reason: str | None = Field(default="", max_length=wire_events.CODE_MAX)
+    detail: str | None = Field(default="", max_length=wire_events.TEXT_MAX)
+    at: float | None = Field(default=None, ge=0, le=1e12)
+
+
+class BundleNotice(BaseModel):
+    """One refusal, rollback, expiry or withdrawal a terminal kept (flows.bundles.BundleManager.journal)."""
+
+    model_config = ConfigDict(extra="ignore")
+    kind: str = Field(default="", max_length=32)
+    version: int | None = Field(default=None, ge=0, le=2**62)
+    to: int | None = Field(default=None, ge=0, le=2**62)
+    reason: str = Field(default="", max_length=64)
+    detail: str = Field(default="", max_length=600)
+    source: str = Field(default="", max_length=200)
+    at: str = Field(default="", max_length=32)
+
+
+class BundleStatus(BaseModel):
+    """What a terminal runs, what waits and what it refused (never a version merely downloaded)."""
+
+    model_config = ConfigDict(extra="ignore")
+    active: int | None = Field(default=None, ge=0, le=2**62)
+    previous: int | None = Field(default=None, ge=0, le=2**62)
+    staged: list[Annotated[int, Field(ge=0, le=2**62)]] = Field(default_factory=list, max_length=50)
+    refused: list[BundleNotice] = Field(default_factory=list, max_length=10)
+    notices: list[BundleNotice] = Field(default_factory=list, max_length=10)
+
+
 class HeartbeatIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    devices: list[dict[str, Any]] = Field(default_factory=list, max_length=64)
+    """Schema-checked and bounded: fields this server does not know are dropped, not stored."""
+
+    model_config = ConfigDict(extra="ignore")
+    devices: list[DeviceState] = Field(default_factory=list, max_length=64)
     software_version: str = Field(default="", max_length=64)
     bundle_version: int | None = Field(default=None, ge=0, le=2**62)
     queue_depth: int = Field(default=0, ge=0, le=2**62)
     oldest_pending_age: float | None = Field(default=None, ge=0, le=1e12)
     clock: float = Field(default=0.0, ge=0, le=1e12)
     online_since: float | None = Field(default=None, ge=0, le=1e12)
+    bundles: BundleStatus | None = None
 
 
 class HeartbeatOut(BaseModel):
@@ -181,3 +237,21 @@ class Ok(BaseModel):
     ok: bool = True
 
 
+
+
+class SessionIn(BaseModel):
+    """A citizen identified at the terminal (the card was read there)."""
+
+    id_number: str = Field(pattern=r"^[0-9]{17}[0-9Xx]$")
+    card_type: str = Field(default="resident", min_length=1, max_length=32, pattern=r"^[a-z_]{1,32}$")
+    case_no: str | None = Field(default=None, max_length=wire_events.CASE_NO_MAX)
+
+
+class SessionOut(BaseModel):
+    session: str  # the token personal queries carry in X-Kiosk-Session
+    expires_at: float
+    max_queries: int
+
+
+class SessionCloseIn(BaseModel):
+    session: str = Field(min_length=1, max_length=200)

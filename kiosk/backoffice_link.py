@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import EventSource
-from flows.services import ServiceOffline
+from flows.services import ServiceError, ServiceOffline
 from kiosk.config import Config
 from offline_cache.store import Store
 
@@ -113,6 +113,20 @@ class BackofficeLink:
             if not (allow_cached and self.offline_answer is not None):
                 raise
             return {**self.offline_answer(service, params), "cached": True}
+
+    def open_session(self, id_number: str, card_type: str, case_no: str | None = None) -> None:
+        """A citizen was identified: open the back office's session for that person (best effort; a
+        personal query opens it itself if this one did not get through)."""
+        if self.sync is not None:
+            try:
+                self.sync.query_service.open_session(id_number, card_type, case_no)
+            except ServiceError as exc:  # offline, or refused: the query step will say so
+                log.warning("citizen session not opened: %s", exc.key)
+
+    def close_session(self) -> None:
+        """The case ended: the citizen's session ends with it."""
+        if self.sync is not None:
+            self.sync.query_service.close_session()
 
     def receive_bundle(self, path: Path, version: int) -> Any:
         """A bundle the sync client fetched: the manager's one path (verify, stage, activate when idle)."""

@@ -144,9 +144,11 @@ class Store:
     def get_case(self, case_no: str) -> CaseRecord | None:
         return self._cases.get_case(case_no)
 
-    def queue_submission(self, case_no: str, service: str, params: dict[str, Any]) -> str:
-        """Queue an application for a service that accepts it offline; returns the idempotency key."""
-        return self._cases.queue_submission(case_no, service, params)
+    def queue_submission(self, case_no: str, service: str, params: dict[str, Any],
+                         session: str | None = None) -> str:
+        """Queue an application for a service that accepts it offline, with the citizen session it was
+        made in; returns the idempotency key."""
+        return self._cases.queue_submission(case_no, service, params, session)
 
     def submission_result(self, idem_key: str) -> dict[str, Any] | None:
         """The back office's answer to a queued submission, once delivered (None before)."""

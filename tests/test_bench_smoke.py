@@ -21,6 +21,8 @@ BENCH = ROOT / "bench"
 
 # What each script prints when it has measured something (checked on the whole output).
 FIGURES = {
+    "bench_backoffice.py": [r"heartbeats \d+/min with \d+ worker", r"ingest \d+ events/s batched",
+                            r"enumeration of \d+ ID numbers: \d+ answers leaked without a session"],
     "bench_flows.py": [r"load 100 flows .*: [\d.]+ ms", r"engine step transition .*: [\d.]+ µs"],
     "bench_idcard.py": [r"driver, placed -> identity \(mean\)\s+[\d.]+ ms", r"driver process\s+[\d.]+ %"],
     "bench_printing.py": [r"receipt bytes \(encode_receipt\)\s+[\d.]+ ms", r"A4 page .*[\d.]+ ms"],

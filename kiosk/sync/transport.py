@@ -120,11 +120,12 @@ class Transport:
         self.session.close()
 
     def call(self, method: str, path: str, payload: Any = None, *, timeout: tuple[float, float] | None = None,
-             raw: bool = False, max_bytes: int = MAX_RESPONSE_BYTES) -> Any:
-        """Send one signed request; the JSON answer (or bytes with ``raw``). Retries once after a clock fix."""
+             raw: bool = False, max_bytes: int = MAX_RESPONSE_BYTES, headers: dict[str, str] | None = None) -> Any:
+        """Send one signed request; the JSON answer (or bytes with ``raw``). Retries once after a clock fix.
+        ``headers``: extra ones, e.g. the citizen session's token (``wire.signing.H_SESSION``)."""
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         for attempt in range(2):
-            response = self._send(method, path, body, timeout or self.timeout, max_bytes)
+            response = self._send(method, path, body, timeout or self.timeout, max_bytes, headers)
             if response.status_code == 401 and attempt == 0:
                 error = _json_or_none(response)
                 if isinstance(error, dict) and error.get("error") == signing.E_CLOCK:
@@ -136,8 +137,8 @@ class Transport:
         raise AssertionError("unreachable")
 
     def _send(self, method: str, path: str, body: bytes, timeout: tuple[float, float],
-              max_bytes: int) -> requests.Response:
-        headers = self.signer.headers(method, path, body)
+              max_bytes: int, extra: dict[str, str] | None = None) -> requests.Response:
+        headers = {**(extra or {}), **self.signer.headers(method, path, body)}
         if body:
             headers["Content-Type"] = "application/json"
         try:

@@ -388,6 +388,10 @@ class KioskController(StepInput, QObject):
         session.run.context["identity"] = data
         self.ctx.tasks.run("db", lambda: session.case_no and self.ctx.store.set_subject(
             session.case_no, identity.id_number, identity.name, identity.card_type))
+        opener = getattr(self.ctx.query_service, "open_session", None)  # the back office's citizen session
+        if opener is not None:
+            self.ctx.tasks.run("net", lambda: opener(identity.id_number, identity.card_type, session.case_no),
+                               on_error=lambda e: log.warning("citizen session not opened: %s", type(e).__name__))
         self._advance("ok")
 
     def _step_timed_out(self, session: Session, step_id: str, entered: int) -> None:
@@ -470,12 +474,22 @@ class KioskController(StepInput, QObject):
                 self.ctx.outbox_changed()
 
         self.ctx.tasks.run("db", close, on_error=lambda e: log.error("case not closed: %s", type(e).__name__))
+        self._close_citizen_session()
+
+    def _close_citizen_session(self) -> None:
+        """The back office's session for the citizen ends with the case (or when the citizen leaves)."""
+        closer = getattr(self.ctx.query_service, "close_session", None)
+        if closer is not None:
+            self.ctx.tasks.run("net", closer, on_error=lambda e: log.warning("session not closed: %s",
+                                                                             type(e).__name__))
 
     def _end_session(self, outcome: str | None, *, message_key: str = "", to: str = "attract") -> None:
         """Close the case (if any), wipe everything personal, and go home (or show a message first)."""
         session, self._session = self._session, None
         if session is not None and outcome is not None:
             self._close_case(session, outcome)
+        elif session is not None:
+            self._close_citizen_session()
         self._pending_identity = None
         self._done_timer.stop()
         self._inactivity.stop()
