@@ -136,6 +136,7 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> H
         announcements_version=version_of(announcements),
         bundle_version=latest,
         bundle_withdrawn=bo.withdrawn_bundles(term.group),
+        server_cert_next=settings.get("server_cert_next"),
     )
 
 

@@ -12,6 +12,7 @@ failed) do not count: the citizen got the paper.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 from flows.lint.context import Report
 from flows.lint.graph import Edge
@@ -46,7 +47,7 @@ def check_outcomes(report: Report, edges: list[Edge]) -> None:
                                              "(nothing_to_deliver, declined, failed) or end that path elsewhere")
 
 
-def _reach(start: str, forward: dict[str, list[Edge]], follow) -> set[str]:
+def _reach(start: str, forward: dict[str, list[Edge]], follow: Callable[[Edge], bool]) -> set[str]:
     seen, queue = {start}, deque([start])
     while queue:
         for edge in forward.get(queue.popleft(), ()):
