@@ -34,7 +34,10 @@ def check_outcomes(report: Report, edges: list[Edge]) -> None:
     for source, label, target in edges:
         if label in SUCCESS_LABELS or target == source or source not in before_paper:
             continue
-        reached = _reach(target, forward, lambda e, s=source: e[2] != s and not delivers(e))
+        def onward(edge: Edge, start: str = source) -> bool:  # not back into the failing step, not past the paper
+            return edge[2] != start and not delivers(edge)
+
+        reached = _reach(target, forward, onward)
         for step_id in sorted(reached):
             step = flow.steps[step_id]
             if step.type != "finish" or step.params.get("outcome") not in (None, "completed"):
