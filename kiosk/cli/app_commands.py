@@ -18,6 +18,10 @@ def register(subparsers) -> None:
     demo.add_argument("--headless", action="store_true",
                       help="no window: walk a scripted citizen through the first flow offscreen")
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="where --headless writes screenshots and the receipt")
+    demo.add_argument("--walk", metavar="FLOW_ID", help="with --headless: walk this flow card first (result.json)")
+    demo.add_argument("--card", type=int, default=0, help="with --walk: which demo card goes on the reader")
+    demo.add_argument("--lang", choices=("zh_CN", "en"), default="zh_CN", help="with --walk: the citizen's language")
+    demo.add_argument("--fault", metavar="DEVICE=FAULT", help="with --walk: a simulator fault set before the print")
     demo.add_argument("--config", type=Path, help="a config file to start from (devices stay as configured)")
     demo.add_argument("--data-dir", type=Path, help="the demo's data directory (default: a fresh temporary one)")
     demo.set_defaults(handler=run_demo)
@@ -38,11 +42,21 @@ def _load(path: Path | None):
         raise CliError(f"configuration error: {exc}", status=2) from None
 
 
+def _fault(text: str | None) -> tuple[str, str] | None:
+    if not text:
+        return None
+    device, _, fault = text.partition("=")
+    if not device or not fault:
+        raise CliError(f"--fault {text!r}: expected DEVICE=FAULT, e.g. receipt=paper_out", status=2)
+    return device, fault
+
+
 def run_demo(args) -> int:
     config = _load(args.config)
     # without --data-dir the demo's data (a store with the demo citizens' cases) lives in a temporary
     # directory that is removed when the demo ends: a demo leaves nothing of its citizens behind
     temporary = args.data_dir is None
+    fault = _fault(getattr(args, "walk", None) and args.fault)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     config = replace(config, data_dir=data_dir, demo=True, backoffice_url=config.backoffice_url or "embedded")
     headless = args.headless or not _has_display()
@@ -52,6 +66,8 @@ def run_demo(args) -> int:
 
     app = KioskApplication(build_context(config))
     try:
+        if headless and args.walk:
+            return _walk(app, args, fault)
         if headless:
             from kiosk.demo.script import walk_first_flow
 
@@ -73,6 +89,25 @@ def run_demo(args) -> int:
         app.shutdown()
         if temporary:
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _walk(app, args, fault: tuple[str, str] | None) -> int:
+    from kiosk.demo.walk import walk_flow
+
+    if args.walk not in app.ctx.flows:
+        raise CliError(f"--walk {args.walk}: no such flow; the catalog has {', '.join(sorted(app.ctx.flows))}",
+                       status=2)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        result = walk_flow(app, args.walk, out, card=args.card, lang=args.lang, fault=fault)
+    except TimeoutError as exc:
+        raise CliError(f"walk {args.walk}: {_not_ready(app, exc)}", status=1) from None
+    except ValueError as exc:
+        raise CliError(f"walk {args.walk}: {exc}", status=2) from None
+    print(f"demo: {args.walk}: case {result['case_no'] or '-'} {result['outcome'] or '-'}, "
+          f"{result['taps_to_paper']} taps / {result['screens_to_paper']} screens to paper; {out / 'result.json'}")
+    return 0
 
 
 def _not_ready(app, exc: TimeoutError) -> str:

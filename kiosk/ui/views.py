@@ -7,20 +7,21 @@ here only masked.
 
 from __future__ import annotations
 
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from common.months import month_add
+from drivers.identity import display_text
 from flows import forms
 from flows.conditions import lookup
 from flows.engine import FlowRun
 from flows.model import Flow, Step, text
 from flows.templating import render
 from kiosk.i18n import catalog, tr
+from kiosk.session import outcomes
+from kiosk.session.input import form_defaults, month_value  # noqa: F401  (re-exported for the screens' tests)
 
 RATINGS_PATH = Path(__file__).resolve().parent.parent.parent / "flows" / "ratings.yaml"
 
@@ -39,22 +40,6 @@ def identity_lines(identity: dict[str, Any] | None, lang: str) -> list[dict[str,
         {"label": tr("confirm.id_number", lang), "value": identity.get("masked_id_number", "")},
         {"label": tr("confirm.card_type", lang), "value": tr(f"card.{identity.get('card_type', 'resident')}", lang)},
     ]
-
-
-def month_value(months_ago: int, today: date | None = None) -> str:
-    today = today or date.today()
-    y, m = month_add(today.year, today.month, -months_ago)
-    return f"{y}-{m:02d}"
-
-
-def form_defaults(step: Step, today: date | None = None) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for field in step.params.get("fields", []):
-        if "default" in field:
-            values[field["id"]] = field["default"]
-        elif field["type"] == "month":
-            values[field["id"]] = month_value(field.get("default_months_ago", 1), today)
-    return values
 
 
 def form_fields(step: Step, context: dict[str, Any], values: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -187,3 +172,76 @@ def intro_view(flow: Flow, lang: str) -> dict[str, Any]:
             "materialsTitle": tr("intro.materials", lang) if materials else "",
             "materials": materials,
             "identity": "" if materials else tr(f"intro.identity.{flow.identity}", lang)}
+
+
+def card_view(identity: Any, lang: str) -> dict[str, Any]:
+    """Card first: the card read on the attract screen, to confirm before choosing a service."""
+    lines = identity_lines({"masked_name": display_text(identity.masked_name),
+                            "masked_id_number": identity.masked_id_number, "card_type": identity.card_type}, lang)
+    return {"stepId": "card", "stepType": "confirm_identity", "canBack": True, "identity": lines,
+            "title": tr("card.read", lang, name=display_text(identity.masked_name)),
+            "flowTitle": tr("card.choose", lang), "body": ""}
+
+
+def field_error(step: Step, field_id: str, key: str, lang: str) -> str:
+    """A field's own error text (``error:`` in the flow) for a pattern failure, else the generic one."""
+    spec: dict[str, Any] = next((f for f in step.params.get("fields", []) if f["id"] == field_id), {})
+    if key == "form.pattern" and spec.get("error"):
+        return text(spec["error"], lang)
+    return tr(key, lang)
+
+
+def end_view(core: Any, session: Any, lang: str) -> dict[str, Any]:
+    """The end screen of an outcome: only a completed case shows ✓ and "请取走…"; a failure says what
+    happened, where to go, and offers a retry when one can help (the printer is back)."""
+    outcome = session.outcome or outcomes.COMPLETED
+    extra: dict[str, Any] = {"outcome": outcome, "success": outcome == outcomes.COMPLETED,
+                             "canRetry": bool(core.retry_step()), "retryText": tr("done.retry", lang)}
+    if outcome == outcomes.FAILED:
+        extra["failure"] = tr(f"done.failed.{session.reason or outcomes.SERVICE}", lang)
+        extra["where"] = tr("done.where", lang)
+    return extra
+
+
+def screen_view(core: Any, lang: str, online: bool) -> dict[str, Any] | None:
+    """What the current screen of a :class:`kiosk.session.core.SessionCore` shows (None: nothing to show)."""
+    session = core.session
+    if core.screen == "intro" and session is not None:
+        return intro_view(session.flow, lang)
+    if core.screen == "step" and session is None and core.reader_card is not None:
+        return card_view(core.reader_card, lang)
+    if core.screen != "step" or session is None:
+        return None
+    extra: dict[str, Any] = {"status": tr(session.status, lang) if session.status else ""}
+    step = session.run.current
+    if step.type == "form":
+        extra["fields"] = form_fields(step, session.run.context, session.form_values, lang)
+        extra["errors"] = {k: field_error(step, k, v, lang) for k, v in session.form_errors.items()}
+        extra["activeField"] = session.active_field
+    if step.type == "identify":
+        takes_sscard = "sscard" in (step.params.get("accept") or [])
+        extra["prompt"] = tr("identify.prompt_sscard" if takes_sscard else "identify.prompt", lang)
+    if step.type == "commitment":
+        extra["commitment"] = text(step.params.get("commitment"), lang)
+        extra["needsSignature"] = bool(step.params.get("signature"))
+    if step.type == "rate":
+        subject = step.params.get("subject")
+        if subject:
+            extra["subject"] = tr("rate.subject", lang, title=case_title(
+                render(subject.get("title", ""), session.run.context), core.flows, lang))
+        extra["selectedLevel"] = session.rating_level
+        extra["comment"] = session.rating_comment
+        extra["selectedIndicators"] = list(session.rating_indicators)
+    if step.type == "finish":
+        extra.update(end_view(core, session, lang))
+        if not online:
+            extra["queued"] = tr("done.queued", lang)  # the case waits in the outbox
+    failed_end = step.type == "finish" and session.outcome == outcomes.FAILED
+    if (step.type == "notice" or failed_end) and session.run.context.get("error"):
+        extra["detail"] = tr(session.run.context["error"]["key"], lang)
+    if session.card_away:  # personal data hidden until the card comes back
+        extra["identity"] = []
+        extra["status"] = tr("session.card_away", lang)
+    view = step_view(session.run, lang)
+    view.update(extra)
+    return view
