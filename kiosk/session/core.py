@@ -83,6 +83,12 @@ class SessionCore(CardEvents, StepInput):
             return flow.identity == "none"
         return identify_outcome_ok(self.reader_card, step.params)
 
+    def set_lang(self, lang: str) -> None:
+        """The citizen's language (the UI's toggle): a flow asks services in it with ``${lang}``."""
+        self.lang = lang
+        if self.session is not None:
+            self.session.run.context["lang"] = lang
+
     def tap_service(self, flow_id: Any) -> None:
         flow = self.flows.get(str(flow_id))
         if flow is None or not self.available(flow)[0] or not self.offers(flow):

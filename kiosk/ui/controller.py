@@ -81,7 +81,7 @@ class KioskController(QObject):
         self._last_session: Session | None = None
         self.core = SessionCore(ctx.flows, ports_from_context(ctx, _QtLanes(self), _QtTimers(self)),
                                 on_change=self._changed)
-        self.core.lang = self._lang
+        self.core.set_lang(self._lang)
 
         self._inactivity = QTimer(self, singleShot=True, interval=int(ctx.config.inactivity_s * 1000))
         self._inactivity.timeout.connect(self._on_inactive)
@@ -157,8 +157,7 @@ class KioskController(QObject):
         """The console changed settings between citizens: the timer and the default language follow ctx.config."""
         self._inactivity.setInterval(int(self.ctx.config.inactivity_s * 1000))
         if self._lang != self.ctx.config.locale:
-            self._lang = self.ctx.config.locale
-            self.langChanged.emit()
+            self._set_lang(self.ctx.config.locale)
 
     @Slot()
     def touched(self) -> None:
@@ -278,10 +277,8 @@ class KioskController(QObject):
             self.screenChanged.emit()
 
     def _set_lang(self, lang: str) -> None:
-        """The citizen's language; the core asks services in it (``${lang}``: the service guide)."""
-        self._lang = self.core.lang = lang
-        if self.core.session is not None:
-            self.core.session.run.context["lang"] = lang
+        self._lang = lang
+        self.core.set_lang(lang)  # flows may ask services in it (${lang}: the service guide)
         self.langChanged.emit()
         self._refresh_catalog()
 
