@@ -117,7 +117,7 @@ def walk_flow(app, flow_id: str, out: Path, *, card: int = 0, lang: str = "zh_CN
         _act(walk, step, fault)
     if walk.paper_at is None and walk.printed():
         walk.paper_at = (walk.taps, len(walk.screens))
-    if ctl.screen == "step" and robot.find("doneHome") is not None:
+    if ctl.screen == "step" and robot.find("doneHome", enabled=False) is not None:  # tap waits for it to settle
         robot.tap("doneHome")  # leaving the end screen closes a case that could still have been retried
     if case_no:
         robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and bool(c.outcome),
