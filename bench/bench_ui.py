@@ -83,7 +83,8 @@ def transitions(count: int = 60) -> list[float]:
     robot.pump(0.5)
     frames = []
     app.window.frameSwapped.connect(lambda: frames.append(time.perf_counter()))
-    plan = ["startButton", "service_si_contribution_print", "backButton", "backButton", "langButton"]
+    # the catalog has Home only (no Back doing the same): intro -> Back -> catalog -> Home -> attract
+    plan = ["startButton", "service_si_contribution_print", "backButton", "homeButton", "langButton"]
     samples = []
     while len(samples) < count:
         for name in plan:
