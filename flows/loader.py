@@ -193,7 +193,7 @@ def build(raw: dict[str, Any], source: str = "<flow>") -> Flow:
                 devices=tuple(raw.get("devices", ())), offline=raw.get("offline", False),
                 notice=strip_lines(raw.get("notice", {})), start=raw["start"], steps=steps, source=source,
                 materials=tuple(strip_lines(raw.get("materials", []))),
-                description=strip_lines(raw.get("description", {})))
+                description=strip_lines(raw.get("description", {})), minutes=int(raw.get("minutes", 0)))
 
 
 def load_flow(path: Path) -> Flow:

@@ -78,6 +78,7 @@ class Flow:
     source: str = ""
     materials: tuple[dict[str, Any], ...] = ()  # [{name: Text, required: bool, note: Text}] for 一次性告知
     description: Text = field(default_factory=dict)
+    minutes: int = 0  # expected minutes to complete; 0: estimated from the steps (kiosk.ui.assist_view)
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]
