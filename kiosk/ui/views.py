@@ -122,7 +122,7 @@ def catalog_view(flows: list[Flow], availability: dict[str, tuple[bool, str]], l
     for flow in flows:
         ok, reason = availability.get(flow.id, (True, ""))
         items.append({"id": flow.id, "title": text(flow.title, lang), "icon": flow.icon,
-                      "category": tr(f"category.{flow.category}", lang), "available": ok,
+                      "category": tr(f"category.{flow.category}", lang), "category_id": flow.category, "available": ok,
                       "reason": tr(reason, lang) if reason else ""})
     return items
 
