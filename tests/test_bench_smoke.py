@@ -21,11 +21,13 @@ BENCH = ROOT / "bench"
 
 # What each script prints when it has measured something (checked on the whole output).
 FIGURES = {
+    "bench_catalog.py": [r"tab page after the tap: p95 [\d.]+ ms", r"search results per key: p95 [\d.]+ ms"],
     "bench_flows.py": [r"load 100 flows .*: [\d.]+ ms", r"engine step transition .*: [\d.]+ µs"],
     "bench_idcard.py": [r"driver, placed -> identity \(mean\)\s+[\d.]+ ms", r"driver process\s+[\d.]+ %"],
     "bench_printing.py": [r"receipt bytes \(encode_receipt\)\s+[\d.]+ ms", r"A4 page .*[\d.]+ ms"],
     "bench_sync.py": [r"batched drain \d+ events/s", r"heartbeats \d+/min, p99 [\d.]+ ms"],
     "bench_ui.py": [r"kiosk to attract screen rendered \d+ ms", r"median [\d.]+ ms, p95 [\d.]+ ms"],
+    "bench_voice.py": [r"cached: median [\d.]+ ms, p95 [\d.]+ ms", r"uncached .*p95 [\d.]+ ms"],
     "fuzz_idcard.py": [r"WRONG identity \d+\s+uncaught exceptions \d+", r"corrupted frames .* in [\d.]+ s"],
     "fuzz_sscard.py": [r"WRONG fields \d+, uncaught \d+", r"corrupted responses in [\d.]+ s"],
     "soak_ui.py": [r"2 citizens in \d+ s", r"rss_mb: [\d.]+ after"],
