@@ -36,6 +36,8 @@ class Database:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
         self.conn.execute("PRAGMA foreign_keys=ON")
+        # deleted and overwritten content is zeroed, not left in free pages: purged personal data is gone
+        self.conn.execute("PRAGMA secure_delete=ON")
         self.utils = sqlite_utils.Database(self.conn)
         self._migrate()
 

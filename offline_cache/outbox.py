@@ -53,6 +53,9 @@ class Outbox:
             conn.executemany("UPDATE outbox SET delivered_at=? WHERE idem_key=? AND delivered_at IS NULL",
                              [(at, key) for key in idem_keys])
             _purge(conn, idem_keys, at)
+        # the purge rewrote the pages, but their old images (ID numbers, names, signatures) are still in the
+        # WAL until it is checkpointed; a kiosk runs for months without a clean shutdown, so truncate it now
+        self._db.checkpoint()
 
     def mark_failed(self, idem_keys: list[str], error: str) -> None:
         """Count a failed attempt (for the technician's view); the events stay queued."""

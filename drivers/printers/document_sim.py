@@ -1,4 +1,8 @@
-"""A simulated document/license printer for the demo without cupsd: keeps each PDF in a folder.
+"""A simulated document/license printer for the demo without cupsd: keeps each PDF in its paper tray.
+
+The tray is memory, like paper a citizen takes away: the terminal's disk keeps no copy of a document
+with personal data on it. ``sim://document?out=DIR`` also writes each copy to DIR, for a technician who
+wants to look at them (a folder of their choosing, never the data directory by default).
 
 Same interface and faults as the CUPS driver, so the UI's unavailable/recovered
 paths can be shown at a demo stand (``printer.simulator.set_fault('paper_out')``).
@@ -7,17 +11,19 @@ paths can be shown at a demo stand (``printer.simulator.set_fault('paper_out')``
 from __future__ import annotations
 
 import itertools
-import shutil
+import subprocess
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceState, HealthReport, StatefulDevice
-from drivers.printers.cups_driver import _pdf_pages
+from drivers.printers.cups_driver import _PAGE
 from drivers.printers.model import (
     CoverOpen,
     PaperJam,
     PaperOut,
+    PrinterError,
     PrinterNoAnswer,
     PrinterOffline,
     PrinterStatus,
@@ -37,12 +43,29 @@ FAULTS: dict[str, tuple[DeviceState, str]] = {
 }
 
 
+@dataclass(frozen=True)
+class PrintedPdf:
+    """One document in the simulated paper tray."""
+
+    name: str
+    data: bytes
+
+    @property
+    def pages(self) -> int:
+        return max(1, len(_PAGE.findall(self.data)))
+
+    def text(self) -> str:
+        """The document's text as ``pdftotext -layout`` reads it (fed on stdin: no file is written)."""
+        return subprocess.run(["pdftotext", "-layout", "-", "-"], input=self.data, capture_output=True,
+                              check=True).stdout.decode("utf-8")
+
+
 class DocumentPrinterSimulator:
-    def __init__(self, printer: SimulatedDocumentPrinter, folder: Path):
+    def __init__(self, printer: SimulatedDocumentPrinter, folder: Path | None):
         self._printer = printer
-        self.folder = folder
+        self.folder = folder  # None: the tray is memory only
         self.fault: str | None = None
-        self.printed: list[Path] = []  # copies of the PDFs, in print order
+        self.printed: list[PrintedPdf] = []  # the documents, in print order
         self.options: list[dict[str, str]] = []
 
     def set_fault(self, fault: str | None) -> None:
@@ -53,12 +76,16 @@ class DocumentPrinterSimulator:
 
 
 class SimulatedDocumentPrinter(StatefulDevice):
+<<<<<<< HEAD
+    def __init__(self, name: str, folder: Path | None = None):
+=======
     _status: PrinterStatus  # narrower than StatefulDevice's: set only by _set, never by _set_state
 
     def __init__(self, name: str, folder: Path):
+>>>>>>> main
         self.name = name
         super().__init__()
-        self.simulator = DocumentPrinterSimulator(self, Path(folder))
+        self.simulator = DocumentPrinterSimulator(self, Path(folder) if folder else None)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._status = PrinterStatus(self.name, DeviceState.UNKNOWN, "state.unknown")
@@ -67,7 +94,8 @@ class SimulatedDocumentPrinter(StatefulDevice):
         return self._status
 
     def open(self) -> None:
-        self.simulator.folder.mkdir(parents=True, exist_ok=True)
+        if self.simulator.folder is not None:
+            self.simulator.folder.mkdir(parents=True, exist_ok=True)
         self.refresh_status()
 
     def close(self) -> None:
@@ -89,7 +117,7 @@ class SimulatedDocumentPrinter(StatefulDevice):
 
     def health(self) -> HealthReport:
         status = self.refresh_status()
-        return HealthReport(self.name, status.state.usable, {"simulator": str(self.simulator.folder),
+        return HealthReport(self.name, status.state.usable, {"simulator": str(self.simulator.folder or "memory"),
                                                              "status": status.state.value})
 
     def print_pdf(self, pdf_path: str, *, title: str, media: str = "A4", options: dict[str, str] | None = None,
@@ -102,9 +130,13 @@ class SimulatedDocumentPrinter(StatefulDevice):
             job_id = f"sim:{self.name}:{number}"
             if on_submitted is not None:
                 on_submitted(job_id)
-            self.simulator.folder.mkdir(parents=True, exist_ok=True)
-            target = self.simulator.folder / f"{number:04d}-{Path(pdf_path).name}"
-            shutil.copyfile(pdf_path, target)
-            self.simulator.printed.append(target)
+            try:
+                document = PrintedPdf(f"{number:04d}-{Path(pdf_path).name}", Path(pdf_path).read_bytes())
+            except OSError as exc:
+                raise PrinterError(f"cannot read {Path(pdf_path).name}: {exc}") from None
+            if self.simulator.folder is not None:
+                self.simulator.folder.mkdir(parents=True, exist_ok=True)
+                (self.simulator.folder / document.name).write_bytes(document.data)
+            self.simulator.printed.append(document)
             self.simulator.options.append({"media": media, "title": title, **(options or {})})
-            return PrintResult(job_id=job_id, pages=_pdf_pages(target))
+            return PrintResult(job_id=job_id, pages=document.pages)

@@ -13,6 +13,7 @@ URL parameters: ``encoding`` (gb18030 | gbk), ``width`` (58 | 80), ``qr_size``,
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivers.base import DeviceConfigError
@@ -106,8 +107,8 @@ def open_cups(url: DeviceUrl, context: DeviceContext) -> CupsPrinter:
 def _open_simulated_document(url: DeviceUrl, context: DeviceContext, name: str) -> SimulatedDocumentPrinter:
     from drivers.printers.document_sim import SimulatedDocumentPrinter
 
-    folder = context.data_dir / "printed" / name
-    return SimulatedDocumentPrinter(name, folder)
+    out = url.params.get("out")  # never the data directory by default: a printed copy is personal data
+    return SimulatedDocumentPrinter(name, Path(out) if out else None)
 
 
 def open_simulated_document(url: DeviceUrl, context: DeviceContext) -> SimulatedDocumentPrinter:

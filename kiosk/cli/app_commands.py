@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import tempfile
 from dataclasses import replace
@@ -39,6 +40,9 @@ def _load(path: Path | None):
 
 def run_demo(args) -> int:
     config = _load(args.config)
+    # without --data-dir the demo's data (a store with the demo citizens' cases) lives in a temporary
+    # directory that is removed when the demo ends: a demo leaves nothing of its citizens behind
+    temporary = args.data_dir is None
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     config = replace(config, data_dir=data_dir, demo=True)
     headless = args.headless or not _has_display()
@@ -64,6 +68,8 @@ def run_demo(args) -> int:
         return app.qapp.exec()
     finally:
         app.shutdown()
+        if temporary:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def run_production(args) -> int:

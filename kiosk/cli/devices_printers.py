@@ -55,6 +55,9 @@ def _open(device_class: str, url: str, data_dir: Path) -> Any:
     from drivers.base import DeviceError
     from drivers.registry import DeviceContext, open_device
 
+    if url in ("sim://document", "sim://license"):
+        # a test or calibration page carries no personal data: keep it where the technician can look at it
+        url = f"{url}?out={data_dir / 'printed' / url.removeprefix('sim://')}"
     try:
         printer = open_device(device_class, url, DeviceContext(data_dir))
         printer.open()
@@ -126,7 +129,9 @@ def _sim_output(printer: Any) -> str:
     if not printed:
         return ""
     last = printed[-1]
-    return f"; simulator kept {last}" if isinstance(last, Path) else f"; simulator decoded {len(last.lines)} lines"
+    if hasattr(last, "pages"):
+        return f"; simulator received {last.name} ({last.pages} page(s))"
+    return f"; simulator decoded {len(last.lines)} lines"
 
 
 def run_calibrate(args) -> int:

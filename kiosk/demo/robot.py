@@ -32,20 +32,22 @@ class UiRobot:
         QTimer.singleShot(max(1, int(seconds * 1000)), loop.quit)
         loop.exec()
 
-    def find(self, name: str) -> QQuickItem | None:
-        """The first visible, enabled item with this objectName, searching the visual tree."""
+    def find(self, name: str, *, enabled: bool = True) -> QQuickItem | None:
+        """The first visible item with this objectName, searching the visual tree; by default only an
+        enabled one (what a finger can use: a screen that has not settled yet takes no taps)."""
         stack = [self.window.contentItem()]
         while stack:
             item = stack.pop()
             if not item.isVisible():
                 continue
-            if item.objectName() == name and item.isEnabled():
+            if item.objectName() == name and (item.isEnabled() or not enabled):
                 return item
             stack.extend(reversed(item.childItems()))
         return None
 
     def text_of(self, name: str) -> str:
-        item = self.find(name)
+        """The text shown by a visible item (the eye reads a screen before it takes taps)."""
+        item = self.find(name, enabled=False)
         return str(item.property("text")) if item is not None else ""
 
     def wait_for(self, name: str, timeout: float = 5.0) -> QQuickItem:

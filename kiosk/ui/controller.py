@@ -78,6 +78,7 @@ class KioskController(StepInput, QObject):
         self._lang = ctx.config.locale
         self._countdown = -1
         self._message = ""
+        self._message_key = ""  # the message screen re-translates when the language changes
         self._session: Session | None = None
         self._pending_identity: Identity | None = None
         self._device_states: dict[str, DeviceStatus] = {}
@@ -166,6 +167,9 @@ class KioskController(StepInput, QObject):
     def _on_language(self, _value: Any) -> None:
         self._lang = "en" if self._lang == "zh_CN" else "zh_CN"
         self.langChanged.emit()
+        if self._message_key:
+            self._message = tr(self._message_key, self._lang)
+            self.messageChanged.emit()
         self._refresh_catalog()
         self._render()
 
@@ -482,6 +486,7 @@ class KioskController(StepInput, QObject):
         self._tick.stop()
         self._set_countdown(-1)
         self._view = {}
+        self._message_key = message_key
         if message_key:
             self._message = tr(message_key, self._lang)
             self.messageChanged.emit()
@@ -525,6 +530,7 @@ class KioskController(StepInput, QObject):
     # -- rendering -------------------------------------------------------------------------------
     def _set_screen(self, screen: str) -> None:
         if screen == "attract":
+            self._terminal_defaults()
             self._inactivity.stop()
         else:
             self._inactivity.start()
@@ -533,6 +539,13 @@ class KioskController(StepInput, QObject):
         if screen != self._screen:
             self._screen = screen
             self.screenChanged.emit()
+
+    def _terminal_defaults(self) -> None:
+        """Every citizen starts clean: the terminal's language (and, in the QML, its keyboard locale)."""
+        if self._lang != self.ctx.config.locale:
+            self._lang = self.ctx.config.locale
+            self.langChanged.emit()
+            self._refresh_catalog()
 
     def _render(self) -> None:
         session = self._session

@@ -105,6 +105,7 @@ def step_view(run: FlowRun, lang: str, extra: dict[str, Any] | None = None) -> d
         "stepId": step.id, "stepType": step.type, "title": text(step.title, lang),
         "flowTitle": text(run.flow.title, lang), "body": render(text(step.params.get("body"), lang), run.context),
         "canBack": run.can_go_back, "identity": identity_lines(run.context.get("identity"), lang),
+        "visit": len(run.history),  # tells the screen a step was (re-)entered: its taps settle again
     }
     if step.type == "preview":
         view["table"] = preview_table(step, run.context, lang)

@@ -20,6 +20,30 @@ Window {
 
     Theme { id: theme }
 
+    // Fingers: a screen takes no tap until it has been on screen for `settleMs`, so one tap makes one
+    // transition — the second tap of a double tap (or a tremor) cannot land on the next screen's button
+    // that happens to sit where the last one was. Qt's double-click interval (400 ms by default) is the
+    // platform's own bound for "two presses that belong together"; kept within 300..500 ms so a screen
+    // never feels sluggish. tests/test_ui_fingers.py measures the real figure.
+    readonly property int settleMs: Math.max(300, Math.min(500, Qt.styleHints.mouseDoubleClickInterval))
+    // a new screen, or a new step (the same step re-entered counts: `visit` grows with the history)
+    readonly property string transitionKey: ctl.screen + "|" + (ctl.view.stepId || "") + "|" + (ctl.view.visit || 0)
+    property bool settled: false
+    onTransitionKeyChanged: { settled = false; settleTimer.restart() }
+    Component.onCompleted: settleTimer.restart()
+    Timer { id: settleTimer; interval: win.settleMs; onTriggered: win.settled = true }
+
+    // Every citizen starts with the terminal's keyboard: no locale or open keyboard carried over
+    Connections {
+        target: win.ctl
+        function onScreenChanged() {
+            if (win.ctl.screen === "attract") {
+                Qt.inputMethod.hide();
+                VirtualKeyboardSettings.locale = (win.ctl.lang === "en" ? "en_US" : "zh_CN");
+            }
+        }
+    }
+
     Item {
         id: canvas
         objectName: "canvas"
@@ -37,6 +61,7 @@ Window {
         Loader {
             id: screenLoader
             objectName: "screen_" + win.ctl.screen
+            enabled: win.settled
             // the on-screen keyboard pushes the screen up, so its buttons stay reachable above the keys
             anchors { left: parent.left; right: parent.right; top: topBar.bottom
                       bottom: keyboard.shown ? keyboard.top : parent.bottom }
@@ -61,7 +86,7 @@ Window {
                 visible: Qt.inputMethod.visible
                 Component.onCompleted: {
                     VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US"];
-                    VirtualKeyboardSettings.locale = "zh_CN";
+                    VirtualKeyboardSettings.locale = (win.ctl.lang === "en" ? "en_US" : "zh_CN");
                 }
             }
         }

@@ -5,6 +5,8 @@ Rectangle {
     property var ctl
     height: 84
     color: "#0b4f9c"
+    // while paper is being produced, neither Home nor the language may interrupt: the paper comes out anyway
+    readonly property bool producing: !!bar.ctl && bar.ctl.screen === "step" && bar.ctl.view.stepType === "print"
     Text {
         anchors { left: parent.left; leftMargin: 28; verticalCenter: parent.verticalCenter }
         text: bar.ctl ? bar.ctl.terminalName : ""
@@ -28,12 +30,14 @@ Rectangle {
         BigButton {
             objectName: "homeButton"
             visible: bar.ctl && bar.ctl.screen !== "attract"
+            enabled: !bar.producing
             primary: false; height: 64; implicitWidth: 150; fontSize: 24
             text: bar.ctl ? bar.ctl.s["common.home"] : ""
             onClicked: bar.ctl.tap("home", null)
         }
         BigButton {
             objectName: "langButton"
+            enabled: !bar.producing
             primary: false; height: 64; implicitWidth: 150; fontSize: 24
             text: bar.ctl ? bar.ctl.s["common.other_lang"] : ""
             onClicked: bar.ctl.tap("language", null)
