@@ -58,6 +58,11 @@ class FlowRun:
         return self.flow.step(self.current_id)
 
     @property
+    def steps_behind(self) -> int:
+        """How many steps Back could return through (the step indicator counts from it)."""
+        return len(self._stack)
+
+    @property
     def can_go_back(self) -> bool:
         return bool(self._stack) and self.current.back and not self.finished
 

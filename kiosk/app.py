@@ -149,7 +149,11 @@ class KioskApplication:
             ctx.tasks.run(name, lambda n=name: create_device(ctx, n),
                           on_done=lambda device, n=name: self._attach(n, device),
                           on_error=lambda error, n=name: self._device_failed(n, error))
+        from kiosk.ui.assist import AssistController
+
+        self.assist = AssistController(self.controller, ctx)
         self.engine = QQmlApplicationEngine()
+        self.engine.rootContext().setContextProperty("assist", self.assist)
         self.engine.setInitialProperties({"ctl": self.controller, "production": production,
                                           "baseWidth": size[0], "baseHeight": size[1]})
         self.engine.load(str(QML_DIR / "Main.qml"))
@@ -237,6 +241,7 @@ class KioskApplication:
                 self.ctx.tasks.run(name, device.refresh_status)
 
     def shutdown(self) -> None:
+        self.assist.shutdown()
         self._status_poll.stop()
         self._bundle_poll.stop()
         if self._watchdog is not None:

@@ -21,6 +21,15 @@ Example::
     [paths]
     data_dir = "/var/lib/kiosk"
 
+    [accessibility]
+    elderly_default = false     # every session starts in 长辈模式 (large text) on this terminal
+    elderly_inactivity_s = 120  # the inactivity timeout while elderly mode is on
+
+    [voice]
+    enabled = true              # spoken prompts (espeak-ng, offline)
+    muted = false               # start muted; the replay button still speaks
+    volume = 0.8                # 0 to 1
+
     [backoffice]
     url = "https://backoffice.example.gov.cn"   # "embedded" starts the reference server in-process
 
@@ -68,6 +77,11 @@ class Config:
     data_dir: Path = Path("var/demo")
     backoffice_url: str = "embedded"
     devices: dict[str, str] = field(default_factory=lambda: dict(DEMO_DEVICES))
+    elderly_default: bool = False
+    elderly_inactivity_s: float = 120.0
+    voice_enabled: bool = True
+    voice_muted: bool = False
+    voice_volume: float = 0.8
     demo: bool = True
     source: str = "(embedded default)"
 
@@ -79,11 +93,19 @@ _SPEC: dict[str, dict[str, tuple[str, type, Any]]] = {
                  "locale": ("locale", str, LOCALES)},
     "timeouts": {"inactivity_s": ("inactivity_s", float, (10, 600)), "countdown_s": ("countdown_s", float, (5, 120))},
     "paths": {"data_dir": ("data_dir", Path, "any")},
+    "accessibility": {"elderly_default": ("elderly_default", bool, "any"),
+                      "elderly_inactivity_s": ("elderly_inactivity_s", float, (10, 900))},
+    "voice": {"enabled": ("voice_enabled", bool, "any"), "muted": ("voice_muted", bool, "any"),
+              "volume": ("voice_volume", float, (0, 1))},
     "backoffice": {"url": ("backoffice_url", str, "url")},
 }
 
 
 def _check(source: str, key: str, value: Any, kind: type, constraint: Any) -> Any:
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(key, f"must be true or false (got {value!r})", source)
+        return value
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(key, f"must be a number (got {value!r})", source)

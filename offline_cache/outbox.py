@@ -93,6 +93,13 @@ class Outbox:
             enqueue(conn, "device_event", {"terminal_id": self.terminal_id, "device": device, "state": state,
                                            "reason": reason, "detail": detail})
 
+    def record_help_call(self, screen: str, service_id: str = "") -> None:
+        """The citizen asked for staff: queued for the console's alerts (terminal, screen, service; nothing
+        personal)."""
+        with self._db.transaction() as conn:
+            enqueue(conn, "help_call", {"terminal_id": self.terminal_id, "screen": screen[:32],
+                                        "service_id": service_id[:128], "at": now()})
+
 
 def _purge(conn: sqlite3.Connection, idem_keys: list[str], at: float) -> None:
     """Drop the personal data of delivered submissions and cases (inside the acknowledging transaction)."""

@@ -107,6 +107,9 @@ class Store:
     def record_device_event(self, device: str, state: str, reason: str = "", detail: str = "") -> None:
         self._outbox.record_device_event(device, state, reason, detail)
 
+    def record_help_call(self, screen: str, service_id: str = "") -> None:
+        self._outbox.record_help_call(screen, service_id)
+
     # -- cases -----------------------------------------------------------------------------------
     def open_case(self, service_id: str, item_code: str, flow_version: int | str = 1) -> str:
         """Start a case; refused with :class:`StoreFull` when the database is at its bound.

@@ -153,6 +153,10 @@ class KioskController(StepInput, QObject):
             log.exception("UI action %s failed", action)
             self._end_session("error", message_key="error.unexpected")
 
+    def set_inactivity_s(self, seconds: float) -> None:
+        """The inactivity timeout (elderly mode lengthens it; kiosk/ui/assist.py)."""
+        self._inactivity.setInterval(int(seconds * 1000))
+
     @Slot()
     def touched(self) -> None:
         """Any touch restarts the inactivity timer (called by the window's event filter too)."""

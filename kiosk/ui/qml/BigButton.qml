@@ -7,11 +7,12 @@ Rectangle {
     property bool primary: true
     property bool danger: false
     property int fontSize: 30
+    property int minWidth: 260
     signal clicked()
-    implicitWidth: Math.max(260, label.implicitWidth + 64)
-    implicitHeight: 88
+    implicitWidth: Math.max(minWidth, label.implicitWidth + 64)
+    implicitHeight: assist.sizes.button  // >= 88 px in both modes (kiosk/ui/assist.py)
     radius: 14
-    color: !enabled ? "#b8c2cc" : danger ? (tap.pressed ? "#962d22" : "#c0392b")
+    color: !enabled ? "#d5dbe1" : danger ? (tap.pressed ? "#962d22" : "#c0392b")
                      : primary ? (tap.pressed ? "#083a73" : "#0b4f9c") : (tap.pressed ? "#d7e3f1" : "#ffffff")
     border.color: primary || danger ? "transparent" : "#0b4f9c"
     border.width: 3
@@ -22,9 +23,9 @@ Rectangle {
         horizontalAlignment: Text.AlignHCenter
         wrapMode: Text.WordWrap
         font.family: "WenQuanYi Micro Hei"
-        font.pixelSize: button.fontSize
+        font.pixelSize: assist.elderly ? Math.max(40, Math.round(button.fontSize * 1.3)) : button.fontSize
         font.bold: true
-        color: button.primary || button.danger ? "white" : "#0b4f9c"
+        color: !button.enabled ? "#3d4a57" : button.primary || button.danger ? "white" : "#0b4f9c"
     }
     // Forgiving for elderly fingers: a slow press (long press) counts, and so does a finger that drifts
     // while pressing, as long as it is lifted on the button.

@@ -7,7 +7,7 @@ Item {
         id: heading
         anchors { left: parent.left; top: parent.top; margins: 32 }
         text: screen.ctl ? screen.ctl.s["catalog.title"] : ""
-        color: "#1b2733"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 40; font.bold: true
+        color: "#1b2733"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 52 : 40; font.bold: true
     }
     GridView {
         id: grid
@@ -27,17 +27,17 @@ Item {
                 Column {
                     anchors { fill: parent; margins: 16 }
                     spacing: 8
-                    Text { text: modelData.category; color: "#5b6b7c"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 20 }
+                    Text { text: modelData.category; color: "#5b6b7c"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 20 }
                     Text {
                         width: parent.width; wrapMode: Text.WordWrap
                         text: modelData.title
-                        color: modelData.available ? "#0b4f9c" : "#7d8a97"
-                        font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; font.bold: true
+                        color: modelData.available ? "#0b4f9c" : "#4a5663"
+                        font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; font.bold: true
                     }
                     Text {
                         visible: !modelData.available
                         text: (screen.ctl ? screen.ctl.s["catalog.unavailable"] : "") + " · " + modelData.reason
-                        color: "#c0392b"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 20
+                        color: "#c0392b"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 20
                         width: parent.width; wrapMode: Text.WordWrap
                     }
                 }

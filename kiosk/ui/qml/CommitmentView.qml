@@ -14,14 +14,14 @@ Item {
             objectName: "commitmentText"
             anchors { fill: parent; margins: 24 }
             wrapMode: Text.WordWrap; text: view.v.commitment || ""
-            font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#1b2733"; lineHeight: 1.25
+            font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; color: "#1b2733"; lineHeight: 1.25
         }
     }
     Text { id: signLabel
            anchors { left: parent.left; top: textBox.bottom; topMargin: 12 }
            visible: view.v.needsSignature || false
            text: (view.ctl ? view.ctl.s["commitment.sign_here"] : "") + (view.v.status ? "  " + view.v.status : "")
-           font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; color: view.v.status ? "#c0392b" : "#5b6b7c" }
+           font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: view.v.status ? "#c0392b" : "#5b6b7c" }
     Rectangle {
         id: pad
         objectName: "signaturePad"

@@ -15,8 +15,8 @@ Item {
                 Row {
                     required property var modelData
                     spacing: 24
-                    Text { width: 220; text: modelData.label; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 32; color: "#5b6b7c" }
-                    Text { text: modelData.value; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 40; font.bold: true; color: "#1b2733" }
+                    Text { width: 220; text: modelData.label; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 42 : 32; color: "#5b6b7c" }
+                    Text { text: modelData.value; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 52 : 40; font.bold: true; color: "#1b2733" }
                 }
             }
         }

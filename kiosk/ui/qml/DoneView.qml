@@ -7,14 +7,14 @@ Item {
     Column {
         anchors.centerIn: parent
         spacing: 30
-        Text { anchors.horizontalCenter: parent.horizontalCenter; text: "✓"; font.pixelSize: 120; color: "#1e8e3e" }
+        Text { anchors.horizontalCenter: parent.horizontalCenter; text: "✓"; font.pixelSize: assist.elderly ? 156 : 120; color: "#1e8e3e" }
         Text { anchors.horizontalCenter: parent.horizontalCenter; text: view.v.body || ""
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 36; font.bold: true; color: "#1b2733" }
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 47 : 36; font.bold: true; color: "#1b2733" }
         Text { objectName: "caseNumber"; anchors.horizontalCenter: parent.horizontalCenter; text: view.v.caseNo || ""
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 30; color: "#0b4f9c" }
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 30; color: "#0b4f9c" }
         Text { objectName: "queuedNote"; anchors.horizontalCenter: parent.horizontalCenter; visible: text !== ""
                text: view.v.queued || ""
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#b36b00" }
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; color: "#b36b00" }
         BigButton { objectName: "doneHome"; anchors.horizontalCenter: parent.horizontalCenter
                     text: view.ctl ? view.ctl.s["done.home"] : ""; onClicked: view.ctl.tap("home", null) }
     }

@@ -11,10 +11,10 @@ Item {
         Column {
             anchors { fill: parent; margins: 36 }
             spacing: 24
-            Text { text: screen.v.title || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 40; font.bold: true; color: "#0b4f9c" }
-            Text { text: screen.ctl ? screen.ctl.s["intro.title"] : ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; color: "#5b6b7c" }
-            Text { width: parent.width; wrapMode: Text.WordWrap; text: screen.v.notice || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 30; color: "#1b2733"; lineHeight: 1.3 }
-            Text { text: screen.v.identity || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 30; font.bold: true; color: "#1b2733" }
+            Text { text: screen.v.title || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 52 : 40; font.bold: true; color: "#0b4f9c" }
+            Text { text: screen.ctl ? screen.ctl.s["intro.title"] : ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; color: "#5b6b7c" }
+            Text { width: parent.width; wrapMode: Text.WordWrap; text: screen.v.notice || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 30; color: "#1b2733"; lineHeight: 1.3 }
+            Text { text: screen.v.identity || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 30; font.bold: true; color: "#1b2733" }
         }
     }
     BigButton {

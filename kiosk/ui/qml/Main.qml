@@ -92,6 +92,7 @@ Window {
         }
         Timer { interval: 200; running: true; onTriggered: keyboard.active = true }
 
+        HelpOverlay { ctl: win.ctl; anchors.fill: parent; visible: assist.helpShown; z: 90 }
         TimeoutOverlay { ctl: win.ctl; anchors.fill: parent; visible: win.ctl.countdown >= 0; z: 100 }
     }
 }

@@ -15,7 +15,7 @@ Item {
             Repeater {
                 model: view.table.summary
                 Text { required property var modelData; text: modelData.label + "：" + modelData.value
-                       font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; color: "#1b2733" }
+                       font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#1b2733" }
             }
         }
         Row {
@@ -26,7 +26,7 @@ Item {
                 Text { required property var modelData; required property int index
                        width: header.width / view.table.headers.length; text: modelData
                        horizontalAlignment: view.table.aligns[index] === "right" ? Text.AlignRight : Text.AlignLeft
-                       font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; font.bold: true; color: "#0b4f9c"; rightPadding: 12 }
+                       font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; font.bold: true; color: "#0b4f9c"; rightPadding: 12 }
             }
         }
         ListView {
@@ -45,7 +45,7 @@ Item {
                     Text { required property var modelData; required property int index
                            width: rows.width / view.table.headers.length; text: modelData
                            horizontalAlignment: view.table.aligns[index] === "right" ? Text.AlignRight : Text.AlignLeft
-                           font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; color: "#1b2733"; rightPadding: 12 }
+                           font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#1b2733"; rightPadding: 12 }
                 }
             }
         }
@@ -56,7 +56,7 @@ Item {
         height: 88
         BigButton { objectName: "backButton"; anchors.left: parent.left; visible: view.v.canBack || false; primary: false
                     text: view.ctl ? view.ctl.s["common.back"] : ""; onClicked: view.ctl.tap("back", null) }
-        Text { anchors.centerIn: parent; text: view.table.count || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; color: "#5b6b7c" }
+        Text { anchors.centerIn: parent; text: view.table.count || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#5b6b7c" }
         BigButton { objectName: "printButton"; anchors.right: parent.right
                     text: view.ctl ? view.ctl.s["preview.print"] : ""; onClicked: view.ctl.tap("continue", null) }
     }
