@@ -76,13 +76,9 @@ class DocumentPrinterSimulator:
 
 
 class SimulatedDocumentPrinter(StatefulDevice):
-<<<<<<< HEAD
-    def __init__(self, name: str, folder: Path | None = None):
-=======
     _status: PrinterStatus  # narrower than StatefulDevice's: set only by _set, never by _set_state
 
-    def __init__(self, name: str, folder: Path):
->>>>>>> main
+    def __init__(self, name: str, folder: Path | None = None):
         self.name = name
         super().__init__()
         self.simulator = DocumentPrinterSimulator(self, Path(folder) if folder else None)
