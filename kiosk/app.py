@@ -151,7 +151,7 @@ class KioskApplication:
                           on_error=lambda error, n=name: self._device_failed(n, error))
         from kiosk.ui.assist import AssistController
 
-        self.assist = AssistController(self.controller, ctx)
+        self.assist = AssistController(self.controller, ctx, parent=self.controller)
         self.engine = QQmlApplicationEngine()
         self.engine.rootContext().setContextProperty("assist", self.assist)
         self.engine.setInitialProperties({"ctl": self.controller, "production": production,

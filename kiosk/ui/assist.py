@@ -74,9 +74,9 @@ class AssistController(QObject):
         return self.guide is None or self.guide.muted
 
     elderly = Property(bool, _get_elderly, notify=elderlyChanged)
-    sizes = Property("QVariantMap", _get_sizes, notify=elderlyChanged)
+    sizes = Property(dict, _get_sizes, notify=elderlyChanged)
     helpShown = Property(bool, _get_help, notify=helpChanged)
-    progress = Property("QVariantMap", _get_progress, notify=progressChanged)
+    progress = Property(dict, _get_progress, notify=progressChanged)
     muted = Property(bool, _get_muted, notify=mutedChanged)
 
     @property
