@@ -151,9 +151,14 @@ class KioskApplication:
                           on_error=lambda error, n=name: self._device_failed(n, error))
         from kiosk.ui.assist import AssistController
 
-        self.assist = AssistController(self.controller, ctx, parent=self.controller)
+        self.assist = AssistController(self.controller, ctx)
         self.engine = QQmlApplicationEngine()
+        self.assist.setParent(self.engine)  # outlives the QML that binds it (deleted after the root objects)
         self.engine.rootContext().setContextProperty("assist", self.assist)
+        from kiosk.ui.catalog_browser import CatalogBrowser
+
+        self.catalog_browser = CatalogBrowser(self.controller, self.assist, ctx.config.data_dir, parent=self.engine)
+        self.engine.rootContext().setContextProperty("catalogBrowser", self.catalog_browser)
         self.engine.setInitialProperties({"ctl": self.controller, "production": production,
                                           "baseWidth": size[0], "baseHeight": size[1]})
         self.engine.load(str(QML_DIR / "Main.qml"))

@@ -291,6 +291,7 @@ class KioskController(StepInput, QObject):
         session = self._session
         if self._screen in ("attract", "catalog", "intro", "message"):
             self._pending_identity = identity
+            self.catalogChanged.emit()  # the catalog offers this card's services first (kiosk/ui/catalog_browser.py)
             if self._screen in ("attract", "message"):
                 self._set_screen("catalog")
             return
@@ -598,6 +599,14 @@ class KioskController(StepInput, QObject):
     @property
     def device_states(self) -> dict[str, DeviceStatus]:
         return self._device_states
+
+    @property
+    def pending_card_kind(self) -> str | None:
+        """'idcard' or 'sscard' when a card was read before a service was chosen, else None."""
+        identity = self._pending_identity
+        if identity is None:
+            return None
+        return "sscard" if identity.card_type == "sscard" else "idcard"
 
     # -- for tests and the scripted demo --------------------------------------------------------
     @property

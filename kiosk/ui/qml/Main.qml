@@ -65,7 +65,7 @@ Window {
             // the on-screen keyboard pushes the screen up, so its buttons stay reachable above the keys
             anchors { left: parent.left; right: parent.right; top: topBar.bottom
                       bottom: keyboard.shown ? keyboard.top : parent.bottom }
-            source: ({ attract: "AttractScreen.qml", catalog: "CatalogScreen.qml", intro: "IntroScreen.qml",
+            source: ({ attract: "AttractScreen.qml", catalog: "ServiceCatalog.qml", intro: "IntroScreen.qml",
                        step: "StepScreen.qml", message: "MessageScreen.qml" })[win.ctl.screen] || "AttractScreen.qml"
             onLoaded: item.ctl = win.ctl
         }
