@@ -113,7 +113,7 @@ class CatalogModel:
 
     def search(self, query: str) -> list[Entry]:
         """Latin letters match pinyin initials (prefix first) or full pinyin; anything else matches the title."""
-        q = query.strip().lower().replace(" ", "")
+        q = query.strip().lower().replace(" ", "").replace("'", "")  # the pinyin keyboard's preedit: "s'b", "s b"
         if not q:
             return []
         if q.isascii() and q.isalpha():
