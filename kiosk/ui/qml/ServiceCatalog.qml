@@ -21,7 +21,7 @@ Item {
                 required property var modelData
                 objectName: "tab_" + modelData.id
                 readonly property bool current: screen.cb.tab === modelData.id
-                width: tabLabel.implicitWidth + 36; height: assist.sizes.button
+                width: Math.max(assist.sizes.button, tabLabel.implicitWidth + 36); height: assist.sizes.button
                 radius: 12; color: current ? "#0b4f9c" : (tabTap.pressed ? "#d7e3f1" : "white")
                 border.color: "#0b4f9c"; border.width: 2
                 Text { id: tabLabel; anchors.centerIn: parent; text: parent.modelData.label
