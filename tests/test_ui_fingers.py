@@ -131,3 +131,90 @@ def test_the_card_removed_message_follows_the_language(kiosk):
     robot.tap("langButton")
     robot.wait_until(lambda: robot.text_of("messageText").startswith("Your ID card was lifted"),
                      what="the message in English")
+
+
+def to_withdrawal_form(robot) -> None:
+    robot.tap("startButton")
+    robot.tap("service_hf_withdraw_rent")
+    robot.tap("beginButton")
+    robot.tap("demoPlaceCard")
+    robot.tap("confirmButton", timeout=10)
+    robot.wait_for("submitButton", timeout=10)
+
+
+def scene_rect(item) -> tuple[float, float, float, float]:
+    top_left = item.mapToScene(QPointF(0, 0))
+    return top_left.x(), top_left.y(), top_left.x() + item.width(), top_left.y() + item.height()
+
+
+def inside(inner, outer) -> bool:
+    a, b = scene_rect(inner), scene_rect(outer)
+    return a[1] >= b[1] - 0.5 and a[3] <= b[3] + 0.5
+
+
+def test_the_keypad_never_types_into_a_field_scrolled_out_of_sight(kiosk):
+    """公积金提取: after scrolling, a digit went into the amount field off screen (10000 became 100005)."""
+    app, robot = kiosk
+    ctl = app.controller
+    to_withdrawal_form(robot)
+    robot.tap("input_amount")
+    for key in "10000":
+        robot.tap(f"key_{key}")
+    assert inside(robot.wait_for("input_amount"), robot.wait_for("formFlick"))  # focused: in sight
+    robot.draw("formFlick", [(0.5, 0.9), (0.5, 0.6), (0.5, 0.3), (0.5, 0.05)])  # a finger swipes the form up
+    robot.pump(1.5)  # the flick coasts to a stop
+    amount = robot.find("input_amount")
+    assert amount is None or not inside(amount, robot.wait_for("formFlick")), "the swipe did not scroll"
+    key = robot.find("key_5")
+    if key is not None:
+        robot.tap("key_5")
+    assert ctl.session.form_values["amount"] == "10000"
+
+
+def test_the_keypad_stays_clear_of_back_and_next(kiosk):
+    app, robot = kiosk
+    to_withdrawal_form(robot)
+    robot.tap("input_rent_monthly")
+    keys = [robot.wait_for(f"key_{k}") for k in "0123456789"] + [robot.wait_for("key_back")]
+    for button in ("submitButton", "backButton"):
+        item = robot.find(button)
+        if item is None:
+            continue
+        top = scene_rect(item)[1]
+        assert all(scene_rect(k)[3] <= top for k in keys), button
+
+
+def test_a_refused_form_scrolls_to_its_first_error_and_lists_the_rest(kiosk):
+    app, robot = kiosk
+    to_withdrawal_form(robot)
+    for field, digits in (("rent_monthly", "2500"), ("amount", "7500")):
+        robot.tap(f"input_{field}")
+        for key in digits:
+            robot.tap(f"key_{key}")
+    robot.tap("no_has_contract")
+    robot.tap("input_bank_card")
+    robot.tap("key_6")  # too short to be a bank card number
+    robot.wait_for("input_rent_monthly")
+    flick = robot.wait_for("formFlick")
+    flick.setProperty("contentY", 0)  # the citizen looks at the top of the form again
+    robot.pump(0.1)
+    robot.tap("submitButton")
+    robot.pump(0.3)
+    errors = app.controller.view["errors"]
+    assert set(errors) == {"bank_card", "phone"}
+    assert inside(robot.wait_for("input_bank_card"), flick)  # the first error, in sight
+    summary = robot.text_of("errorSummary")
+    assert "2" in summary and "借记卡号" in summary and "联系电话" in summary, summary
+
+
+def test_the_on_screen_keyboard_never_covers_the_field_being_typed_in(kiosk):
+    app, robot = kiosk
+    to_withdrawal_form(robot)
+    robot.tap("yes_has_contract")
+    robot.tap("text_contract_no")
+    robot.wait_until(lambda: robot.find("inputPanel") is not None, what="on-screen keyboard shown")
+    robot.pump(0.5)
+    panel_top = scene_rect(robot.find("inputPanel"))[1]
+    field = robot.find("text_contract_no")
+    assert field is not None and scene_rect(field)[3] <= panel_top
+    assert inside(field, robot.wait_for("formFlick"))

@@ -21,8 +21,9 @@ from flows.lint.graph import Edge
 from flows.lint.text import placeholders
 from flows.model import Flow, Step
 
-# Context roots the UI sets for every run: the terminal, the flow, the case (number and time).
-ALWAYS = frozenset({"terminal", "flow", "case"})
+# Context roots the UI sets for every run: the terminal, the flow, the case (number and time), the
+# citizen's language.
+ALWAYS = frozenset({"terminal", "flow", "case", "lang"})
 IDENTITY_FIELDS = frozenset({"card_type", "source", "name", "id_number", "gender", "nation", "birth_date",
                              "address", "authority", "valid_from", "valid_to", "masked_name",
                              "masked_id_number", "extra"})

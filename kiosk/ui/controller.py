@@ -171,6 +171,8 @@ class KioskController(StepInput, QObject):
     def _on_language(self, _value: Any) -> None:
         self._lang = "en" if self._lang == "zh_CN" else "zh_CN"
         self.langChanged.emit()
+        if self._session is not None:
+            self._session.run.context["lang"] = self._lang
         if self._message_key:
             self._message = tr(self._message_key, self._lang)
             self.messageChanged.emit()
@@ -202,6 +204,7 @@ class KioskController(StepInput, QObject):
 
         self.ctx.tasks.run("db", open_case, on_error=lambda e: self._guard(session, self._fail, e))
         session.run.context["terminal"] = {"id": self.ctx.config.terminal_id, "name": self.ctx.config.terminal_name}
+        session.run.context["lang"] = self._lang  # e.g. the service guide is asked for in the citizen's language
         self._set_screen("step")
         self._enter_step()
 
@@ -572,8 +575,8 @@ class KioskController(StepInput, QObject):
             if step.type == "rate":
                 subject = step.params.get("subject")
                 if subject:
-                    extra["subject"] = tr("rate.subject", self._lang,
-                                          title=render(subject.get("title", ""), session.run.context))
+                    extra["subject"] = tr("rate.subject", self._lang, title=views.case_title(
+                        render(subject.get("title", ""), session.run.context), self.ctx.flows, self._lang))
                 extra["selectedLevel"] = session.rating_level
                 extra["comment"] = session.rating_comment
                 extra["selectedIndicators"] = list(session.rating_indicators)

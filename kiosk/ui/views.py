@@ -20,7 +20,7 @@ from flows.conditions import lookup
 from flows.engine import FlowRun
 from flows.model import Flow, Step, text
 from flows.templating import render
-from kiosk.i18n import tr
+from kiosk.i18n import catalog, tr
 
 RATINGS_PATH = Path(__file__).resolve().parent.parent.parent / "flows" / "ratings.yaml"
 
@@ -65,6 +65,8 @@ def form_fields(step: Step, context: dict[str, Any], values: dict[str, Any], lan
         shown.append({
             "id": field["id"], "type": field["type"], "label": text(field.get("label"), lang),
             "hint": text(field.get("hint"), lang), "keyboard": field["keyboard"],
+            "caption": tr("form.caption_hint", lang, label=text(field.get("label"), lang),
+                          hint=text(field.get("hint"), lang)) if field.get("hint") else text(field.get("label"), lang),
             "value": "" if value is None else value,
             "display": _display(field, value, lang),
             "options": field.get("options", []),
@@ -80,16 +82,47 @@ def _display(field: dict[str, Any], value: Any, lang: str) -> str:
 
 def preview_table(step: Step, context: dict[str, Any], lang: str) -> dict[str, Any]:
     columns = step.params.get("columns", [])
-    rows = [[render(c["value"], {**context, "item": item}) for c in columns]
+    rows = [[data_text(render(c["value"], {**context, "item": item}), lang) for c in columns]
             for item in lookup(context, step.params.get("rows", "")) or []]
+    headers = [text(c["label"], lang) for c in columns]
     return {
-        "headers": [text(c["label"], lang) for c in columns],
+        "headers": headers,
         "aligns": [c.get("align", "left") for c in columns],
+        "weights": column_weights(headers, rows),
         "rows": rows,
-        "summary": [{"label": text(s["label"], lang), "value": render(s["value"], context)}
+        "summary": [{"label": text(s["label"], lang), "value": data_text(render(s["value"], context), lang)}
                     for s in step.params.get("summary", [])],
-        "count": tr("preview.rows", lang, n=len(rows)),
+        # a summary-only preview (no table) has no records to count: "共 0 条记录" would be false
+        "count": tr("preview.rows", lang, n=len(rows)) if columns else "",
     }
+
+
+def data_text(value: str, lang: str) -> str:
+    """A word of the back office's data (e.g. a contribution's status 已缴) in the citizen's language,
+    when the terminal knows it (``data.<word>`` keys); anything else is shown as given."""
+    return tr(f"data.{value}", lang) if value and f"data.{value}" in catalog(lang) else value
+
+
+def _display_width(value: str) -> int:
+    """Columns on screen: a CJK character takes about two Latin ones."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in value)
+
+
+def column_weights(headers: list[str], rows: list[list[str]]) -> list[int]:
+    """Each column's share of the table's width, from its widest text (clamped, so one long address wraps
+    instead of squeezing the numbers next to it until they overprint each other)."""
+    return [min(40, max(6, _display_width(header), *(_display_width(row[i]) for row in rows if i < len(row))))
+            for i, header in enumerate(headers)]
+
+
+def preview_action(step: Step, flow: Flow, lang: str) -> str:
+    """The preview's main button: 打印 only if the paper really comes next, else 完成/继续."""
+    following = [flow.steps.get(t.goto) for t in step.next] + [flow.steps.get(goto) for goto in step.on.values()]
+    if any(s is not None and s.type == "print" for s in following):
+        return tr("preview.print", lang)
+    if any(s is not None and s.type == "finish" for s in following):
+        return tr("preview.done", lang)
+    return tr("common.continue", lang)
 
 
 def rate_view(lang: str) -> dict[str, Any]:
@@ -109,13 +142,31 @@ def step_view(run: FlowRun, lang: str, extra: dict[str, Any] | None = None) -> d
     }
     if step.type == "preview":
         view["table"] = preview_table(step, run.context, lang)
+        view["action"] = preview_action(step, run.flow, lang)
     elif step.type == "rate":
         view.update(rate_view(lang))
     elif step.type == "finish":
-        case_no = lookup(run.context, "case.case_no") or ""
+        # a flow that rates an earlier case ends with the number the citizen typed, not its own
+        case_no = rated_case_no(run) or lookup(run.context, "case.case_no") or ""
         view["caseNo"] = tr("done.case_no", lang, case_no=case_no) if case_no else ""
     view.update(extra or {})
     return view
+
+
+def rated_case_no(run: FlowRun) -> str:
+    """The earlier case a rating flow rated (its rate step's ``subject.case_no``), if any."""
+    for step in run.flow.steps.values():
+        subject = step.params.get("subject") if step.type == "rate" else None
+        if subject and subject.get("case_no") and any(r.step_id == step.id for r in run.history):
+            return str(render(subject["case_no"], run.context) or "")
+    return ""
+
+
+def case_title(title: str, flows: dict[str, Flow], lang: str) -> str:
+    """What a looked-up case is called: the back office answers with its service id
+    (``medical_certificate_print``), which the terminal knows by its title in the citizen's language."""
+    flow = flows.get(title)
+    return text(flow.title, lang) if flow is not None else title
 
 
 def catalog_view(flows: list[Flow], availability: dict[str, tuple[bool, str]], lang: str) -> list[dict[str, Any]]:
@@ -129,5 +180,10 @@ def catalog_view(flows: list[Flow], availability: dict[str, tuple[bool, str]], l
 
 
 def intro_view(flow: Flow, lang: str) -> dict[str, Any]:
+    """一次性告知: everything to bring, at once — the flow's materials list (not just the card it reads)."""
+    materials = [tr("intro.material" if m.get("required") else "intro.material_optional", lang,
+                    name=text(m["name"], lang)) for m in flow.materials]
     return {"title": text(flow.title, lang), "notice": text(flow.notice, lang),
-            "identity": tr(f"intro.identity.{flow.identity}", lang)}
+            "materialsTitle": tr("intro.materials", lang) if materials else "",
+            "materials": materials,
+            "identity": "" if materials else tr(f"intro.identity.{flow.identity}", lang)}

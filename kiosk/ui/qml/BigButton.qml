@@ -6,6 +6,9 @@ Rectangle {
     property alias text: label.text
     property bool primary: true
     property bool danger: false
+    // a chosen option (a form choice, yes/no): marked with a tick and its own colours, so it cannot be
+    // mistaken for the screen's main button
+    property bool selected: false
     property int fontSize: 30
     property int minWidth: 260
     signal clicked()
@@ -13,19 +16,26 @@ Rectangle {
     implicitHeight: assist.sizes.button  // >= 88 px in both modes (kiosk/ui/assist.py)
     radius: 14
     color: !enabled ? "#d5dbe1" : danger ? (tap.pressed ? "#962d22" : "#c0392b")
+                     : selected ? (tap.pressed ? "#f7dfa8" : "#fdf1d6")
                      : primary ? (tap.pressed ? "#083a73" : "#0b4f9c") : (tap.pressed ? "#d7e3f1" : "#ffffff")
-    border.color: primary || danger ? "transparent" : "#0b4f9c"
-    border.width: 3
+    border.color: selected ? "#e8a317" : primary || danger ? "transparent" : "#0b4f9c"
+    border.width: selected ? 5 : 3
+    Text {
+        objectName: "tick"
+        visible: button.selected
+        anchors { left: parent.left; leftMargin: 14; verticalCenter: parent.verticalCenter }
+        text: "✓"; font.pixelSize: (assist.elderly ? Math.max(40, Math.round(button.fontSize * 1.3)) : button.fontSize) + 4; font.bold: true; color: "#1e8e3e"
+    }
     Text {
         id: label
         anchors.centerIn: parent
-        width: parent.width - 24
+        width: parent.width - (button.selected ? 88 : 24)
         horizontalAlignment: Text.AlignHCenter
         wrapMode: Text.WordWrap
         font.family: "WenQuanYi Micro Hei"
         font.pixelSize: assist.elderly ? Math.max(40, Math.round(button.fontSize * 1.3)) : button.fontSize
         font.bold: true
-        color: !button.enabled ? "#3d4a57" : button.primary || button.danger ? "white" : "#0b4f9c"
+        color: !button.enabled ? "#3d4a57" : (button.primary || button.danger) && !button.selected ? "white" : "#0b4f9c"
     }
     // Forgiving for elderly fingers: a slow press (long press) counts, and so does a finger that drifts
     // while pressing, as long as it is lifted on the button.

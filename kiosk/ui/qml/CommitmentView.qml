@@ -20,8 +20,11 @@ Item {
     Text { id: signLabel
            anchors { left: parent.left; top: textBox.bottom; topMargin: 12 }
            visible: view.v.needsSignature || false
-           text: (view.ctl ? view.ctl.s["commitment.sign_here"] : "") + (view.v.status ? "  " + view.v.status : "")
-           font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: view.v.status ? "#c0392b" : "#5b6b7c" }
+           objectName: "signLabel"
+           // the "please sign first" reminder goes as soon as there is a signature on the pad
+           property bool remind: !!view.v.status && view.strokes.length === 0
+           text: (view.ctl ? view.ctl.s["commitment.sign_here"] : "") + (remind ? "  " + view.v.status : "")
+           font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: remind ? "#c0392b" : "#5b6b7c" }
     Rectangle {
         id: pad
         objectName: "signaturePad"

@@ -13,9 +13,56 @@ Item {
         return null;
     }
     property bool keypadShown: activeField !== null && activeField.keyboard === "digits"
+    // the fields with an error, in screen order (for the list under the form)
+    readonly property var errorLabels: {
+        var fields = v.fields || [], errors = v.errors || {}, labels = [];
+        for (var i = 0; i < fields.length; i++) if (errors[fields[i].id]) labels.push(fields[i].label);
+        return labels;
+    }
+
+    function boxOf(id) {
+        for (var i = 0; i < fieldsColumn.children.length; i++) {
+            var box = fieldsColumn.children[i];
+            if (box.modelData !== undefined && box.modelData.id === id) return box;
+        }
+        return null;
+    }
+    // scroll so the field (label to error line) is inside the visible part of the form
+    function reveal(id) {
+        var box = boxOf(id);
+        if (box === null || flick.height <= 0) return;
+        var limit = Math.max(0, flick.contentHeight - flick.height);
+        if (box.y < flick.contentY) flick.contentY = Math.max(0, box.y - 8);
+        else if (box.y + box.height > flick.contentY + flick.height)
+            flick.contentY = Math.min(limit, Math.max(0, box.y + box.height - flick.height + 8));
+    }
+    function isShown(id) {
+        var box = boxOf(id);
+        // wholly in sight: a field half under the fold is one the citizen may not see typing into
+        return box !== null && box.y >= flick.contentY - 1 && box.y + box.height <= flick.contentY + flick.height + 1;
+    }
+    // the keypad writes only into a field the citizen can see: scrolled out of sight, it loses the focus
+    function dropHiddenFocus() {
+        if (view.v.activeField && view.activeField !== null && view.activeField.keyboard === "digits"
+                && !view.isShown(view.v.activeField))
+            view.ctl.tap("focus", "");
+    }
+    onActiveFieldChanged: if (activeField !== null) Qt.callLater(reveal, activeField.id)
+    // after a refused submit: scroll to the first field in error (the rest are listed under the form)
+    onErrorLabelsChanged: {
+        var fields = v.fields || [], errors = v.errors || {};
+        for (var i = 0; i < fields.length; i++) if (errors[fields[i].id]) { Qt.callLater(reveal, fields[i].id); return; }
+    }
     Flickable {
         id: flick
-        anchors { left: parent.left; top: parent.top; bottom: buttons.top; bottomMargin: 20 }
+        objectName: "formFlick"
+        anchors { left: parent.left; top: parent.top; bottom: errorList.visible ? errorList.top : buttons.top; bottomMargin: 12 }
+        onMovementEnded: view.dropHiddenFocus()
+        // the on-screen keyboard took the lower part of the screen: keep the field being typed in above it
+        onHeightChanged: {
+            var focused = view.focusedText();
+            if (focused !== "") Qt.callLater(view.reveal, focused);
+        }
         width: view.keypadShown ? parent.width - keypad.width - 24 : parent.width
         contentHeight: fieldsColumn.height
         clip: true
@@ -28,9 +75,11 @@ Item {
                 Column {
                     id: fieldBox
                     required property var modelData
+                    property alias textInput: textInput
                     width: fieldsColumn.width
                     spacing: 10
-                    Text { text: fieldBox.modelData.label + (fieldBox.modelData.hint ? "（" + fieldBox.modelData.hint + "）" : "")
+                    Text { objectName: "label_" + fieldBox.modelData.id; width: parent.width; wrapMode: Text.WordWrap
+                           text: fieldBox.modelData.caption || fieldBox.modelData.label
                            font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; color: "#5b6b7c" }
                     Flow {
                         visible: fieldBox.modelData.type === "choice"
@@ -41,7 +90,8 @@ Item {
                             BigButton {
                                 required property var modelData
                                 objectName: "choice_" + fieldBox.modelData.id + "_" + modelData.value
-                                primary: fieldBox.modelData.value === modelData.value
+                                primary: false
+                                selected: fieldBox.modelData.value === modelData.value
                                 implicitWidth: 320
                                 text: modelData.label
                                 onClicked: view.ctl.tap("field", { id: fieldBox.modelData.id, value: modelData.value })
@@ -51,10 +101,10 @@ Item {
                     Row {
                         visible: fieldBox.modelData.type === "yesno"
                         spacing: 16
-                        BigButton { objectName: "yes_" + fieldBox.modelData.id; primary: fieldBox.modelData.value === true
+                        BigButton { objectName: "yes_" + fieldBox.modelData.id; primary: false; selected: fieldBox.modelData.value === true
                                     text: view.ctl ? view.ctl.s["form.yes"] : ""
                                     onClicked: view.ctl.tap("field", { id: fieldBox.modelData.id, value: true }) }
-                        BigButton { objectName: "no_" + fieldBox.modelData.id; primary: fieldBox.modelData.value === false
+                        BigButton { objectName: "no_" + fieldBox.modelData.id; primary: false; selected: fieldBox.modelData.value === false
                                     text: view.ctl ? view.ctl.s["form.no"] : ""
                                     onClicked: view.ctl.tap("field", { id: fieldBox.modelData.id, value: false }) }
                     }
@@ -101,8 +151,10 @@ Item {
                             text: fieldBox.modelData.display
                             inputMethodHints: fieldBox.modelData.keyboard === "latin" ? (Qt.ImhNoPredictiveText | Qt.ImhPreferUppercase | Qt.ImhLatinOnly) : Qt.ImhNone
                             onTextEdited: view.ctl.tap("field", { id: fieldBox.modelData.id, value: text, typing: true })
-                            onActiveFocusChanged: if (activeFocus)
-                                VirtualKeyboardSettings.locale = fieldBox.modelData.keyboard === "latin" ? "en_US" : "zh_CN"
+                            onActiveFocusChanged: if (activeFocus) {
+                                VirtualKeyboardSettings.locale = fieldBox.modelData.keyboard === "latin" ? "en_US" : "zh_CN";
+                                Qt.callLater(view.reveal, fieldBox.modelData.id);
+                            }
                         }
                     }
                     Text {
@@ -115,11 +167,33 @@ Item {
             }
         }
     }
+    function focusedText() {
+        var fields = v.fields || [];
+        for (var i = 0; i < fields.length; i++) {
+            var box = boxOf(fields[i].id);
+            if (box !== null && fields[i].keyboard !== "digits") {
+                var input = box.textInput;
+                if (input && input.activeFocus) return fields[i].id;
+            }
+        }
+        return "";
+    }
     Keypad {
         id: keypad
         ctl: view.ctl
         visible: view.keypadShown
-        anchors { right: parent.right; top: parent.top }
+        // beside the form and above Back / Next, never under them
+        anchors { right: parent.right; top: parent.top; bottom: buttons.top; bottomMargin: 12 }
+    }
+    Text {
+        id: errorList
+        objectName: "errorSummary"
+        visible: view.errorLabels.length > 0
+        anchors { left: parent.left; right: parent.right; bottom: buttons.top; bottomMargin: 8 }
+        wrapMode: Text.WordWrap
+        text: view.ctl ? (view.ctl.s["form.error_summary"] || "").replace("{n}", view.errorLabels.length)
+                         .replace("{fields}", view.errorLabels.join(view.ctl.s["common.list_sep"] || "、")) : ""
+        font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#c0392b"
     }
     Item {
         id: buttons

@@ -5,7 +5,9 @@ Item {
     property var ctl
     property var v: ctl ? ctl.view : ({})
     Rectangle {
+        objectName: "noticePanel"
         anchors { left: parent.left; right: parent.right; top: parent.top; bottom: buttons.top; bottomMargin: 24 }
+        clip: true
         radius: 14; color: "white"
         Column {
             anchors { fill: parent; margins: 40 }
@@ -16,9 +18,10 @@ Item {
                    font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; color: "#c0392b" }
         }
     }
-    Row {
+    Item {
         id: buttons
         anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
+        height: 88
         BigButton { objectName: "backButton"; visible: view.v.canBack || false; primary: false
                     text: view.ctl ? view.ctl.s["common.back"] : ""; onClicked: view.ctl.tap("back", null) }
     }

@@ -22,7 +22,8 @@ Rectangle {
         }
         Text {
             id: clock
-            visible: !assist.elderly
+            objectName: "topClock"
+            visible: !!bar.ctl && bar.ctl.screen !== "attract" && !assist.elderly
             anchors.verticalCenter: parent.verticalCenter
             color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24
             text: Qt.formatDateTime(new Date(), "yyyy-MM-dd HH:mm")
