@@ -19,6 +19,10 @@ def register(subparsers) -> None:
                       help="no window: walk a scripted citizen through the first flow offscreen")
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="where --headless writes screenshots and the receipt")
     demo.add_argument("--config", type=Path, help="a config file to start from (devices stay as configured)")
+    demo.add_argument("--mode", choices=("standard", "elderly"), default=None,
+                      help="the terminal's default mode for this demo (elderly: 长辈模式, large text)")
+    demo.add_argument("--voice", action="store_true",
+                      help="with --headless: also write each spoken prompt as a WAV file under --out/voice")
     demo.add_argument("--data-dir", type=Path, help="the demo's data directory (default: a fresh temporary one)")
     demo.set_defaults(handler=run_demo)
 
@@ -45,6 +49,10 @@ def run_demo(args) -> int:
     temporary = args.data_dir is None
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     config = replace(config, data_dir=data_dir, demo=True)
+    if args.mode is not None:
+        config = replace(config, elderly_default=args.mode == "elderly")
+    if args.voice:
+        config = replace(config, voice_enabled=True)
     headless = args.headless or not _has_display()
     if headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -57,9 +65,11 @@ def run_demo(args) -> int:
 
             out = args.out.resolve()
             out.mkdir(parents=True, exist_ok=True)
-            result = walk_first_flow(app, out)
+            result = walk_first_flow(app, out, voice=args.voice)
             print(f"demo: a citizen printed a social-security contribution record (case {result['case_no']})")
             print(f"demo: screenshots in {result['screens']}")
+            if "voice" in result:
+                print(f"demo: spoken prompts (WAV) in {result['voice']}")
             if "receipt" in result:
                 print(f"demo: receipt in {result['receipt']}")
             return 0

@@ -139,19 +139,25 @@ class AssistController(QObject):
         if screen == "attract":
             self._set_elderly(bool(self._ctx.config.elderly_default))  # each session starts in the default
             self._set_help(False)
-        self._step_key = ("", "", "")
-        self._speak_current()
+        if screen in ("step", "intro"):
+            self._follow_view()  # keyed: whichever of screen and view changes first speaks, once
+        else:
+            self._step_key = ("", "", "")
+            self._speak_current()
 
     def _view_changed(self) -> None:
         self._update_progress()
-        session = self._ctl.session
-        if self._ctl.screen == "step" and session is not None:
-            key = ("step", session.run.current_id, str(session.run.steps_behind))
-            if key != self._step_key:
-                self._step_key = key
-                self._speak_current()
-        elif self._ctl.screen == "intro" and self._step_key[0] != "intro":
-            self._step_key = ("intro", "", "")
+        self._follow_view()
+
+    def _follow_view(self) -> None:
+        """Speak when the citizen reaches another step (or the intro), not on every re-render of the same."""
+        session, screen = self._ctl.session, self._ctl.screen
+        if session is None or screen not in ("step", "intro"):
+            return
+        key = ("step", session.run.current_id, str(session.run.steps_behind)) if screen == "step" \
+            else ("intro", session.flow.id, "")
+        if key != self._step_key:
+            self._step_key = key
             self._speak_current()
 
     def _lang_changed(self) -> None:
