@@ -27,8 +27,21 @@ def _items(robot):
 def _texts(robot):
     for item in _items(robot):
         if item.metaObject().className().startswith("QQuickText") and str(item.property("text") or "").strip():
-            if item.width() > 0 and item.height() > 0 and not _inside_keyboard(item):
+            if item.width() > 0 and item.height() > 0 and not _inside_keyboard(item) and not _clipped(item):
                 yield item
+
+
+def _clipped(item) -> bool:
+    """Whether the item's top-left corner is cut off by a clipping ancestor (a list row scrolled away)."""
+    corner = item.mapToScene(QPointF(1, 1))
+    parent = item.parentItem()
+    while parent is not None:
+        if parent.clip():
+            inside = parent.mapFromScene(corner)
+            if not (0 <= inside.x() < parent.width() and 0 <= inside.y() < parent.height()):
+                return True
+        parent = parent.parentItem()
+    return False
 
 
 def _inside_keyboard(item) -> bool:
@@ -194,3 +207,28 @@ def test_pinyin_initials_search_finds_a_service_on_the_keyboard(kiosk):
     titles = [t["title"] for t in browser.tiles]
     assert titles and all("社" in t for t in titles[:1]), titles
     robot.wait_for("service_si_contribution_print")
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_top_service_by_touch_in_elderly_mode_checks_every_screen_and_speaks_on_each(make_kiosk, tmp_path,
+                                                                                           monkeypatch, lang):
+    from kiosk.demo import script
+    from kiosk.demo.robot import UiRobot
+
+    app, _robot = make_kiosk(elderly_default=True, locale=lang)
+    problems: dict[str, list[str]] = {}
+    screenshot = UiRobot.screenshot
+
+    def checked(robot, path):  # the walker saves a screenshot on each screen: check that screen there
+        robot.pump(0.3)
+        problems[path.name] = check_screen(robot, min_text=40)
+        return screenshot(robot, path)
+
+    monkeypatch.setattr(UiRobot, "screenshot", checked)
+    result = script.walk_first_flow(app, tmp_path, voice=True)
+    assert len(problems) == 9
+    assert {name: found for name, found in problems.items() if found} == {}
+    spoken = (tmp_path / "voice" / "prompts.txt").read_text(encoding="utf-8").splitlines()
+    assert len(spoken) >= 10  # catalog, intro, the flow's 8 screens, home
+    assert len(list((tmp_path / "voice").glob("*.wav"))) == len(spoken)
+    assert result["case_no"]
