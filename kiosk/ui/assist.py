@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 # pixel sizes on the 1280x800 canvas: standard, elderly (body text >= 40 px in elderly mode)
 SIZES = {
-    "standard": {"title": 40, "large": 32, "body": 28, "small": 24, "button": 88, "tile": 170, "columns": 4},
+    "standard": {"title": 40, "large": 32, "body": 28, "small": 24, "button": 88, "tile": 170, "columns": 3},
     "elderly": {"title": 52, "large": 46, "body": 40, "small": 40, "button": 104, "tile": 230, "columns": 3},
 }
 
