@@ -63,6 +63,22 @@ def _contrast(a: QColor, b: QColor) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
+def _background(image, item, scale: float):
+    """The most common rendered colour on the text item's outline (glyphs rarely touch all four edges)."""
+    from collections import Counter
+
+    top_left = item.mapToScene(QPointF(0, 0))
+    x0, y0 = int(top_left.x() * scale), int(top_left.y() * scale)
+    x1, y1 = x0 + int(item.width() * scale) - 1, y0 + int(item.height() * scale) - 1
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, image.width() - 1), min(y1, image.height() - 1)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    points = [(x, y) for x in range(x0, x1 + 1, 2) for y in (y0, y1)]
+    points += [(x, y) for y in range(y0, y1 + 1, 2) for x in (x0, x1)]
+    counts = Counter(image.pixel(x, y) for x, y in points)
+    return QColor.fromRgb(counts.most_common(1)[0][0])
+
+
 def check_screen(robot, *, min_text: int) -> list[str]:
     """Sizes, targets and contrast of what is on screen now (rendered pixels for the background)."""
     problems = []
@@ -73,11 +89,8 @@ def check_screen(robot, *, min_text: int) -> list[str]:
         label = f"{text.property('text')!r}"
         if size < min_text:
             problems.append(f"{label}: {size} px < {min_text}")
-        # the background: the rendered pixel just inside the text item's corner (text is drawn inset)
-        corner = text.mapToScene(QPointF(1, 1))
-        x, y = int(corner.x() * scale), int(corner.y() * scale)
-        if 0 <= x < image.width() and 0 <= y < image.height():
-            background = image.pixelColor(x, y)
+        background = _background(image, text, scale)
+        if background is not None:
             ratio = _contrast(QColor(text.property("color")), background)
             large = size >= 24 and text.property("font").bold() or size >= 32
             if ratio < (3.0 if large else 4.5):
