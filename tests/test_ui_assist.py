@@ -222,19 +222,21 @@ def test_pinyin_initials_search_finds_a_service_on_the_keyboard(kiosk):
     robot.wait_for("service_si_contribution_print")
 
 
-@pytest.mark.parametrize("lang", ["zh_CN", "en"])
-def test_the_top_service_by_touch_in_elderly_mode_checks_every_screen_and_speaks_on_each(make_kiosk, tmp_path,
-                                                                                           monkeypatch, lang):
+@pytest.mark.parametrize(("mode", "lang"), [("elderly", "zh_CN"), ("elderly", "en"), ("standard", "zh_CN"),
+                                            ("standard", "en")])
+def test_the_top_service_by_touch_checks_every_screen_and_speaks_on_each(make_kiosk, tmp_path, monkeypatch,
+                                                                         mode, lang):
     from kiosk.demo import script
     from kiosk.demo.robot import UiRobot
 
-    app, _robot = make_kiosk(elderly_default=True, locale=lang)
+    app, _robot = make_kiosk(elderly_default=mode == "elderly", locale=lang)
+    min_text = 40 if mode == "elderly" else 20
     problems: dict[str, list[str]] = {}
     screenshot = UiRobot.screenshot
 
     def checked(robot, path):  # the walker saves a screenshot on each screen: check that screen there
         robot.pump(0.3)
-        problems[path.name] = check_screen(robot, min_text=40)
+        problems[path.name] = check_screen(robot, min_text=min_text)
         return screenshot(robot, path)
 
     monkeypatch.setattr(UiRobot, "screenshot", checked)
