@@ -9,23 +9,29 @@ Three kinds of caller, each with its module of routes:
 * a technician's ``kiosk provision`` — ``POST /api/v1/enrol`` with a one-time token (``enrolment``);
 * terminals — every request signed (``terminal_auth``, ``wire.signing``): events (``ingest``), heartbeat,
   config, announcements, queries (``terminal_routes``), bundles (``bundle_routes``);
-* operators — header ``X-Operator-Key`` (``operator_auth``): tokens, revocation, config and the
-  read-only views (``operator_routes``), bundles and root keys (``bundle_routes``).
+* operators — named accounts with roles, ``Authorization: Bearer`` tokens from ``POST
+  /api/v1/operator/login`` (``operator_auth``): tokens, revocation, config and the read-only views
+  (``operator_routes``), bundles and root keys (``bundle_routes``), operators, approvals, the audit
+  trail and alerts (``admin_routes``).
 
 The shared state (engine, caches, nonces) is ``state.Backoffice``; the models are in ``schemas``.
 """
 
 from __future__ import annotations
 
-import secrets
+import json
+from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from backoffice import bundle_routes, operator_routes, terminal_routes
+from backoffice import admin_routes, bundle_routes, operator_routes, rollout_routes, terminal_routes
 from backoffice.errors import ApiError
-from backoffice.state import Backoffice
+from backoffice.state import Backoffice, Limits
+from backoffice.terminal_auth import RequestGuard
 from wire import signing
 
 
@@ -53,9 +59,13 @@ class ServerTimeMiddleware:
 
 
 def create_app(database_url: str, operator_key: str | None = None,
-               bundle_root_keys: dict[str, Any] | None = None) -> FastAPI:
-    """Build the application; migrations run here so a new database is ready at once."""
-    bo = Backoffice(database_url, operator_key or secrets.token_urlsafe(24), bundle_root_keys)
+               bundle_root_keys: dict[str, Any] | None = None, *, key_file: Path | None = None,
+               limits: Limits | None = None) -> FastAPI:
+    """Build the application; migrations run here so a new database is ready at once.
+
+    ``operator_key``: the shared bootstrap key (an all-powerful admin) for the embedded demo and tests
+    only; a deployment gives none and uses named operators (``kiosk-backoffice operator add``)."""
+    bo = Backoffice(database_url, operator_key, bundle_root_keys, key_file=key_file, limits=limits)
     app = FastAPI(title="政务服务自助终端 back office", version="1.0.0",
                   description="Reference back office for the self-service terminals: enrolment, signed "
                               "terminal sync, idempotent ingest, query services, operator API.")
@@ -65,8 +75,19 @@ def create_app(database_url: str, operator_key: str | None = None,
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "detail": exc.detail, **exc.extra}, status_code=exc.status_code)
 
-    app.add_middleware(ServerTimeMiddleware, clock=lambda: bo.clock())
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+        """FastAPI's 422, rendered with ASCII escapes: the input it echoes may hold a lone surrogate."""
+        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()][:20]
+        body = json.dumps({"error": "request.invalid", "detail": jsonable_encoder(errors)}, ensure_ascii=True,
+                          default=str)
+        return Response(body, status_code=422, media_type="application/json")
+
+    app.add_middleware(RequestGuard, backoffice=bo)
+    app.add_middleware(ServerTimeMiddleware, clock=lambda: bo.clock())  # outermost: guard answers get it too
     app.include_router(terminal_routes.router)
     app.include_router(bundle_routes.router)
+    app.include_router(rollout_routes.router)
     app.include_router(operator_routes.router)
+    app.include_router(admin_routes.router)
     return app

@@ -8,11 +8,15 @@ not block the terminal's queue.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from backoffice import audit, citizen_sessions
 from backoffice.models import Case, DeviceEvent, Event, Rating
 from backoffice.query_services import SERVICES, run_query
 from backoffice.schemas import EventIn, EventResult, EventsOut
@@ -24,11 +28,13 @@ from wire import services
 log = logging.getLogger(__name__)
 
 
-def ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOut:
+def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut:
+    """Ingest a batch of events as they came (each validated alone; see the module docstring)."""
     now = bo.clock()
+    parsed = [_parse(raw) for raw in raw_events]
     results: list[EventResult] = []
     with bo.sessions.begin() as session:
-        keys = list({e.idem_key for e in events})
+        keys = list({item.idem_key for item, _reason, _key in parsed if item is not None})
         known: dict[str, dict[str, Any]] = {}
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
@@ -36,17 +42,28 @@ def ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOut
                     Event.terminal_id == terminal_id, Event.idem_key.in_(chunk))):
                 known[key] = answer
         fresh: list[tuple[EventIn, Event, Any]] = []
-        for item in events:
+        claims = _Claims(session, terminal_id, [item for item, _r, _k in parsed if item is not None])
+        for item, poison, shown_key in parsed:
+            if item is None:  # cannot even be stored: answered, not kept
+                results.append(EventResult(idem_key=shown_key, status="rejected", duplicate=False, answer={
+                    "status": "rejected", "kind": "", "received_at": now, "reason": poison}))
+                continue
             if item.idem_key in known:
                 answer = known[item.idem_key]
                 results.append(EventResult(idem_key=item.idem_key, status=answer["status"], duplicate=True,
                                            answer=answer))
                 continue
-            record, reason = _domain_record(terminal_id, item, now)
+            if poison is None:
+                record, reason = _domain_record(terminal_id, item, now)
+            else:  # a poison event (e.g. a lone surrogate): rejected alone, the batch goes on
+                record, reason = None, poison
+            if record is not None:
+                reason = claims.check(record)
+                record = None if reason else record
             answer = {"status": "accepted" if reason is None else "rejected", "kind": item.kind,
                       "received_at": now, **({"reason": reason} if reason else {})}
             if item.kind == wire_events.EVENT_SUBMISSION and reason is None:
-                answer.update(_run_submission(item.payload))
+                answer.update(_run_submission(bo, session, terminal_id, item.payload, now))
             event = Event(terminal_id=terminal_id, idem_key=item.idem_key, kind=item.kind, received_at=now,
                           answer=answer)
             session.add(event)
@@ -63,18 +80,96 @@ def ingest(bo: Backoffice, terminal_id: str, events: list[EventIn]) -> EventsOut
     return EventsOut(results=results)
 
 
-def _run_submission(payload: dict[str, Any]) -> dict[str, Any]:
-    """An application queued offline, run once (its answer is stored with the event and replayed)."""
+class _Claims:
+    """Who owns a case number and whether a case is rated, across the database and this batch: a case
+    number belongs to the terminal that filed it first, and a case is rated once, fleet-wide (the unique
+    indexes back this up against a concurrent batch; the ingest is then retried and sees the claim).
+    The batch's numbers are looked up in two queries, not one per event."""
+
+    def __init__(self, session: Session, terminal_id: str, items: list[EventIn]):
+        self.terminal_id = terminal_id
+        numbers = list({str(i.payload.get("case_no"))[:wire_events.CASE_NO_MAX] for i in items
+                        if i.kind in (wire_events.EVENT_CASE, wire_events.EVENT_RATING)
+                        and isinstance(i.payload.get("case_no"), str)})
+        self.cases: dict[str, str] = {}
+        self.rated: set[str] = set()
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start:start + 500]
+            for case_no, owner in session.execute(select(Case.case_no, Case.terminal_id)
+                                                  .where(Case.case_no.in_(chunk))):
+                self.cases[case_no] = owner
+            self.rated.update(session.scalars(select(Rating.case_no).where(Rating.case_no.in_(chunk))))
+
+    def check(self, record: Any) -> str | None:
+        if isinstance(record, Case):
+            owner = self.cases.get(record.case_no)
+            if owner is not None:
+                return "case_no already filed" if owner == self.terminal_id else "case_no of another terminal"
+            self.cases[record.case_no] = self.terminal_id
+        if isinstance(record, Rating):
+            if record.case_no in self.rated:
+                return "case already rated"
+            self.rated.add(record.case_no)
+        return None
+
+
+def _run_submission(bo: Backoffice, session: Session, terminal_id: str, payload: dict[str, Any],
+                    now: float) -> dict[str, Any]:
+    """An application queued offline, run once (its answer is stored with the event and replayed). A
+    personal one must name the citizen session it was made in, at this terminal, for this person."""
     service, params = payload.get("service"), payload.get("params")
     if not isinstance(service, str) or service not in SERVICES or not isinstance(params, dict):
         return {"status": "rejected", "reason": "unknown service or parameters"}
+    subject = audit.masked(params.get("id_number"))
+    answer: dict[str, Any]
+    if service in services.PERSONAL_SERVICES and not citizen_sessions.session_was_opened(
+            bo, terminal_id, payload.get("session"), params.get("id_number")):
+        answer = {"status": "rejected", "reason": services.E_SESSION}
+    else:
+        try:
+            answer = {"result": run_query(service, params)}
+        except ServiceError as exc:
+            answer = {"status": "rejected", "reason": exc.key}
+        except Exception:  # a poison submission must not fail the batch it came in
+            log.exception("submission to %s failed", service)
+            answer = {"status": "rejected", "reason": services.E_BAD_REQUEST}
+    audit.record(session, now, actor_kind="terminal", actor=terminal_id, action="submission", service=service,
+                 subject=subject, outcome=answer.get("reason", "accepted"))
+    return answer
+
+
+def _parse(raw: Any) -> tuple[EventIn | None, str | None, str]:
+    """(the event, why it is poison or None, its key as shown in the answer). A poison event whose key
+    and kind are sound is kept, rejected, so its answer is replayed; one without a usable key is not."""
+    key = raw.get("idem_key") if isinstance(raw, dict) else None
+    shown = _printable(key)[:wire_events.IDEM_KEY_MAX] if isinstance(key, str) else ""
+    if not isinstance(raw, dict):
+        return None, "event not an object", shown
+    if _encodable(raw):
+        try:
+            return EventIn.model_validate(raw), None, shown
+        except ValidationError:
+            reason = "event not understood"
+    else:
+        reason = "text not encodable"
     try:
-        return {"result": run_query(service, params)}
-    except ServiceError as exc:
-        return {"status": "rejected", "reason": exc.key}
-    except Exception:  # a poison submission must not fail the batch it came in
-        log.exception("submission to %s failed", service)
-        return {"status": "rejected", "reason": services.E_BAD_REQUEST}
+        envelope = EventIn.model_validate({"idem_key": key, "kind": raw.get("kind"), "payload": {}})
+    except ValidationError:
+        return None, reason, shown
+    return (envelope, reason, shown) if _encodable(envelope.idem_key, envelope.kind) else (None, reason, shown)
+
+
+def _encodable(*values: Any) -> bool:
+    """Whether the values can be stored as UTF-8 text (a lone surrogate cannot)."""
+    try:
+        json.dumps(values, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, TypeError):
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8", "replace")
 
 
 def _text(value: Any, limit: int) -> str:

@@ -31,7 +31,7 @@ class Terminal(Base):
     __tablename__ = "terminals"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     group: Mapped[str] = mapped_column(String(64), default="default")
-    secret: Mapped[str] = mapped_column(String(128))
+    secret: Mapped[str] = mapped_column(String(128))  # encrypted under the server key (backoffice.secrets)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | revoked
     enrolled_at: Mapped[float] = mapped_column(Float)
     revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -56,7 +56,8 @@ class Event(Base):
     """Every ingested event by its idempotency key, with the answer given the first time."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("terminal_id", "idem_key", name="events_terminal_key"),)
+    __table_args__ = (UniqueConstraint("terminal_id", "idem_key", name="events_terminal_key"),
+                      Index("events_received", "received_at"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=True)
     terminal_id: Mapped[str] = mapped_column(String(64), ForeignKey("terminals.id"))
@@ -68,7 +69,9 @@ class Event(Base):
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("cases_terminal_case", "terminal_id", "case_no"), Index("cases_case_no", "case_no"))
+    __table_args__ = (Index("cases_terminal_case", "terminal_id", "case_no"),
+                      Index("cases_case_no_unique", "case_no", unique=True),  # one terminal owns a number
+                      Index("cases_received", "received_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     terminal_id: Mapped[str] = mapped_column(String(64))
@@ -84,7 +87,9 @@ class Case(Base):
 
 class Rating(Base):
     __tablename__ = "ratings"
-    __table_args__ = (Index("ratings_case", "terminal_id", "case_no"),)
+    __table_args__ = (Index("ratings_case", "terminal_id", "case_no"),
+                      Index("ratings_case_no_unique", "case_no", unique=True),  # one rating per case, fleet-wide
+                      Index("ratings_received", "received_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     terminal_id: Mapped[str] = mapped_column(String(64))
@@ -131,3 +136,119 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[dict | list] = mapped_column(JSON)
     updated_at: Mapped[float] = mapped_column(Float)
+
+
+class Nonce(Base):
+    """A request nonce seen within the signature window, shared by every server process (replay)."""
+
+    __tablename__ = "nonces"
+    __table_args__ = (Index("nonces_expiry", "expires_at"),)
+    terminal_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
+class CitizenSession(Base):
+    """A citizen's session at a terminal: the only way to that citizen's data. The token is kept hashed,
+    the subject as a keyed hash (never the ID number)."""
+
+    __tablename__ = "citizen_sessions"
+    __table_args__ = (Index("citizen_sessions_terminal", "terminal_id", "opened_at"),)
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    subject_hash: Mapped[str] = mapped_column(String(64))
+    subject_masked: Mapped[str] = mapped_column(String(32))
+    card_type: Mapped[str] = mapped_column(String(32))
+    case_no: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    opened_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+    queries_used: Mapped[int] = mapped_column(Integer, default=0)
+    max_queries: Mapped[int] = mapped_column(Integer)
+    closed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Alert(Base):
+    """Something an operator must look at (e.g. a terminal opening sessions for too many people)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("alerts_raised", "raised_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    terminal_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[dict] = mapped_column(JSON)
+    raised_at: Mapped[float] = mapped_column(Float)
+
+
+class AuditEntry(Base):
+    """Append-only: every access to personal data and every operator action (subjects masked)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("audit_at", "at"), Index("audit_actor", "actor", "at"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    at: Mapped[float] = mapped_column(Float)
+    actor_kind: Mapped[str] = mapped_column(String(16))  # terminal | operator | system
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(32), default="")  # masked ID number, if any
+    service: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict] = mapped_column(JSON)
+
+
+class Operator(Base):
+    """A named operator account; the password is kept as an argon2 hash."""
+
+    __tablename__ = "operators"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[float] = mapped_column(Float)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class OperatorToken(Base):
+    """A per-operator API token (hashed), got by logging in."""
+
+    __tablename__ = "operator_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator: Mapped[str] = mapped_column(String(64), ForeignKey("operators.name"))
+    created_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
+class Approval(Base):
+    """A sensitive operator action waiting for a second admin (root keys, many enrolment tokens)."""
+
+    __tablename__ = "approvals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    action: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
+    approved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    approved_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class HeartbeatHistory(Base):
+    """Past heartbeats, bounded by the retention policy (the latest is on the terminal's row)."""
+
+    __tablename__ = "heartbeat_history"
+    __table_args__ = (Index("heartbeat_history_terminal", "terminal_id", "at"), Index("heartbeat_history_at", "at"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[float] = mapped_column(Float)
+    data: Mapped[dict] = mapped_column(JSON)
+
+
+class RateCounter(Base):
+    """A fixed-window counter shared by every server process (login attempts per source, ...)."""
+
+    __tablename__ = "rate_counters"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)

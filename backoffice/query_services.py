@@ -7,6 +7,8 @@ Each function takes the parameters a flow sends and returns plain JSON data.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -23,13 +25,30 @@ def _person(params: dict[str, Any]) -> demo_data.Person:
     return person
 
 
+MAX_MONTHS = 120  # any period a query may cover: at most 10 years
+MONTH = re.compile(r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$")
+SIGNATURE = re.compile(r"M\s*-?[0-9.]+[ ,]\s*-?[0-9.]+\s*L")  # SVG path data with at least one stroke
+MAX_SIGNATURE = 200_000
+
+
 def _period(params: dict[str, Any], default_months: int = 12) -> tuple[str, str]:
+    """A month range, bounded: YYYY-MM months (1900-2199), start not after end, at most ``MAX_MONTHS``."""
     start, end = params.get("from"), params.get("to")
     if not start or not end:
-        return demo_data.last_months(int(params.get("months") or default_months))
+        months = params.get("months") or default_months
+        if isinstance(months, str) and months.isascii() and months.isdigit() and len(months) < 4:
+            months = int(months)
+        if not isinstance(months, int) or isinstance(months, bool) or not 1 <= months <= MAX_MONTHS:
+            raise ServiceError(services.E_BAD_PERIOD, f"months must be 1-{MAX_MONTHS}")
+        return demo_data.last_months(months)
+    if not (isinstance(start, str) and isinstance(end, str) and MONTH.match(start) and MONTH.match(end)):
+        raise ServiceError(services.E_BAD_PERIOD, "months are YYYY-MM")
     if start > end:
         raise ServiceError(services.E_BAD_PERIOD, "period start after end")
-    return str(start), str(end)
+    span = (int(end[:4]) - int(start[:4])) * 12 + int(end[5:]) - int(start[5:]) + 1
+    if span > MAX_MONTHS:
+        raise ServiceError(services.E_BAD_PERIOD, f"a period covers at most {MAX_MONTHS} months")
+    return start, end
 
 
 def si_contributions(params: dict[str, Any]) -> dict[str, Any]:
@@ -108,10 +127,15 @@ def hf_withdraw_apply(params: dict[str, Any]) -> dict[str, Any]:
     person = _person(params)
     if str(params.get("signed", "")).lower() not in ("true", "1", "yes"):
         raise ServiceError(services.E_UNSIGNED, "commitment not signed")
+    signature = params.get("signature")  # the citizen's handwritten signature (SVG), kept with the case
+    if not isinstance(signature, str) or len(signature) > MAX_SIGNATURE or not SIGNATURE.search(signature):
+        raise ServiceError(services.E_UNSIGNED, "commitment signature missing")
     try:
         amount = round(float(params.get("amount") or 0), 2)
-    except ValueError:
+    except (ValueError, TypeError, OverflowError):
         raise ServiceError(services.E_FAILED, "amount not a number") from None
+    if not math.isfinite(amount):
+        raise ServiceError(services.E_AMOUNT, "amount not a number")
     start, end = demo_data.last_months(12)
     rows = demo_data.housing_fund(person, start, end)
     balance = rows[-1]["balance"] if rows else 0.0

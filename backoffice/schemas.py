@@ -16,6 +16,24 @@ from wire.limits import MAX_BATCH, MAX_BUNDLE_BYTES
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema with its ``$defs`` inlined, for a route that validates its body itself."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.rsplit("/", 1)[1]])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)
+
+
 class EnrolIn(BaseModel):
     token: str = Field(min_length=1, max_length=200)
     terminal_id: str | None = Field(default=None, pattern=ID_PATTERN)
@@ -28,6 +46,7 @@ class EnrolOut(BaseModel):
     group: str
     bundle_root_keys: list[str]  # hex Ed25519 public keys the flow bundles must be signed with
     bundle_root_threshold: int  # how many of them must sign
+    bundle_root_version: int = 1  # grows with each root rotation (flows.bundles.keys)
     server_time: float
 
 
@@ -36,6 +55,7 @@ class RootKeysIn(BaseModel):
 
     threshold: int = Field(default=1, ge=1, le=16)
     keys: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]] = Field(min_length=1, max_length=16)
+    version: int = Field(default=1, ge=1, le=2**31)
 
 
 class EventIn(BaseModel):
@@ -59,15 +79,52 @@ class EventsOut(BaseModel):
     results: list[EventResult]
 
 
+class DeviceState(BaseModel):
+    """One device's state in a heartbeat (``drivers.base.DeviceStatus.as_dict``); other keys are dropped."""
+
+    model_config = ConfigDict(extra="ignore")
+    device: str = Field(max_length=wire_events.DEVICE_MAX)
+    state: str = Field(default="", max_length=wire_events.STATE_MAX)
+    reason: str | None = Field(default="", max_length=wire_events.CODE_MAX)
+    detail: str | None = Field(default="", max_length=wire_events.TEXT_MAX)
+    at: float | None = Field(default=None, ge=0, le=1e12)
+
+
+class BundleNotice(BaseModel):
+    """One entry of the terminal's bundle journal (flows.bundles.manager): a refusal, a rollback, an install."""
+
+    model_config = ConfigDict(extra="ignore")
+    kind: str = Field(default="", max_length=wire_events.KIND_MAX)
+    at: str = Field(default="", max_length=32)
+    version: int | None = Field(default=None, ge=0, le=2**62)
+    reason: str = Field(default="", max_length=wire_events.CODE_MAX)
+    detail: str = Field(default="", max_length=wire_events.TEXT_MAX)
+    source: str = Field(default="", max_length=wire_events.TEXT_MAX)
+
+
+class BundleStatus(BaseModel):
+    """What a terminal runs, has staged and refused (``BundleManager.status``), bounded like every extra."""
+
+    model_config = ConfigDict(extra="ignore")
+    active: int | None = Field(default=None, ge=0, le=2**62)
+    previous: int | None = Field(default=None, ge=0, le=2**62)
+    staged: list[Annotated[int, Field(ge=0, le=2**62)]] = Field(default_factory=list, max_length=16)
+    refused: list[BundleNotice] = Field(default_factory=list, max_length=5)
+    notices: list[BundleNotice] = Field(default_factory=list, max_length=5)
+
+
 class HeartbeatIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    devices: list[dict[str, Any]] = Field(default_factory=list, max_length=64)
+    """Schema-checked and bounded: fields this server does not know are dropped, not stored."""
+
+    model_config = ConfigDict(extra="ignore")
+    devices: list[DeviceState] = Field(default_factory=list, max_length=64)
     software_version: str = Field(default="", max_length=64)
     bundle_version: int | None = Field(default=None, ge=0, le=2**62)
     queue_depth: int = Field(default=0, ge=0, le=2**62)
     oldest_pending_age: float | None = Field(default=None, ge=0, le=1e12)
     clock: float = Field(default=0.0, ge=0, le=1e12)
     online_since: float | None = Field(default=None, ge=0, le=1e12)
+    bundles: BundleStatus | None = None
 
 
 class HeartbeatOut(BaseModel):
@@ -76,6 +133,7 @@ class HeartbeatOut(BaseModel):
     config_version: str
     announcements_version: str
     bundle_version: int | None
+    bundle_withdrawn: list[int] = Field(default_factory=list)  # the group's withdrawn versions
 
 
 class TokenIn(BaseModel):
@@ -92,11 +150,23 @@ class TokenOut(BaseModel):
     expires_at: float
 
 
+class RolloutPlan(BaseModel):
+    """Canary terminals first, then waves by percentage of the group (backoffice.rollouts)."""
+
+    canary: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list, max_length=100)
+    waves: list[Annotated[int, Field(ge=1, le=100)]] = Field(default_factory=lambda: [100], min_length=1,
+                                                            max_length=20)
+    max_failed_rise: float = Field(default=0.2, ge=0, le=1)  # failed-case share above the baseline that halts
+    min_cases: int = Field(default=3, ge=1, le=100000)  # cases needed before that share counts
+    soak_seconds: float = Field(default=3600, ge=0, le=30 * 86400)  # or this long without trouble
+
+
 class BundleIn(BaseModel):
     group: str = Field(default="default", pattern=ID_PATTERN)
     version: int = Field(ge=1, le=2**62)
     content_b64: str = Field(max_length=MAX_BUNDLE_BYTES * 4 // 3 + 4)
     note: str = Field(default="", max_length=1000)
+    rollout: RolloutPlan | None = None  # None: every terminal of the group at once
 
 
 class BundleMeta(BaseModel):
@@ -106,6 +176,15 @@ class BundleMeta(BaseModel):
     length: int
     published_at: float
     note: str
+    withdrawn: list[int] = Field(default_factory=list)  # versions the terminals must stop running
+
+
+class BundleEventView(BaseModel):
+    terminal_id: str
+    kind: str  # bundle_refused, bundle_rolled_back, bundle_expired, bundle_withdrawn, bundle_activated...
+    reason: str
+    detail: str
+    received_at: float
 
 
 class TerminalView(BaseModel):
@@ -152,3 +231,21 @@ class Ok(BaseModel):
     ok: bool = True
 
 
+
+
+class SessionIn(BaseModel):
+    """A citizen identified at the terminal (the card was read there)."""
+
+    id_number: str = Field(pattern=r"^[0-9]{17}[0-9Xx]$")
+    card_type: str = Field(default="resident", min_length=1, max_length=32, pattern=r"^[a-z_]{1,32}$")
+    case_no: str | None = Field(default=None, max_length=wire_events.CASE_NO_MAX)
+
+
+class SessionOut(BaseModel):
+    session: str  # the token personal queries carry in X-Kiosk-Session
+    expires_at: float
+    max_queries: int
+
+
+class SessionCloseIn(BaseModel):
+    session: str = Field(min_length=1, max_length=200)

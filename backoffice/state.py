@@ -1,69 +1,109 @@
 """The state the routes share: the database engine, short caches of read-mostly rows, the nonce cache.
 
 One ``Backoffice`` per application (``app.state.backoffice``); routes get it through the ``State``
-dependency. Read-mostly data (terminals, settings, the latest bundle per group) is cached briefly so a
-heartbeat costs one write: writes through this process invalidate at once, other processes on the same
-database see them within ``CACHE_SECONDS``.
+dependency. Everything several server processes must agree on — nonces, revocations, rate counters,
+citizen sessions — lives in the database; a process keeps only short caches of read-mostly rows so a
+heartbeat stays cheap: terminals for ``TERMINAL_CACHE_SECONDS`` (a revocation reaches every process
+within it), settings and the latest bundle per group for ``CACHE_SECONDS``.
 """
 
 from __future__ import annotations
 
-import collections
+import os
+import random
 import threading
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice.database import make_engine, upgrade
-from backoffice.models import Bundle, Setting, Terminal
+from backoffice.database import make_engine, normalise_url, upgrade
+from backoffice.models import Bundle, Nonce, RateCounter, Setting, Terminal
+from backoffice.server_key import ServerKey, is_encrypted, load_or_create
 from wire import signing
 
 CACHE_SECONDS = 2.0
+TERMINAL_CACHE_SECONDS = 0.5
 
 
-class NonceCache:
-    """Nonces seen within the signature window. Per process: run one server process per database, or
-    put this in a shared store, if the deployment grows beyond that."""
+def default_key_file(database_url: str) -> Path:
+    """``BACKOFFICE_KEY_FILE``, else beside a SQLite database, else ``backoffice.key`` here."""
+    if os.environ.get("BACKOFFICE_KEY_FILE"):
+        return Path(os.environ["BACKOFFICE_KEY_FILE"])
+    url = make_url(normalise_url(database_url))
+    if url.get_backend_name() == "sqlite" and url.database:
+        return Path(url.database + ".key")
+    return Path("backoffice.key")
 
-    def __init__(self, window: float = signing.WINDOW, limit: int = 1_000_000):
+
+class Limits:
+    """The bounds a deployment may tune (``create_app(limits=...)``)."""
+
+    def __init__(self, **values: Any):
+        self.session_seconds = 900.0  # a citizen session's life; it ends earlier with the case
+        self.session_queries = 20  # personal queries one session allows
+        self.session_subjects = 30  # distinct citizens a terminal may open sessions for ...
+        self.session_window = 3600.0  # ... within this many seconds, before it is refused and alerted
+        self.login_attempts = 5  # wrong passwords before an operator account is locked ...
+        self.lockout_seconds = 900.0  # ... for this long
+        self.login_per_minute = 30  # login attempts from one address a minute, any account
+        self.bulk_tokens = 5  # enrolment tokens one call may issue without a second admin
+        self.heartbeat_history_days = 7.0  # retention (backoffice.retention)
+        self.event_days = 400.0
+        self.audit_days = 3650.0
+        for key, value in values.items():
+            if not hasattr(self, key):
+                raise TypeError(f"unknown limit {key}")
+            setattr(self, key, value)
+
+
+class NonceStore:
+    """Nonces seen within the signature window, in the shared database: a request captured at one server
+    process is a replay at every other. Expired rows are pruned now and then, by whichever process."""
+
+    def __init__(self, sessions: sessionmaker, window: float = signing.WINDOW):
+        self.sessions = sessions
         self.window = window
-        self.limit = limit
-        self._seen: dict[tuple[str, str], float] = {}
-        self._order: collections.deque[tuple[float, tuple[str, str]]] = collections.deque()
-        self._lock = threading.Lock()
 
     def add(self, terminal_id: str, nonce: str, now: float) -> bool:
         """Remember a nonce; False if it was already used (a replay)."""
-        key = (terminal_id, nonce)
-        with self._lock:
-            while self._order and (self._order[0][0] < now or len(self._order) > self.limit):
-                _, old = self._order.popleft()
-                self._seen.pop(old, None)
-            if key in self._seen:
-                return False
-            expiry = now + 2 * self.window
-            self._seen[key] = expiry
-            self._order.append((expiry, key))
-            return True
+        try:
+            with self.sessions.begin() as session:
+                session.execute(insert(Nonce).values(terminal_id=terminal_id, nonce=nonce,
+                                                     expires_at=now + 2 * self.window))
+        except IntegrityError:
+            return False
+        if random.random() < 0.001:
+            with self.sessions.begin() as session:
+                session.execute(delete(Nonce).where(Nonce.expires_at < now))
+        return True
 
 
 class Backoffice:
-    """State shared by the routes: the engine, sessions, the operator key, the nonce cache."""
+    """State shared by the routes: the engine, sessions, the server key, the limits, short caches."""
 
-    def __init__(self, database_url: str, operator_key: str, bundle_root_keys: dict[str, Any] | None = None):
+    def __init__(self, database_url: str, operator_key: str | None, bundle_root_keys: dict[str, Any] | None = None,
+                 *, key_file: Path | None = None, limits: Limits | None = None):
         self.engine = make_engine(database_url)
         upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.operator_key = operator_key
-        self.nonces = NonceCache()
+        self.operator_key = operator_key  # the demo/test bootstrap key (backoffice.operator_auth), or None
+        self.key = ServerKey(load_or_create(key_file or default_key_file(database_url)))
+        self.limits = limits or Limits()
+        self.nonces = NonceStore(self.sessions)
         self.clock = time.time  # tests may shift the server's clock
+        self._encrypt_plain_secrets()
         self._cache_lock = threading.Lock()
         self._terminals: dict[str, tuple[float, Terminal]] = {}
         self._settings: tuple[float, dict[str, Any]] | None = None
         self._latest_bundle: dict[str, tuple[float, int | None]] = {}
+        self.rollout_checked: dict[str, float] = {}  # group -> monotonic time of the last rollout evaluation
+        self.rollout_check_seconds = 1.0  # at most this often per group, on its heartbeats (tests set 0)
         if bundle_root_keys is not None:
             with self.sessions.begin() as session:
                 put_setting(session, "bundle_root_keys", dict(bundle_root_keys), self.clock())
@@ -72,7 +112,7 @@ class Backoffice:
         """The terminal (detached, read-only), from a short cache."""
         now = time.monotonic()
         cached = self._terminals.get(terminal_id)
-        if cached is not None and now - cached[0] < CACHE_SECONDS:
+        if cached is not None and now - cached[0] < TERMINAL_CACHE_SECONDS:
             return cached[1]
         with self.sessions() as session:
             terminal = session.get(Terminal, terminal_id)
@@ -82,6 +122,39 @@ class Backoffice:
                     self._terminals.clear()
                 self._terminals[terminal_id] = (now, terminal)
         return terminal
+
+    def terminal_secret(self, terminal: Terminal) -> str:
+        return self.key.decrypt(terminal.secret, terminal.id)
+
+    def seal_secret(self, terminal_id: str, secret: str) -> str:
+        return self.key.encrypt(secret, terminal_id)
+
+    def _encrypt_plain_secrets(self) -> None:
+        """Secrets stored before encryption at rest are encrypted at the first start of this release."""
+        with self.sessions.begin() as session:
+            for row in session.scalars(select(Terminal).where(~Terminal.secret.startswith("v1:"))):
+                if not is_encrypted(row.secret):
+                    row.secret = self.seal_secret(row.id, row.secret)
+
+    def count(self, key: str, window: float, now: float) -> int:
+        """Add one to a fixed-window counter shared by every process; the count in the window so far."""
+        try:
+            return self._count(key, window, now)
+        except IntegrityError:  # another process created the counter at the same moment
+            return self._count(key, window, now)
+
+    def _count(self, key: str, window: float, now: float) -> int:
+        with self.sessions.begin() as session:
+            changed = rowcount(session.execute(update(RateCounter).where(
+                RateCounter.key == key, RateCounter.window_start > now - window).values(count=RateCounter.count + 1)))
+            if not changed:
+                row = session.get(RateCounter, key)
+                if row is None:
+                    session.add(RateCounter(key=key, window_start=now, count=1))
+                else:
+                    row.window_start, row.count = now, 1
+                return 1
+            return session.scalar(select(RateCounter.count).where(RateCounter.key == key)) or 0
 
     def forget_terminal(self, terminal_id: str) -> None:
         with self._cache_lock:
@@ -102,24 +175,48 @@ class Backoffice:
             put_setting(session, key, value, self.clock())
         self._settings = None
 
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        """One setting read now (not from the cache): for decisions, not for the terminals' hot path."""
+        with self.sessions() as session:
+            return get_setting(session, key, default)
+
     def latest_bundle(self, group: str) -> int | None:
+        """The group's newest bundle that is not withdrawn (what the heartbeat announces)."""
         now = time.monotonic()
         cached = self._latest_bundle.get(group)
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             return cached[1]
+        withdrawn = self.withdrawn_bundles(group)
         with self.sessions() as session:
-            latest = session.scalar(select(func.max(Bundle.version)).where(Bundle.group == group))
+            latest = session.scalar(select(func.max(Bundle.version))
+                                    .where(Bundle.group == group, Bundle.version.notin_(withdrawn)))
         with self._cache_lock:
             self._latest_bundle[group] = (now, latest)
         return latest
+
+    def withdrawn_bundles(self, group: str) -> list[int]:
+        return sorted(int(v) for v in self.get_setting(f"bundles_withdrawn:{group}", []) or [])
 
     def forget_latest_bundle(self, group: str) -> None:
         with self._cache_lock:
             self._latest_bundle.pop(group, None)
 
 
-def backoffice_of(request: Request) -> Backoffice:
-    """Dependency: the application's state."""
+def ephemeral_commit(session: Session) -> None:
+    """This transaction's commit need not wait for the disk (PostgreSQL ``synchronous_commit`` off): for
+    state that the next request rewrites anyway, e.g. a heartbeat. A crash may lose the last fraction of a
+    second of it, never anything else; replay protection and audit rows are not written this way."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE or DELETE changed (``Session.execute`` is typed as returning a plain Result)."""
+    return int(result.rowcount or 0)
+
+
+async def backoffice_of(request: Request) -> Backoffice:
+    """Dependency: the application's state (async: no thread hop for a lookup)."""
     return request.app.state.backoffice
 
 

@@ -1,24 +1,47 @@
-"""Terminal authentication: every terminal request is signed (``wire.signing``).
+"""Terminal authentication and the request guard, before any handler sees a request.
 
-Checked in this order: the four headers are there, the timestamp is within the window, the terminal is
-known, the signature matches, the terminal is active, the nonce is new. ``Signed`` is the route
-dependency that yields the authenticated terminal.
+``RequestGuard`` is a pure ASGI middleware, so nothing is parsed before it has decided:
+
+1. the body limit — ``Content-Length`` is checked first, then the bytes are counted as they arrive, and
+   a request over the limit is answered 413 without reading the rest (``wire.limits``);
+2. for a terminal route, the signature headers — all four present, an integer timestamp within the
+   window, a known and active terminal — before the body is read at all;
+3. then the signature over the body read, and the nonce (``state.NonceStore``, shared by every process).
+
+The route dependency ``Signed`` yields the terminal the guard authenticated.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
 from backoffice.errors import ApiError
 from backoffice.models import Terminal
 from backoffice.state import Backoffice
 from wire import signing
+from wire.limits import MAX_BUNDLE_UPLOAD_BYTES, MAX_REQUEST_BYTES
+
+UNSIGNED_PATHS = frozenset({f"{signing.API}/health", f"{signing.API}/enrol"})
+OPERATOR_PREFIX = f"{signing.API}/operator"
+TIMESTAMP_DIGITS = 12
+STATE_KEY = "kiosk_terminal"
 
 
-def authenticate(bo: Backoffice, method: str, path: str, headers: Any, body: bytes) -> Terminal:
+def needs_signature(path: str) -> bool:
+    return path.startswith(signing.API + "/") and path not in UNSIGNED_PATHS and not path.startswith(OPERATOR_PREFIX)
+
+
+def body_limit(path: str) -> int:
+    return MAX_BUNDLE_UPLOAD_BYTES if path == f"{OPERATOR_PREFIX}/bundles" else MAX_REQUEST_BYTES
+
+
+def check_headers(bo: Backoffice, headers: Any) -> Terminal:
+    """Everything that can be decided without the body; raises ApiError."""
     terminal_id = headers.get(signing.H_TERMINAL)
     timestamp = headers.get(signing.H_TIMESTAMP)
     nonce = headers.get(signing.H_NONCE)
@@ -26,33 +49,118 @@ def authenticate(bo: Backoffice, method: str, path: str, headers: Any, body: byt
     if not (terminal_id and timestamp and nonce and signature):
         raise ApiError(401, signing.E_MISSING, "signed request headers missing")
     now = bo.clock()
-    try:
-        stamp = float(timestamp)
-    except ValueError:
-        raise ApiError(401, signing.E_SIGNATURE, "bad timestamp") from None
-    if abs(now - stamp) > signing.WINDOW:
+    # whole Unix seconds in ASCII digits: no 'nan', 'inf', '1e9', '١٢' or fractions
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= TIMESTAMP_DIGITS):
+        raise ApiError(401, signing.E_SIGNATURE, "bad timestamp")
+    if abs(now - int(timestamp)) > signing.WINDOW:
         raise ApiError(401, signing.E_CLOCK, "timestamp outside the window", server_time=now)
     terminal = bo.terminal(terminal_id[:64])
     if terminal is None:
         raise ApiError(401, signing.E_UNKNOWN, "unknown terminal")
-    if not signing.verify(terminal.secret, method, path, timestamp, nonce, body, signature):
-        raise ApiError(401, signing.E_SIGNATURE, "bad signature")
     if terminal.status != "active":
         raise ApiError(403, signing.E_REVOKED, "terminal revoked")
-    if not bo.nonces.add(terminal.id, nonce[:64], now):
+    return terminal
+
+
+def authenticate(bo: Backoffice, method: str, path: str, headers: Any, body: bytes) -> Terminal:
+    terminal = check_headers(bo, headers)
+    timestamp, nonce = headers.get(signing.H_TIMESTAMP), headers.get(signing.H_NONCE)
+    if not signing.verify(bo.terminal_secret(terminal), method, path, timestamp, nonce, body,
+                          headers.get(signing.H_SIGNATURE)):
+        raise ApiError(401, signing.E_SIGNATURE, "bad signature")
+    if not bo.nonces.add(terminal.id, nonce[:64], bo.clock()):
         raise ApiError(401, signing.E_REPLAY, "nonce already used")
     return terminal
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
+class RequestGuard:
+    """Body limit, then terminal signatures, before routing (see the module docstring)."""
+
+    def __init__(self, app: Any, backoffice: Backoffice):
+        self.app = app
+        self.bo = backoffice
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        limit = body_limit(path)
+        headers = Headers(scope=scope)
+        try:
+            length = int(headers.get("content-length", "0"))
+        except ValueError:
+            length = -1
+        if length < 0 or length > limit:
+            await _answer(send, 413, "request.too_large", "request body too large")
+            return
+        signed = needs_signature(path)
+        try:
+            if signed:
+                await run_in_threadpool(check_headers, self.bo, headers)
+            body = await _read_body(receive, limit)
+            if signed:
+                query = scope.get("query_string", b"").decode("latin-1")
+                full_path = path + (f"?{query}" if query else "")
+                terminal = await run_in_threadpool(authenticate, self.bo, scope["method"], full_path, headers, body)
+                scope.setdefault("state", {})[STATE_KEY] = terminal
+        except ApiError as exc:
+            await _answer(send, exc.status_code, exc.code, str(exc.detail), **exc.extra)
+            return
+        except BodyTooLarge:
+            await _answer(send, 413, "request.too_large", "request body too large")
+            return
+        sent = False
+
+        async def replay() -> dict:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _read_body(receive: Any, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _answer(send: Any, status: int, code: str, detail: str, **extra: Any) -> None:
+    body = json.dumps({"error": code, "detail": detail, **extra}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *([(b"connection", b"close")] if status == 413 else [])]})
+    await send({"type": "http.response.body", "body": body})
+
+
 async def signed_terminal(request: Request) -> Terminal:
-    """Dependency: the terminal whose signature this request carries (see wire.signing)."""
-    bo: Backoffice = request.app.state.backoffice
-    body = await request.body()
-    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return await run_in_threadpool(authenticate, bo, request.method, path, request.headers, body)
+    """Dependency: the terminal the guard authenticated for this request (async: no thread hop)."""
+    terminal = request.scope.get("state", {}).get(STATE_KEY)
+    if terminal is None:
+        raise ApiError(401, signing.E_MISSING, "signed request headers missing")
+    return terminal
 
 
 Signed = Annotated[Terminal, Depends(signed_terminal)]
 
 AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "not authenticated"},
-                                                403: {"description": "revoked"}}
+                                                403: {"description": "revoked"},
+                                                413: {"description": "request body too large"}}

@@ -1,5 +1,6 @@
 """Routes for terminals: enrolment (public, one-time token), then signed sync — events, heartbeat,
-config, announcements, the service catalog and live queries."""
+config, announcements, the service catalog, citizen sessions and live queries (personal ones only inside
+the citizen's session, ``backoffice.citizen_sessions``)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,37 @@ import hashlib
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
-from sqlalchemy import func, select, update
+from fastapi import APIRouter, Header, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import enrolment
+from backoffice import audit, citizen_sessions, enrolment, rollouts
 from backoffice.errors import ApiError
 from backoffice.ingest import ingest as ingest_events
-from backoffice.models import Case, Rating, Terminal
+from backoffice.models import Case, HeartbeatHistory, Rating, Terminal
 from backoffice.query_services import SERVICES, run_query
-from backoffice.schemas import EnrolIn, EnrolOut, EventsIn, EventsOut, HeartbeatIn, HeartbeatOut
-from backoffice.state import Backoffice, State
+from backoffice.schemas import (
+    EnrolIn,
+    EnrolOut,
+    EventsIn,
+    EventsOut,
+    HeartbeatIn,
+    HeartbeatOut,
+    Ok,
+    SessionCloseIn,
+    SessionIn,
+    SessionOut,
+    inline_schema,
+)
+from backoffice.state import Backoffice, State, ephemeral_commit
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
 from flows.services import ServiceError
 from wire import services, signing
+from wire.limits import MAX_BATCH
 
 router = APIRouter()
+HISTORY_EVERY = 900.0  # seconds between heartbeat history rows of an unchanged terminal
 
 
 @router.get(f"{signing.API}/health")
@@ -37,11 +53,26 @@ def enrol(body: EnrolIn, bo: State) -> EnrolOut:
     return enrolment.enrol(bo, body)
 
 
-@router.post(f"{signing.API}/events", response_model=EventsOut, responses=AUTH_ERRORS)
-def ingest(body: EventsIn, term: Signed, bo: State) -> EventsOut:
+@router.post(f"{signing.API}/events", response_model=EventsOut, responses=AUTH_ERRORS,
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": inline_schema(EventsIn)}}}})
+async def ingest(request: Request, term: Signed, bo: State) -> EventsOut:
+    """Each event is validated on its own: one that cannot be understood (a lone surrogate, a missing
+    key) is answered ``rejected`` alone and never fails its batch (``backoffice.ingest``)."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise ApiError(422, "request.invalid", "body is not JSON") from None
+    if not isinstance(body, dict) or not isinstance(body.get("events"), list) \
+            or len(body["events"]) > MAX_BATCH:
+        raise ApiError(422, "request.invalid", "body is {\"events\": [...]} with at most MAX_BATCH events")
+    return await run_in_threadpool(_ingest_with_retry, bo, term.id, body["events"])
+
+
+def _ingest_with_retry(bo: Backoffice, terminal_id: str, events: list[Any]) -> EventsOut:
     for attempt in range(3):
         try:
-            return ingest_events(bo, term.id, body.events)
+            return ingest_events(bo, terminal_id, events)
         except IntegrityError:  # the same key raced in from a concurrent retry: read its answer
             if attempt == 2:
                 raise
@@ -50,19 +81,31 @@ def ingest(body: EventsIn, term: Signed, bo: State) -> EventsOut:
 
 @router.post(f"{signing.API}/heartbeat", response_model=HeartbeatOut, responses=AUTH_ERRORS)
 def heartbeat(body: HeartbeatIn, term: Signed, bo: State) -> HeartbeatOut:
+    """The latest state on the terminal's row; a history row when something changed (devices, software,
+    bundle) or ``HISTORY_EVERY`` seconds after the last one, kept ``Limits.heartbeat_history_days``
+    (``backoffice.retention``): bounded at a few rows an hour per terminal, whatever its heartbeat rate."""
     now = bo.clock()
     data = body.model_dump()
     data["clock_offset"] = round(now - body.clock, 3) if body.clock else None
+    previous = term.heartbeat or {}
+    changed = any(previous.get(k) != data.get(k) for k in ("devices", "software_version", "bundle_version"))
+    last_history = previous.get("history_at")
+    keep = changed or not isinstance(last_history, int | float) or now - last_history >= HISTORY_EVERY
+    data["history_at"] = now if keep else last_history
     with bo.sessions.begin() as session:
+        ephemeral_commit(session)
         session.execute(update(Terminal).where(Terminal.id == term.id)
                         .values(last_heartbeat_at=now, heartbeat=data))
+        if keep:
+            session.execute(insert(HeartbeatHistory).values(terminal_id=term.id, at=now, data=data))
     settings = bo.settings()
     config = config_for(settings, term)
     announcements = announcements_for(settings, term, now)
-    latest = bo.latest_bundle(term.group)
+    rollouts.evaluate(bo, term.group, every=bo.rollout_check_seconds)
+    latest = rollouts.latest_for(bo, term.group, term.id)
     return HeartbeatOut(server_time=now, clock_offset=data["clock_offset"] or 0.0,
                         config_version=version_of(config), announcements_version=version_of(announcements),
-                        bundle_version=latest)
+                        bundle_version=latest, bundle_withdrawn=bo.withdrawn_bundles(term.group))
 
 
 @router.get(f"{signing.API}/config", responses=AUTH_ERRORS)
@@ -86,20 +129,56 @@ def get_catalog(term: Signed) -> dict[str, Any]:
 @router.post(f"{signing.API}/query/{{name}}",
              responses={**AUTH_ERRORS, 404: {"description": "unknown service"},
                         422: {"description": "refused; error holds the translation key"}})
-def query(name: Annotated[str, Path(max_length=64)], params: dict[str, Any], term: Signed,
-          bo: State) -> dict[str, Any]:
+def query(name: Annotated[str, Path(max_length=64)], params: dict[str, Any], term: Signed, bo: State,
+          x_kiosk_session: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+    """Personal services answer only inside a live session for the subject asked about; every personal
+    query, answered or refused, is in the audit trail."""
     if name not in SERVICES:
         raise ApiError(404, services.E_UNKNOWN, "unknown service")
     if name == "case.lookup":
         found = case_lookup(bo, params)
         if found is not None:
             return found
+    personal = name in services.PERSONAL_SERVICES
+    if personal and not citizen_sessions.use_session(bo, term, x_kiosk_session, params.get("id_number")):
+        _audit_query(bo, term, name, params, "refused.session")
+        raise ApiError(403, services.E_SESSION, "no live session for this citizen at this terminal")
+    error: ApiError | None = None
     try:
-        return run_query(name, params)
+        answer = run_query(name, params)
     except ServiceError as exc:
-        raise ApiError(422, exc.key, exc.detail) from None
+        outcome, error = exc.key, ApiError(422, exc.key, exc.detail)
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
-        raise ApiError(422, services.E_BAD_REQUEST, "parameters not understood") from None
+        outcome, error = services.E_BAD_REQUEST, ApiError(422, services.E_BAD_REQUEST, "parameters not understood")
+    else:
+        outcome, error = "answered", None
+    if personal:
+        _audit_query(bo, term, name, params, outcome)
+    if error is not None:
+        raise error
+    return answer
+
+
+def _audit_query(bo: Backoffice, term: Terminal, service: str, params: dict[str, Any], outcome: str) -> None:
+    with bo.sessions.begin() as session:
+        audit.record(session, bo.clock(), actor_kind="terminal", actor=term.id, action="query", service=service,
+                     subject=audit.masked(params.get("id_number")), outcome=outcome)
+
+
+@router.post(f"{signing.API}/sessions", response_model=SessionOut,
+             responses={**AUTH_ERRORS, 422: {"description": "not an ID number"},
+                        403: {"description": "revoked, or too many citizens' sessions: refused and alerted"}})
+def open_session(body: SessionIn, term: Signed, bo: State) -> SessionOut:
+    """The terminal identified a citizen: a short-lived token for that citizen's data at this terminal."""
+    return SessionOut(**citizen_sessions.open_session(bo, term, body.id_number.upper(), body.card_type,
+                                                      body.case_no))
+
+
+@router.post(f"{signing.API}/sessions/close", response_model=Ok, responses=AUTH_ERRORS)
+def close_session(body: SessionCloseIn, term: Signed, bo: State) -> Ok:
+    """The case ended: the session's token stops working at once."""
+    citizen_sessions.close_session(bo, term, body.session)
+    return Ok()
 
 
 def case_lookup(bo: Backoffice, params: dict[str, Any]) -> dict[str, Any] | None:

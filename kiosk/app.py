@@ -25,6 +25,8 @@ from offline_cache.store import Store
 log = logging.getLogger(__name__)
 
 QML_DIR = Path(__file__).resolve().parent / "ui" / "qml"
+BUNDLE_WATCH_MS = 5000  # how often an idle terminal looks at its bundle directory (staged, expired, changed)
+RESTART_EXIT_CODE = 75  # "restart the app" from the maintenance screen: systemd's Restart=always starts it again
 
 
 @dataclass
@@ -43,6 +45,7 @@ class AppContext:
     link: Any = None  # kiosk.backoffice_link.BackofficeLink
     bundles: Any = None  # flows.bundles.BundleManager
     flows_dir: Path | None = None  # where the active flows (and their templates) live
+    flows_version: int | None = None  # the bundle ``flows`` came from (None: the built-in flows)
 
     def outbox_changed(self) -> None:
         """A case, rating or event was queued: let the sync client deliver it soon."""
@@ -66,22 +69,38 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
     from kiosk.printing import PrintService
 
     data_dir = Path(config.data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     store = Store(data_dir / "kiosk.db", terminal_id=config.terminal_id)
     abandoned = store.close_abandoned()  # cases a crash or power cut left open are reported, not lost
     if abandoned:
         log.warning("%d case(s) left open by the last run closed as interrupted", len(abandoned))
     bundles = BundleManager(data_dir, config.group, on_event=store_sink(store))
     try:
-        flows, flows_dir = bundles.load_active()
+        flows, flows_dir = bundles.load_active()  # an expired or damaged bundle falls back, with an event
     except Exception:
         log.exception("no usable flow bundle: using the built-in flows")
         flows, flows_dir = load_directory(FLOWS_DIR, strict=False), FLOWS_DIR.parent
-    link = BackofficeLink(config, store, device_states or (lambda: []), **_demo_link(config))
-    return AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
-                      closers=[link.stop], device_options=_device_options(config, device_options),
-                      printing=PrintService(store, data_dir, templates=lambda: _templates_dir(flows_dir)),
-                      link=link, bundles=bundles, flows_dir=flows_dir)
+    _log_start(config, bundles.active_version(), flows_dir)
+    link = BackofficeLink(config, store, device_states or (lambda: []), bundles=bundles,
+                          in_session=lambda: store.open_case_count() > 0, **_demo_link(config))
+    ctx = AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
+                     closers=[link.stop], device_options=_device_options(config, device_options), link=link,
+                     bundles=bundles, flows_dir=flows_dir, flows_version=bundles.active_version())
+    ctx.printing = PrintService(store, data_dir, templates=lambda: _templates_dir(ctx.flows_dir))
+    return ctx
+
+
+def _log_start(config: Config, bundle: int | None, flows_dir: Path | None) -> None:
+    """The one line that says which terminal this is, from which files, talking to whom, with which flows."""
+    from kiosk.logging_setup import set_terminal
+
+    set_terminal(config.terminal_id)
+    backoffice = config.backoffice_url or "(the enrolment's)"
+    bundle_text = f"bundle {bundle}" if bundle else f"built-in flows ({flows_dir})"
+    log.info("kiosk starting: terminal %s, config %s, data dir %s, back office %s, %s", config.terminal_id,
+             config.source, config.data_dir, backoffice, bundle_text,
+             extra={"event": "start", "config": config.source, "data_dir": str(config.data_dir),
+                    "backoffice": backoffice, "bundle": bundle})
 
 
 def _demo_link(config: Config) -> dict[str, Any]:
@@ -110,6 +129,18 @@ def _templates_dir(flows_dir: Path | None) -> Path | None:
     return candidate if candidate is not None and candidate.is_dir() else None
 
 
+def _maintenance(ctx: AppContext, controller: Any) -> Any:
+    """The maintenance screen's controller, its gate timed by the configuration; recent log lines kept."""
+    from kiosk.logging_setup import recent_lines
+    from kiosk.maintenance import MaintenanceGate
+    from kiosk.ui.maintenance import MaintenanceController
+
+    recent_lines()
+    gate = MaintenanceGate(Path(ctx.config.data_dir), lockout_s=ctx.config.maintenance_lockout_s,
+                           idle_s=ctx.config.maintenance_idle_s)
+    return MaintenanceController(ctx, controller, gate=gate)
+
+
 def create_device(ctx: AppContext, device_class: str) -> Any:
     """Build one driver from its URL (imports its library): runs on the device's lane, not the GUI thread."""
     url = ctx.config.devices[device_class]
@@ -136,14 +167,23 @@ class KioskApplication:
         self.qapp.setQuitOnLastWindowClosed(not production)
         ctx.tasks = TaskRunner()
         self.controller = KioskController(ctx)
+        self.maintenance = _maintenance(ctx, self.controller)
+        self.maintenance.restartRequested.connect(lambda: self.qapp.exit(RESTART_EXIT_CODE))
+        from kiosk.ui.remote import RemoteCommands
+
+        self.remote = RemoteCommands(self)
         self.bridges: list[QObject] = []
         self._bridge_class = EventBridge
         ctx.tasks.run("db", ctx.printing.recover, on_error=lambda e: log.error("print recovery: %s", e))
         if ctx.link is not None:
             link_bridge = EventBridge(ctx.link.events)
-            link_bridge.event.connect(lambda status: self.controller.set_online(bool(status.online)))
+            link_bridge.event.connect(self._on_link_event)
             self.bridges.append(link_bridge)
-            ctx.link.device_states = lambda: [s.as_dict() for s in list(self.controller.device_states.values())]
+            ctx.link.device_states = self._heartbeat_devices
+            ctx.link.in_session = self.in_session
+            bundle_bridge = EventBridge(ctx.link.bundle_changes)
+            bundle_bridge.event.connect(lambda _change: self.take_up_bundles())
+            self.bridges.append(bundle_bridge)
             ctx.link.start()
         for name in ctx.config.devices:
             ctx.tasks.run(name, lambda n=name: create_device(ctx, n),
@@ -159,7 +199,8 @@ class KioskApplication:
 
         self.catalog_browser = CatalogBrowser(self.controller, self.assist, ctx.config.data_dir, parent=self.engine)
         self.engine.rootContext().setContextProperty("catalogBrowser", self.catalog_browser)
-        self.engine.setInitialProperties({"ctl": self.controller, "production": production,
+        self.engine.setInitialProperties({"ctl": self.controller, "maint": self.maintenance, "remote": self.remote,
+                                          "production": production,
                                           "baseWidth": size[0], "baseHeight": size[1]})
         self.engine.load(str(QML_DIR / "Main.qml"))
         if not self.engine.rootObjects():
@@ -171,9 +212,25 @@ class KioskApplication:
         self._status_poll.timeout.connect(self._poll_printers)
         self._status_poll.start()
         self._start_watchdog()
-        self._bundle_poll = QTimer(interval=20000)
-        self._bundle_poll.timeout.connect(self.take_up_bundles)
-        self._bundle_poll.start()
+        self._bundle_watch = QTimer(interval=BUNDLE_WATCH_MS)
+        self._bundle_watch.timeout.connect(self.take_up_bundles)
+        self._bundle_watch.start()
+
+    def _on_link_event(self, event: Any) -> None:
+        """From the sync thread, on the GUI thread: a link status, or a console command to run."""
+        from wire.commands import Command as RemoteCommand
+
+        if isinstance(event, RemoteCommand):
+            self.remote.handle(event)
+        else:
+            self.controller.set_online(bool(event.online))
+
+    def _heartbeat_devices(self) -> list[dict[str, Any]]:
+        """Each device's state for the heartbeat; printers add paper left and the days it will last."""
+        from kiosk.consumables import heartbeat_fields
+
+        return [{**status.as_dict(), **heartbeat_fields(self.ctx.store, status.device)}
+                for status in list(self.controller.device_states.values())]
 
     def _attach(self, name: str, device: Any) -> None:
         """A driver exists: observe it, then open it on its lane (its state arrives as events)."""
@@ -207,31 +264,32 @@ class KioskApplication:
             self._watchdog.timeout.connect(lambda: self.notifier.notify("WATCHDOG=1"))
             self._watchdog.start()
 
+    def in_session(self) -> bool:
+        """A citizen is being served: no bundle switches under them (read from the sync thread too)."""
+        return self.controller.session is not None or self.ctx.store.open_case_count() > 0
+
     def take_up_bundles(self) -> None:
-        """Verify and stage bundles the sync client received; activate the newest only between citizens
-        (the bundle manager defers, and records the deferral, while a session is open)."""
+        """Between citizens, make the flows on screen the bundle manager's active ones: activate a staged
+        bundle (fetched during a session, or installed by ``kiosk flows install``), retire an expired one,
+        and reload after a change the sync thread made. Reads only the bundle directory; all on a lane."""
         ctx = self.ctx
-        if ctx.link is None or ctx.bundles is None:
+        if ctx.bundles is None or self.controller.session is not None:
             return
+        manager = ctx.bundles
 
-        def work():
-            from flows.bundles import BundleRefused
+        def work() -> tuple[int | None, tuple[dict[str, Flow], Path]] | None:
+            if manager.pending() and not self.in_session():
+                manager.activate(in_session=self.in_session)
+            if manager.active_version() == ctx.flows_version and not manager.expired_active():
+                return None
+            if self.in_session():
+                return None
+            loaded = manager.load_active()  # retires an expired or damaged bundle, with its event
+            return manager.active_version(), loaded
 
-            for path in ctx.link.received_bundles():
-                if not path.is_file():
-                    continue
-                try:
-                    ctx.bundles.install(path)
-                    ctx.link.mark_bundle(path, "installed")
-                except BundleRefused as refusal:
-                    ctx.link.mark_bundle(path, "refused", refusal.reason)
-            if ctx.bundles.pending() and ctx.bundles.activate(in_session=lambda: self.controller.session is not None):
-                return ctx.bundles.load_active()
-            return None
-
-        def done(loaded) -> None:
-            if loaded is not None:
-                ctx.flows, ctx.flows_dir = loaded
+        def done(result: tuple[int | None, tuple[dict[str, Flow], Path]] | None) -> None:
+            if result is not None:
+                ctx.flows_version, (ctx.flows, ctx.flows_dir) = result
                 self.controller.flows_replaced()
 
         ctx.tasks.run("bundles", work, on_done=done, on_error=lambda e: log.error("bundle take-up: %s", e))
@@ -248,7 +306,7 @@ class KioskApplication:
     def shutdown(self) -> None:
         self.assist.shutdown()
         self._status_poll.stop()
-        self._bundle_poll.stop()
+        self._bundle_watch.stop()
         if self._watchdog is not None:
             self._watchdog.stop()
             self.notifier.notify("STOPPING=1")

@@ -7,9 +7,9 @@ link starts on a background thread (the web stack takes a moment to import), and
 until it is up the terminal is simply offline: queries raise ``ServiceOffline``,
 cases queue in the outbox.
 
-It also takes up flow bundles the sync client received: each is verified and
-installed by :class:`flows.bundles.BundleManager`, and activated only while no
-citizen is in a session.
+Flow bundles the sync client fetches go to ``bundles`` (a :class:`flows.bundles.BundleManager`) through
+its one path, ``receive``: verified, staged, and activated at once unless ``in_session()`` says a citizen
+is being served. ``on_bundle_change`` then tells the app to reload its flows.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import EventSource
-from flows.services import ServiceOffline
+from flows.services import ServiceError, ServiceOffline
 from kiosk.config import Config
 from offline_cache.store import Store
 
@@ -38,12 +38,16 @@ class BackofficeLink:
     the back office cannot (the demo's synthetic dataset). Both None on a production terminal."""
 
     def __init__(self, config: Config, store: Store, device_states: Callable[[], list[dict[str, Any]]], *,
-                 connect: Connect | None = None, offline_answer: OfflineAnswer | None = None):
+                 connect: Connect | None = None, offline_answer: OfflineAnswer | None = None,
+                 bundles: Any = None, in_session: Callable[[], bool] = lambda: False):
         self.config = config
         self.connect = connect
         self.offline_answer = offline_answer
         self.store = store
         self.device_states = device_states
+        self.bundles = bundles  # flows.bundles.BundleManager, or None (no bundles taken)
+        self.in_session = in_session
+        self.bundle_changes = EventSource()  # the active bundle changed (from the sync thread): reload flows
         self.events = EventSource()  # SyncStatus changes, from the sync thread
         self.sync: Any = None
         self.embedded: Any = None  # the back office ``connect`` started in this process, if any
@@ -64,15 +68,18 @@ class BackofficeLink:
                 url, credentials, self.embedded = self.connect(data_dir)
             else:
                 credentials = Credentials.load(data_dir)
-                url = self.config.backoffice_url
+                url = self.config.backoffice_url or credentials.base_url  # no url in the file: the enrolment's
             if self._stopped:
                 return
+            bundles = self.bundles
+            wiring: dict[str, Any] = {} if bundles is None else {
+                "on_bundle": self.receive_bundle, "bundle_status": bundles.status, "on_withdraw": self.withdraw_bundle}
             self.sync = SyncClient(self.store, url, credentials, device_states=self.device_states,
-                                   heartbeat_interval=60)
+                                   heartbeat_interval=self.config.heartbeat_s, **wiring)
             self.sync.events.subscribe(self.events.emit)
             self.sync.start()
         except FileNotFoundError:
-            log.error("no back-office credentials: run `kiosk provision` (working offline)")
+            log.warning("no back-office credentials: run `kiosk provision` (working offline)")
         except Exception:
             log.exception("the back-office link did not start (working offline)")
 
@@ -107,10 +114,28 @@ class BackofficeLink:
                 raise
             return {**self.offline_answer(service, params), "cached": True}
 
-    def received_bundles(self) -> list[Path]:
-        """Bundle files the sync client fetched and nobody has installed yet."""
-        return self.store.received_bundles()
+    def open_session(self, id_number: str, card_type: str, case_no: str | None = None) -> None:
+        """A citizen was identified: open the back office's session for that person (best effort; a
+        personal query opens it itself if this one did not get through)."""
+        if self.sync is not None:
+            try:
+                self.sync.query_service.open_session(id_number, card_type, case_no)
+            except ServiceError as exc:  # offline, or refused: the query step will say so
+                log.warning("citizen session not opened: %s", exc.key)
 
-    def mark_bundle(self, path: Path, state: str, detail: str = "") -> None:
-        """Record what became of a fetched bundle (``installed``, or ``refused`` with the reason)."""
-        self.store.set_bundle_state(path, state, detail)
+    def close_session(self) -> None:
+        """The case ended: the citizen's session ends with it."""
+        if self.sync is not None:
+            self.sync.query_service.close_session()
+
+    def receive_bundle(self, path: Path, version: int) -> Any:
+        """A bundle the sync client fetched: the manager's one path (verify, stage, activate when idle)."""
+        outcome = self.bundles.receive(path, in_session=self.in_session, version=version)
+        if outcome.state == "installed":
+            self.bundle_changes.emit(outcome)
+        return outcome
+
+    def withdraw_bundle(self, version: int) -> None:
+        """The back office withdrew ``version``: if it runs here, go back to the one before."""
+        if self.bundles.withdraw(version, reason="withdrawn by the operator"):
+            self.bundle_changes.emit(version)

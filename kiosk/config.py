@@ -1,7 +1,11 @@
 """The terminal's configuration: one TOML file, validated at start.
 
 No file at all means the embedded demo defaults (every device simulated, the
-back office started in-process). A bad file stops the kiosk before any window
+back office started in-process) -- but only for ``kiosk demo``: a file never falls back
+to the demo. A file without ``[backoffice] url`` talks to the back office it was
+enrolled with; ``url = "embedded"`` must be written out to get the in-process one.
+Technician commands find the file with :func:`find_config` (``--config``, else
+``$KIOSK_CONFIG``, else ``/etc/kiosk/kiosk.toml``) and fail naming where they looked. A bad file stops the kiosk before any window
 opens, with an error that names the key and the problem::
 
     config.toml: timeouts.inactivity_s: must be a number between 10 and 600 (got 'abc')
@@ -30,8 +34,13 @@ Example::
     muted = false               # start muted; the replay button still speaks
     volume = 0.8                # 0 to 1
 
+    [maintenance]
+    idle_s = 300                # maintenance mode ends by itself after this long without a touch
+    lockout_s = 300             # three wrong PINs lock the maintenance gate this long
+
     [backoffice]
     url = "https://backoffice.example.gov.cn"   # "embedded" starts the reference server in-process
+    heartbeat_s = 30            # how often the terminal reports and looks for a new flow bundle
 
     [devices]
     idcard = "serial:///dev/ttyUSB0?baud=115200"
@@ -52,6 +61,10 @@ from drivers.base import DeviceConfigError
 from drivers.registry import DEVICE_CLASSES, check_url
 
 LOCALES = ("zh_CN", "en")
+
+DEFAULT_DATA_DIR = Path("/var/lib/kiosk")
+DEFAULT_CONFIG = Path("/etc/kiosk/kiosk.toml")
+CONFIG_ENV = "KIOSK_CONFIG"
 
 DEMO_DEVICES = {"idcard": "sim://idcard", "sscard": "sim://sscard", "receipt": "sim://receipt",
                 "document": "sim://document", "license": "sim://license"}
@@ -76,6 +89,7 @@ class Config:
     countdown_s: float = 15.0
     data_dir: Path = Path("var/demo")
     backoffice_url: str = "embedded"
+    heartbeat_s: float = 30.0
     devices: dict[str, str] = field(default_factory=lambda: dict(DEMO_DEVICES))
     elderly_default: bool = False
     elderly_inactivity_s: float = 120.0
@@ -84,6 +98,8 @@ class Config:
     voice_volume: float = 0.8
     demo: bool = True
     source: str = "(embedded default)"
+    maintenance_idle_s: float = 300.0  # maintenance mode ends by itself after this long without a touch
+    maintenance_lockout_s: float = 300.0  # three wrong PINs lock the gate this long
 
 
 _SPEC: dict[str, dict[str, tuple[str, type, Any]]] = {
@@ -97,7 +113,9 @@ _SPEC: dict[str, dict[str, tuple[str, type, Any]]] = {
                       "elderly_inactivity_s": ("elderly_inactivity_s", float, (10, 900))},
     "voice": {"enabled": ("voice_enabled", bool, "any"), "muted": ("voice_muted", bool, "any"),
               "volume": ("voice_volume", float, (0, 1))},
-    "backoffice": {"url": ("backoffice_url", str, "url")},
+    "backoffice": {"url": ("backoffice_url", str, "url"), "heartbeat_s": ("heartbeat_s", float, (1, 3600))},
+    "maintenance": {"idle_s": ("maintenance_idle_s", float, (10, 3600)),
+                    "lockout_s": ("maintenance_lockout_s", float, (10, 86400))},
 }
 
 
@@ -125,7 +143,9 @@ def _check(source: str, key: str, value: Any, kind: type, constraint: Any) -> An
 
 
 def parse_config(data: dict[str, Any], source: str = "<config>", base_dir: Path | None = None) -> Config:
-    values: dict[str, Any] = {"demo": False, "source": source, "devices": {}}
+    # a file is a real terminal: no demo back office, no demo data directory unless written out
+    values: dict[str, Any] = {"demo": False, "source": source, "devices": {}, "backoffice_url": "",
+                              "data_dir": DEFAULT_DATA_DIR}
     for section, content in data.items():
         if section == "devices":
             continue
@@ -169,3 +189,19 @@ def load_config(path: Path | None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("(syntax)", str(exc), source) from None
     return parse_config(data, source, base_dir=path.parent)
+
+
+def find_config(path: Path | None) -> Path:
+    """The configuration a technician command uses: ``path``, else ``$KIOSK_CONFIG``, else
+    ``/etc/kiosk/kiosk.toml``; never the demo defaults (they would test simulators and report success)."""
+    import os
+
+    if path is not None:
+        return path
+    candidates = [Path(os.environ[CONFIG_ENV])] if os.environ.get(CONFIG_ENV) else []
+    candidates.append(DEFAULT_CONFIG)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    looked = ", ".join([*(f"${CONFIG_ENV}={c}" for c in candidates[:-1]), str(DEFAULT_CONFIG)])
+    raise ConfigError("(file)", f"no configuration found (looked in {looked}); pass --config FILE", "kiosk")

@@ -18,6 +18,7 @@ from typing import Any
 from drivers.printers.model import PrinterError, PrintResult
 from flows.conditions import lookup
 from flows.receipts import load_template, render_receipt
+from kiosk.consumables import receipt_length_mm, record_printed
 from offline_cache.print_jobs import AlreadyPrinted, PrintJournal
 from offline_cache.store import Store
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 class PrintService:
     def __init__(self, store: Store, data_dir: Path, templates: Callable[[], Path | None] = lambda: None):
         self.journal = PrintJournal(store)
+        self.store = store  # paper counts (kiosk.consumables)
         self.templates = templates  # the active bundle's receipt templates, if it has its own
         self.data_dir = Path(data_dir)
         self.spool = self.data_dir / "spool"
@@ -43,15 +45,19 @@ class PrintService:
                 directory = self.templates()
                 spec = load_template(template, directory) if directory else load_template(template)
                 receipt = render_receipt(spec, context)
-                return self.journal.print_once(job_key, printer=printer_class, kind=template, case_no=case_no,
-                                               send=lambda submitted: printer.print_receipt(receipt))
+                result = self.journal.print_once(job_key, printer=printer_class, kind=template, case_no=case_no,
+                                                 send=lambda submitted: printer.print_receipt(receipt))
+                record_printed(self.store, printer_class, receipt_length_mm(receipt))
+                return result
             pdf = self._render_pdf(printer_class, template, context, case_no, data_path)
             media = "A3" if printer_class == "license" else "A4"
             try:
-                return self.journal.print_once(
+                result = self.journal.print_once(
                     job_key, printer=printer_class, kind=template, case_no=case_no,
                     send=lambda submitted: printer.print_pdf(str(pdf), title=f"{template} {case_no}", media=media,
                                                              on_submitted=submitted))
+                record_printed(self.store, printer_class, float(getattr(result, "pages", 1) or 1))
+                return result
             finally:
                 pdf.unlink(missing_ok=True)  # it holds personal data: not kept once the printer has it
         except AlreadyPrinted:

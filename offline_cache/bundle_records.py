@@ -11,7 +11,7 @@ from pathlib import Path
 
 from offline_cache.database import Database, now
 
-BUNDLE_STATES = frozenset({"received", "installed", "refused", "active"})
+BUNDLE_STATES = frozenset({"received", "installed", "refused", "active", "withdrawn"})
 
 
 class BundleRecords:
@@ -31,6 +31,11 @@ class BundleRecords:
             active = self._db.conn.execute("SELECT max(version) FROM flow_bundles WHERE state='active'").fetchone()[0]
         return {"received": received, "active": active}
 
+    def bundle_state(self, version: int) -> str | None:
+        """What became of ``version`` here (None: never fetched). A version fetched once is not fetched again."""
+        rows = self._db.fetchall("SELECT state FROM flow_bundles WHERE version=?", (version,))
+        return str(rows[0][0]) if rows else None
+
     def received_bundles(self) -> list[Path]:
         """Bundle files fetched and not yet installed or refused, oldest version first."""
         rows = self._db.fetchall("SELECT path FROM flow_bundles WHERE state='received' ORDER BY version")
@@ -42,3 +47,12 @@ class BundleRecords:
             raise ValueError(f"unknown bundle state {state!r}; known: {', '.join(sorted(BUNDLE_STATES))}")
         with self._db.transaction() as conn:
             conn.execute("UPDATE flow_bundles SET state=?, detail=? WHERE path=?", (state, detail, str(path)))
+
+    def set_bundle_version_state(self, version: int, state: str, detail: str = "") -> None:
+        """What became of bundle ``version`` (e.g. ``withdrawn`` by an operator), recorded even if never fetched."""
+        if state not in BUNDLE_STATES:
+            raise ValueError(f"unknown bundle state {state!r}; known: {', '.join(sorted(BUNDLE_STATES))}")
+        with self._db.transaction() as conn:
+            conn.execute("INSERT INTO flow_bundles(version, path, state, received_at, detail) VALUES (?,?,?,?,?) "
+                         "ON CONFLICT(version) DO UPDATE SET state=excluded.state, detail=excluded.detail",
+                         (version, "", state, now(), detail))

@@ -111,15 +111,18 @@ class Cases:
             steps=[{"step": s[0], "type": s[1], "outcome": s[2]} for s in steps],
             rating={"level": rating[0], "indicators": json.loads(rating[1]), "comment": rating[2]} if rating else None)
 
-    def queue_submission(self, case_no: str, service: str, params: dict[str, Any]) -> str:
+    def queue_submission(self, case_no: str, service: str, params: dict[str, Any],
+                         session: str | None = None) -> str:
         """Queue an application for a service that accepts it offline (the flow tells the citizen it will
         be submitted); the back office runs it once when the event arrives. Returns the idempotency key.
 
-        The parameters are personal; they are purged once the back office has acknowledged them.
+        ``session``: the back office's citizen session it was made in (a personal application is refused
+        without one). The parameters are personal; they are purged once the back office acknowledged them.
         """
         with self._db.transaction() as conn:
             return enqueue(conn, "submission", {"case_no": case_no, "service": service, "params": params,
-                                                "terminal_id": self.terminal_id})
+                                                "terminal_id": self.terminal_id,
+                                                **({"session": session} if session else {})})
 
 
 def _case_payload(conn: sqlite3.Connection, case_no: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ cannot be bypassed by a part that forgets them.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -25,12 +26,29 @@ def now() -> float:
     return time.time()
 
 
+def _private(path: Path) -> None:
+    """The database holds citizens' data until delivery: only the kiosk's user may read it (0600; SQLite gives
+    its -wal and -shm files the database's mode). An older 0644 file is tightened."""
+    if str(path) == ":memory:":
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        sidecar = path.with_name(path.name + suffix)
+        if sidecar.exists():
+            sidecar.chmod(0o600)
+
+
 class Database:
     """One connection, opened for durability (WAL, ``synchronous=FULL``: kiosks lose power), migrated on open."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _private(self.path)
         self.lock = threading.RLock()
         self.conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
         self.conn.execute("PRAGMA journal_mode=WAL")

@@ -101,6 +101,23 @@ class Outbox:
                                         "service_id": service_id[:128], "at": now()})
 
 
+    def record_command_ack(self, command_id: str, kind: str, outcome: str, detail: str = "") -> None:
+        """A remote command was run (or refused): remembered, so it is never run twice, and queued."""
+        with self._db.transaction() as conn:
+            done = conn.execute("SELECT value FROM sync_state WHERE name='commands_done'").fetchone()
+            ids = json.loads(done[0]) if done else []
+            ids = [*ids[-199:], command_id]
+            conn.execute("INSERT INTO sync_state(name, value, updated_at) VALUES ('commands_done', ?, ?) "
+                         "ON CONFLICT(name) DO UPDATE SET value=excluded.value, updated_at=excluded.updated_at",
+                         (json.dumps(ids), now()))
+            enqueue(conn, "command_ack", {"terminal_id": self.terminal_id, "command_id": command_id, "kind": kind,
+                                          "outcome": outcome, "detail": detail[:500]})
+
+    def command_done(self, command_id: str) -> bool:
+        row = self._db.fetchone("SELECT value FROM sync_state WHERE name='commands_done'")
+        return bool(row) and command_id in json.loads(row[0])
+
+
 def _purge(conn: sqlite3.Connection, idem_keys: list[str], at: float) -> None:
     """Drop the personal data of delivered submissions and cases (inside the acknowledging transaction)."""
     for start in range(0, len(idem_keys), 500):

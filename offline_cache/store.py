@@ -110,6 +110,14 @@ class Store:
     def record_help_call(self, screen: str, service_id: str = "") -> None:
         self._outbox.record_help_call(screen, service_id)
 
+    def record_command_ack(self, command_id: str, kind: str, outcome: str, detail: str = "") -> None:
+        """Acknowledge a remote command (``wire.commands``) through the outbox; it is then never run again."""
+        self._outbox.record_command_ack(command_id, kind, outcome, detail)
+
+    def command_done(self, command_id: str) -> bool:
+        """Whether this remote command was already run (or refused) here."""
+        return self._outbox.command_done(command_id)
+
     # -- cases -----------------------------------------------------------------------------------
     def open_case(self, service_id: str, item_code: str, flow_version: int | str = 1) -> str:
         """Start a case; refused with :class:`StoreFull` when the database is at its bound.
@@ -147,9 +155,11 @@ class Store:
     def get_case(self, case_no: str) -> CaseRecord | None:
         return self._cases.get_case(case_no)
 
-    def queue_submission(self, case_no: str, service: str, params: dict[str, Any]) -> str:
-        """Queue an application for a service that accepts it offline; returns the idempotency key."""
-        return self._cases.queue_submission(case_no, service, params)
+    def queue_submission(self, case_no: str, service: str, params: dict[str, Any],
+                         session: str | None = None) -> str:
+        """Queue an application for a service that accepts it offline, with the citizen session it was
+        made in; returns the idempotency key."""
+        return self._cases.queue_submission(case_no, service, params, session)
 
     def submission_result(self, idem_key: str) -> dict[str, Any] | None:
         """The back office's answer to a queued submission, once delivered (None before)."""
@@ -177,6 +187,17 @@ class Store:
     def bundle_versions(self) -> dict[str, int | None]:
         """Highest received and highest active bundle version (for the heartbeat)."""
         return self._bundles.bundle_versions()
+
+    def bundle_state(self, version: int) -> str | None:
+        """What became of bundle ``version`` here (None: never fetched)."""
+        return self._bundles.bundle_state(version)
+
+    def set_bundle_version_state(self, version: int, state: str, detail: str = "") -> None:
+        self._bundles.set_bundle_version_state(version, state, detail)
+
+    def open_case_count(self) -> int:
+        """Cases opened and not closed: a citizen is in a session (or a crash left one, closed at start)."""
+        return int(self._database.fetchall("SELECT count(*) FROM cases WHERE outcome IS NULL")[0][0])
 
     def received_bundles(self) -> list[Path]:
         """Bundle files fetched and not yet installed or refused, oldest version first."""

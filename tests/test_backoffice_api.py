@@ -101,16 +101,27 @@ def test_ingest_is_idempotent(backoffice):
     assert not other.call("POST", "/api/v1/events", {"events": events[:1]})["results"][0]["duplicate"]
 
 
+def open_session(transport, id_number, card_type="resident"):
+    """The citizen's session a terminal opens when it reads the card; the header personal queries carry."""
+    answer = transport.call("POST", "/api/v1/sessions", {"id_number": id_number, "card_type": card_type})
+    return {signing.H_SESSION: answer["session"]}
+
+
 def test_query_services(backoffice):
     transport = Transport(backoffice.url, Signer(backoffice.enrol()))
     person = persons()[0]
-    answer = transport.call("POST", "/api/v1/query/si.contributions", {"id_number": person.id_number, "months": 3})
+    session = open_session(transport, person.id_number)
+    answer = transport.call("POST", "/api/v1/query/si.contributions", {"id_number": person.id_number, "months": 3},
+                            headers=session)
     assert len(answer["months"]) == 3
     with pytest.raises(Refused) as info:
-        transport.call("POST", "/api/v1/query/si.contributions", {"id_number": "110101190001010000"})
+        transport.call("POST", "/api/v1/query/si.contributions", {"id_number": "110101190001010000"},
+                       headers=open_session(transport, "110101190001010000"))
     assert info.value.code == "error.service.no_record"
+    session = open_session(transport, person.id_number)
     with pytest.raises(Refused) as info:
-        transport.call("POST", "/api/v1/query/si.contributions", {"id_number": person.id_number, "months": "x"})
+        transport.call("POST", "/api/v1/query/si.contributions", {"id_number": person.id_number, "months": "x"},
+                       headers=session)
     assert info.value.status == 422
     with pytest.raises(Refused) as info:
         transport.call("POST", "/api/v1/query/no.such", {})

@@ -21,7 +21,7 @@ def any_backoffice(request):
 def test_migrated_to_head(any_backoffice):
     engine = make_engine(any_backoffice.database_url)
     try:
-        assert current_revision(engine) == "0002"
+        assert current_revision(engine) == "0003"
     finally:
         engine.dispose()
 

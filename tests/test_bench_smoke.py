@@ -21,6 +21,8 @@ BENCH = ROOT / "bench"
 
 # What each script prints when it has measured something (checked on the whole output).
 FIGURES = {
+    "bench_backoffice.py": [r"heartbeats \d+/min with \d+ worker", r"ingest \d+ events/s batched",
+                            r"enumeration of \d+ ID numbers: \d+ answers leaked without a session"],
     "bench_catalog.py": [r"tab page after the tap: p95 [\d.]+ ms", r"search results per key: p95 [\d.]+ ms"],
     "bench_flows.py": [r"load 100 flows .*: [\d.]+ ms", r"engine step transition .*: [\d.]+ µs"],
     "bench_idcard.py": [r"driver, placed -> identity \(mean\)\s+[\d.]+ ms", r"driver process\s+[\d.]+ %"],

@@ -40,7 +40,7 @@ def write_root(data_dir: Path, keys: list[Ed25519PrivateKey], threshold: int = 1
 def make_bundle(tmp: Path, version: int, keys: list[Ed25519PrivateKey], *, group: str = "wuchang",
                 expires: str = FUTURE, src: Path = FLOWS_SRC) -> Path:
     out = tmp / f"b{version}-{time.monotonic_ns()}"
-    bundles.pack(src, out, version, expires, [group])
+    bundles.pack(src, out, version, expires, [group], allow_past=True)
     bundles.sign(out, keys)
     return out
 
@@ -50,7 +50,7 @@ def reseal(bundle: Path, keys: list[Ed25519PrivateKey]) -> None:
     manifest = json.loads((bundle / MANIFEST).read_bytes())
     for name in list(manifest["files"]):
         path = bundle / name
-        manifest["files"][name] = {"sha256": bundles._sha256(path), "length": path.stat().st_size}
+        manifest["files"][name] = {"sha256": bundles.sha256_file(path), "length": path.stat().st_size}
     (bundle / MANIFEST).write_bytes(bundles.canonical_json(manifest))
     (bundle / SIGNATURES).write_text(json.dumps({"signatures": []}))
     bundles.sign(bundle, keys)
@@ -265,8 +265,8 @@ from pathlib import Path
 sys.path.insert(0, {root!r})
 from flows import bundles
 point = sys.argv[1]
-bundles._crash_hook = lambda name: os.kill(os.getpid(), signal.SIGKILL) if name == point else None
-manager = bundles.BundleManager(Path(sys.argv[2]), "wuchang")
+crash = lambda name: os.kill(os.getpid(), signal.SIGKILL) if name == point else None
+manager = bundles.BundleManager(Path(sys.argv[2]), "wuchang", crash_hook=crash)
 if sys.argv[3] == "damage":
     (manager.root / "3" / "definitions" / "rate_case.yaml").write_text("damaged", encoding="utf-8")
 manager.activate()

@@ -96,3 +96,22 @@ def test_read_sscard(pcscd, capsys):
         wait_reader_empty()
     assert main(["devices", "read-sscard", "--reader", "No Such Reader"]) == 1
     assert "error.sscard.no_reader" in capsys.readouterr().err
+
+
+def test_read_id_shows_gender_as_text(sim, capsys):
+    sim.place(0)
+    assert main(["devices", "read-id", "--port", sim.port, "--baud", "57600", "--json"]) == 0
+    fields = json.loads(capsys.readouterr().out)
+    code = make_test_cards()[0]["gender"]
+    assert fields["gender"] == {"1": "male (1)", "2": "female (2)"}[code]
+
+
+def test_technician_lines_do_not_send_the_technician_to_staff():
+    from drivers.base import DeviceError
+    from kiosk.cli.devices_identity import _texts, describe
+
+    keys = [key for key, text in _texts().items() if "ask staff" in text.get("en", "")]
+    assert keys  # the citizens' texts do say it
+    for key in keys:
+        line = describe(DeviceError("detail", key=key))
+        assert "staff" not in line and key in line and "(detail)" in line

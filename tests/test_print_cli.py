@@ -33,14 +33,16 @@ def test_test_print_refuses_on_fault(escpos_sim, tmp_path, capsys, fault, reason
 
 def test_test_print_documents_on_the_simulators(tmp_path, capsys):
     for printer in ("document", "license"):
-        assert main(["devices", "test-print", printer, "--data-dir", str(tmp_path)]) == 0
+        assert main(["devices", "test-print", printer, "--device", f"sim://{printer}", "--data-dir", str(tmp_path)]) == 0
         assert list((tmp_path / "printed" / printer).glob("*.pdf"))
 
 
 def test_calibrate_license_stores_offsets_and_prints(tmp_path, capsys):
-    assert main(["devices", "calibrate", "license", "--x", "1.5", "--y", "-0.5", "--data-dir", str(tmp_path)]) == 0
+    assert main(["devices", "calibrate", "license", "--x", "1.5", "--y", "-0.5", "--device", "sim://license",
+                 "--data-dir", str(tmp_path)]) == 0
     stored = json.loads((tmp_path / "printing" / "license_calibration.json").read_text())
     assert stored == {"x_mm": 1.5, "y_mm": -0.5}
     assert len(list((tmp_path / "printed" / "license").glob("*.pdf"))) == 1
-    assert main(["devices", "calibrate", "license", "--x", "40", "--data-dir", str(tmp_path)]) == 2
+    assert main(["devices", "calibrate", "license", "--x", "40", "--device", "sim://license",
+                 "--data-dir", str(tmp_path)]) == 2
     assert "±15 mm" in capsys.readouterr().err

@@ -52,10 +52,24 @@ def test_signed_bundle_reaches_the_bundle_manager(tmp_path, backoffice):
     assert store.bundle_versions()["received"] == 7
 
     publish = {"group": "wuchang", "version": 8, "content_b64": base64.b64encode(_tar(forged)).decode()}
-    assert backoffice.op("POST", "/api/v1/operator/bundles", json=publish).status_code == 201
+    answer = backoffice.op("POST", "/api/v1/operator/bundles", json=publish)
+    assert answer.status_code == 422 and answer.json()["error"] == "bundle.missing_signature"  # checked at publish
+    _plant(backoffice, "wuchang", 8, _tar(forged))  # a compromised back office serves it anyway
     client.fetch_updates()
     assert manager.installed() == [7]
     state = store._conn.execute("SELECT state FROM flow_bundles WHERE version=8").fetchone()[0]
     assert state == "refused"
     client.fetch_updates()  # a refused bundle is not fetched again and again
     assert store._conn.execute("SELECT count(*) FROM flow_bundles").fetchone()[0] == 2
+
+
+def _plant(backoffice, group: str, version: int, content: bytes) -> None:
+    """Put a bundle straight into the back office's database, past its checks (an attacker's view)."""
+    import hashlib
+
+    from backoffice.models import Bundle
+
+    with backoffice.state.sessions.begin() as session:
+        session.add(Bundle(group=group, version=version, sha256=hashlib.sha256(content).hexdigest(),
+                           length=len(content), content=content, published_at=0.0, note=""))
+    backoffice.state.forget_latest_bundle(group)

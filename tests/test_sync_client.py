@@ -224,11 +224,16 @@ def test_full_jitter_is_capped():
 def test_application_queued_offline_is_run_once(tmp_path, backoffice, fault_proxy):
     store, client = _client(tmp_path, backoffice, url=fault_proxy.url)
     person = persons()[0]
+    session = client.query_service.open_session(person.id_number, "resident")  # the citizen at the terminal
     fault_proxy.down()
     case_no = store.open_case("hf.withdraw", "X")
+    signature = '<svg><path d="M10 10L20 20L30 12"/></svg>'
     key = store.queue_submission(case_no, "hf.withdraw_apply", {"id_number": person.id_number, "signed": True,
-                                                                "amount": 100})
-    bad = store.queue_submission(case_no, "hf.withdraw_apply", {"id_number": person.id_number, "signed": False})
+                                                                "amount": 100, "signature": signature}, session)
+    bad = store.queue_submission(case_no, "hf.withdraw_apply", {"id_number": person.id_number, "signed": False},
+                                 session)
+    no_session = store.queue_submission(case_no, "hf.withdraw_apply", {
+        "id_number": person.id_number, "signed": True, "amount": 100, "signature": signature})
     _attempt(client)
     assert not client.online and store.submission_result(key) is None
     fault_proxy.up()
@@ -238,6 +243,7 @@ def test_application_queued_offline_is_run_once(tmp_path, backoffice, fault_prox
     answer = store.submission_result(key)
     assert answer["status"] == "accepted" and answer["result"]["status"] == "已受理"
     assert store.submission_result(bad)["reason"] == "error.service.unsigned"
+    assert store.submission_result(no_session)["reason"] == "error.service.session"
     payloads = [r[0] for r in store._conn.execute("SELECT payload FROM outbox WHERE kind='submission'")]
     assert all(person.id_number not in p for p in payloads)  # purged after the acknowledgement
 

@@ -218,3 +218,19 @@ def test_the_on_screen_keyboard_never_covers_the_field_being_typed_in(kiosk):
     field = robot.find("text_contract_no")
     assert field is not None and scene_rect(field)[3] <= panel_top
     assert inside(field, robot.wait_for("formFlick"))
+
+
+def test_typing_text_puts_the_keypad_away(kiosk):
+    """A digit field had the keypad; the citizen then taps a text field: the keypad must not stay and type
+    into the digit field behind the keyboard."""
+    app, robot = kiosk
+    to_withdrawal_form(robot)
+    robot.tap("input_amount")
+    robot.tap("key_1")
+    robot.tap("yes_has_contract")
+    robot.tap("text_contract_no")
+    robot.wait_until(lambda: robot.find("inputPanel") is not None, what="on-screen keyboard shown")
+    assert robot.find("key_5") is None
+    robot.tap("input_amount")
+    robot.wait_for("key_5")
+    robot.wait_until(lambda: robot.find("inputPanel") is None, what="the keyboard closed")

@@ -73,6 +73,22 @@ def test_housing_fund_withdrawal_with_keypad_keyboard_and_signature(kiosk):
     backoffice = app.ctx.link.embedded
     robot.wait_until(lambda: case_signature(backoffice, case_no) is not None, timeout=15, what="case delivered")
     assert case_signature(backoffice, case_no) == signature
+    # the citizen's back-office session opened at the card (with its type) and closed with the case
+    robot.wait_until(lambda: "citizen_session.close" in session_actions(backoffice), timeout=15,
+                     what="citizen session closed")
+    actions = session_actions(backoffice)
+    assert actions.index("citizen_session.open") < actions.index("query") < actions.index("citizen_session.close")
+
+
+def session_actions(backoffice) -> list[str]:
+    """The terminal's audited actions in the back office, oldest first."""
+    from sqlalchemy import select
+
+    from backoffice.models import AuditEntry
+
+    with backoffice.app.state.backoffice.sessions() as session:
+        return list(session.scalars(select(AuditEntry.action).where(AuditEntry.actor_kind == "terminal")
+                                    .order_by(AuditEntry.id)))
 
 
 def case_signature(backoffice, case_no: str):

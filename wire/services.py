@@ -12,6 +12,11 @@ SERVICE_NAMES: frozenset[str] = frozenset({
     "property.records", "license.ready", "license.detail", "license.collect", "case.lookup", "guide.services",
 })
 
+# Services whose answers are about a person (their parameters hold ``id_number``): the back office answers
+# them only inside a live citizen session for that person (``POST /api/v1/sessions``, header
+# ``X-Kiosk-Session``), and the terminal never caches them.
+PERSONAL_SERVICES: frozenset[str] = SERVICE_NAMES - {"case.lookup", "guide.services"}
+
 # Error codes in a refused query's {"error": ...}; each is also the text key the citizen's screen shows.
 E_FAILED = "error.service.failed"
 E_OFFLINE = "error.service.offline"
@@ -21,6 +26,8 @@ E_BAD_REQUEST = "error.service.bad_request"
 E_UNKNOWN = "error.service.unknown"
 E_UNSIGNED = "error.service.unsigned"  # a commitment the citizen did not sign
 E_AMOUNT = "error.service.amount"  # an amount above what the record allows
+E_SESSION = "error.service.session"  # no live citizen session for this person at this terminal
+E_SESSION_RATE = "error.service.session_rate"  # too many citizens' sessions at this terminal: refused, alerted
 
 ERROR_CODES: frozenset[str] = frozenset({E_FAILED, E_OFFLINE, E_NO_RECORD, E_BAD_PERIOD, E_BAD_REQUEST, E_UNKNOWN,
-                                         E_UNSIGNED, E_AMOUNT})
+                                         E_UNSIGNED, E_AMOUNT, E_SESSION, E_SESSION_RATE})

@@ -66,3 +66,6 @@ def verify(secret: str, method: str, path: str, timestamp: str, nonce: str, body
 def token_hash(token: str) -> str:
     """Enrolment tokens are stored hashed: a leaked database does not enrol anyone."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+# A citizen's session (POST /api/v1/sessions): personal queries carry its token in this header.
+H_SESSION = "X-Kiosk-Session"

@@ -8,14 +8,28 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
+from typing import NoReturn
 
-COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision", "kiosk.cli.selftest")
+COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision", "kiosk.cli.selftest",
+                   "kiosk.cli.status", "kiosk.cli.health", "kiosk.cli.maintenance")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's usage errors as one line (subcommand parsers inherit the class)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk", description="政务服务24小时自助终端 — self-service government terminal")
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ERROR")
+    parser = OneLineParser(prog="kiosk", description="政务服务24小时自助终端 — self-service government terminal")
+    parser.add_argument("--log-level", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="DEBUG, INFO, WARNING, ERROR (default: INFO for run and demo; WARNING for the "
+                             "technicians' commands, whose output is their result)")
+    parser.add_argument("--log-format", choices=("text", "json"),
+                        help="log lines as text or JSON (default: JSON for `kiosk run`, text otherwise)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     register_modules(subparsers, COMMAND_MODULES)
     return parser
@@ -35,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from kiosk.logging_setup import setup_logging
 
-    setup_logging(args.log_level)
+    level = args.log_level or ("INFO" if args.command in ("run", "demo") else "WARNING")
+    setup_logging(level, args.log_format or ("json" if args.command == "run" else "text"))
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
@@ -43,6 +58,18 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return exc.status
+    except Exception as exc:  # the last line of defence: a technician sees one line, never a traceback
+        return unexpected("kiosk", exc)
+
+
+def unexpected(prog: str, exc: BaseException) -> int:
+    """One scrubbed line for an error no command expected; the traceback only at DEBUG."""
+    from kiosk.logging_setup import scrub
+
+    logging.getLogger("kiosk.cli").debug("unexpected error", exc_info=exc)
+    text = scrub(str(exc).splitlines()[0] if str(exc) else "")
+    print(f"{prog}: unexpected error: {type(exc).__name__}{': ' + text if text else ''}", file=sys.stderr)
+    return 1
 
 
 class CliError(Exception):

@@ -48,7 +48,7 @@ def run_demo(args) -> int:
     # directory that is removed when the demo ends: a demo leaves nothing of its citizens behind
     temporary = args.data_dir is None
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
-    config = replace(config, data_dir=data_dir, demo=True)
+    config = replace(config, data_dir=data_dir, demo=True, backoffice_url=config.backoffice_url or "embedded")
     if args.mode is not None:
         config = replace(config, elderly_default=args.mode == "elderly")
     if args.voice:
@@ -65,7 +65,10 @@ def run_demo(args) -> int:
 
             out = args.out.resolve()
             out.mkdir(parents=True, exist_ok=True)
-            result = walk_first_flow(app, out, voice=args.voice)
+            try:
+                result = walk_first_flow(app, out, voice=args.voice)
+            except TimeoutError as exc:
+                raise CliError(f"demo: {_not_ready(app, exc)}") from None
             print(f"demo: a citizen printed a social-security contribution record (case {result['case_no']})")
             print(f"demo: screenshots in {result['screens']}")
             if "voice" in result:
@@ -82,8 +85,32 @@ def run_demo(args) -> int:
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def _not_ready(app, exc: TimeoutError) -> str:
+    """Why the scripted citizen could not go on, in the technician's terms (not a bare TimeoutError)."""
+    link = app.ctx.link
+    sync = getattr(link, "sync", None)
+    if sync is not None and sync.status.revoked:
+        return (f"the back office revoked terminal {app.ctx.config.terminal_id} (data in {app.ctx.config.data_dir}); "
+                "start with a fresh --data-dir or re-enrol it")
+    if link is not None and not link.online:
+        reason = sync.status.reason if sync is not None else "the link did not start"
+        return f"the back office did not answer ({reason or 'offline'}); see the log above"
+    states = app.controller.device_states
+    down = [f"{name} {states[name].state.value}" if name in states else f"{name} not reported"
+            for name in ("idcard", "receipt") if name not in states or not states[name].state.usable]
+    if down:
+        return f"devices not ready: {', '.join(down)}"
+    return f"the scripted citizen stopped: {exc}"
+
+
 def run_production(args) -> int:
     config = _load(args.config)
+    from kiosk.production import NotReady, check_production
+
+    try:
+        check_production(config)
+    except NotReady as exc:
+        raise CliError(f"not starting: {exc}", status=2) from None
     from kiosk.app import KioskApplication, build_context
 
     app = KioskApplication(build_context(config), production=True)

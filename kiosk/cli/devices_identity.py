@@ -8,6 +8,7 @@ English text and its key) and exit non-zero.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from functools import cache
 from pathlib import Path
@@ -50,19 +51,28 @@ def _texts() -> dict:
         return {}
 
 
+_ASK_STAFF = re.compile(r"\s*[^.]*\bask staff\b[^.]*\.?\s*$", re.IGNORECASE)
+
+
 def describe(error) -> str:
-    """'<English text> [key] (technician detail)' for a DeviceError."""
+    """'<English text> [key] (technician detail)' for a DeviceError.
+
+    The texts are written for citizens; the sentence sending them to staff is dropped, since the reader of
+    this line is the staff."""
     key = getattr(error, "key", "error.device.generic")
-    text = _texts().get(key, {}).get("en", key)
+    text = _ASK_STAFF.sub("", _texts().get(key, {}).get("en", key)).rstrip(" ,") or key
     detail = getattr(error, "detail", "")
     return f"{text} [{key}]" + (f" ({detail})" if detail else "")
 
 
 def identity_fields(identity, reveal: bool) -> dict:
     """The fields to print; name, number and address masked unless ``reveal``."""
+    from common.card_tables import GENDERS_EN
     from drivers.identity import display_text
 
     fields = {name: getattr(identity, name) for name in FIELDS}
+    if fields["gender"] in GENDERS_EN:  # a technician reads "male", not the GB/T 2261.1 code "1"
+        fields["gender"] = f"{GENDERS_EN[fields['gender']]} ({fields['gender']})"
     if not reveal:
         fields["name"] = identity.masked_name
         fields["id_number"] = identity.masked_id_number

@@ -8,6 +8,8 @@ and the license calibration page plus storing the terminal's (x, y) offsets.
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -34,20 +36,39 @@ def register(device_subparsers) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", help="device URL (default: from --config, else the simulator sim://CLASS)")
-    parser.add_argument("--config", type=Path, help="the terminal's TOML configuration")
+    parser.add_argument("--device", help="device URL (default: the printer of this class in the configuration)")
+    parser.add_argument("--config", type=Path, help="the terminal's TOML configuration "
+                        "(default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
     parser.add_argument("--data-dir", type=Path, help="the terminal's data directory (default: from the config)")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
 
 def _settings(args) -> tuple[str, Path, str]:
-    """(device URL, data dir, terminal id) from the arguments and the configuration."""
-    from kiosk.config import ConfigError, load_config
+    """(device URL, data dir, terminal id): the configured printer or ``--device``, never a simulator by default."""
+    return device_settings(args, args.printer)
 
+
+def device_settings(args, device_class: str) -> tuple[str, Path, str]:
+    """The device URL, data dir and terminal id a technician command works on.
+
+    ``--device`` wins; otherwise the configuration's device of that class (the file from ``--config``,
+    ``$KIOSK_CONFIG`` or ``/etc/kiosk/kiosk.toml``). A missing file or a class the file does not configure
+    is an error: a test print that "succeeds" on a simulator tells a technician nothing about the terminal.
+    """
+    from kiosk.config import DEFAULT_DATA_DIR, ConfigError, find_config, load_config
+
+    config = None
     try:
-        config = load_config(args.config)
+        config = load_config(find_config(args.config))
     except ConfigError as exc:
-        raise CliError(f"configuration error: {exc}", status=2) from None
-    url = args.device or config.devices.get(args.printer) or f"sim://{args.printer}"
+        if not args.device or args.config is not None:
+            raise CliError(f"configuration error: {exc}", status=2) from None
+    if config is None:  # --device alone: the technician named the device
+        return args.device, Path(args.data_dir or DEFAULT_DATA_DIR), "T-UNCONFIGURED"
+    url = args.device or config.devices.get(device_class)
+    if not url:
+        raise CliError(f"{config.source} configures no {device_class} device ([devices] {device_class} = URL); "
+                       f"pass --device URL to test one", status=2)
     return url, Path(args.data_dir or config.data_dir), config.terminal_id
 
 
@@ -91,34 +112,26 @@ def _print_pdf(printer: Any, pdf: Path, title: str, media: str) -> Any:
 
 
 def run_test_print(args) -> int:
-    from drivers.printers.model import PrinterError
+    from drivers.base import DeviceError
+    from kiosk.device_checks import NotUsable, test_print
 
     url, data_dir, terminal_id = _settings(args)
     printer = _open(args.printer, url, data_dir)
     try:
-        _check(printer, url)
-        if args.printer == "receipt":
-            from drivers.printers.receipts import test_receipt
-
-            try:
-                result = printer.print_receipt(test_receipt(terminal_id))
-            except PrinterError as exc:
-                raise CliError(f"receipt printer: {exc.key} {exc.detail}".rstrip(), status=3) from None
+        try:
+            result = test_print(printer, args.printer, terminal_id, data_dir, url=url)
+        except NotUsable as exc:
+            raise CliError(f"{printer.name} printer {url} is {exc.detail}; nothing was printed", status=3) from None
+        except DeviceError as exc:  # PrinterError and the rest: the key and the technician's detail
+            raise CliError(f"{args.printer} printer: {exc.key} {exc.detail}".rstrip(), status=3) from None
+        except ValueError as exc:  # a damaged stored calibration
+            raise CliError(f"{exc}; nothing was printed", status=2) from None
+        if args.json:
+            print(json.dumps({"printer": args.printer, "device": url, "printed": True, "job_id": result.job_id,
+                              "simulator": result.simulated or None}, ensure_ascii=False))
         else:
-            with tempfile.TemporaryDirectory(prefix="kiosk-test-print-") as tmp:
-                pdf = Path(tmp) / f"test-{args.printer}.pdf"
-                if args.printer == "document":
-                    from kiosk.documents.certificates import render, test_page
-
-                    render(test_page(terminal_id, url), pdf)
-                    result = _print_pdf(printer, pdf, "打印机测试页", "A4")
-                else:
-                    from kiosk.documents.license import load_calibration, render_calibration_page
-
-                    render_calibration_page(pdf, load_calibration(data_dir))
-                    result = _print_pdf(printer, pdf, "营业执照套打测试页", "A3")
-        where = _sim_output(printer)
-        print(f"test-print: {args.printer} printer {url}: printed ({result.job_id}){where}")
+            where = f"; {result.simulated}" if result.simulated else ""
+            print(f"test-print: {args.printer} printer {url}: printed ({result.job_id}){where}")
         return 0
     finally:
         _close(printer)
@@ -138,20 +151,38 @@ def run_calibrate(args) -> int:
     from kiosk.documents.license import Calibration, load_calibration, save_calibration
 
     url, data_dir, _ = _settings(args)
-    current = load_calibration(data_dir)
+    report: dict[str, Any] = {"printer": "license", "device": url}
+    try:
+        current = load_calibration(data_dir)
+    except ValueError as exc:  # a damaged file is replaced by new offsets, or named
+        if args.x is None or args.y is None:
+            raise CliError(f"{exc}; store new offsets with --x X --y Y", status=2) from None
+        current = Calibration()
+    say = (lambda text: None) if args.json else print
     if args.x is not None or args.y is not None:
+        for name, value in (("--x", args.x), ("--y", args.y)):
+            if value is not None and not math.isfinite(value):
+                raise CliError(f"{name} must be a finite number of mm (got {value})", status=2)
         try:
             new = Calibration(args.x if args.x is not None else current.x_mm,
                               args.y if args.y is not None else current.y_mm)
         except ValueError as exc:
             raise CliError(str(exc), status=2) from None
         path = save_calibration(data_dir, new)
-        print(f"calibrate: license offsets x {new.x_mm:+.1f} mm, y {new.y_mm:+.1f} mm stored in {path}")
+        say(f"calibrate: license offsets x {new.x_mm:+.1f} mm, y {new.y_mm:+.1f} mm stored in {path}")
+        report["stored"] = str(path)
         current = new
     else:
-        print(f"calibrate: current license offsets x {current.x_mm:+.1f} mm, y {current.y_mm:+.1f} mm")
-    if args.no_print:
-        return 0
+        say(f"calibrate: current license offsets x {current.x_mm:+.1f} mm, y {current.y_mm:+.1f} mm")
+    report.update(x_mm=current.x_mm, y_mm=current.y_mm, printed=False)
+    if not args.no_print:
+        _print_calibration_sheet(args, url, data_dir, current, report, say)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+def _print_calibration_sheet(args, url: str, data_dir: Path, current: Any, report: dict[str, Any], say: Any) -> None:
     from kiosk.documents.license import render_calibration_page
 
     printer = _open("license", url, data_dir)
@@ -161,9 +192,9 @@ def run_calibrate(args) -> int:
             pdf = Path(tmp) / "license-calibration.pdf"
             render_calibration_page(pdf, current)
             result = _print_pdf(printer, pdf, "营业执照套打校准页", "A3")
-        print(f"calibrate: calibration page printed on {url} ({result.job_id}){_sim_output(printer)}")
-        print("calibrate: measure the crosses against the stock's marks, then run "
-              "`kiosk devices calibrate license --x X --y Y` with X, Y = current offset - measured deviation")
-        return 0
+        report.update(printed=True, job_id=result.job_id)
+        say(f"calibrate: calibration page printed on {url} ({result.job_id}){_sim_output(printer)}")
+        say("calibrate: measure the crosses against the stock's marks, then run "
+            "`kiosk devices calibrate license --x X --y Y` with X, Y = current offset - measured deviation")
     finally:
         _close(printer)

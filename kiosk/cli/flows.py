@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from kiosk.cli import CliError
 
@@ -48,6 +49,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     keygen.add_argument("--threshold", type=int, help="set the threshold in the root keys file")
     keygen.set_defaults(handler=cmd_keygen)
 
+    rotate = sub.add_parser("rotate-root", help="carry new root keys in a bundle, signed by the old and new keys")
+    rotate.add_argument("bundle", type=Path, metavar="BUNDLE", help="the bundle directory (sign it with the new keys)")
+    rotate.add_argument("--old-root", type=Path, required=True, help="the root keys file terminals pin now")
+    rotate.add_argument("--new-root", type=Path, required=True, help="the new root keys file (its version is set)")
+    rotate.add_argument("--key", type=Path, action="append", required=True,
+                        help="key file: a threshold of old keys and a threshold of new keys (repeatable)")
+    rotate.set_defaults(handler=cmd_rotate_root)
+
+    from kiosk.cli import flows_operator
+    from kiosk.cli.terminal import register_install
+
+    register_install(sub)
+    flows_operator.register(sub)
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
 
 
@@ -65,9 +79,14 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    from flows.bundles import BundleRefused, pack
+    from flows.bundles import BundleRefused, pack, parse_expiry
 
     out = args.out or Path(f"bundle-{args.version}")
+    try:
+        parse_expiry(args.expires)
+    except ValueError:
+        raise CliError(f"--expires {args.expires}: not a date; use YYYY-MM-DD (e.g. 2027-06-30) "
+                       "or an ISO 8601 time", status=2) from None
     try:
         manifest = pack(args.source, out, args.version, args.expires, args.group, args.threshold, args.terminal)
     except BundleRefused as exc:
@@ -124,12 +143,40 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     public = generate_key(args.out)
     print(f"wrote {args.out}; public key {public}")
     if args.root_keys:
-        data = json.loads(args.root_keys.read_text(encoding="utf-8")) if args.root_keys.is_file() else \
-            {"threshold": 1, "keys": []}
+        data: dict[str, Any] = json.loads(args.root_keys.read_text(encoding="utf-8")) \
+            if args.root_keys.is_file() else {"threshold": 1, "keys": []}
         if public not in data["keys"]:
             data["keys"].append(public)
         if args.threshold:
             data["threshold"] = args.threshold
         args.root_keys.write_text(json.dumps(data, indent=1), encoding="utf-8")
         print(f"added to {args.root_keys} (threshold {data['threshold']}, {len(data['keys'])} key(s))")
+    return 0
+
+
+def cmd_rotate_root(args: argparse.Namespace) -> int:
+    """Append the new root to the bundle's rotation chain (TUF root rotation): terminals pinning the old
+    root take the new one with this bundle, without re-provisioning."""
+    from flows.bundles import ROTATION, BundleRefused, RootKeys, load_private_key, rotate, sign_root
+
+    try:
+        old = RootKeys.load(args.old_root)
+        new = json.loads(args.new_root.read_text(encoding="utf-8"))
+        keys = [load_private_key(path) for path in args.key]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CliError(f"cannot read the roots or keys: {exc}") from None
+    new["version"] = old.version + 1
+    chain_path = args.bundle / ROTATION
+    chain = json.loads(chain_path.read_text(encoding="utf-8")) if chain_path.is_file() else {"roots": []}
+    try:
+        chain["roots"].append(sign_root(new, keys))
+        rotate(old, chain)  # refuse to write a rotation no terminal would take
+    except (ValueError, KeyError) as exc:
+        raise CliError(f"new root unusable: {exc}") from None
+    except BundleRefused as exc:
+        raise CliError(f"not enough signatures: {exc.detail}") from None
+    chain_path.write_text(json.dumps(chain, indent=1), encoding="utf-8")
+    args.new_root.write_text(json.dumps(new, indent=1), encoding="utf-8")
+    print(f"{args.bundle}: carries root version {new['version']} ({len(new['keys'])} key(s), threshold "
+          f"{new.get('threshold', 1)}); sign the bundle with the new keys, then publish it")
     return 0

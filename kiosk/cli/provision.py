@@ -53,6 +53,9 @@ def register(subparsers) -> None:
     parser.add_argument("--config", type=Path, help="take the data directory from this kiosk configuration")
     parser.add_argument("--owner", help="the user the kiosk runs as (default: 'kiosk' if it exists and we are root)")
     parser.add_argument("--force", action="store_true", help="replace an existing enrolment")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    parser.add_argument("--maintenance-pin", metavar="PIN",
+                        help="the PIN of the maintenance screen, 6 to 12 digits (stored hashed)")
     parser.set_defaults(handler=run_provision)
 
 
@@ -114,8 +117,10 @@ def _enrol(url: str, body: dict[str, Any], cert_file: Path | None) -> dict[str, 
         session.mount("https://", _PinnedAdapter(str(cert_file)))
     try:
         answer = session.post(url + "/api/v1/enrol", json=body, timeout=(5, 30))
-    except requests.exceptions.SSLError:
-        raise CliError("the back office's certificate does not match the one given with --server-cert") from None
+    except requests.exceptions.SSLError as exc:
+        from kiosk.sync.tls import describe_tls_error
+
+        raise CliError(f"TLS refused {url}: {describe_tls_error(exc)}; nothing was written") from None
     except requests.RequestException as exc:
         raise CliError(f"cannot reach the back office at {url}: {type(exc).__name__}") from None
     try:
@@ -156,6 +161,9 @@ def run_provision(args: argparse.Namespace) -> int:
     if (data_dir / CREDENTIALS_FILE).exists() and not args.force:
         raise CliError(f"this terminal is already enrolled ({data_dir / CREDENTIALS_FILE}); use --force to replace",
                        status=2)
+    if args.maintenance_pin is not None and not (args.maintenance_pin.isascii() and args.maintenance_pin.isdigit()
+                                                 and 6 <= len(args.maintenance_pin) <= 12):
+        raise CliError("--maintenance-pin must be 6 to 12 digits", status=2)
     pem, fingerprint = _certificate(args.server_cert, url)
     body = {"token": args.token, **({"terminal_id": args.terminal_id} if args.terminal_id else {}),
             **({"group": args.group} if args.group else {})}
@@ -171,7 +179,8 @@ def run_provision(args: argparse.Namespace) -> int:
         cert_path = data_dir / SERVER_CERT_FILE
         write_private(cert_path, pem, owner)
     keys = list(enrolment.get("bundle_root_keys") or [])
-    root = {"threshold": int(enrolment.get("bundle_root_threshold") or 1), "keys": keys}
+    root = {"threshold": int(enrolment.get("bundle_root_threshold") or 1), "keys": keys,
+            "version": int(enrolment.get("bundle_root_version") or 1)}
     if keys:
         trust = (data_dir / ROOT_KEYS_FILE).parent
         trust.mkdir(mode=0o700, exist_ok=True)
@@ -182,10 +191,25 @@ def run_provision(args: argparse.Namespace) -> int:
     credentials.save(data_dir)
     if owner:
         os.chown(data_dir / CREDENTIALS_FILE, *owner)
+    if args.maintenance_pin is not None:
+        from kiosk.maintenance import set_pin
 
+        pin_path = set_pin(data_dir, args.maintenance_pin)
+        if owner:
+            os.chown(pin_path, *owner)
+
+    check = _check(credentials)
+    if args.json:
+        print(json.dumps({"terminal_id": credentials.terminal_id, "group": credentials.group, "backoffice": url,
+                          "credentials": str(data_dir / CREDENTIALS_FILE), "pinned_cert": str(cert_path or "") or None,
+                          "cert_sha256": fingerprint, "bundle_root_keys": len(keys),
+                          "maintenance_pin": args.maintenance_pin is not None, "check": check}, ensure_ascii=False))
+        return 0
     print(f"enrolled terminal {credentials.terminal_id} (group {credentials.group}) with {url}")
     print(f"  credentials    {data_dir / CREDENTIALS_FILE} (mode 0600"
           f"{', owner ' + pwd.getpwuid(owner[0]).pw_name if owner else ''})")
+    print("  maintenance    " + ("PIN stored hashed" if args.maintenance_pin is not None
+                                 else "no PIN: set one with `kiosk maintenance-pin`"))
     if cert_path:
         print(f"  pinned cert    {cert_path} (sha256 {fingerprint})")
     if keys:
@@ -193,11 +217,11 @@ def run_provision(args: argparse.Namespace) -> int:
               f" pinned, threshold {root['threshold']})")
     else:
         print("  bundle keys    none from the back office: flow updates will be refused until keys are pinned")
-    _check(credentials)
+    print(f"  check          {check}")
     return 0
 
 
-def _check(credentials) -> None:
+def _check(credentials) -> str:
     """One signed request with the new credentials, so the technician knows the link works."""
     from kiosk.sync.transport import Signer, Transport, TransportError
 
@@ -205,8 +229,7 @@ def _check(credentials) -> None:
     try:
         transport.call("GET", "/api/v1/config")
     except TransportError as exc:
-        print(f"  check          signed request failed: {exc} (the enrolment is saved)")
-    else:
-        print("  check          signed request accepted")
+        return f"signed request failed: {exc} (the enrolment is saved)"
     finally:
         transport.close()
+    return "signed request accepted"

@@ -41,6 +41,8 @@ def register(subparsers) -> None:
     parser.add_argument("--check-keyboard", action="store_true",
                         help="also load the Qt Virtual Keyboard (InputPanel, Pinyin) QML module")
     parser.add_argument("--data-dir", type=Path, help="data directory (default: a fresh temporary one)")
+    parser.add_argument("--config", type=Path, help="start from the terminal's configuration (locale, name, "
+                        "devices, back office) instead of the demo's; the data stays in --data-dir")
     parser.set_defaults(handler=run_selftest)
 
 
@@ -60,10 +62,16 @@ def run_selftest(args) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.check_keyboard:
         os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")
-    from kiosk.config import DEMO_DEVICES, Config
+    from kiosk.config import DEMO_DEVICES, Config, ConfigError, load_config
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-selftest-"))
-    config = replace(Config(), data_dir=data_dir, demo=True, devices=dict(DEMO_DEVICES))
+    if args.config is not None:
+        try:
+            config = replace(load_config(args.config), data_dir=data_dir)
+        except ConfigError as exc:
+            raise CliError(f"configuration error: {exc}", status=2) from None
+    else:
+        config = replace(Config(), data_dir=data_dir, demo=True, devices=dict(DEMO_DEVICES))
 
     from kiosk.app import QML_DIR, KioskApplication, build_context
 
@@ -110,6 +118,8 @@ def _check(app, args, qml_dir: Path) -> int:
     saved = image.save(str(args.screenshot))
     report = {
         "screen": app.controller.screen,
+        "terminal": app.ctx.config.terminal_id,
+        "config": app.ctx.config.source,
         "first_frame_s": round(first_frame_s, 3),  # from the import of this module
         "process_first_frame_s": process_age,  # from the process start (10 ms resolution)
         "frozen": bool(getattr(sys, "frozen", False)),

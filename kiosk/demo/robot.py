@@ -102,6 +102,15 @@ class UiRobot:
         self.touch(point, press=False)
         self.pump(settle)
 
+    def hold(self, name: str, seconds: float, timeout: float = 5.0) -> None:
+        """Press the named item and keep the finger down for ``seconds`` (a long press), then lift it."""
+        item = self.wait_for(name, timeout)
+        centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
+        self.touch(centre, press=True)
+        self.pump(seconds)
+        self.touch(centre, press=False)
+        self.pump(0.02)
+
     def tap_keyboard(self, keys: str) -> None:
         """Type on Qt's virtual keyboard (the InputPanel in the window) by touching its keys."""
         panel = self.wait_for("inputPanel")

@@ -10,6 +10,7 @@ correction with ``kiosk devices calibrate license --x .. --y ..``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from dataclasses import asdict, dataclass
@@ -35,6 +36,8 @@ class Calibration:
     y_mm: float = 0.0
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.x_mm) and math.isfinite(self.y_mm)):
+            raise ValueError("offsets must be finite numbers of mm")
         if abs(self.x_mm) > MAX_OFFSET_MM or abs(self.y_mm) > MAX_OFFSET_MM:
             raise ValueError(f"offsets beyond ±{MAX_OFFSET_MM:g} mm mean the stock is loaded wrong, not a calibration")
 
@@ -47,8 +50,11 @@ def load_calibration(data_dir: Path) -> Calibration:
     path = calibration_path(data_dir)
     if not path.exists():
         return Calibration()
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return Calibration(float(data.get("x_mm", 0.0)), float(data.get("y_mm", 0.0)))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Calibration(float(data.get("x_mm", 0.0)), float(data.get("y_mm", 0.0)))
+    except (ValueError, TypeError, AttributeError) as exc:  # damaged, or written before offsets were checked
+        raise ValueError(f"the stored calibration {path} is not usable ({exc})") from None
 
 
 def save_calibration(data_dir: Path, calibration: Calibration) -> Path:

@@ -9,8 +9,9 @@ API the app uses::
     sync = SyncClient(store, base_url, credentials,      # store: offline_cache.store.Store
                       device_states=lambda: [s.as_dict() for s in statuses()],
                       heartbeat_interval=60, batch_size=200,
-                      on_bundle=lambda path, version: bundle_manager.install(path),   # flows.bundles
-                      bundle_version=bundle_manager.active_version)
+                      on_bundle=lambda path, version: manager.receive(path, version=version),  # flows.bundles
+                      bundle_status=manager.status,     # heartbeat: active, staged, refused (never "received")
+                      on_withdraw=manager.withdraw)     # the back office withdrew a version
     unsubscribe = sync.events.subscribe(on_status)       # on_status(SyncStatus) from the sync thread
     sync.start()                                         # one daemon thread; never blocks the caller
     store.close_case(...); sync.wake()                   # deliver soon

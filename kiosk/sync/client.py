@@ -21,6 +21,7 @@ from kiosk.sync.credentials import Credentials
 from kiosk.sync.query import HttpQueryService
 from kiosk.sync.transport import Refused, Revoked, Signer, Transport, TransportError, Unreachable
 from offline_cache.store import Store
+from wire.commands import parse_commands
 from wire.events import EVENT_SUBMISSION
 from wire.limits import MAX_BUNDLE_BYTES
 
@@ -60,6 +61,8 @@ class SyncClient:
                  software_version: str = SOFTWARE_VERSION, bundle_dir: Path | str | None = None,
                  on_bundle: Callable[[Path, int], Any] | None = None,
                  bundle_version: Callable[[], int | None] | None = None,
+                 bundle_status: Callable[[], dict[str, Any]] | None = None,
+                 on_withdraw: Callable[[int], Any] | None = None,
                  clock: Callable[[], float] = time.time, rng: random.Random | None = None):
         self.store = store
         self.base_url = base_url.rstrip("/")
@@ -76,11 +79,14 @@ class SyncClient:
         self.bundle_dir = Path(bundle_dir) if bundle_dir else store.path.parent / "downloads"
         self.on_bundle = on_bundle  # e.g. flows.bundles.BundleManager.install: verify and stage
         self.bundle_version = bundle_version  # e.g. BundleManager.active_version, for the heartbeat
+        self.bundle_status = bundle_status  # e.g. BundleManager.status: active, staged, refused (heartbeat)
+        self.on_withdraw = on_withdraw  # e.g. BundleManager.withdraw: the back office withdrew a version
         self.rng = rng or random.Random()
         self.events = EventSource()
         self.query_service = HttpQueryService(self.base_url, self.signer, store=store, health=_ClientHealth(self),
                                               timeout=timeout)
         self._status = SyncStatus(online=False, reason="not started")
+        self._commands_seen: set[str] = set()
         self._status_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -140,8 +146,12 @@ class SyncClient:
             new = replace(old, **changes, at=time.time())
             self._status = new
         if (old.online, old.revoked) != (new.online, new.revoked) or old.reason == "not started":
-            log.info("back office %s%s", "online" if new.online else "offline",
-                     f" ({new.reason})" if new.reason and not new.online else "")
+            if new.revoked:  # a security event: the back office no longer accepts this terminal
+                log.error("back office revoked this terminal (%s): working offline until it is re-enrolled",
+                          self.signer.credentials.terminal_id)
+            else:
+                log.info("back office %s%s", "online" if new.online else "offline",
+                         f" ({new.reason})" if new.reason and not new.online else "")
             self.events.emit(new)
 
     def report_success(self) -> None:
@@ -240,26 +250,44 @@ class SyncClient:
         self.report_success()
         return len(acknowledged)
 
+    def active_bundle(self) -> int | None:
+        """The version that runs: never one merely downloaded, staged or refused."""
+        if self.bundle_status is not None:
+            return self.bundle_status().get("active")
+        if self.bundle_version is not None:
+            return self.bundle_version()
+        return self.store.bundle_versions()["active"]
+
     def heartbeat(self) -> dict[str, Any]:
         assert self._transport is not None
-        bundles = self.store.bundle_versions()
-        body = {"devices": self.device_states(), "software_version": self.software_version,
-                "bundle_version": (self.bundle_version() if self.bundle_version else None)
-                or bundles["active"] or bundles["received"], "queue_depth": self.store.queue_depth(),
-                "oldest_pending_age": self.store.oldest_pending_age(), "clock": self.signer.clock()}
+        body: dict[str, Any] = {
+            "devices": self.device_states(), "software_version": self.software_version,
+            "bundle_version": self.active_bundle(), "queue_depth": self.store.queue_depth(),
+            "oldest_pending_age": self.store.oldest_pending_age(), "clock": self.signer.clock()}
+        if self.bundle_status is not None:
+            body["bundles"] = self.bundle_status()
         answer = self._transport.call("POST", "/api/v1/heartbeat", body)
         if not isinstance(answer, dict) or not isinstance(answer.get("server_time"), int | float):
             raise Unreachable("heartbeat answer not understood", code="garbage")
         self.signer.learn(float(answer["server_time"]))
         self.store.set_state("clock_offset", self.signer.offset)
+        self.store.set_state("last_contact", time.time())  # `kiosk status` and the maintenance screen show it
         self.report_success()
+        for command in parse_commands(answer):  # the console's remote commands, each run once
+            if command.id not in self._commands_seen and not self.store.command_done(command.id):
+                self._commands_seen.add(command.id)
+                self.events.emit(command)
         if answer.get("config_version") != self.store.get_state("config_version"):
             self._next_fetch = 0.0
         if answer.get("announcements_version") != self.store.get_state("announcements_version"):
             self._next_fetch = 0.0
         latest = answer.get("bundle_version")
-        if isinstance(latest, int) and latest > (bundles["received"] or 0):
-            self._next_fetch = 0.0
+        if isinstance(latest, int) and latest != self.active_bundle() and self.store.bundle_state(latest) is None:
+            self._next_fetch = 0.0  # a version this terminal has not seen: fetch now, not at the next fetch
+        withdrawn = answer.get("bundle_withdrawn")
+        if isinstance(withdrawn, list) and any(isinstance(v, int) and self.store.bundle_state(v) not in
+                                               (None, "withdrawn") for v in withdrawn):
+            self._next_fetch = 0.0  # a version this terminal holds was withdrawn: act now
         return answer
 
     def fetch_updates(self) -> None:
@@ -279,8 +307,9 @@ class SyncClient:
         self.fetch_bundle()
 
     def fetch_bundle(self) -> int | None:
-        """Download the group's latest bundle if newer than any received and hand it to ``on_bundle``
-        (the flows' BundleManager verifies signatures and stages it; activation waits for an idle moment)."""
+        """Download the group's latest bundle if this terminal has never seen that version and hand it to
+        ``on_bundle`` (the flows' BundleManager verifies, stages and activates when idle). Each version is
+        fetched once: a refused one is recorded with its reason and never blocks a later one."""
         assert self._transport is not None
         try:
             meta = self._transport.call("GET", "/api/v1/bundles/latest")
@@ -288,12 +317,20 @@ class SyncClient:
             if exc.status == 404:
                 return None
             raise
+        if isinstance(meta, dict) and self.on_withdraw is not None:
+            for withdrawn in meta.get("withdrawn") or []:
+                if isinstance(withdrawn, int) and self.store.bundle_state(withdrawn) not in (None, "withdrawn"):
+                    self.on_withdraw(withdrawn)
+                    self.store.set_bundle_version_state(withdrawn, "withdrawn")
         version = meta.get("version") if isinstance(meta, dict) else None
-        if not isinstance(version, int) or version <= (self.store.bundle_versions()["received"] or 0):
+        if not isinstance(version, int) or version < 1 or self.store.bundle_state(version) is not None:
+            return None
+        if version == self.active_bundle():
             return None
         length = meta.get("length")
         if not isinstance(length, int) or not 0 <= length <= MAX_BUNDLE_BYTES:
             log.warning("bundle %s refused: length %r", version, length)
+            self.store.record_bundle(version, "", "refused", f"oversized: length {length!r}")
             return None
         content = self._transport.call("GET", f"/api/v1/bundles/{version}", raw=True, max_bytes=length)
         if len(content) != length or hashlib.sha256(content).hexdigest() != meta.get("sha256"):
@@ -307,12 +344,20 @@ class SyncClient:
         state, detail = "received", meta.get("sha256", "")
         if self.on_bundle is not None:
             try:
-                self.on_bundle(path, version)
+                outcome = self.on_bundle(path, version)
+                state, detail = _STATES.get(getattr(outcome, "state", "staged"), "installed"), \
+                    str(getattr(outcome, "reason", ""))
             except Exception as exc:  # refused (signature, version, group...): recorded, not fetched again
-                state, detail = "refused", f"{type(exc).__name__}: {exc}"[:300]
+                state, detail = "refused", f"{getattr(exc, 'reason', type(exc).__name__)}: {exc}"[:300]
+            if state == "refused":
                 log.warning("bundle %s refused: %s", version, detail)
+            path.unlink(missing_ok=True)  # the manager keeps its own verified copy
         self.store.record_bundle(version, str(path), state, detail)
         return version
+
+
+# what became of a bundle (flows.bundles.Outcome.state) -> the store's record of it
+_STATES = {"installed": "active", "staged": "installed", "refused": "refused"}
 
 
 def _acknowledged(answer: Any, sent: set[str]) -> list[str] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import ssl
 import threading
 import time
@@ -21,6 +22,8 @@ from requests.adapters import HTTPAdapter
 from kiosk.sync.credentials import Credentials
 from wire import signing
 from wire.limits import MAX_RESPONSE_BYTES
+
+log = logging.getLogger(__name__)
 
 
 class TransportError(Exception):
@@ -109,11 +112,12 @@ class Transport:
         self.session.close()
 
     def call(self, method: str, path: str, payload: Any = None, *, timeout: tuple[float, float] | None = None,
-             raw: bool = False, max_bytes: int = MAX_RESPONSE_BYTES) -> Any:
-        """Send one signed request; the JSON answer (or bytes with ``raw``). Retries once after a clock fix."""
+             raw: bool = False, max_bytes: int = MAX_RESPONSE_BYTES, headers: dict[str, str] | None = None) -> Any:
+        """Send one signed request; the JSON answer (or bytes with ``raw``). Retries once after a clock fix.
+        ``headers``: extra ones, e.g. the citizen session's token (``wire.signing.H_SESSION``)."""
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         for attempt in range(2):
-            response = self._send(method, path, body, timeout or self.timeout, max_bytes)
+            response = self._send(method, path, body, timeout or self.timeout, max_bytes, headers)
             if response.status_code == 401 and attempt == 0:
                 error = _json_or_none(response)
                 if isinstance(error, dict) and error.get("error") == signing.E_CLOCK:
@@ -125,8 +129,8 @@ class Transport:
         raise AssertionError("unreachable")
 
     def _send(self, method: str, path: str, body: bytes, timeout: tuple[float, float],
-              max_bytes: int) -> requests.Response:
-        headers = self.signer.headers(method, path, body)
+              max_bytes: int, extra: dict[str, str] | None = None) -> requests.Response:
+        headers = {**(extra or {}), **self.signer.headers(method, path, body)}
         if body:
             headers["Content-Type"] = "application/json"
         try:
@@ -141,7 +145,11 @@ class Transport:
             response._content = bytes(content)
             return response
         except requests.exceptions.SSLError as exc:
-            raise Unreachable(f"TLS: {type(exc).__name__}", code="tls") from None
+            from kiosk.sync.tls import describe_tls_error
+
+            problem = describe_tls_error(exc)
+            log.warning("TLS refused the back office %s: %s", self.base_url, problem)  # a security event
+            raise Unreachable(f"TLS: {problem}", code="tls") from None
         except requests.RequestException as exc:
             raise Unreachable(f"{type(exc).__name__}") from None
 

@@ -62,6 +62,8 @@ class Session:
 
 
 class KioskController(StepInput, QObject):
+    paused = False  # maintenance mode (kiosk.ui.maintenance): citizens' taps and cards do nothing
+    maintenanceChanged = Signal()
     screenChanged = Signal()
     viewChanged = Signal()
     langChanged = Signal()
@@ -135,11 +137,14 @@ class KioskController(StepInput, QObject):
     online = Property(bool, _get_online, notify=onlineChanged)
     terminalName = Property(str, _get_terminal_name, notify=langChanged)
     demo = Property(bool, _get_demo, constant=True)
+    maintenance = Property(bool, lambda self: self.paused, notify=maintenanceChanged)
 
     # -- what the screens call -------------------------------------------------------------------
     @Slot(str, "QVariant")
     def tap(self, action: str, value: Any = None) -> None:
         """The one entry point for citizen input; unknown actions are ignored, never raised."""
+        if self.paused:
+            return
         self.touched()
         if isinstance(value, QJSValue):  # a JS object literal from QML ({id: ..., value: ...})
             value = value.toVariant()
@@ -152,6 +157,13 @@ class KioskController(StepInput, QObject):
         except Exception:  # a bug must not strand a citizen: show a clear message and reset
             log.exception("UI action %s failed", action)
             self._end_session("error", message_key="error.unexpected")
+
+    def apply_settings(self) -> None:
+        """The console changed settings between citizens: the timer and the default language follow ctx.config."""
+        self._inactivity.setInterval(int(self.ctx.config.inactivity_s * 1000))
+        if self._lang != self.ctx.config.locale:
+            self._lang = self.ctx.config.locale
+            self.langChanged.emit()
 
     def set_inactivity_s(self, seconds: float) -> None:
         """The inactivity timeout (elderly mode lengthens it; kiosk/ui/assist.py)."""
@@ -274,8 +286,11 @@ class KioskController(StepInput, QObject):
             self._device_states[event.device] = event
             if previous is None or previous.state != event.state:
                 self._refresh_catalog()
+            if previous is None or (previous.state, previous.reason) != (event.state, event.reason):
+                # paper near end keeps the printer online: the reason changed, and the console is told at once
                 self.ctx.tasks.run("db", lambda: self.ctx.store.record_device_event(
-                    event.device, event.state.value, event.reason, event.detail))
+                    event.device, event.state.value, event.reason, event.detail),
+                    on_done=lambda _: self.ctx.outbox_changed())
         elif isinstance(event, CardPresented):
             self._on_card(event.identity)
         elif isinstance(event, CardRemoved):
@@ -291,6 +306,8 @@ class KioskController(StepInput, QObject):
             self._refresh_catalog()
 
     def _on_card(self, identity: Identity) -> None:
+        if self.paused:
+            return
         session = self._session
         if self._screen in ("attract", "catalog", "intro", "message"):
             self._pending_identity = identity
@@ -400,6 +417,10 @@ class KioskController(StepInput, QObject):
         session.run.context["identity"] = data
         self.ctx.tasks.run("db", lambda: session.case_no and self.ctx.store.set_subject(
             session.case_no, identity.id_number, identity.name, identity.card_type))
+        opener = getattr(self.ctx.query_service, "open_session", None)  # the back office's citizen session
+        if opener is not None:
+            self.ctx.tasks.run("net", lambda: opener(identity.id_number, identity.card_type, session.case_no),
+                               on_error=lambda e: log.warning("citizen session not opened: %s", type(e).__name__))
         self._advance("ok")
 
     def _step_timed_out(self, session: Session, step_id: str, entered: int) -> None:
@@ -482,12 +503,22 @@ class KioskController(StepInput, QObject):
                 self.ctx.outbox_changed()
 
         self.ctx.tasks.run("db", close, on_error=lambda e: log.error("case not closed: %s", type(e).__name__))
+        self._close_citizen_session()
+
+    def _close_citizen_session(self) -> None:
+        """The back office's session for the citizen ends with the case (or when the citizen leaves)."""
+        closer = getattr(self.ctx.query_service, "close_session", None)
+        if closer is not None:
+            self.ctx.tasks.run("net", closer, on_error=lambda e: log.warning("session not closed: %s",
+                                                                             type(e).__name__))
 
     def _end_session(self, outcome: str | None, *, message_key: str = "", to: str = "attract") -> None:
         """Close the case (if any), wipe everything personal, and go home (or show a message first)."""
         session, self._session = self._session, None
         if session is not None and outcome is not None:
             self._close_case(session, outcome)
+        elif session is not None:
+            self._close_citizen_session()
         self._pending_identity = None
         self._done_timer.stop()
         self._inactivity.stop()

@@ -24,8 +24,16 @@ Item {
             text: screen.ctl ? screen.ctl.s["attract.prompt"] : ""
             color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 44 : 34
         }
+        Text {
+            objectName: "maintenanceNotice"
+            visible: screen.ctl && screen.ctl.maintenance
+            anchors.horizontalCenter: parent.horizontalCenter
+            text: screen.ctl ? screen.ctl.s["attract.maintenance"] : ""
+            color: "#ffd27f"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 57 : 44; font.bold: true
+        }
         BigButton {
             objectName: "startButton"
+            visible: !(screen.ctl && screen.ctl.maintenance)
             anchors.horizontalCenter: parent.horizontalCenter
             primary: false; implicitWidth: 420; height: 110; fontSize: 38
             text: screen.ctl ? screen.ctl.s["attract.start"] : ""

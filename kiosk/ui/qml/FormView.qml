@@ -12,7 +12,9 @@ Item {
         for (var i = 0; i < fields.length; i++) if (fields[i].id === v.activeField) return fields[i];
         return null;
     }
-    property bool keypadShown: activeField !== null && activeField.keyboard === "digits"
+    // a text field typed on the on-screen keyboard has the focus: the keypad (for the digits field) goes away
+    property bool textFocused: false
+    property bool keypadShown: activeField !== null && activeField.keyboard === "digits" && !textFocused
     // the fields with an error, in screen order (for the list under the form)
     readonly property var errorLabels: {
         var fields = v.fields || [], errors = v.errors || {}, labels = [];
@@ -133,8 +135,8 @@ Item {
                                font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 42 : 32 }
                         TapHandler {
                             gesturePolicy: TapHandler.ReleaseWithinBounds
-                            onTapped: view.ctl.tap("focus", fieldBox.modelData.id)
-                            onLongPressed: view.ctl.tap("focus", fieldBox.modelData.id)
+                            onTapped: view.focusDigits(fieldBox.modelData.id)
+                            onLongPressed: view.focusDigits(fieldBox.modelData.id)
                         }
                     }
                     // text: a real text input fed by the on-screen keyboard (Latin or Pinyin)
@@ -151,7 +153,10 @@ Item {
                             text: fieldBox.modelData.display
                             inputMethodHints: fieldBox.modelData.keyboard === "latin" ? (Qt.ImhNoPredictiveText | Qt.ImhPreferUppercase | Qt.ImhLatinOnly) : Qt.ImhNone
                             onTextEdited: view.ctl.tap("field", { id: fieldBox.modelData.id, value: text, typing: true })
-                            onActiveFocusChanged: if (activeFocus) {
+                            Component.onDestruction: if (activeFocus) view.textFocused = false
+                            onActiveFocusChanged: {
+                                view.textFocused = activeFocus;
+                                if (!activeFocus) return;
                                 VirtualKeyboardSettings.locale = fieldBox.modelData.keyboard === "latin" ? "en_US" : "zh_CN";
                                 Qt.callLater(view.reveal, fieldBox.modelData.id);
                             }
@@ -166,6 +171,12 @@ Item {
                 }
             }
         }
+    }
+    function focusDigits(id) {
+        view.forceActiveFocus();  // takes the focus from a text field: its keyboard closes
+        Qt.inputMethod.hide();
+        view.textFocused = false;
+        view.ctl.tap("focus", id);
     }
     function focusedText() {
         var fields = v.fields || [];

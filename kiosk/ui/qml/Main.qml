@@ -8,6 +8,8 @@ import QtQuick.VirtualKeyboard.Settings
 Window {
     id: win
     required property var ctl
+    property var maint: null  // kiosk.ui.maintenance.MaintenanceController
+    property var remote: null  // kiosk.ui.remote.RemoteCommands (the console's announcement)
     property bool production: false
     property int baseWidth: 1280
     property int baseHeight: 800
@@ -56,7 +58,7 @@ Window {
 
         Rectangle { anchors.fill: parent; color: theme.bg }
 
-        TopBar { id: topBar; ctl: win.ctl; anchors { left: parent.left; right: parent.right; top: parent.top } }
+        TopBar { id: topBar; ctl: win.ctl; maint: win.maint; anchors { left: parent.left; right: parent.right; top: parent.top } }
 
         Loader {
             id: screenLoader
@@ -94,5 +96,29 @@ Window {
 
         HelpOverlay { ctl: win.ctl; anchors.fill: parent; visible: assist.helpShown; z: 90 }
         TimeoutOverlay { ctl: win.ctl; anchors.fill: parent; visible: win.ctl.countdown >= 0; z: 100 }
+
+        // the console's announcement, on the attract screen only
+        Rectangle {
+            objectName: "announcementBar"
+            visible: win.remote !== null && win.remote.announcement !== "" && win.ctl.screen === "attract"
+            anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
+            height: 72; color: "#e8a317"; z: 40
+            Text {
+                objectName: "announcementText"
+                anchors.centerIn: parent; width: parent.width - 48
+                horizontalAlignment: Text.AlignHCenter; elide: Text.ElideRight
+                text: win.remote ? win.remote.announcement : ""
+                color: "#1b2733"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; font.bold: true
+            }
+        }
+
+        // the technician's screen, over everything (reached only by the hidden gesture and the PIN)
+        MaintenanceScreen {
+            objectName: "maintenanceScreen"
+            maint: win.maint
+            anchors.fill: parent
+            visible: win.maint !== null && (win.maint.pinVisible || win.maint.panelOpen)
+            z: 200
+        }
     }
 }

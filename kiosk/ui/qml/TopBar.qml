@@ -3,15 +3,22 @@ import QtQuick
 Rectangle {
     id: bar
     property var ctl
+    property var maint: null
     height: assist.sizes.button + 16
     color: "#0b4f9c"
     // while paper is being produced, neither Home nor the language may interrupt: the paper comes out anyway
     readonly property bool producing: !!bar.ctl && bar.ctl.screen === "step" && bar.ctl.view.stepType === "print"
     Text {
-        visible: !assist.elderly  // room for the larger buttons
+        objectName: "terminalName"
+        visible: !assist.elderly  // room for the larger buttons (switch to standard for the technician's gesture)
         anchors { left: parent.left; leftMargin: 28; verticalCenter: parent.verticalCenter }
         text: bar.ctl ? bar.ctl.terminalName : ""
         color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; font.bold: true
+        // the technician's hidden gesture: hold the terminal name for three seconds (a citizen's tap does nothing)
+        TapHandler {
+            longPressThreshold: 3
+            onLongPressed: if (bar.maint) bar.maint.longPress()
+        }
     }
     Row {
         anchors { right: parent.right; rightMargin: 20; verticalCenter: parent.verticalCenter }

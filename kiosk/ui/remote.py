@@ -1,0 +1,129 @@
+"""The terminal's side of the console's remote commands (``wire.commands``), each run once and acknowledged.
+
+maintenance on/off (services paused, the attract screen says 设备维护中), a new maintenance PIN (stored
+hashed), restart and settings (applied
+between citizens: deferred while a session is open), a screenshot (refused while a citizen is in a
+session: it would show their data), an announcement on the attract screen. The acknowledgement goes to
+the outbox (``Store.record_command_ack``), which also remembers the id so a command is never run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Property, QObject, QTimer, Signal
+
+from kiosk.config import LOCALES, ConfigError, _check
+from wire import commands as c
+
+log = logging.getLogger(__name__)
+
+SETTINGS = {"inactivity_s": ("inactivity_s", float, (10, 600)), "countdown_s": ("countdown_s", float, (5, 120)),
+            "locale": ("locale", str, LOCALES)}
+
+
+class RemoteCommands(QObject):
+    announcementChanged = Signal()
+
+    def __init__(self, app: Any):
+        super().__init__()
+        self.app = app  # kiosk.app.KioskApplication: controller, maintenance, window, ctx
+        self._announcement = ""
+        self._deferred: list[Any] = []
+        self._between_citizens = QTimer(self, interval=1000)
+        self._between_citizens.timeout.connect(self._run_deferred)
+        self._between_citizens.start()
+
+    def _get_announcement(self) -> str:
+        return self._announcement
+
+    announcement = Property(str, _get_announcement, notify=announcementChanged)
+
+    def handle(self, command: Any) -> None:
+        """Run one command (a ``wire.commands.Command``) on the GUI thread, or defer it."""
+        log.warning("remote command %s (%s)", command.kind, command.id)  # operations want to see these
+        if command.kind in (c.RESTART, c.SETTINGS) and self._citizen_present():
+            self._deferred.append(command)
+            return
+        try:
+            outcome, detail = self._run(command)
+        except Exception as exc:  # a command must never take the kiosk down
+            log.exception("remote command %s failed", command.kind)
+            outcome, detail = c.ACK_FAILED, type(exc).__name__
+        self._ack(command, outcome, detail)
+
+    def _run(self, command: Any) -> tuple[str, str]:
+        kind, args = command.kind, command.args
+        if kind == c.MAINTENANCE_ON or kind == c.MAINTENANCE_OFF:
+            self.app.maintenance.set_remote(kind == c.MAINTENANCE_ON)
+            return c.ACK_DONE, "maintenance on" if kind == c.MAINTENANCE_ON else "maintenance off"
+        if kind == c.ANNOUNCEMENT:
+            text = args.get("text", "")
+            if not isinstance(text, str) or len(text) > c.ANNOUNCEMENT_MAX:
+                return c.ACK_REFUSED, f"text must be a string of at most {c.ANNOUNCEMENT_MAX} characters"
+            self._announcement = text.strip()
+            self.announcementChanged.emit()
+            return c.ACK_DONE, "shown" if self._announcement else "cleared"
+        if kind == c.SCREENSHOT:
+            if self._citizen_present():
+                return c.ACK_REFUSED, "a citizen is in a session"
+            return c.ACK_DONE, self._screenshot(command.id)
+        if kind == c.SETTINGS:
+            return self._settings(args)
+        if kind == c.MAINTENANCE_PIN:
+            from kiosk.maintenance import PinError, set_pin
+
+            try:
+                set_pin(Path(self.app.ctx.config.data_dir), str(args.get("pin", "")))
+            except PinError as exc:
+                return c.ACK_REFUSED, str(exc)
+            return c.ACK_DONE, "maintenance PIN changed"
+        if kind == c.RESTART:
+            QTimer.singleShot(500, self.app.maintenance.restartRequested.emit)  # after the ack is queued
+            return c.ACK_DONE, "restarting"
+        return c.ACK_REFUSED, f"unknown command {kind!r}"
+
+    def _settings(self, args: dict[str, Any]) -> tuple[str, str]:
+        ctx = self.app.ctx
+        changes: dict[str, Any] = {}
+        for key, value in args.items():
+            if key not in SETTINGS:
+                return c.ACK_REFUSED, f"unknown setting {key!r}; known: {', '.join(SETTINGS)}"
+            attribute, kind, constraint = SETTINGS[key]
+            try:
+                changes[attribute] = _check("remote", key, value, kind, constraint)
+            except ConfigError as exc:
+                return c.ACK_REFUSED, exc.problem
+        ctx.config = replace(ctx.config, **changes)
+        self.app.controller.apply_settings()
+        return c.ACK_DONE, ", ".join(f"{k}={v}" for k, v in sorted(changes.items()))
+
+    def _screenshot(self, command_id: str) -> str:
+        folder = Path(self.app.ctx.config.data_dir) / "screenshots"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        path = folder / f"{command_id[:40].replace('/', '_')}.png"
+        image = self.app.window.grabWindow()
+        image.save(str(path))
+        os.chmod(path, 0o600)
+        return f"{path.name} {image.width()}x{image.height()}"
+
+    def _citizen_present(self) -> bool:
+        controller = self.app.controller
+        return controller.session is not None or controller.screen != "attract"
+
+    def _run_deferred(self) -> None:
+        if not self._deferred or self._citizen_present():
+            return
+        waiting, self._deferred = self._deferred, []
+        for command in waiting:
+            self.handle(command)
+
+    def _ack(self, command: Any, outcome: str, detail: str) -> None:
+        ctx = self.app.ctx
+        ctx.tasks.run("db", lambda: ctx.store.record_command_ack(command.id, command.kind, outcome, detail),
+                      on_done=lambda _: ctx.outbox_changed(),
+                      on_error=lambda e: log.error("acknowledging %s: %s", command.kind, type(e).__name__))
