@@ -26,9 +26,9 @@ def _items(robot):
 
 def _texts(robot):
     for item in _items(robot):
-        if item.metaObject().className().startswith("QQuickText") and str(item.property("text") or "").strip():
-            if item.width() > 0 and item.height() > 0 and not _inside_keyboard(item) and not _clipped(item):
-                yield item
+        is_text = item.metaObject().className().startswith("QQuickText") and str(item.property("text") or "").strip()
+        if is_text and item.width() > 0 and item.height() > 0 and not _inside_keyboard(item) and not _clipped(item):
+            yield item
 
 
 def _clipped(item) -> bool:
@@ -97,9 +97,9 @@ def check_screen(robot, *, min_text: int) -> list[str]:
                 problems.append(f"{label}: contrast {ratio:.2f}")
     for item in _items(robot):
         name = item.objectName()
-        if name.endswith("Button") or name.startswith(("service_", "tab_", "page_")):
-            if item.isEnabled() and (item.width() < MIN_TARGET or item.height() < MIN_TARGET):
-                problems.append(f"{name}: {item.width():.0f}x{item.height():.0f} below {MIN_TARGET}")
+        target = name.endswith("Button") or name.startswith(("service_", "tab_", "page_"))
+        if target and item.isEnabled() and (item.width() < MIN_TARGET or item.height() < MIN_TARGET):
+            problems.append(f"{name}: {item.width():.0f}x{item.height():.0f} below {MIN_TARGET}")
     return problems
 
 
