@@ -83,7 +83,7 @@ def transitions(count: int = 60) -> list[float]:
     robot.pump(0.5)
     frames = []
     app.window.frameSwapped.connect(lambda: frames.append(time.perf_counter()))
-    plan = ["startButton", "service_si_contribution_print", "backButton", "backButton", "langButton"]
+    plan = ["startButton", "service_si_contribution_print", "backButton", "homeButton", "langButton"]  # no Back on the catalog
     samples = []
     while len(samples) < count:
         for name in plan:

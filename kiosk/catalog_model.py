@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-
 # citizen-facing order of the category tabs (the most asked-for first); unknown categories follow by name
 CATEGORY_ORDER = ("social_security", "medical_insurance", "medical", "housing_fund", "housing", "real_estate",
                   "property", "business", "general", "guide", "rating")
@@ -33,6 +31,8 @@ CARD_IDENTITIES = {"idcard": ("id_card", "either"), "sscard": ("ss_card", "eithe
 
 def pinyin_keys(title: str) -> tuple[str, str]:
     """(initials, full pinyin) of a title, lower case, without tones: 社保缴费 -> ('sbjf', 'shebaojiaofei')."""
+    from pypinyin import Style, lazy_pinyin  # 120 ms to import (its phrase tables): only when a catalog is built
+
     syllables = [s.lower() for s in lazy_pinyin(title, style=Style.NORMAL, errors="ignore")]
     return "".join(s[:1] for s in syllables if s), "".join(syllables)
 

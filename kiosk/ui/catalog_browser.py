@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Property, QObject, QUrl, Signal, Slot
+from PySide6.QtCore import Property, QObject, QTimer, QUrl, Signal, Slot
 
 from kiosk.catalog_model import CatalogModel, Entry, UsageCounter
 from kiosk.i18n import ASSETS, tr
@@ -33,7 +33,11 @@ class CatalogBrowser(QObject):
         self.usage = UsageCounter.load(Path(data_dir) / "catalog_usage.json")
         self._tab, self._page, self._query = "popular", 0, ""
         self._card: str | None = None
-        self.model = self._build()
+        # built just after the first frame: pypinyin's tables take ~120 ms to load, and nobody can reach the
+        # catalog in the first second (the attract screen is first)
+        self._ready = False
+        self.model = CatalogModel([], {}, self.usage)
+        QTimer.singleShot(300, self._first_build)
         ctl.catalogChanged.connect(self._rebuild)
         ctl.screenChanged.connect(self._screen_changed)
         assist.elderlyChanged.connect(self._rebuild)
@@ -106,7 +110,13 @@ class CatalogBrowser(QObject):
         identities = {f.id: f.identity for f in self._ctl.ctx.flows.values()}
         return CatalogModel(list(self._ctl.catalog), identities, self.usage)
 
+    def _first_build(self) -> None:
+        self._ready = True
+        self._rebuild()
+
     def _rebuild(self) -> None:
+        if not self._ready:
+            return
         card = self._ctl.pending_card_kind
         if card != self._card:  # a card was just read: its services first
             self._card = card
