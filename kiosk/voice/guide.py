@@ -69,7 +69,10 @@ class VoiceGuide:
         self.muted = muted
         self._post = post
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice")
+        # the bundle's prompts render on a lane of their own, so the screen shown now never waits behind them
+        self._bulk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="voice-prerender")
         self._generation = 0
+        self._closed = False
         self._current: tuple[str, str] = ("", "")
         self.spoken: list[tuple[str, str]] = []  # (lang, text) of each prompt started, for tests and the walker
 
@@ -106,15 +109,19 @@ class VoiceGuide:
     def prerender(self, texts: Iterable[tuple[str, str]]) -> Future[int]:
         """Render every (text, lang) not cached yet, in the background; the count rendered when done."""
         wanted = [(t, lang) for t, lang in dict.fromkeys(texts) if t]
-        return self._pool.submit(self._render_all, wanted)
+        return self._bulk.submit(self._render_all, wanted)
 
     def close(self) -> None:
+        self._closed = True
         self._generation += 1
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._bulk.shutdown(wait=False, cancel_futures=True)
 
     def _render_all(self, wanted: list[tuple[str, str]]) -> int:
         rendered = 0
         for text, lang in wanted:
+            if self._closed:
+                break
             if self.cache.cached(text, lang) is None:
                 try:
                     self.cache.render(text, lang)
