@@ -50,8 +50,15 @@ class FlowRun:
     def __post_init__(self) -> None:
         self.current_id = self.current_id or self.flow.start
         self.context.setdefault("form", {})
-        self.context.setdefault("flow", {"id": self.flow.id, "version": self.flow.version,
-                                         "item_code": self.flow.item_code, "title": self.flow.title})
+        self.context.setdefault(
+            "flow",
+            {
+                "id": self.flow.id,
+                "version": self.flow.version,
+                "item_code": self.flow.item_code,
+                "title": self.flow.title,
+            },
+        )
 
     @property
     def current(self) -> Step:

@@ -15,8 +15,18 @@ LANGUAGES = ("zh_CN", "en")
 
 Text = dict[str, str]  # {'zh_CN': ..., 'en': ...}
 
-STEP_TYPES = ("identify", "confirm_identity", "notice", "form", "query", "preview", "print", "commitment",
-              "rate", "finish")
+STEP_TYPES = (
+    "identify",
+    "confirm_identity",
+    "notice",
+    "form",
+    "query",
+    "preview",
+    "print",
+    "commitment",
+    "rate",
+    "finish",
+)
 
 # Outcomes each step type can report; 'ok' follows `next`, the others follow `on`. Any step may also
 # report 'timeout' when it declares `on: {timeout: ...}`; otherwise the UI handles a timeout (home screen).

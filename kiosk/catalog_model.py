@@ -21,8 +21,19 @@ from pathlib import Path
 from typing import Any
 
 # citizen-facing order of the category tabs (the most asked-for first); unknown categories follow by name
-CATEGORY_ORDER = ("social_security", "medical_insurance", "medical", "housing_fund", "housing", "real_estate",
-                  "property", "business", "general", "guide", "rating")
+CATEGORY_ORDER = (
+    "social_security",
+    "medical_insurance",
+    "medical",
+    "housing_fund",
+    "housing",
+    "real_estate",
+    "property",
+    "business",
+    "general",
+    "guide",
+    "rating",
+)
 PER_PAGE = {"standard": 12, "elderly": 6}
 POPULAR_SIZE = {"standard": 12, "elderly": 6}
 # which flows a card can start: flow.identity values accepted per card kind
@@ -31,7 +42,10 @@ CARD_IDENTITIES = {"idcard": ("id_card", "either"), "sscard": ("ss_card", "eithe
 
 def pinyin_keys(title: str) -> tuple[str, str]:
     """(initials, full pinyin) of a title, lower case, without tones: 社保缴费 -> ('sbjf', 'shebaojiaofei')."""
-    from pypinyin import Style, lazy_pinyin  # 120 ms to import (its phrase tables): only when a catalog is built
+    from pypinyin import (
+        Style,
+        lazy_pinyin,
+    )  # 120 ms to import (its phrase tables): only when a catalog is built
 
     syllables = [s.lower() for s in lazy_pinyin(title, style=Style.NORMAL, errors="ignore")]
     return "".join(s[:1] for s in syllables if s), "".join(syllables)
@@ -61,7 +75,9 @@ class UsageCounter:
         counts: Counter[str] = Counter()
         if path is not None and path.exists():
             try:
-                counts.update({str(k): int(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()})
+                counts.update(
+                    {str(k): int(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+                )
             except (ValueError, AttributeError, OSError):
                 counts = Counter()  # a damaged file only loses the ordering of the first page
         return cls(path, counts)
@@ -76,12 +92,19 @@ class UsageCounter:
 
 
 class CatalogModel:
-    def __init__(self, items: list[dict[str, Any]], identities: dict[str, str], usage: UsageCounter,
-                 categories: dict[str, str] | None = None):
+    def __init__(
+        self,
+        items: list[dict[str, Any]],
+        identities: dict[str, str],
+        usage: UsageCounter,
+        categories: dict[str, str] | None = None,
+    ):
         """``items``: catalog view items; ``identities``: flow id -> flow.identity; ``categories``: id -> label."""
         self.usage = usage
-        self.entries = [Entry(item, identities.get(item["id"], "none"), *pinyin_keys(str(item["title"])))
-                        for item in items]
+        self.entries = [
+            Entry(item, identities.get(item["id"], "none"), *pinyin_keys(str(item["title"])))
+            for item in items
+        ]
         self._category_of = {e.id: str(e.item.get("category_id", "")) for e in self.entries}
         self.category_labels = categories or {}
         order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
@@ -95,8 +118,10 @@ class CatalogModel:
     def tab_entries(self, tab: str, mode: str = "standard", card: str | None = None) -> list[Entry]:
         available_first = sorted(self.entries, key=lambda e: not e.item.get("available", True))
         if tab == "popular":
-            ranked = sorted(self.entries, key=lambda e: (-self.usage.counts[e.id], not e.item.get("available", True)))
-            return ranked[:POPULAR_SIZE[mode]]
+            ranked = sorted(
+                self.entries, key=lambda e: (-self.usage.counts[e.id], not e.item.get("available", True))
+            )
+            return ranked[: POPULAR_SIZE[mode]]
         if tab == "for_card":
             accepted = CARD_IDENTITIES.get(card or "", ())
             return [e for e in available_first if e.identity in accepted]
@@ -109,11 +134,13 @@ class CatalogModel:
         per = PER_PAGE[mode]
         pages = max(1, math.ceil(len(entries) / per))
         page = min(max(page, 0), pages - 1)
-        return entries[page * per:(page + 1) * per], pages
+        return entries[page * per : (page + 1) * per], pages
 
     def search(self, query: str) -> list[Entry]:
         """Latin letters match pinyin initials (prefix first) or full pinyin; anything else matches the title."""
-        q = query.strip().lower().replace(" ", "").replace("'", "")  # the pinyin keyboard's preedit: "s'b", "s b"
+        q = (
+            query.strip().lower().replace(" ", "").replace("'", "")
+        )  # the pinyin keyboard's preedit: "s'b", "s b"
         if not q:
             return []
         if q.isascii() and q.isalpha():

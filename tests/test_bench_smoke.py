@@ -21,8 +21,11 @@ BENCH = ROOT / "bench"
 
 # What each script prints when it has measured something (checked on the whole output).
 FIGURES = {
-    "bench_backoffice.py": [r"heartbeats \d+/min with \d+ worker", r"ingest \d+ events/s batched",
-                            r"enumeration of \d+ ID numbers: \d+ answers leaked without a session"],
+    "bench_backoffice.py": [
+        r"heartbeats \d+/min with \d+ worker",
+        r"ingest \d+ events/s batched",
+        r"enumeration of \d+ ID numbers: \d+ answers leaked without a session",
+    ],
     "bench_catalog.py": [r"tab page after the tap: p95 [\d.]+ ms", r"search results per key: p95 [\d.]+ ms"],
     "bench_flows.py": [r"load 100 flows .*: [\d.]+ ms", r"engine step transition .*: [\d.]+ µs"],
     "bench_idcard.py": [r"driver, placed -> identity \(mean\)\s+[\d.]+ ms", r"driver process\s+[\d.]+ %"],
@@ -49,4 +52,6 @@ def test_quick_mode_runs_and_prints_its_figures(script: str) -> None:
     result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, f"{script} --quick exited {result.returncode}:\n{result.stderr[-3000:]}"
     for figure in FIGURES[script]:
-        assert re.search(figure, result.stdout), f"{script} --quick did not print /{figure}/:\n{result.stdout}"
+        assert re.search(figure, result.stdout), (
+            f"{script} --quick did not print /{figure}/:\n{result.stdout}"
+        )

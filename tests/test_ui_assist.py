@@ -26,8 +26,17 @@ def _items(robot):
 
 def _texts(robot):
     for item in _items(robot):
-        is_text = item.metaObject().className().startswith("QQuickText") and str(item.property("text") or "").strip()
-        if is_text and item.width() > 0 and item.height() > 0 and not _inside_keyboard(item) and not _clipped(item):
+        is_text = (
+            item.metaObject().className().startswith("QQuickText")
+            and str(item.property("text") or "").strip()
+        )
+        if (
+            is_text
+            and item.width() > 0
+            and item.height() > 0
+            and not _inside_keyboard(item)
+            and not _clipped(item)
+        ):
             yield item
 
 
@@ -55,6 +64,7 @@ def _inside_keyboard(item) -> bool:
 def _luminance(color: QColor) -> float:
     def channel(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
     return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
 
 
@@ -150,13 +160,17 @@ def test_a_prompt_is_spoken_on_each_screen_and_replay_repeats_it(kiosk):
     assert guide is not None and isinstance(guide.player, RecordingPlayer)  # offscreen: the recording sink
     robot.tap("startButton")
     robot.wait_until(lambda: app.controller.screen == "catalog", what="catalog")
-    robot.wait_until(lambda: any("请选择您要办理的事项" in t for _, t in guide.spoken), timeout=10, what="catalog prompt")
+    robot.wait_until(
+        lambda: any("请选择您要办理的事项" in t for _, t in guide.spoken), timeout=10, what="catalog prompt"
+    )
     before = len(guide.player.played)
     robot.tap("replayButton")
     robot.wait_until(lambda: len(guide.player.played) > before, timeout=10, what="replayed prompt")
     assert guide.spoken[-1][1].startswith("请选择")
     robot.tap("service_si_contribution_print")
-    robot.wait_until(lambda: any("社保参保缴费证明打印" in t for _, t in guide.spoken), timeout=10, what="service prompt")
+    robot.wait_until(
+        lambda: any("社保参保缴费证明打印" in t for _, t in guide.spoken), timeout=10, what="service prompt"
+    )
 
 
 def test_help_call_tells_the_citizen_and_reaches_the_back_office(kiosk):
@@ -169,7 +183,9 @@ def test_help_call_tells_the_citizen_and_reaches_the_back_office(kiosk):
     store = app.ctx.store
 
     def delivered() -> bool:
-        rows = store._conn.execute("SELECT payload, delivered_at FROM outbox WHERE kind='help_call'").fetchall()
+        rows = store._conn.execute(
+            "SELECT payload, delivered_at FROM outbox WHERE kind='help_call'"
+        ).fetchall()
         return bool(rows) and all(r[1] is not None for r in rows)
 
     robot.wait_until(delivered, timeout=30, what="help call delivered to the back office")
@@ -184,7 +200,9 @@ def test_any_of_170_generated_services_in_three_taps_by_tab_and_page(kiosk, mode
     items, identities = generated_items(170)
     browser._build = lambda: CatalogModel(items, identities, browser.usage)
     opened: list[str] = []
-    browser.open = lambda service_id: opened.append(service_id)  # the QML calls open(); no flow behind these ids
+    browser.open = lambda service_id: opened.append(
+        service_id
+    )  # the QML calls open(); no flow behind these ids
     robot.tap("startButton")
     robot.wait_until(lambda: app.controller.screen == "catalog", what="catalog")
     if mode == "elderly":
@@ -222,10 +240,12 @@ def test_pinyin_initials_search_finds_a_service_on_the_keyboard(kiosk):
     robot.wait_for("service_si_contribution_print")
 
 
-@pytest.mark.parametrize(("mode", "lang"), [("elderly", "zh_CN"), ("elderly", "en"), ("standard", "zh_CN"),
-                                            ("standard", "en")])
-def test_the_top_service_by_touch_checks_every_screen_and_speaks_on_each(make_kiosk, tmp_path, monkeypatch,
-                                                                         mode, lang):
+@pytest.mark.parametrize(
+    ("mode", "lang"), [("elderly", "zh_CN"), ("elderly", "en"), ("standard", "zh_CN"), ("standard", "en")]
+)
+def test_the_top_service_by_touch_checks_every_screen_and_speaks_on_each(
+    make_kiosk, tmp_path, monkeypatch, mode, lang
+):
     from kiosk.demo import script
     from kiosk.demo.robot import UiRobot
 

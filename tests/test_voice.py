@@ -111,8 +111,12 @@ def test_every_step_of_every_flow_has_a_prompt_in_both_languages():
 def test_a_flow_gives_a_step_its_own_prompt():
     flow = load_flow(FLOWS / "si_contribution_print.yaml")
     step = next(iter(flow.steps.values()))
-    own = type(step)(id=step.id, type=step.type, title=step.title,
-                     params={**step.params, "voice": {"zh_CN": "请把身份证放在下方读卡器上", "en": "Card below"}})
+    own = type(step)(
+        id=step.id,
+        type=step.type,
+        title=step.title,
+        params={**step.params, "voice": {"zh_CN": "请把身份证放在下方读卡器上", "en": "Card below"}},
+    )
     assert prompts.step_prompt(own, "zh_CN") == "请把身份证放在下方读卡器上"
     assert prompts.step_prompt(own, "en") == "Card below"
 
@@ -125,6 +129,7 @@ def test_identity_is_spoken_only_masked():
 
 def _wait(predicate, timeout: float = 10.0) -> None:
     import time
+
     end = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < end, "timed out"

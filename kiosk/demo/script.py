@@ -27,9 +27,18 @@ def walk_first_flow(app, out: Path, *, voice: bool = False) -> dict[str, str]:
     robot.wait_until(lambda: ctl.screen == "attract", what="attract screen")
     # the devices and the back office report in on their own threads: let them, as a citizen would not
     # arrive in the first second after the terminal booted
-    robot.wait_until(lambda: _revoked(app) or ctl.online and all(
-        ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable for d in ("idcard", "receipt")),
-        timeout=30, what="devices and back office ready")
+    robot.wait_until(
+        lambda: (
+            _revoked(app)
+            or ctl.online
+            and all(
+                ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable
+                for d in ("idcard", "receipt")
+            )
+        ),
+        timeout=30,
+        what="devices and back office ready",
+    )
     if _revoked(app):  # no point waiting out the timeout: the back office will not take this terminal
         raise TimeoutError("the back office revoked this terminal")
     robot.pump(0.2)
@@ -88,7 +97,8 @@ def write_prompts(app, folder: Path) -> Path:
         shutil.copyfile(guide.cache.render(text, lang), folder / f"{number:02d}-{lang}.wav")
     (folder / "prompts.txt").write_text(
         "".join(f"{n:02d}-{lang}.wav\t{text}\n" for n, (lang, text) in enumerate(guide.spoken, start=1)),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return folder
 
 

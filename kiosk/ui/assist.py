@@ -46,9 +46,16 @@ class AssistController(QObject):
         self.guide: VoiceGuide | None = None
         if config.voice_enabled:
             cache = PromptCache(Path(config.data_dir) / "voice", EspeakSynthesizer())
-            self.guide = VoiceGuide(cache, player or make_player(self), volume=config.voice_volume,
-                                    muted=config.voice_muted, post=GuiPoster(self))
-            texts = [(t, lang) for lang in ("zh_CN", "en") for t in prompts.flow_prompts(ctx.flows.values(), lang)]
+            self.guide = VoiceGuide(
+                cache,
+                player or make_player(self),
+                volume=config.voice_volume,
+                muted=config.voice_muted,
+                post=GuiPoster(self),
+            )
+            texts = [
+                (t, lang) for lang in ("zh_CN", "en") for t in prompts.flow_prompts(ctx.flows.values(), lang)
+            ]
             self.guide.prerender(texts)  # the bundle's prompts, in the background, before anyone needs them
         self._help_timer = QTimer(self, singleShot=True, interval=8000)
         self._help_timer.timeout.connect(lambda: self._set_help(False))
@@ -154,8 +161,11 @@ class AssistController(QObject):
         session, screen = self._ctl.session, self._ctl.screen
         if session is None or screen not in ("step", "intro"):
             return
-        key = ("step", session.run.current_id, str(session.run.steps_behind)) if screen == "step" \
+        key = (
+            ("step", session.run.current_id, str(session.run.steps_behind))
+            if screen == "step"
             else ("intro", session.flow.id, "")
+        )
         if key != self._step_key:
             self._step_key = key
             self._speak_current()
@@ -198,7 +208,9 @@ class AssistController(QObject):
 
     def _apply_inactivity(self) -> None:
         config = self._ctx.config
-        seconds = max(config.inactivity_s, config.elderly_inactivity_s) if self._elderly else config.inactivity_s
+        seconds = (
+            max(config.inactivity_s, config.elderly_inactivity_s) if self._elderly else config.inactivity_s
+        )
         self._ctl.set_inactivity_s(seconds)
 
     def shutdown(self) -> None:

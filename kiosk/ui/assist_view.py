@@ -40,5 +40,7 @@ def expected_minutes(run: FlowRun) -> int:
 
 def progress_view(run: FlowRun, lang: str) -> dict[str, str]:
     number, total = step_position(run)
-    return {"stepOf": tr("assist.step_of", lang, n=number, total=total),
-            "minutes": tr("assist.minutes", lang, m=expected_minutes(run))}
+    return {
+        "stepOf": tr("assist.step_of", lang, n=number, total=total),
+        "minutes": tr("assist.minutes", lang, m=expected_minutes(run)),
+    }

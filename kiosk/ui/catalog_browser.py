@@ -45,10 +45,15 @@ class CatalogBrowser(QObject):
     # -- properties ------------------------------------------------------------------------------
     def _get_tabs(self) -> list[dict[str, str]]:
         lang = self._ctl.lang
-        labels = {"popular": tr("catalog.tab.popular", lang), "for_card": tr("catalog.tab.for_card", lang),
-                  "all": tr("catalog.tab.all", lang)}
-        return [{"id": t, "label": labels.get(t) or tr(f"category.{t}", lang)}
-                for t in self.model.tabs(self._ctl.pending_card_kind)]
+        labels = {
+            "popular": tr("catalog.tab.popular", lang),
+            "for_card": tr("catalog.tab.for_card", lang),
+            "all": tr("catalog.tab.all", lang),
+        }
+        return [
+            {"id": t, "label": labels.get(t) or tr(f"category.{t}", lang)}
+            for t in self.model.tabs(self._ctl.pending_card_kind)
+        ]
 
     def _entries(self) -> list[Entry]:
         if self._query:

@@ -122,7 +122,11 @@ class KioskController(StepInput, QObject):
 
     def _get_terminal_name(self) -> str:
         config = self.ctx.config
-        return config.terminal_name_en if self._lang == "en" and config.terminal_name_en else config.terminal_name
+        return (
+            config.terminal_name_en
+            if self._lang == "en" and config.terminal_name_en
+            else config.terminal_name
+        )
 
     def _get_demo(self) -> bool:
         return self.ctx.config.demo
@@ -215,8 +219,13 @@ class KioskController(StepInput, QObject):
             session.case_no = self.ctx.store.open_case(flow.id, flow.item_code, flow.version)
 
         self.ctx.tasks.run("db", open_case, on_error=lambda e: self._guard(session, self._fail, e))
-        session.run.context["terminal"] = {"id": self.ctx.config.terminal_id, "name": self.ctx.config.terminal_name}
-        session.run.context["lang"] = self._lang  # e.g. the service guide is asked for in the citizen's language
+        session.run.context["terminal"] = {
+            "id": self.ctx.config.terminal_id,
+            "name": self.ctx.config.terminal_name,
+        }
+        session.run.context["lang"] = (
+            self._lang
+        )  # e.g. the service guide is asked for in the citizen's language
         self._set_screen("step")
         self._enter_step()
 
@@ -288,9 +297,13 @@ class KioskController(StepInput, QObject):
                 self._refresh_catalog()
             if previous is None or (previous.state, previous.reason) != (event.state, event.reason):
                 # paper near end keeps the printer online: the reason changed, and the console is told at once
-                self.ctx.tasks.run("db", lambda: self.ctx.store.record_device_event(
-                    event.device, event.state.value, event.reason, event.detail),
-                    on_done=lambda _: self.ctx.outbox_changed())
+                self.ctx.tasks.run(
+                    "db",
+                    lambda: self.ctx.store.record_device_event(
+                        event.device, event.state.value, event.reason, event.detail
+                    ),
+                    on_done=lambda _: self.ctx.outbox_changed(),
+                )
         elif isinstance(event, CardPresented):
             self._on_card(event.identity)
         elif isinstance(event, CardRemoved):
@@ -332,10 +345,16 @@ class KioskController(StepInput, QObject):
     def _on_card_failed(self, error: DeviceError) -> None:
         session = self._session
         if session is not None and self._screen == "step" and session.run.current.type == "identify":
-            outcome = identify_outcome(CardReadFailed("", error), session.run.current.params.get("accept"),
-                                       assurance=session.run.current.params.get("assurance"))
-            self._identify_failed(session, outcome.outcome,
-                                  outcome.key if outcome.key.startswith("error.") else "identify.failed")
+            outcome = identify_outcome(
+                CardReadFailed("", error),
+                session.run.current.params.get("accept"),
+                assurance=session.run.current.params.get("assurance"),
+            )
+            self._identify_failed(
+                session,
+                outcome.outcome,
+                outcome.key if outcome.key.startswith("error.") else "identify.failed",
+            )
 
     def _identify_failed(self, session: Session, outcome: str, key: str) -> None:
         """A refused or unreadable card: follow the flow's own path for it, or ask for another card here."""
@@ -389,8 +408,10 @@ class KioskController(StepInput, QObject):
         if step.params.get("timeout") and "timeout" in step.on:
             # a step with its own time limit (e.g. reading a commitment) follows its timeout path
             step_id, entered = step.id, len(session.run.history)
-            QTimer.singleShot(int(float(step.params["timeout"]) * 1000), lambda: self._guard(
-                session, self._step_timed_out, session, step_id, entered))
+            QTimer.singleShot(
+                int(float(step.params["timeout"]) * 1000),
+                lambda: self._guard(session, self._step_timed_out, session, step_id, entered),
+            )
         self._render()
         if step.type == "identify":
             self._identify(session)
@@ -412,15 +433,30 @@ class KioskController(StepInput, QObject):
             self._pending_identity = None  # e.g. a social-security card no PSAM has authenticated
             self._identify_failed(session, "refused", NOT_AUTHENTICATED_KEY)
             return
-        data = {**identity.public_dict(), "name": identity.name, "id_number": identity.id_number,
-                "masked_name": display_text(identity.masked_name), "masked_id_number": identity.masked_id_number}
+        data = {
+            **identity.public_dict(),
+            "name": identity.name,
+            "id_number": identity.id_number,
+            "masked_name": display_text(identity.masked_name),
+            "masked_id_number": identity.masked_id_number,
+        }
         session.run.context["identity"] = data
-        self.ctx.tasks.run("db", lambda: session.case_no and self.ctx.store.set_subject(
-            session.case_no, identity.id_number, identity.name, identity.card_type))
+        self.ctx.tasks.run(
+            "db",
+            lambda: (
+                session.case_no
+                and self.ctx.store.set_subject(
+                    session.case_no, identity.id_number, identity.name, identity.card_type
+                )
+            ),
+        )
         opener = getattr(self.ctx.query_service, "open_session", None)  # the back office's citizen session
         if opener is not None:
-            self.ctx.tasks.run("net", lambda: opener(identity.id_number, identity.card_type, session.case_no),
-                               on_error=lambda e: log.warning("citizen session not opened: %s", type(e).__name__))
+            self.ctx.tasks.run(
+                "net",
+                lambda: opener(identity.id_number, identity.card_type, session.case_no),
+                on_error=lambda e: log.warning("citizen session not opened: %s", type(e).__name__),
+            )
         self._advance("ok")
 
     def _step_timed_out(self, session: Session, step_id: str, entered: int) -> None:
@@ -433,9 +469,11 @@ class KioskController(StepInput, QObject):
         service = step.params["service"]
         session.status = "query.working"
         self.ctx.tasks.run(
-            "net", lambda: self._ask(service, params, session.flow.offline),
+            "net",
+            lambda: self._ask(service, params, session.flow.offline),
             on_done=lambda result: self._guard(session, self._query_done, session, result),
-            on_error=lambda error: self._guard(session, self._query_failed, session, error))
+            on_error=lambda error: self._guard(session, self._query_failed, session, error),
+        )
 
     def _ask(self, service: str, params: dict[str, Any], allow_cached: bool) -> dict[str, Any]:
         """Runs on the network lane; a flow that works offline may be answered from cached data."""
@@ -447,8 +485,11 @@ class KioskController(StepInput, QObject):
     def _query_failed(self, session: Session, error: BaseException) -> None:
         if isinstance(error, ServiceOffline):
             outcome = "offline"
-        elif isinstance(error, ServiceError) and error.key == services.E_NO_RECORD and "empty" in \
-                session.run.current.on:
+        elif (
+            isinstance(error, ServiceError)
+            and error.key == services.E_NO_RECORD
+            and "empty" in session.run.current.on
+        ):
             outcome = "empty"
         else:
             outcome = "error"
@@ -459,8 +500,10 @@ class KioskController(StepInput, QObject):
         step = session.run.current
         printer_class = step.params.get("printer", "receipt")
         printer = self.ctx.devices.get(printer_class)
-        session.run.context["case"] = {"case_no": session.case_no or "",
-                                       "time": datetime.now().strftime("%Y-%m-%d %H:%M")}
+        session.run.context["case"] = {
+            "case_no": session.case_no or "",
+            "time": datetime.now().strftime("%Y-%m-%d %H:%M"),
+        }
         session.status = "print.printing"
         if printer is None:
             self._print_failed(session, DeviceError("no printer configured", key="error.device.no_device"))
@@ -470,13 +513,22 @@ class KioskController(StepInput, QObject):
 
         def work():
             context["case"]["case_no"] = session.case_no or ""  # set by the db lane by now
-            return self.ctx.printing.print_step(printer, printer_class, template, context, case_no=session.case_no or "",
-                                                step_id=step.id, data_path=data_path)
+            return self.ctx.printing.print_step(
+                printer,
+                printer_class,
+                template,
+                context,
+                case_no=session.case_no or "",
+                step_id=step.id,
+                data_path=data_path,
+            )
 
         self.ctx.tasks.run(
-            printer_class, work,
+            printer_class,
+            work,
             on_done=lambda _result: self._guard(session, self._advance, "ok"),
-            on_error=lambda error: self._guard(session, self._print_failed, session, error))
+            on_error=lambda error: self._guard(session, self._print_failed, session, error),
+        )
 
     def _print_failed(self, session: Session, error: BaseException) -> None:
         key = getattr(error, "key", "error.printer.generic")
@@ -509,8 +561,9 @@ class KioskController(StepInput, QObject):
         """The back office's session for the citizen ends with the case (or when the citizen leaves)."""
         closer = getattr(self.ctx.query_service, "close_session", None)
         if closer is not None:
-            self.ctx.tasks.run("net", closer, on_error=lambda e: log.warning("session not closed: %s",
-                                                                             type(e).__name__))
+            self.ctx.tasks.run(
+                "net", closer, on_error=lambda e: log.warning("session not closed: %s", type(e).__name__)
+            )
 
     def _end_session(self, outcome: str | None, *, message_key: str = "", to: str = "attract") -> None:
         """Close the case (if any), wipe everything personal, and go home (or show a message first)."""
@@ -594,20 +647,29 @@ class KioskController(StepInput, QObject):
             extra: dict[str, Any] = {"status": tr(session.status, self._lang) if session.status else ""}
             step = session.run.current
             if step.type == "form":
-                extra["fields"] = views.form_fields(step, session.run.context, session.form_values, self._lang)
+                extra["fields"] = views.form_fields(
+                    step, session.run.context, session.form_values, self._lang
+                )
                 extra["errors"] = {k: self._field_error(step, k, v) for k, v in session.form_errors.items()}
                 extra["activeField"] = session.active_field
             if step.type == "identify":
                 takes_sscard = "sscard" in (step.params.get("accept") or [])
-                extra["prompt"] = tr("identify.prompt_sscard" if takes_sscard else "identify.prompt", self._lang)
+                extra["prompt"] = tr(
+                    "identify.prompt_sscard" if takes_sscard else "identify.prompt", self._lang
+                )
             if step.type == "commitment":
                 extra["commitment"] = text(step.params.get("commitment"), self._lang)
                 extra["needsSignature"] = bool(step.params.get("signature"))
             if step.type == "rate":
                 subject = step.params.get("subject")
                 if subject:
-                    extra["subject"] = tr("rate.subject", self._lang, title=views.case_title(
-                        render(subject.get("title", ""), session.run.context), self.ctx.flows, self._lang))
+                    extra["subject"] = tr(
+                        "rate.subject",
+                        self._lang,
+                        title=views.case_title(
+                            render(subject.get("title", ""), session.run.context), self.ctx.flows, self._lang
+                        ),
+                    )
                 extra["selectedLevel"] = session.rating_level
                 extra["comment"] = session.rating_comment
                 extra["selectedIndicators"] = list(session.rating_indicators)

@@ -61,8 +61,15 @@ def _direct(fn: Callable[[], None]) -> None:
 
 
 class VoiceGuide:
-    def __init__(self, cache: PromptCache, player: Player, *, volume: float = 0.8, muted: bool = False,
-                 post: Callable[[Callable[[], None]], None] = _direct):
+    def __init__(
+        self,
+        cache: PromptCache,
+        player: Player,
+        *,
+        volume: float = 0.8,
+        muted: bool = False,
+        post: Callable[[Callable[[], None]], None] = _direct,
+    ):
         self.cache = cache
         self.player = player
         self.volume = volume
@@ -74,7 +81,9 @@ class VoiceGuide:
         self._generation = 0
         self._closed = False
         self._current: tuple[str, str] = ("", "")
-        self.spoken: list[tuple[str, str]] = []  # (lang, text) of each prompt started, for tests and the walker
+        self.spoken: list[
+            tuple[str, str]
+        ] = []  # (lang, text) of each prompt started, for tests and the walker
 
     @property
     def current(self) -> tuple[str, str]:

@@ -16,9 +16,15 @@ from kiosk.i18n import tr
 
 # what to do on each step type, said after the step's title
 _STEP_HINTS = {
-    "identify": "voice.step.identify", "confirm_identity": "voice.step.confirm_identity", "form": "voice.step.form",
-    "query": "voice.step.query", "print": "voice.step.print", "preview": "voice.step.preview",
-    "notice": "voice.step.notice", "commitment": "voice.step.commitment", "rate": "voice.step.rate",
+    "identify": "voice.step.identify",
+    "confirm_identity": "voice.step.confirm_identity",
+    "form": "voice.step.form",
+    "query": "voice.step.query",
+    "print": "voice.step.print",
+    "preview": "voice.step.preview",
+    "notice": "voice.step.notice",
+    "commitment": "voice.step.commitment",
+    "rate": "voice.step.rate",
     "finish": "voice.step.finish",
 }
 
@@ -45,8 +51,12 @@ def identity_prompt(identity: dict[str, Any] | None, lang: str) -> str:
     """Read the identity aloud on request: masked name and ID number only."""
     if not identity:
         return ""
-    return tr("voice.identity", lang, name=identity.get("masked_name", ""),
-              id_number=identity.get("masked_id_number", ""))
+    return tr(
+        "voice.identity",
+        lang,
+        name=identity.get("masked_name", ""),
+        id_number=identity.get("masked_id_number", ""),
+    )
 
 
 def flow_prompts(flows: Iterable[Flow], lang: str) -> Iterator[str]:

@@ -48,8 +48,12 @@ class EspeakSynthesizer:
         if not self._exe:
             raise SynthesisError("espeak-ng is not installed (scripts/apt-packages.txt)")
         try:
-            done = subprocess.run([self._exe, "-v", voice, "-s", str(self._speed), "--stdout", text],
-                                  capture_output=True, timeout=20, check=True)
+            done = subprocess.run(
+                [self._exe, "-v", voice, "-s", str(self._speed), "--stdout", text],
+                capture_output=True,
+                timeout=20,
+                check=True,
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             raise SynthesisError(f"espeak-ng failed: {type(exc).__name__}") from None
         if not done.stdout.startswith(b"RIFF"):
