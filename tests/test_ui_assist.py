@@ -267,3 +267,23 @@ def test_the_top_service_by_touch_checks_every_screen_and_speaks_on_each(
     assert len(spoken) >= 10  # catalog, intro, the flow's 8 screens, home
     assert len(list((tmp_path / "voice").glob("*.wav"))) == len(spoken)
     assert result["case_no"]
+
+
+def test_identity_is_spoken_only_when_asked_and_then_masked(kiosk):
+    app, robot = kiosk
+    ctl, guide = app.controller, app.assist.guide
+    robot.tap("startButton")
+    robot.wait_until(lambda: ctl.screen == "catalog", what="catalog")
+    robot.tap("service_si_contribution_print")
+    robot.tap("beginButton")
+    robot.tap("demoPlaceCard")
+    robot.wait_for("confirmButton", timeout=10)
+    identity = ctl.session.run.context["identity"]
+    masked_name, masked_id = identity["masked_name"], identity["masked_id_number"]
+    assert all(masked_name not in text and masked_id not in text for _, text in guide.spoken)
+    robot.tap("readIdentityButton")
+    robot.wait_until(lambda: masked_id in guide.spoken[-1][1], timeout=10, what="identity read aloud")
+    said = guide.spoken[-1][1]
+    assert masked_name in said and "*" in said
+    for raw in (identity.get("id_number"), identity.get("name")):
+        assert not raw or raw not in said  # never the clear name or ID number

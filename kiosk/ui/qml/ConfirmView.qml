@@ -21,6 +21,10 @@ Item {
             }
         }
     }
+    // the only place personal data is spoken: on the citizen's request, masked (kiosk/voice/prompts.py)
+    BigButton { objectName: "readIdentityButton"; anchors { left: parent.left; bottom: parent.bottom }
+                primary: false; minWidth: 200; text: view.ctl ? view.ctl.s["assist.read_identity"] : ""
+                onClicked: assist.readIdentity() }
     Row {
         id: buttons
         anchors { right: parent.right; bottom: parent.bottom }
