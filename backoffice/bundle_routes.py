@@ -24,7 +24,7 @@ from backoffice import approvals, rollouts
 from backoffice.errors import ApiError
 from backoffice.models import Bundle, DeviceEvent
 from backoffice.operator_auth import BOOTSTRAP, OP_ERRORS, Admin, Publisher, Reader
-from backoffice.schemas import BundleEventView, BundleIn, BundleMeta, Ok, RootKeysIn
+from backoffice.schemas import BundleEventView, BundleIn, BundleMeta, Ok, RootKeysIn, ServerCertIn
 from backoffice.state import State
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
 from wire import signing
@@ -99,7 +99,8 @@ def list_bundles(bo: State, _actor: Reader) -> list[BundleMeta]:
                        422: {"description": "threshold above the number of keys"}})
 def put_root_keys(root: RootKeysIn, bo: State, actor: Admin) -> Any:
     """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning). A
-    named admin's change waits for a second admin (``backoffice.approvals``)."""
+    named admin's change waits for a second admin (``backoffice.approvals``); a rotation carried in a
+    published bundle is adopted without (it is signed by the old and the new threshold: ``check_bundle``)."""
     if root.threshold > len(set(k.lower() for k in root.keys)):
         raise ApiError(422, "root_keys.threshold", "threshold above the number of distinct keys")
     if actor.name != BOOTSTRAP:
@@ -126,8 +127,7 @@ def withdraw_bundle(group: Annotated[str, Path(max_length=64)], version: Annotat
     return Ok()
 
 
-@router.get(f"{signing.API}/operator/bundle-events", response_model=list[BundleEventView],
-            responses=OP_ERRORS)
+@router.get(f"{signing.API}/operator/bundle-events", response_model=list[BundleEventView], responses=OP_ERRORS)
 def bundle_events(bo: State, _actor: Reader) -> list[BundleEventView]:
     """What terminals did with bundles: refusals (with the reason), rollbacks, expiries, withdrawals."""
     with bo.sessions() as session:
@@ -159,6 +159,21 @@ def check_bundle(bo: Any, group: str, declared: int, content: bytes) -> None:
                        f"declared version {declared}, the signed manifest says {manifest.version}")
     if rotated.version > int(root.get("version", 1)):  # the bundle carries a root rotation: adopt it too
         bo.put_setting("bundle_root_keys", rotated.to_json())
+
+
+@router.put(f"{signing.API}/operator/server-cert-next", response_model=Ok,
+            responses={**OP_ERRORS, 422: {"description": "not a PEM certificate"}})
+def put_server_cert_next(body: ServerCertIn, bo: State, _actor: Admin) -> Ok:
+    """The certificate the back office will switch to: announced in every heartbeat answer (over the
+    connection pinned to the current one), so terminals trust it before the switch, without re-provisioning."""
+    from cryptography import x509
+
+    try:
+        x509.load_pem_x509_certificate(body.pem.encode())
+    except ValueError:
+        raise ApiError(422, "server_cert.invalid", "not a PEM certificate") from None
+    bo.put_setting("server_cert_next", body.pem)
+    return Ok()
 
 
 def bundle_meta(row: Bundle, withdrawn: list[int] | None = None) -> BundleMeta:

@@ -56,10 +56,13 @@ class Event(Base):
     """Every ingested event by its idempotency key, with the answer given the first time."""
 
     __tablename__ = "events"
-    __table_args__ = (UniqueConstraint("terminal_id", "idem_key", name="events_terminal_key"),
-                      Index("events_received", "received_at"))
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+    __table_args__ = (
+        UniqueConstraint("terminal_id", "idem_key", name="events_terminal_key"),
+        Index("events_received", "received_at"),
+    )
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     terminal_id: Mapped[str] = mapped_column(String(64), ForeignKey("terminals.id"))
     idem_key: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))
@@ -69,9 +72,12 @@ class Event(Base):
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("cases_terminal_case", "terminal_id", "case_no"),
-                      Index("cases_case_no_unique", "case_no", unique=True),  # one terminal owns a number
-                      Index("cases_received", "received_at"))
+    __table_args__ = (
+        Index("cases_terminal_case", "terminal_id", "case_no"),
+        Index("cases_case_no_unique", "case_no", unique=True),  # one terminal owns a number
+        Index("cases_received", "received_at"),
+        Index("cases_item", "item_code", "received_at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     terminal_id: Mapped[str] = mapped_column(String(64))
@@ -87,9 +93,12 @@ class Case(Base):
 
 class Rating(Base):
     __tablename__ = "ratings"
-    __table_args__ = (Index("ratings_case", "terminal_id", "case_no"),
-                      Index("ratings_case_no_unique", "case_no", unique=True),  # one rating per case, fleet-wide
-                      Index("ratings_received", "received_at"))
+    __table_args__ = (
+        Index("ratings_case", "terminal_id", "case_no"),
+        Index("ratings_case_no_unique", "case_no", unique=True),  # one rating per case, fleet-wide
+        Index("ratings_received", "received_at"),
+        Index("ratings_level", "level", "id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     terminal_id: Mapped[str] = mapped_column(String(64))
@@ -104,6 +113,7 @@ class Rating(Base):
 
 class DeviceEvent(Base):
     __tablename__ = "device_events"
+    __table_args__ = (Index("device_events_terminal_time", "terminal_id", "received_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     terminal_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -171,12 +181,27 @@ class Alert(Base):
     """Something an operator must look at (e.g. a terminal opening sessions for too many people)."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("alerts_raised", "raised_at"),)
+    __table_args__ = (
+        Index("alerts_raised", "raised_at"),
+        Index("alerts_status", "status", "raised_at"),
+        UniqueConstraint("open_key", name="alerts_open_key"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(64))
     terminal_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[dict] = mapped_column(JSON)
     raised_at: Mapped[float] = mapped_column(Float)
+    # the console's life of an alert (backoffice.console.alerts): raised once while its condition lasts
+    # (open_key is set while unresolved), acknowledged, resolved — and by whom
+    open_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    acknowledged_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resolved_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    notified_at: Mapped[float | None] = mapped_column(
+        Float, nullable=True
+    )  # webhook / e-mail sent (or queued)
 
 
 class AuditEntry(Base):
@@ -184,8 +209,9 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("audit_at", "at"), Index("audit_actor", "actor", "at"))
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     at: Mapped[float] = mapped_column(Float)
     actor_kind: Mapped[str] = mapped_column(String(16))  # terminal | operator | system
     actor: Mapped[str] = mapped_column(String(64))
@@ -237,9 +263,13 @@ class HeartbeatHistory(Base):
     """Past heartbeats, bounded by the retention policy (the latest is on the terminal's row)."""
 
     __tablename__ = "heartbeat_history"
-    __table_args__ = (Index("heartbeat_history_terminal", "terminal_id", "at"), Index("heartbeat_history_at", "at"))
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
+    __table_args__ = (
+        Index("heartbeat_history_terminal", "terminal_id", "at"),
+        Index("heartbeat_history_at", "at"),
+    )
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     terminal_id: Mapped[str] = mapped_column(String(64))
     at: Mapped[float] = mapped_column(Float)
     data: Mapped[dict] = mapped_column(JSON)
@@ -252,3 +282,33 @@ class RateCounter(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[float] = mapped_column(Float)
     count: Mapped[int] = mapped_column(Integer)
+
+
+class Rectification(Base):
+    """A 差评整改 case: every 不满意 / 非常不满意 rating opens one (backoffice.console.rectify)."""
+
+    __tablename__ = "rectifications"
+    __table_args__ = (
+        Index("rectifications_status", "status", "due_at"),
+        Index("rectifications_opened", "opened_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rating_id: Mapped[int] = mapped_column(Integer, unique=True)
+    case_no: Mapped[str] = mapped_column(String(64))
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    item_code: Mapped[str] = mapped_column(String(128), default="")
+    level: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # open | called_back | rectified | verified | closed
+    assignee: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    opened_at: Mapped[float] = mapped_column(Float)
+    due_at: Mapped[float] = mapped_column(Float)
+    escalated_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    callback_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    callback_note: Mapped[str] = mapped_column(Text, default="")
+    rectified_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rectification: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    verified_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    verified_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    closed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    history: Mapped[list] = mapped_column(JSON)

@@ -83,6 +83,7 @@ def list_cases(bo: State, _actor: Reader, terminal_id: Annotated[str | None, Que
         rows = session.scalars(stmt).all()
     return [CaseView(terminal_id=r.terminal_id, case_no=r.case_no, service_id=r.service_id,
                      item_code=r.item_code, outcome=r.outcome, started_at=r.started_at,
+                     reason=str((r.payload or {}).get("reason") or "")[:64],
                      finished_at=r.finished_at, received_at=r.received_at) for r in rows]
 
 

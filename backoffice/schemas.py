@@ -91,26 +91,27 @@ class DeviceState(BaseModel):
 
 
 class BundleNotice(BaseModel):
-    """One entry of the terminal's bundle journal (flows.bundles.manager): a refusal, a rollback, an install."""
+    """One refusal, rollback, expiry or withdrawal a terminal kept (flows.bundles.BundleManager.journal)."""
 
     model_config = ConfigDict(extra="ignore")
-    kind: str = Field(default="", max_length=wire_events.KIND_MAX)
-    at: str = Field(default="", max_length=32)
+    kind: str = Field(default="", max_length=32)
     version: int | None = Field(default=None, ge=0, le=2**62)
-    reason: str = Field(default="", max_length=wire_events.CODE_MAX)
-    detail: str = Field(default="", max_length=wire_events.TEXT_MAX)
-    source: str = Field(default="", max_length=wire_events.TEXT_MAX)
+    to: int | None = Field(default=None, ge=0, le=2**62)
+    reason: str = Field(default="", max_length=64)
+    detail: str = Field(default="", max_length=600)
+    source: str = Field(default="", max_length=200)
+    at: str = Field(default="", max_length=32)
 
 
 class BundleStatus(BaseModel):
-    """What a terminal runs, has staged and refused (``BundleManager.status``), bounded like every extra."""
+    """What a terminal runs, what waits and what it refused (never a version merely downloaded)."""
 
     model_config = ConfigDict(extra="ignore")
     active: int | None = Field(default=None, ge=0, le=2**62)
     previous: int | None = Field(default=None, ge=0, le=2**62)
-    staged: list[Annotated[int, Field(ge=0, le=2**62)]] = Field(default_factory=list, max_length=16)
-    refused: list[BundleNotice] = Field(default_factory=list, max_length=5)
-    notices: list[BundleNotice] = Field(default_factory=list, max_length=5)
+    staged: list[Annotated[int, Field(ge=0, le=2**62)]] = Field(default_factory=list, max_length=50)
+    refused: list[BundleNotice] = Field(default_factory=list, max_length=10)
+    notices: list[BundleNotice] = Field(default_factory=list, max_length=10)
 
 
 class HeartbeatIn(BaseModel):
@@ -134,6 +135,11 @@ class HeartbeatOut(BaseModel):
     announcements_version: str
     bundle_version: int | None
     bundle_withdrawn: list[int] = Field(default_factory=list)  # the group's withdrawn versions
+    server_cert_next: str | None = None  # PEM the terminals add to their pin before the server switches to it
+
+
+class ServerCertIn(BaseModel):
+    pem: str = Field(min_length=1, max_length=20000)
 
 
 class TokenIn(BaseModel):
@@ -202,7 +208,8 @@ class CaseView(BaseModel):
     case_no: str
     service_id: str
     item_code: str
-    outcome: str
+    outcome: str  # the case's true outcome (docs/outcomes.md)
+    reason: str = ""  # why a failed case failed: printer, service, network, terminal
     started_at: float | None
     finished_at: float | None
     received_at: float

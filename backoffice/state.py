@@ -195,7 +195,7 @@ class Backoffice:
         return latest
 
     def withdrawn_bundles(self, group: str) -> list[int]:
-        return sorted(int(v) for v in self.get_setting(f"bundles_withdrawn:{group}", []) or [])
+        return sorted(int(v) for v in self.settings().get(f"bundles_withdrawn:{group}") or [])
 
     def forget_latest_bundle(self, group: str) -> None:
         with self._cache_lock:

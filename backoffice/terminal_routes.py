@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backoffice import audit, citizen_sessions, enrolment, rollouts
+from backoffice.console import alerts
 from backoffice.errors import ApiError
 from backoffice.ingest import ingest as ingest_events
 from backoffice.models import Case, HeartbeatHistory, Rating, Terminal
@@ -46,16 +47,30 @@ def health(bo: State) -> dict[str, Any]:
     return {"status": "ok", "server_time": bo.clock()}
 
 
-@router.post(f"{signing.API}/enrol", response_model=EnrolOut,
-             responses={401: {"description": "unknown token"}, 409: {"description": "conflict"},
-                        410: {"description": "token used or expired"}})
+@router.post(
+    f"{signing.API}/enrol",
+    response_model=EnrolOut,
+    responses={
+        401: {"description": "unknown token"},
+        409: {"description": "conflict"},
+        410: {"description": "token used or expired"},
+    },
+)
 def enrol(body: EnrolIn, bo: State) -> EnrolOut:
     return enrolment.enrol(bo, body)
 
 
-@router.post(f"{signing.API}/events", response_model=EventsOut, responses=AUTH_ERRORS,
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": inline_schema(EventsIn)}}}})
+@router.post(
+    f"{signing.API}/events",
+    response_model=EventsOut,
+    responses=AUTH_ERRORS,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": inline_schema(EventsIn)}},
+        }
+    },
+)
 async def ingest(request: Request, term: Signed, bo: State) -> EventsOut:
     """Each event is validated on its own: one that cannot be understood (a lone surrogate, a missing
     key) is answered ``rejected`` alone and never fails its batch (``backoffice.ingest``)."""
@@ -63,9 +78,12 @@ async def ingest(request: Request, term: Signed, bo: State) -> EventsOut:
         body = json.loads(await request.body())
     except ValueError:
         raise ApiError(422, "request.invalid", "body is not JSON") from None
-    if not isinstance(body, dict) or not isinstance(body.get("events"), list) \
-            or len(body["events"]) > MAX_BATCH:
-        raise ApiError(422, "request.invalid", "body is {\"events\": [...]} with at most MAX_BATCH events")
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("events"), list)
+        or len(body["events"]) > MAX_BATCH
+    ):
+        raise ApiError(422, "request.invalid", 'body is {"events": [...]} with at most MAX_BATCH events')
     return await run_in_threadpool(_ingest_with_retry, bo, term.id, body["events"])
 
 
@@ -80,10 +98,11 @@ def _ingest_with_retry(bo: Backoffice, terminal_id: str, events: list[Any]) -> E
 
 
 @router.post(f"{signing.API}/heartbeat", response_model=HeartbeatOut, responses=AUTH_ERRORS)
-def heartbeat(body: HeartbeatIn, term: Signed, bo: State) -> HeartbeatOut:
+def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> HeartbeatOut:
     """The latest state on the terminal's row; a history row when something changed (devices, software,
     bundle) or ``HISTORY_EVERY`` seconds after the last one, kept ``Limits.heartbeat_history_days``
-    (``backoffice.retention``): bounded at a few rows an hour per terminal, whatever its heartbeat rate."""
+    (``backoffice.retention``): bounded at a few rows an hour per terminal, whatever its heartbeat rate.
+    Alert conditions (paper out, reader gone, ...) are raised and resolved by ``backoffice.console.alerts``."""
     now = bo.clock()
     data = body.model_dump()
     data["clock_offset"] = round(now - body.clock, 3) if body.clock else None
@@ -94,18 +113,31 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State) -> HeartbeatOut:
     data["history_at"] = now if keep else last_history
     with bo.sessions.begin() as session:
         ephemeral_commit(session)
-        session.execute(update(Terminal).where(Terminal.id == term.id)
-                        .values(last_heartbeat_at=now, heartbeat=data))
+        stored = session.execute(
+            select(Terminal.heartbeat, Terminal.last_heartbeat_at).where(Terminal.id == term.id)
+        ).first()  # not the cached row: it may lag
+        session.execute(
+            update(Terminal).where(Terminal.id == term.id).values(last_heartbeat_at=now, heartbeat=data)
+        )
         if keep:
             session.execute(insert(HeartbeatHistory).values(terminal_id=term.id, at=now, data=data))
+    alerts.on_heartbeat(
+        bo, request.app.state.console, term.id, data, *(stored or (None, None))
+    )  # the console
     settings = bo.settings()
     config = config_for(settings, term)
     announcements = announcements_for(settings, term, now)
     rollouts.evaluate(bo, term.group, every=bo.rollout_check_seconds)
     latest = rollouts.latest_for(bo, term.group, term.id)
-    return HeartbeatOut(server_time=now, clock_offset=data["clock_offset"] or 0.0,
-                        config_version=version_of(config), announcements_version=version_of(announcements),
-                        bundle_version=latest, bundle_withdrawn=bo.withdrawn_bundles(term.group))
+    return HeartbeatOut(
+        server_time=now,
+        clock_offset=data["clock_offset"] or 0.0,
+        config_version=version_of(config),
+        announcements_version=version_of(announcements),
+        bundle_version=latest,
+        bundle_withdrawn=bo.withdrawn_bundles(term.group),
+        server_cert_next=settings.get("server_cert_next"),
+    )
 
 
 @router.get(f"{signing.API}/config", responses=AUTH_ERRORS)
@@ -126,11 +158,21 @@ def get_catalog(term: Signed) -> dict[str, Any]:
     return {"services": sorted(SERVICES)}
 
 
-@router.post(f"{signing.API}/query/{{name}}",
-             responses={**AUTH_ERRORS, 404: {"description": "unknown service"},
-                        422: {"description": "refused; error holds the translation key"}})
-def query(name: Annotated[str, Path(max_length=64)], params: dict[str, Any], term: Signed, bo: State,
-          x_kiosk_session: Annotated[str | None, Header(max_length=200)] = None) -> dict[str, Any]:
+@router.post(
+    f"{signing.API}/query/{{name}}",
+    responses={
+        **AUTH_ERRORS,
+        404: {"description": "unknown service"},
+        422: {"description": "refused; error holds the translation key"},
+    },
+)
+def query(
+    name: Annotated[str, Path(max_length=64)],
+    params: dict[str, Any],
+    term: Signed,
+    bo: State,
+    x_kiosk_session: Annotated[str | None, Header(max_length=200)] = None,
+) -> dict[str, Any]:
     """Personal services answer only inside a live session for the subject asked about; every personal
     query, answered or refused, is in the audit trail."""
     if name not in SERVICES:
@@ -149,7 +191,10 @@ def query(name: Annotated[str, Path(max_length=64)], params: dict[str, Any], ter
     except ServiceError as exc:
         outcome, error = exc.key, ApiError(422, exc.key, exc.detail)
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
-        outcome, error = services.E_BAD_REQUEST, ApiError(422, services.E_BAD_REQUEST, "parameters not understood")
+        outcome, error = (
+            services.E_BAD_REQUEST,
+            ApiError(422, services.E_BAD_REQUEST, "parameters not understood"),
+        )
     else:
         outcome, error = "answered", None
     if personal:
@@ -161,17 +206,32 @@ def query(name: Annotated[str, Path(max_length=64)], params: dict[str, Any], ter
 
 def _audit_query(bo: Backoffice, term: Terminal, service: str, params: dict[str, Any], outcome: str) -> None:
     with bo.sessions.begin() as session:
-        audit.record(session, bo.clock(), actor_kind="terminal", actor=term.id, action="query", service=service,
-                     subject=audit.masked(params.get("id_number")), outcome=outcome)
+        audit.record(
+            session,
+            bo.clock(),
+            actor_kind="terminal",
+            actor=term.id,
+            action="query",
+            service=service,
+            subject=audit.masked(params.get("id_number")),
+            outcome=outcome,
+        )
 
 
-@router.post(f"{signing.API}/sessions", response_model=SessionOut,
-             responses={**AUTH_ERRORS, 422: {"description": "not an ID number"},
-                        403: {"description": "revoked, or too many citizens' sessions: refused and alerted"}})
+@router.post(
+    f"{signing.API}/sessions",
+    response_model=SessionOut,
+    responses={
+        **AUTH_ERRORS,
+        422: {"description": "not an ID number"},
+        403: {"description": "revoked, or too many citizens' sessions: refused and alerted"},
+    },
+)
 def open_session(body: SessionIn, term: Signed, bo: State) -> SessionOut:
     """The terminal identified a citizen: a short-lived token for that citizen's data at this terminal."""
-    return SessionOut(**citizen_sessions.open_session(bo, term, body.id_number.upper(), body.card_type,
-                                                      body.case_no))
+    return SessionOut(
+        **citizen_sessions.open_session(bo, term, body.id_number.upper(), body.card_type, body.case_no)
+    )
 
 
 @router.post(f"{signing.API}/sessions/close", response_model=Ok, responses=AUTH_ERRORS)
@@ -191,10 +251,23 @@ def case_lookup(bo: Backoffice, params: dict[str, Any]) -> dict[str, Any] | None
         case = session.scalars(select(Case).where(Case.case_no == case_no).order_by(Case.id).limit(1)).first()
         if case is None:
             return None
-        rated = session.scalar(select(func.count()).select_from(Rating).where(
-            Rating.case_no == case_no, Rating.terminal_id == case.terminal_id)) or 0
-    return {"found": True, "case_no": case_no, "title": case.service_id, "item_code": case.item_code,
-            "service_id": case.service_id, "outcome": case.outcome, "rated": rated > 0}
+        rated = (
+            session.scalar(
+                select(func.count())
+                .select_from(Rating)
+                .where(Rating.case_no == case_no, Rating.terminal_id == case.terminal_id)
+            )
+            or 0
+        )
+    return {
+        "found": True,
+        "case_no": case_no,
+        "title": case.service_id,
+        "item_code": case.item_code,
+        "service_id": case.service_id,
+        "outcome": case.outcome,
+        "rated": rated > 0,
+    }
 
 
 def version_of(value: Any) -> str:
@@ -211,6 +284,10 @@ def config_for(settings: dict[str, Any], term: Terminal) -> dict[str, Any]:
 
 def announcements_for(settings: dict[str, Any], term: Terminal, now: float) -> list[dict[str, Any]]:
     items = settings.get("announcements", [])
-    return [a for a in items
-            if (not a.get("groups") or term.group in a["groups"])
-            and (a.get("starts") is None or a["starts"] <= now) and (a.get("ends") is None or now < a["ends"])]
+    return [
+        a
+        for a in items
+        if (not a.get("groups") or term.group in a["groups"])
+        and (a.get("starts") is None or a["starts"] <= now)
+        and (a.get("ends") is None or now < a["ends"])
+    ]

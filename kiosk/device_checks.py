@@ -69,7 +69,20 @@ def test_print(printer: Any, printer_class: str, terminal_id: str, data_dir: Pat
 
                 render_calibration_page(pdf, load_calibration(data_dir))
                 result = printer.print_pdf(str(pdf), title="营业执照套打测试页", media="A3")
+    keep_simulated_test_page(printer, printer_class, data_dir)
     return Printed(printer_class, str(result.job_id), simulated_output(printer))
+
+
+def keep_simulated_test_page(printer: Any, printer_class: str, data_dir: Path) -> None:
+    """A simulated document printer keeps its paper in memory (a citizen's document is personal data); a
+    test or calibration page is not, so the technician finds it under DATA_DIR/printed/CLASS/."""
+    simulator = getattr(printer, "simulator", None)
+    printed = getattr(simulator, "printed", None)
+    if not printed or getattr(simulator, "folder", "") is not None or not hasattr(printed[-1], "data"):
+        return
+    folder = data_dir / "printed" / printer_class
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / printed[-1].name).write_bytes(printed[-1].data)
 
 
 def simulated_output(printer: Any) -> str:
@@ -78,6 +91,8 @@ def simulated_output(printer: Any) -> str:
     if not printed:
         return ""
     last = printed[-1]
+    if hasattr(last, "pages"):  # a simulated document printer's PDF (kept in memory)
+        return f"simulator received {last.name} ({last.pages} page(s))"
     return f"simulator kept {last}" if isinstance(last, Path) else f"simulator decoded {len(last.lines)} lines"
 
 

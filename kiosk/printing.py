@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from drivers.base import DeviceError
 from drivers.printers.model import PrinterError, PrintResult
 from flows.conditions import lookup
 from flows.receipts import load_template, render_receipt
@@ -85,3 +86,17 @@ class PrintService:
             raise PrinterError(f"template {template} cannot be rendered: missing {exc}",
                                key="error.document.render") from None
         return path
+
+
+def device_printer(devices: dict[str, Any], printing: PrintService) -> Callable[..., PrintResult | None]:
+    """The session core's print port: print a step on the configured printer of its class."""
+
+    def print_step(printer_class: str, template: str, context: dict[str, Any], *, case_no: str, step_id: str,
+                   data_path: str | None = None) -> PrintResult | None:
+        printer = devices.get(printer_class)
+        if printer is None:
+            raise DeviceError("no printer configured", key="error.device.no_device")
+        return printing.print_step(printer, printer_class, template, context, case_no=case_no, step_id=step_id,
+                                   data_path=data_path)
+
+    return print_step

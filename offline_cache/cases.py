@@ -25,6 +25,7 @@ class CaseRecord:
     outcome: str | None
     steps: list[dict[str, Any]]
     rating: dict[str, Any] | None
+    reason: str = ""  # why a failed case failed: printer, service, network, terminal (docs/outcomes.md)
 
 
 class Cases:
@@ -98,7 +99,7 @@ class Cases:
     def get_case(self, case_no: str) -> CaseRecord | None:
         with self._db.lock:
             conn = self._db.conn
-            row = conn.execute("SELECT case_no, service_id, item_code, outcome FROM cases WHERE case_no=?",
+            row = conn.execute("SELECT case_no, service_id, item_code, outcome, data FROM cases WHERE case_no=?",
                                (case_no,)).fetchone()
             if row is None:
                 return None
@@ -109,7 +110,8 @@ class Cases:
         return CaseRecord(
             case_no=row[0], service_id=row[1], item_code=row[2], outcome=row[3],
             steps=[{"step": s[0], "type": s[1], "outcome": s[2]} for s in steps],
-            rating={"level": rating[0], "indicators": json.loads(rating[1]), "comment": rating[2]} if rating else None)
+            rating={"level": rating[0], "indicators": json.loads(rating[1]), "comment": rating[2]} if rating else None,
+            reason=str(json.loads(row[4] or "{}").get("reason", "")))
 
     def queue_submission(self, case_no: str, service: str, params: dict[str, Any],
                          session: str | None = None) -> str:
@@ -136,6 +138,7 @@ def _case_payload(conn: sqlite3.Connection, case_no: str) -> dict[str, Any]:
     return {
         "case_no": row[0], "terminal_id": row[1], "service_id": row[2], "item_code": row[3],
         "flow_version": row[4], "started_at": row[5], "finished_at": row[6], "outcome": row[7],
+        "reason": json.loads(row[8] or "{}").get("reason", ""),
         "data": json.loads(row[8] or "{}"),
         "steps": [{"step": s[0], "type": s[1], "outcome": s[2], "at": s[3]} for s in steps],
         "subject": {"id_number": subject[0], "name": subject[1], "card_type": subject[2]} if subject else None,

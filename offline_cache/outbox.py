@@ -17,7 +17,7 @@ from offline_cache.database import Database, now
 
 # Keys of a case's ``data`` that say nothing about the person; everything else (a handwritten signature,
 # form answers) is purged with the subject once the back office has the case.
-NON_PERSONAL_CASE_DATA = frozenset({"last_step", "pages", "flow_version", "printed", "documents"})
+NON_PERSONAL_CASE_DATA = frozenset({"last_step", "reason", "pages", "flow_version", "printed", "documents"})
 
 
 def enqueue(conn: sqlite3.Connection, kind: str, payload: dict[str, Any]) -> str:

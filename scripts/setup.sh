@@ -29,3 +29,4 @@ if [ ! -f "$stamp" ]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+bash scripts/vendor_console.sh  # the console's htmx, ECharts and Swagger UI from the npm registry (no CDN)

@@ -21,7 +21,7 @@ def any_backoffice(request):
 def test_migrated_to_head(any_backoffice):
     engine = make_engine(any_backoffice.database_url)
     try:
-        assert current_revision(engine) == "0003"
+        assert current_revision(engine) == "0004"  # 0004: the operator console
     finally:
         engine.dispose()
 
@@ -46,7 +46,9 @@ def test_sync_and_idempotent_ingest(tmp_path, any_backoffice):
     answers = []
 
     def resend() -> None:
-        answers.append(Transport(any_backoffice.url, Signer(credentials)).call("POST", "/api/v1/events", body))
+        answers.append(
+            Transport(any_backoffice.url, Signer(credentials)).call("POST", "/api/v1/events", body)
+        )
 
     threads = [threading.Thread(target=resend) for _ in range(4)]
     for thread in threads:
@@ -64,11 +66,17 @@ def test_sync_and_idempotent_ingest(tmp_path, any_backoffice):
 def test_concurrent_first_delivery(tmp_path, any_backoffice):
     """Two requests race with the same new keys (a retry overtaking the original): one record each."""
     credentials = any_backoffice.enrol()
-    body = {"events": [{"idem_key": f"race-{i}", "kind": "case", "payload": {"case_no": f"C{i}"}} for i in range(50)]}
+    body = {
+        "events": [
+            {"idem_key": f"race-{i}", "kind": "case", "payload": {"case_no": f"C{i}"}} for i in range(50)
+        ]
+    }
     results = []
 
     def send() -> None:
-        results.append(Transport(any_backoffice.url, Signer(credentials)).call("POST", "/api/v1/events", body))
+        results.append(
+            Transport(any_backoffice.url, Signer(credentials)).call("POST", "/api/v1/events", body)
+        )
 
     threads = [threading.Thread(target=send) for _ in range(6)]
     for thread in threads:

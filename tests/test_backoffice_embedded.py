@@ -27,6 +27,8 @@ def test_embedded_is_the_whole_system(tmp_path):
         sync = SyncClient(store, backoffice.url, Credentials.from_enrolment(backoffice.enrolment))
         case_no = store.open_case("si.contributions", "X")
         store.close_case(case_no, "done")
+        failed = store.open_case("si.contributions", "X")  # issue 10: a failure's reason reaches the case list
+        store.close_case(failed, "failed", {"reason": "printer"})
         sync.run_once()
         assert sync.online and store.queue_depth() == 0
         person = persons()[2]
@@ -42,7 +44,8 @@ def test_embedded_is_the_whole_system(tmp_path):
         assert again.enrolment["secret"] == secret
         cases = requests.get(again.url + "/api/v1/operator/cases", headers={"X-Operator-Key": again.operator_key},
                              timeout=10).json()
-        assert [c["case_no"] for c in cases] == [case_no]
+        assert [c["case_no"] for c in cases] == [case_no, failed]
+        assert [(c["outcome"], c["reason"]) for c in cases] == [("done", ""), ("failed", "printer")]
     finally:
         again.stop()
 

@@ -27,6 +27,7 @@ FIGURES = {
         r"enumeration of \d+ ID numbers: \d+ answers leaked without a session",
     ],
     "bench_catalog.py": [r"tab page after the tap: p95 [\d.]+ ms", r"search results per key: p95 [\d.]+ ms"],
+    "bench_console.py": [r"seeded \d+ terminals, \d+ cases", r"slowest console page \d+ ms"],
     "bench_flows.py": [r"load 100 flows .*: [\d.]+ ms", r"engine step transition .*: [\d.]+ µs"],
     "bench_idcard.py": [r"driver, placed -> identity \(mean\)\s+[\d.]+ ms", r"driver process\s+[\d.]+ %"],
     "bench_printing.py": [r"receipt bytes \(encode_receipt\)\s+[\d.]+ ms", r"A4 page .*[\d.]+ ms"],

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 
 from flows import bundles
 from flows.loader import FLOWS_DIR
@@ -100,3 +101,29 @@ def test_operator_walkthrough(tmp_path, backoffice, capsys: pytest.CaptureFixtur
     assert main(["flows", "status", *bo]) == 0
     assert "rollout of 5: paused at canary" in capsys.readouterr().out
     assert main(["flows", "publish", release(6, str(new_key)), "--rollout", "waves=many", *bo]) == 2
+
+
+def test_operator_commands_take_a_named_operators_token(tmp_path, backoffice, capsys: pytest.CaptureFixture[str],
+                                                        monkeypatch) -> None:
+    """Operator credentials as the back office defines them: a publisher's token; a viewer may only look."""
+    monkeypatch.delenv("BACKOFFICE_OPERATOR_KEY", raising=False)
+    bo = ["--backoffice", backoffice.url]
+    tokens = {}
+    for name, role in (("pub.one", "publisher"), ("view.one", "viewer")):
+        assert backoffice.op("POST", "/api/v1/operator/operators",
+                             json={"name": name, "role": role, "password": "a long enough secret"}).status_code == 201
+        answer = requests.post(backoffice.url + "/api/v1/operator/login", timeout=10,
+                               json={"name": name, "password": "a long enough secret"})
+        tokens[role] = answer.json()["token"]
+    out = tmp_path / "bundle"
+    assert main(["flows", "pack", str(FLOWS_DIR.parent), "--version", "2", "--expires", FUTURE,
+                 "--group", "wuchang", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["flows", "publish", str(out), *bo]) == 2  # no credentials at all
+    assert "no operator credentials" in capsys.readouterr().err
+    assert main(["flows", "publish", str(out), "--token", tokens["viewer"], *bo]) == 1
+    assert "HTTP 403" in capsys.readouterr().err
+    assert main(["flows", "publish", str(out), "--token", tokens["publisher"], *bo]) == 0
+    assert main(["flows", "status", "--json", "--token", tokens["viewer"], *bo]) == 0
+    capsys.readouterr()
+    assert main(["flows", "withdraw", "2", "--group", "wuchang", "--token", tokens["viewer"], *bo]) == 1

@@ -82,3 +82,14 @@ def test_run_with_a_bad_config_exits_with_a_clear_message(tmp_path, capsys):
 
 def test_defaults_are_valid_config():
     assert Config().inactivity_s >= 10
+
+
+def test_heartbeat_interval_is_configuration():
+    """Issue 12: how often a terminal reports and looks for a new bundle is set per terminal (default 30 s)."""
+    from kiosk.config import ConfigError, parse_config
+
+    assert parse_config({}).heartbeat_s == 30.0
+    assert parse_config({"backoffice": {"heartbeat_s": 10}}).heartbeat_s == 10.0
+    with pytest.raises(ConfigError) as info:
+        parse_config({"backoffice": {"heartbeat_s": 0}})
+    assert info.value.key == "backoffice.heartbeat_s"

@@ -7,7 +7,7 @@ import pytest
 
 from flows.lint import errors_only, lint_paths
 from flows.loader import FLOWS_DIR, load_directory
-from tests.fixtures.flows import SimDevices, Walker, flow_edges, route_through
+from tests.fixtures.flows import Citizen, SimDevices, flow_edges, route_through
 
 CATALOG = load_directory(FLOWS_DIR)
 EDGES = [(flow_id, edge) for flow_id, flow in sorted(CATALOG.items()) for edge in flow_edges(flow)]
@@ -30,7 +30,7 @@ def test_catalog_lints_without_errors() -> None:
                          ids=[f"{f}:{e[0]}-{e[1]}{e[2]}->{e[3]}" for f, e in EDGES])
 def test_transition_walked_end_to_end(flow_id: str, edge: tuple[str, str, int, str]) -> None:
     flow = CATALOG[flow_id]
-    walker = Walker(flow, SimDevices())
+    walker = Citizen(flow, SimDevices())
     for step_edge in route_through(flow, edge):
         walker.take(step_edge)
     assert walker.run.finished
@@ -46,7 +46,7 @@ def test_every_transition_is_covered_by_a_route() -> None:
 def test_receipts_render_with_masked_identity() -> None:
     flow = CATALOG["si_rights_record"]
     devices = SimDevices()
-    walker = Walker(flow, devices)
+    walker = Citizen(flow, devices)
     happy = route_through(flow, ("print", "next", 0, "rate"))
     for edge in happy:
         walker.take(edge)
@@ -55,7 +55,7 @@ def test_receipts_render_with_masked_identity() -> None:
     assert "累计缴费月数" in text
 
 
-def _engine_state(walker: Walker) -> tuple[str, str]:
+def _engine_state(walker: Citizen) -> tuple[str, str]:
     """What Back restores (the UI sets identity, case and error in the context itself)."""
     ctx = {k: v for k, v in walker.run.context.items() if k not in ("identity", "case", "error")}
     return walker.run.current_id, repr(ctx)
@@ -65,7 +65,7 @@ def test_back_restores_each_step_on_the_happy_path() -> None:
     for flow in CATALOG.values():
         finish = next(s for s in flow.steps.values() if s.type == "finish")
         route = route_through(flow, next(e for e in flow_edges(flow) if e[3] == finish.id))
-        walker = Walker(flow, SimDevices())
+        walker = Citizen(flow, SimDevices())
         for edge in route:
             before = _engine_state(walker)
             walker.take(edge)
@@ -78,7 +78,7 @@ def test_back_restores_each_step_on_the_happy_path() -> None:
 def test_license_collection_prints_on_the_license_printer_and_is_recorded() -> None:
     flow = CATALOG["license_collect"]
     devices = SimDevices()
-    walker = Walker(flow, devices)
+    walker = Citizen(flow, devices)
     for edge in route_through(flow, ("record", "next", 0, "collected")):
         walker.take(edge)
     template, data = devices.documents[0]
@@ -89,7 +89,7 @@ def test_license_collection_prints_on_the_license_printer_and_is_recorded() -> N
 
 def test_withdrawal_keeps_the_signature_with_the_case() -> None:
     flow = CATALOG["hf_withdraw_rent"]
-    walker = Walker(flow, SimDevices())
+    walker = Citizen(flow, SimDevices())
     for edge in route_through(flow, ("submit", "next", 0, "print")):
         walker.take(edge)
     assert walker.run.context["commitment"]["signature"]

@@ -133,8 +133,47 @@ def test_assurance_is_declared_on_the_identify_step() -> None:
     flow = flow.replace("  many:\n    type: notice\n    title: {zh_CN: 很多, en: Many}\n"
                         "    body: {zh_CN: \"数量是${form.n}。\", en: \"Count: ${form.n}\"}\n",
                         "  many:\n    type: query\n    title: {zh_CN: 很多, en: Many}\n    service: si.rights_record\n"
-                        "    params: {id_number: \"${identity.id_number}\"}\n    on: {error: done, offline: done, "
-                        "empty: done}\n")
+                        "    params: {id_number: \"${identity.id_number}\"}\n    on: {error: sorry, offline: sorry, "
+                        "empty: sorry}\n")
+    flow += ("  sorry:\n    type: finish\n    outcome: failed\n"  # issue 10: a failure's end says so
+             "    title: {zh_CN: 暂时无法查询, en: Unavailable}\n")
     assert codes(flow.replace("ASSURANCE", "authenticated")) == []
     assert "assurance" in [code for code, _ in codes(flow.replace("ASSURANCE", "any"), "warning")]
     assert codes(flow.replace("ASSURANCE", "sometimes"))  # not in the schema
+
+
+
+SORRY_NOTICE = """  sorry:
+    type: notice
+    title: {zh_CN: 暂时无法查询, en: Unavailable}
+    body: {zh_CN: 请稍后再试。, en: Please try again later.}
+    next: done
+"""
+SORRY_FINISH = """  sorry:
+    type: finish
+    outcome: OUTCOME
+    title: {zh_CN: 暂时无法查询, en: Unavailable}
+    body: {zh_CN: 请稍后再试。, en: Please try again later.}
+"""
+LOOKUP = """  lookup:
+    type: query
+    title: {zh_CN: 查询, en: Lookup}
+    service: guide.services
+    next: done
+    on: {error: sorry, offline: sorry}
+"""
+
+
+def querying(sorry: str) -> str:
+    return GOOD.replace("      - {goto: done}\n  many:", "      - {goto: lookup}\n" + LOOKUP + sorry + "  many:")
+
+
+def test_a_finish_reached_from_a_failure_must_say_what_it_means() -> None:
+    """Issue 10: a failed lookup ending on the default finish would be stored as completed."""
+    assert [code for code, _line in codes(querying(SORRY_NOTICE))] == ["outcome"]
+    assert codes(querying(SORRY_FINISH.replace("OUTCOME", "failed"))) == []
+    assert [code for code, _ in codes(querying(SORRY_FINISH.replace("OUTCOME", "completed")))] == ["outcome"]
+
+
+def test_a_retry_of_the_failing_step_is_not_a_failure_path() -> None:
+    assert codes(querying(SORRY_NOTICE.replace("next: done", "next: lookup"))) == []

@@ -106,3 +106,38 @@ def test_https_with_pinned_certificate(tmp_path, tls_backoffice, capsys):
     with pytest.raises(Unreachable) as info:
         Transport(live.url, Signer(impostor)).call("GET", "/api/v1/config")
     assert info.value.code == "tls"
+
+
+def test_server_certificate_rotation_announced_through_the_old_one(tmp_path, tls_backoffice):
+    """The operator announces the next certificate; terminals pin it over the old connection, so the back
+    office switches certificates without re-provisioning any terminal (issue 12)."""
+    from backoffice.server import ThreadedServer
+
+    live, cert = tls_backoffice
+    data_dir = tmp_path / "kiosk"
+    token = requests.post(live.url + "/api/v1/operator/tokens", json={}, verify=str(cert), timeout=10,
+                          headers={"X-Operator-Key": live.operator_key}).json()["tokens"][0]
+    assert _provision(data_dir, live.url, token, "--server-cert", str(cert)) == 0
+    credentials = Credentials.load(data_dir)
+    client = SyncClient(Store(tmp_path / "k.sqlite3", terminal_id=credentials.terminal_id), live.url, credentials)
+    client.run_once()
+    next_cert, next_key = make_self_signed(tmp_path, "next")
+    answer = requests.put(live.url + "/api/v1/operator/server-cert-next", json={"pem": next_cert.read_text()},
+                          verify=str(cert), timeout=10, headers={"X-Operator-Key": live.operator_key})
+    assert answer.status_code == 200
+    bad = requests.put(live.url + "/api/v1/operator/server-cert-next", json={"pem": "not a certificate"},
+                       verify=str(cert), timeout=10, headers={"X-Operator-Key": live.operator_key})
+    assert bad.status_code == 422
+    stale = Credentials(terminal_id=credentials.terminal_id, secret=credentials.secret, server_cert=str(cert))
+    client.heartbeat()  # over the connection pinned to the current certificate
+    assert next_cert.read_text().strip() in (data_dir / "server-cert.pem").read_text()
+
+    live.server.stop()  # the back office switches to its next certificate, same address
+    live.server = ThreadedServer(live.app, port=int(live.url.rsplit(":", 1)[1]), ssl_certfile=str(next_cert),
+                                 ssl_keyfile=str(next_key)).start()
+    client.heartbeat()  # the running client trusts it at once
+    restarted = Transport(live.url, Signer(Credentials.load(data_dir)))  # and after a restart, from the file
+    assert "config" in restarted.call("GET", "/api/v1/config")
+    with pytest.raises(Unreachable) as info:  # a terminal that never heard of it refuses it
+        Transport(live.url, Signer(stale)).call("GET", "/api/v1/config")
+    assert info.value.code == "tls"

@@ -83,6 +83,7 @@ def test_bundle_carried_in_by_hand_reaches_the_running_app(kiosk, tmp_path):
     from kiosk.cli import main
 
     app, robot = kiosk
+    assert app.ctx.link.sync.heartbeat_interval == app.ctx.config.heartbeat_s == 30.0  # the configured interval
     config = tmp_path / "kiosk.toml"
     config.write_text(f'[terminal]\nid = "{app.ctx.config.terminal_id}"\nname = "t"\ngroup = "{app.ctx.config.group}"\n'
                       f'[paths]\ndata_dir = "{app.ctx.config.data_dir}"\n', encoding="utf-8")

@@ -23,7 +23,7 @@ def test_inactivity_asks_then_returns_home_and_wipes_the_session(make_kiosk):
     assert "秒后将返回首页" in robot.text_of("countdownText")
     robot.wait_until(lambda: ctl.screen == "attract", timeout=6, what="return to attract")
     assert ctl.session is None and ctl.view == {} and ctl.countdown == -1
-    case = case_of(app, case_no, robot, "timeout")
+    case = case_of(app, case_no, robot, "abandoned")  # issue 10: the true outcome (was "timeout")
     assert case.steps[0]["step"] == "identify"
 
 
@@ -52,36 +52,67 @@ def test_lifting_the_card_mid_flow_cancels_cleanly(kiosk):
     walk_to(robot, ctl, "period")
     case_no = ctl.session.case_no
     app.ctx.devices["idcard"].simulator.lift()
-    robot.wait_for("messageText", timeout=5)
+    robot.wait_for("messageText", timeout=8)  # after the grace period
     assert "身份证已取走" in robot.text_of("messageText")
     assert ctl.session is None
-    case = case_of(app, case_no, robot, "card_removed")
+    case = case_of(app, case_no, robot, "cancelled")  # issue 10: the true outcome (was "card_removed")
     assert [s["step"] for s in case.steps] == ["identify", "confirm"]
     robot.tap("messageOk")
     assert ctl.screen == "attract"
 
 
 def test_paper_out_mid_flow_tells_the_citizen_and_keeps_the_case(kiosk):
+    """Issue 10: a paper-out print is failed (not completed), shows the case number and offers a retry once
+    the printer is back; the retried print completes the case."""
     app, robot = kiosk
     ctl = app.controller
     walk_to(robot, ctl, "preview")
     case_no = ctl.session.case_no
     app.ctx.devices["receipt"].simulator.set_fault("paper_out")
     robot.tap("printButton")
-    robot.wait_for("noticeDetail", timeout=15)
-    assert robot.text_of("noticeDetail") == "打印机缺纸"
-    assert "办件已记录" in robot.text_of("noticeBody")
-    robot.tap("continueButton")
-    robot.tap("rate_4")
+    robot.wait_for("doneFailure", timeout=15)
+    assert "打印机缺纸" in robot.text_of("doneFailure")
+    assert "办件已记录" in robot.text_of("doneBody")
+    assert case_no in robot.text_of("caseNumber") and robot.text_of("doneWhere")
+    assert robot.find("doneTick") is None and robot.find("retryButton") is None  # no paper yet: no retry
+    app.ctx.devices["receipt"].simulator.set_fault(None)
+    robot.tap("retryButton", timeout=15)  # the printer came back
+    robot.tap("rate_4", timeout=20)
     robot.tap("rateSubmit")
-    robot.wait_for("doneHome")
+    robot.wait_for("doneTick")
     case = case_of(app, case_no, robot, "completed")
     assert ("print", "error") in [(s["step"], s["outcome"]) for s in case.steps]
     assert case.rating["level"] == 4
+
+
+def test_paper_out_left_on_the_failure_screen_is_failed_not_completed(kiosk):
+    app, robot = kiosk
+    ctl = app.controller
+    walk_to(robot, ctl, "preview")
+    case_no = ctl.session.case_no
+    app.ctx.devices["receipt"].simulator.set_fault("paper_out")
+    robot.tap("printButton")
+    robot.wait_for("doneFailure", timeout=15)
+    robot.tap("doneHome")
+    case = case_of(app, case_no, robot, "failed")
+    assert case.reason == "printer"
     assert app.ctx.devices["receipt"].simulator.printed == []
     robot.wait_until(lambda: app.ctx.store.db.execute(
         "SELECT count(*) FROM device_events WHERE device='receipt' AND reason='error.printer.paper_out'"
     ).fetchone()[0] >= 1, what="fault recorded as a device event")
+
+
+def test_printed_but_not_rated_is_completed(make_kiosk):
+    """Issue 10: a citizen who took the paper and walked away from the rating screen is completed, unrated."""
+    app, robot = make_kiosk(inactivity_s=1.5, countdown_s=1)
+    ctl = app.controller
+    walk_to(robot, ctl, "preview")
+    case_no = ctl.session.case_no
+    robot.tap("printButton")
+    robot.wait_for("rate_5", timeout=20)
+    robot.wait_until(lambda: ctl.screen == "attract", timeout=10, what="the timeout on the rating screen")
+    case = case_of(app, case_no, robot, "completed")
+    assert case.rating is None
 
 
 def test_service_unavailable_while_printer_faulty_and_back_when_it_recovers(kiosk):
@@ -119,9 +150,10 @@ def test_the_gui_thread_keeps_running_while_a_printer_hangs(kiosk):
         gaps.append(now - last)
         last = now
     assert max(gaps) < 0.25, f"the GUI thread stalled for {max(gaps):.2f} s"
-    robot.wait_for("noticeDetail", timeout=15)
-    detail = robot.text_of("noticeDetail")
+    robot.wait_for("doneFailure", timeout=15)  # issue 10: a failed print's end screen (was a notice)
+    detail = ctl.view.get("detail", "")
     assert detail and not detail.startswith("error."), f"untranslated fault: {detail}"
+    assert detail in robot.text_of("doneFailure")
 
 
 def test_dead_network_live_services_pause_and_offline_ones_queue(kiosk):

@@ -116,9 +116,13 @@ def test_declining_the_commitment_submits_nothing(kiosk):
     robot.tap("submitButton")
     robot.tap("continueButton")  # the notice for renters without a registered lease
     robot.tap("declineButton")
-    robot.wait_for("noticeBody")
-    assert "未提交" in robot.text_of("noticeBody")
+    robot.wait_for("doneBody")  # issue 10: the end screen of a declined case (was a notice, then "All done ✓")
+    assert "未提交" in robot.text_of("doneBody")
     assert "application" not in ctl.session.run.context
+    assert robot.find("doneTick") is None and robot.text_of("caseNumber")
+    case_no = ctl.session.case_no
+    robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome == "declined",
+                     what="case closed as declined")
 
 
 def test_rating_an_earlier_case_by_its_number(kiosk):

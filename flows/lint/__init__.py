@@ -35,6 +35,7 @@ from flows.lint.context import (
 )
 from flows.lint.dataflow import check_data
 from flows.lint.graph import check_graph, check_transitions
+from flows.lint.outcomes import check_outcomes
 from flows.lint.steps import check_identity_and_devices, check_step
 from flows.lint.text import check_translations
 from flows.loader import FLOWS_DIR, FlowLoadError, build, parse_yaml, schema_errors
@@ -121,4 +122,5 @@ def lint_flow(flow: Flow, raw: dict[str, Any], ctx: LintContext) -> list[Problem
         for step in flow.steps.values():
             check_step(report, step)
         check_data(report, edges)
+        check_outcomes(report, edges)
     return sorted(report.problems, key=lambda p: (p.line, p.code))

@@ -1,7 +1,9 @@
 """``kiosk flows publish | status | withdraw``: the operator's side of fleet updates, over the operator API.
 
-The operator key comes from ``--operator-key`` or ``BACKOFFICE_OPERATOR_KEY`` (the same variable
-``kiosk-backoffice serve`` reads). The back office checks a published bundle as a terminal would and
+Operators authenticate as the back office defines it (``docs/backoffice.md``): an API token from
+``POST /api/v1/operator/login`` in ``--token`` or ``BACKOFFICE_TOKEN`` (sent as ``Authorization: Bearer``;
+publishing needs the ``publisher`` role); the shared bootstrap key (``--operator-key`` or
+``BACKOFFICE_OPERATOR_KEY``) only where the back office was started with one (the demo, the tests). The back office checks a published bundle as a terminal would and
 answers a refusal with the terminal's reason code, printed here as one line.
 """
 
@@ -49,19 +51,25 @@ def register(flows_sub: argparse._SubParsersAction) -> None:
 
 def _add_backoffice(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backoffice", required=True, metavar="URL", help="the back office, http(s)://host:port")
+    parser.add_argument("--token", default=os.environ.get("BACKOFFICE_TOKEN"),
+                        help="operator API token from POST /api/v1/operator/login (default: $BACKOFFICE_TOKEN)")
     parser.add_argument("--operator-key", default=os.environ.get("BACKOFFICE_OPERATOR_KEY"),
-                        help="operator key (default: $BACKOFFICE_OPERATOR_KEY)")
+                        help="the bootstrap key of a demo or test back office (default: $BACKOFFICE_OPERATOR_KEY)")
     parser.add_argument("--ca", type=Path, help="CA bundle or certificate to trust for https")
 
 
 def _call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> Any:
     import requests
 
-    if not args.operator_key:
-        raise CliError("no operator key: pass --operator-key or set BACKOFFICE_OPERATOR_KEY", status=2)
+    if args.token:
+        headers = {"Authorization": f"Bearer {args.token}"}
+    elif args.operator_key:
+        headers = {"X-Operator-Key": args.operator_key}
+    else:
+        raise CliError("no operator credentials: pass --token (or set BACKOFFICE_TOKEN)", status=2)
     url = args.backoffice.rstrip("/") + "/api/v1/operator" + path
     try:
-        answer = requests.request(method, url, headers={"X-Operator-Key": args.operator_key}, timeout=60,
+        answer = requests.request(method, url, headers=headers, timeout=60,
                                   verify=str(args.ca) if args.ca else True, **kwargs)
     except requests.RequestException as exc:
         raise CliError(f"{args.backoffice}: unreachable ({type(exc).__name__})") from None

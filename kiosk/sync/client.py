@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import EventSource
-from kiosk.sync.credentials import Credentials
+from kiosk.sync.credentials import Credentials, pin_next_certificate
 from kiosk.sync.query import HttpQueryService
 from kiosk.sync.transport import Refused, Revoked, Signer, Transport, TransportError, Unreachable
 from offline_cache.store import Store
@@ -281,6 +281,7 @@ class SyncClient:
             self._next_fetch = 0.0
         if answer.get("announcements_version") != self.store.get_state("announcements_version"):
             self._next_fetch = 0.0
+        self._learn_certificate(answer.get("server_cert_next"))
         latest = answer.get("bundle_version")
         if isinstance(latest, int) and latest != self.active_bundle() and self.store.bundle_state(latest) is None:
             self._next_fetch = 0.0  # a version this terminal has not seen: fetch now, not at the next fetch
@@ -289,6 +290,13 @@ class SyncClient:
                                                (None, "withdrawn") for v in withdrawn):
             self._next_fetch = 0.0  # a version this terminal holds was withdrawn: act now
         return answer
+
+    def _learn_certificate(self, pem: Any) -> None:
+        """The back office announced its next certificate over the pinned connection: pin it too."""
+        path = self.signer.credentials.server_cert
+        if path and self.base_url.startswith("https://") and pin_next_certificate(Path(path), pem):
+            assert self._transport is not None
+            self._transport.trust(pem)
 
     def fetch_updates(self) -> None:
         """Configuration, announcements, catalog and a newer flow bundle, cached in the store."""

@@ -10,10 +10,13 @@ the kiosk's user can read the secret; loaded by the app to build its :class:`kio
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 CREDENTIALS_FILE = "credentials.json"
 SERVER_CERT_FILE = "server-cert.pem"
@@ -64,3 +67,26 @@ def write_private(path: Path, text: str, owner: tuple[int, int] | None = None) -
     if owner is not None:
         os.chown(tmp, *owner)
     os.replace(tmp, path)
+
+
+def pin_next_certificate(path: Path, pem: Any) -> bool:
+    """Add the back office's announced next certificate to the pinned file (kept with the current one, so
+    either is trusted across the switch and after a restart). True when it was new and is now pinned."""
+    if not isinstance(pem, str):
+        return False
+    try:
+        pinned = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if pem.strip() in pinned:
+        return False
+    from cryptography import x509
+
+    try:
+        x509.load_pem_x509_certificate(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        log.warning("the back office announced an unreadable next certificate; ignored")
+        return False
+    write_private(path, pinned.rstrip("\n") + "\n" + pem.strip() + "\n")
+    log.info("pinned the back office's next certificate")
+    return True

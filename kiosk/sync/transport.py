@@ -75,6 +75,10 @@ class _PinnedAdapter(HTTPAdapter):
         self._context.verify_flags |= getattr(ssl, "VERIFY_X509_PARTIAL_CHAIN", 0)
         super().__init__(**kwargs)
 
+    def trust(self, pem: str) -> None:
+        """Also trust ``pem`` from now on (new connections): the server's next certificate."""
+        self._context.load_verify_locations(cadata=pem)
+
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["ssl_context"] = self._context
         super().init_poolmanager(*args, **kwargs)
@@ -104,9 +108,16 @@ class Transport:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = "gov-kiosk-sync/1"
         cert = signer.credentials.server_cert
+        self._pinned: _PinnedAdapter | None = None
         if self.base_url.startswith("https://") and cert:
             self.session.verify = cert
-            self.session.mount("https://", _PinnedAdapter(cert))
+            self._pinned = _PinnedAdapter(cert)
+            self.session.mount("https://", self._pinned)
+
+    def trust(self, pem: str) -> None:
+        """Add a certificate to the pin of a running transport (the file is the caller's business)."""
+        if self._pinned is not None:
+            self._pinned.trust(pem)
 
     def close(self) -> None:
         self.session.close()

@@ -1,25 +1,44 @@
 import QtQuick
 
+// The end screen of an outcome (kiosk.ui.views.end_view): only a completed case shows the tick and
+// "please take ..."; any other outcome says what happened, the case number, where to go, and offers a
+// retry when one can help (the printer is back).
 Item {
     id: view
     property var ctl
     property var v: ctl ? ctl.view : ({})
+    property bool success: v.success === undefined ? true : v.success
     Column {
         anchors.centerIn: parent
-        width: parent.width
-        spacing: 30
-        Text { anchors.horizontalCenter: parent.horizontalCenter; text: "✓"; font.pixelSize: assist.elderly ? 156 : 120; color: "#1e8e3e" }
-        Text { objectName: "doneBody"; width: parent.width - 40; anchors.horizontalCenter: parent.horizontalCenter
-               wrapMode: Text.WordWrap; horizontalAlignment: Text.AlignHCenter; text: view.v.body || ""
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 47 : 36; font.bold: true; color: "#1b2733" }
+        width: parent.width - 80
+        spacing: 26
+        Text { objectName: "doneTick"; visible: view.success; anchors.horizontalCenter: parent.horizontalCenter
+               text: "✓"; font.pixelSize: assist.elderly ? 156 : 120; color: "#1e8e3e" }
+        Text { objectName: "doneFailure"; visible: text !== ""; width: parent.width
+               horizontalAlignment: Text.AlignHCenter; wrapMode: Text.Wrap
+               text: view.v.detail ? (view.ctl ? view.ctl.s["form.caption_hint"] : "{label}（{hint}）")
+                      .replace("{label}", view.v.failure || "").replace("{hint}", view.v.detail) : (view.v.failure || "")
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 30; color: "#b3261e" }
+        Text { objectName: "doneBody"; width: parent.width; horizontalAlignment: Text.AlignHCenter
+               wrapMode: Text.Wrap; text: view.v.body || ""
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 42 : 32; font.bold: view.success; color: "#1b2733" }
         Text { objectName: "caseNumber"; anchors.horizontalCenter: parent.horizontalCenter; text: view.v.caseNo || ""
                width: Math.min(implicitWidth, parent.width - 40); wrapMode: Text.WrapAtWordBoundaryOrAnywhere
                font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 30; color: "#0b4f9c" }
+        Text { objectName: "doneWhere"; visible: text !== ""; width: parent.width
+               horizontalAlignment: Text.AlignHCenter; wrapMode: Text.Wrap; text: view.v.where || ""
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; color: "#1b2733" }
         Text { objectName: "queuedNote"; anchors.horizontalCenter: parent.horizontalCenter; visible: text !== ""
                width: parent.width - 40; wrapMode: Text.WordWrap; horizontalAlignment: Text.AlignHCenter
                text: view.v.queued || ""
                font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; color: "#b36b00" }
-        BigButton { objectName: "doneHome"; anchors.horizontalCenter: parent.horizontalCenter
-                    text: view.ctl ? view.ctl.s["done.home"] : ""; onClicked: view.ctl.tap("home", null) }
+        Row {
+            anchors.horizontalCenter: parent.horizontalCenter
+            spacing: 24
+            BigButton { objectName: "retryButton"; visible: view.v.canRetry === true; primary: false
+                        text: view.v.retryText || ""; onClicked: view.ctl.tap("retry", null) }
+            BigButton { objectName: "doneHome"
+                        text: view.ctl ? view.ctl.s["done.home"] : ""; onClicked: view.ctl.tap("home", null) }
+        }
     }
 }

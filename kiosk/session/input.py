@@ -1,56 +1,74 @@
 """Citizen input inside a step: form fields (choices, months, the keypad, typed text), the signed
-commitment and the 好差评 rating. Mixed into :class:`kiosk.ui.controller.KioskController`, whose session,
-rendering and flow advance these handlers use; each is reached through ``controller.tap(action, value)``.
+commitment and the 好差评 rating. Mixed into :class:`kiosk.session.core.SessionCore`, whose session and
+flow advance these handlers use; the UI reaches each through ``controller.tap(action, value)`` ->
+``core.tap_<action>(value)``. Qt-free: the tests and the scripted citizen type through the same code.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 from common.months import month_add
 from flows import forms
-from flows.model import text
+from flows.model import Step
 from flows.templating import render
-from kiosk.i18n import tr
-from kiosk.ui import views
-from kiosk.ui.signature import signature_svg
+from kiosk.session.signature import signature_svg
+from kiosk.session.state import CoreParts
 from wire import services
 
 log = logging.getLogger(__name__)
 
 
-class StepInput:
-    """Handlers for ``tap('field' | 'month_step' | 'submit' | 'focus' | 'key' | 'commit' | 'decline' |
+def month_value(months_ago: int, today: date | None = None) -> str:
+    """The month ``months_ago`` before today, as a month field holds it (YYYY-MM)."""
+    today = today or date.today()
+    y, m = month_add(today.year, today.month, -months_ago)
+    return f"{y}-{m:02d}"
+
+
+def form_defaults(step: Step, today: date | None = None) -> dict[str, Any]:
+    """A form's values before the citizen touches it: declared defaults, months counted back from today."""
+    values: dict[str, Any] = {}
+    for spec in step.params.get("fields", []):
+        if "default" in spec:
+            values[spec["id"]] = spec["default"]
+        elif spec["type"] == "month":
+            values[spec["id"]] = month_value(spec.get("default_months_ago", 1), today)
+    return values
+
+
+class StepInput(CoreParts):
+    """Handlers ``tap_<action>`` for ``tap('field' | 'month_step' | 'submit' | 'focus' | 'key' | 'commit' | 'decline' |
     'rate_level' | 'rate_indicator' | 'rate_comment' | 'rate_submit' | 'rate_skip', value)``."""
 
-    def _on_field(self, value: dict) -> None:
-        session = self._session
+    def tap_field(self, value: dict) -> None:
+        session = self.session
         if session is None:
             return
         session.form_values[str(value["id"])] = value["value"]
         if value.get("typing"):
             return  # the text input already shows it; re-rendering would rebuild the field and drop the keyboard
         session.form_errors.pop(str(value["id"]), None)
-        self._render()
+        self.on_change()
 
-    def _on_month_step(self, value: dict) -> None:
+    def tap_month_step(self, value: dict) -> None:
         """Touch month picker: move a month field by ``delta`` months (no keyboard needed)."""
-        session = self._session
+        session = self.session
         if session is None:
             return
-        current = session.form_values.get(value["id"]) or views.month_value(1)
+        current = session.form_values.get(value["id"]) or month_value(1)
         y, m = (int(x) for x in str(current).split("-"))
         y, m = month_add(y, m, int(value["delta"]))
-        latest = views.month_value(1)
+        latest = month_value(1)
         candidate = f"{y}-{m:02d}"
         session.form_values[value["id"]] = min(candidate, latest)
         session.form_errors.pop(value["id"], None)
-        self._render()
+        self.on_change()
 
-    def _on_submit(self, _value: Any) -> None:
-        session = self._session
+    def tap_submit(self, _value: Any = None) -> None:
+        session = self.session
         if session is None or session.run.current.type != "form":
             return
         step = session.run.current
@@ -61,19 +79,19 @@ class StepInput:
             errors[months[1]] = services.E_BAD_PERIOD
         if errors:
             session.form_errors = errors
-            self._render()
+            self.on_change()
             return
-        self._advance("ok", clean)
+        self.advance("ok", clean)
 
-    def _on_focus(self, field_id: str) -> None:
-        session = self._session
+    def tap_focus(self, field_id: str) -> None:
+        session = self.session
         if session is not None:
             session.active_field = str(field_id)
-            self._render()
+            self.on_change()
 
-    def _on_key(self, key: str) -> None:
+    def tap_key(self, key: str) -> None:
         """The on-screen keypad: digits (and X for ID numbers, '.' for money) into the active field."""
-        session = self._session
+        session = self.session
         if session is None or not session.active_field:
             return
         current = str(session.form_values.get(session.active_field) or "")
@@ -85,51 +103,51 @@ class StepInput:
             current += key
         session.form_values[session.active_field] = current
         session.form_errors.pop(session.active_field, None)
-        self._render()
+        self.on_change()
 
-    def _on_commit(self, signature: Any) -> None:
+    def tap_commit(self, signature: Any) -> None:
         """告知承诺制: the citizen accepted the commitment and signed; the signature is kept with the case."""
-        session = self._session
+        session = self.session
         if session is None or session.run.current.type != "commitment":
             return
         strokes = [[(round(float(x), 1), round(float(y), 1)) for x, y in stroke] for stroke in (signature or [])]
         if session.run.current.params.get("signature") and not any(len(stroke) > 1 for stroke in strokes):
             session.status = "commitment.need_signature"
-            self._render()
+            self.on_change()
             return
         svg = signature_svg(strokes)
         session.signature = svg
-        self._advance("ok", {"accepted": True, "signature": svg, "signed_at": datetime.now().isoformat()})
+        self.advance("ok", {"accepted": True, "signature": svg, "signed_at": self.ports.clock().isoformat()})
 
-    def _on_decline(self, _value: Any) -> None:
-        self._advance("declined")
+    def tap_decline(self, _value: Any = None) -> None:
+        self.advance("declined")
 
-    def _on_rate_level(self, level: int) -> None:
-        session = self._session
+    def tap_rate_level(self, level: int) -> None:
+        session = self.session
         if session is None:
             return
         session.rating_level = int(level)
         session.rating_indicators = []
-        self._render()
+        self.on_change()
 
-    def _on_rate_indicator(self, indicator: str) -> None:
-        session = self._session
+    def tap_rate_indicator(self, indicator: str) -> None:
+        session = self.session
         if session is None:
             return
         if indicator in session.rating_indicators:
             session.rating_indicators.remove(indicator)
         else:
             session.rating_indicators.append(indicator)
-        self._render()
+        self.on_change()
 
-    def _on_rate_comment(self, comment: str) -> None:
+    def tap_rate_comment(self, comment: str) -> None:
         """The optional comment, as typed (no re-render: that would rebuild the field and drop the keyboard)."""
-        session = self._session
+        session = self.session
         if session is not None:
             session.rating_comment = str(comment or "").strip()[:200]
 
-    def _on_rate_submit(self, _value: Any) -> None:
-        session = self._session
+    def tap_rate_submit(self, _value: Any = None) -> None:
+        session = self.session
         if session is None or not session.rating_level:
             return
         level, indicators, comment = session.rating_level, list(session.rating_indicators), session.rating_comment
@@ -140,21 +158,14 @@ class StepInput:
         def save() -> None:
             target = case_no or session.case_no
             if target:
-                self.ctx.store.record_rating(target, item_code or session.flow.item_code, level, indicators,
+                self.ports.store.record_rating(target, item_code or session.flow.item_code, level, indicators,
                                              comment)
-                self.ctx.outbox_changed()
+                self.ports.outbox_changed()
 
-        self.ctx.tasks.run("db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__))
-        self._advance("ok")
+        self.ports.lanes.run("db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__))
+        self.advance("ok")
 
-    def _on_rate_skip(self, _value: Any) -> None:
-        session = self._session
+    def tap_rate_skip(self, _value: Any = None) -> None:
+        session = self.session
         if session is not None:
-            self._advance("skip" if "skip" in session.run.current.on else "ok")
-
-    def _field_error(self, step, field_id: str, key: str) -> str:
-        """A field's own error text (``error:`` in the flow) for a pattern failure, else the generic one."""
-        spec = next((f for f in step.params.get("fields", []) if f["id"] == field_id), {})
-        if key == "form.pattern" and spec.get("error"):
-            return text(spec["error"], self._lang)
-        return tr(key, self._lang)
+            self.advance("skip" if "skip" in session.run.current.on else "ok")

@@ -1,0 +1,157 @@
+"""``kiosk demo --headless --walk FLOW_ID``: a scripted citizen walks any flow card first, by touch.
+
+The card goes on the reader at the attract screen ("已读取：*秀英", confirm), the citizen picks the
+service from those that take the card, answers each form with valid sample answers (a field's
+``sample:`` in the flow, else derived from its rules) and takes the paper. Every screen is saved as a
+PNG; ``result.json`` says what came out: the case number, its outcome, and how many taps and screens it
+took from the card on the reader to the paper (the attract screen included). ``--fault DEVICE=FAULT``
+puts a simulator fault on a device just before the print, to show what a citizen sees then.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from flows import forms
+from flows.model import Step
+from kiosk.demo.robot import UiRobot
+
+SAMPLE_VALUES = {"text": "ABC-123456", "number": 3, "money": "1500.00", "date": "2024-05-01",
+                 "month": "2024-01", "phone": "13912345678", "yesno": True}
+
+
+def sample_values(step: Step, context: dict[str, Any]) -> dict[str, Any]:
+    """What a careful citizen enters: the flow's sample, the default, the first option, a valid value by rule."""
+    values: dict[str, Any] = {}
+    for spec in step.params.get("fields", []):
+        if not forms.is_shown(spec, context, values):
+            continue
+        if "sample" in spec:
+            values[spec["id"]] = spec["sample"]
+        elif spec["type"] == "choice":
+            opts = forms.options(spec, context)
+            values[spec["id"]] = spec.get("default") or (opts[0]["value"] if opts else "")
+        elif spec["type"] == "month" and "default_months_ago" in spec:
+            now = datetime.now()
+            index = now.year * 12 + now.month - 1 - spec["default_months_ago"]
+            values[spec["id"]] = f"{index // 12}-{index % 12 + 1:02d}"
+        elif spec.get("pattern") == "^[0-9]{18}$":
+            values[spec["id"]] = datetime.now().strftime("%Y%m%d") + "0001" + "000042"
+        elif spec.get("pattern") == "^[0-9]{16,19}$":
+            values[spec["id"]] = "6222021234567890123"
+        else:
+            values[spec["id"]] = SAMPLE_VALUES[spec["type"]]
+    return values
+
+
+class Walk:
+    def __init__(self, app, out: Path):
+        self.app, self.ctl, self.robot = app, app.controller, UiRobot(app.window)
+        self.out = out
+        self.screens: list[str] = []
+        self.taps = 0
+        self.paper_at: tuple[int, int] | None = None  # (taps, screens) when the paper came out
+
+    def printed(self) -> int:
+        return sum(len(getattr(getattr(d, "simulator", None), "printed", []) or [])
+                   for name, d in self.app.ctx.devices.items() if name in ("receipt", "document", "license"))
+
+    def shot(self, name: str) -> None:
+        self.screens.append(name)
+        self.robot.pump(0.15)
+        self.robot.screenshot(self.out / "screens" / f"{len(self.screens):02d}-{name}.png")
+
+    def tap(self, name: str, timeout: float = 10.0) -> None:
+        self.robot.tap(name, timeout=timeout)
+        self.taps += 1
+
+
+def walk_flow(app, flow_id: str, out: Path, *, card: int = 0, lang: str = "zh_CN",
+              fault: tuple[str, str] | None = None, timeout: float = 30.0) -> dict[str, Any]:
+    """Walk ``flow_id`` card first; write screenshots and ``result.json`` under ``out``; return the result."""
+    walk = Walk(app, out)
+    ctl, robot = walk.ctl, walk.robot
+    if flow_id not in app.ctx.flows:
+        raise KeyError(flow_id)
+    robot.wait_until(lambda: ctl.screen == "attract", what="attract screen")
+    robot.wait_until(lambda: ctl.online and all(
+        ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable for d in ("idcard", "receipt")),
+        timeout=30, what="devices and back office ready")
+    if fault is not None and getattr(app.ctx.devices.get(fault[0]), "simulator", None) is None:
+        raise ValueError(f"--fault {fault[0]}: no simulated device of that name")
+    if ctl.lang != lang:
+        robot.tap("langButton")
+    robot.pump(0.2)
+    walk.shot("attract")
+    app.ctx.devices["idcard"].simulator.place(card)
+    case_no, outcome, last = "", "", None
+    for _ in range(40):
+        robot.wait_until(lambda: ctl.screen in ("catalog", "message") or (
+            ctl.screen == "step" and ctl.view.get("stepType") not in (None, "identify", "query", "print")),
+            timeout=timeout, what="a screen waiting for the citizen")
+        if walk.paper_at is None and walk.printed():
+            walk.paper_at = (walk.taps, len(walk.screens) + 1)  # the printing screen counted
+        view = dict(ctl.view)
+        key = (ctl.screen, view.get("stepId"), view.get("status"), len(ctl.session.run.history) if ctl.session else -1)
+        if key == last:
+            robot.pump(0.1)
+            continue
+        last = key
+        if ctl.screen == "message":
+            walk.shot("message")
+            break
+        if ctl.screen == "catalog":
+            walk.shot("catalog")
+            walk.tap(f"service_{flow_id}")
+            continue
+        step, step_id = view["stepType"], view.get("stepId", "")
+        walk.shot(step_id)
+        if ctl.session is not None:
+            case_no = ctl.session.case_no or case_no
+        if step == "finish":
+            outcome = ctl.session.outcome if ctl.session else ""
+            break
+        _act(walk, step, fault)
+    if walk.paper_at is None and walk.printed():
+        walk.paper_at = (walk.taps, len(walk.screens))
+    if ctl.screen == "step" and robot.find("doneHome") is not None:
+        robot.tap("doneHome")  # leaving the end screen closes a case that could still have been retried
+    if case_no:
+        robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and bool(c.outcome),
+                         timeout=10, what="case closed")
+        outcome = app.ctx.store.get_case(case_no).outcome or ""
+    result = {"flow": flow_id, "lang": lang, "case_no": case_no, "outcome": outcome,
+              "taps_to_paper": walk.paper_at[0] if walk.paper_at else None,
+              "screens_to_paper": walk.paper_at[1] if walk.paper_at else None,
+              "taps": walk.taps, "screens": walk.screens}
+    (out / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return result
+
+
+def _act(walk: Walk, step: str, fault: tuple[str, str] | None) -> None:
+    """What the citizen does on a step's screen."""
+    app, ctl, robot = walk.app, walk.ctl, walk.robot
+    if step == "confirm_identity":
+        walk.tap("confirmButton")
+    elif step == "form":
+        session = ctl.session
+        values = sample_values(session.run.current, session.run.context)
+        for field_id, value in values.items():
+            if session.form_values.get(field_id) != value:
+                ctl.tap("field", {"id": field_id, "value": value})
+        walk.tap("submitButton")
+    elif step == "preview":
+        if fault is not None:
+            app.ctx.devices[fault[0]].simulator.set_fault(fault[1])
+        walk.tap("printButton")
+    elif step == "notice":
+        walk.tap("continueButton")
+    elif step == "commitment":
+        robot.draw("signaturePad", [(0.1, 0.5), (0.2, 0.3), (0.3, 0.7), (0.4, 0.4), (0.5, 0.6)])
+        walk.tap("commitButton")
+    elif step == "rate":
+        walk.tap("rate_5")
+        walk.tap("rateSubmit")

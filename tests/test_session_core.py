@@ -1,0 +1,70 @@
+"""The session core's outcomes, without Qt: what the citizen got decides the case (docs/outcomes.md)."""
+
+from __future__ import annotations
+
+from kiosk.session import outcomes
+from tests.fixtures.flows import Citizen, route_through
+from tests.test_flows_catalog import CATALOG
+
+TOP = CATALOG["si_contribution_print"]
+
+
+def citizen_at(step_id: str) -> Citizen:
+    citizen = Citizen(TOP)
+    for edge in route_through(TOP, ("print", "next", 0, "rate")):
+        if edge[0] == step_id:
+            break
+        citizen.take(edge)
+    return citizen
+
+
+def closed(citizen: Citizen, case_no: str) -> tuple[str | None, str]:
+    citizen.lanes.drain()
+    case = citizen.store.get_case(case_no)
+    return case.outcome, case.reason
+
+
+def test_home_on_the_rating_screen_after_the_paper_is_completed_and_unrated():
+    citizen = citizen_at("rate")
+    case_no = citizen.core.session.case_no
+    citizen.core.tap_home()
+    assert closed(citizen, case_no) == (outcomes.COMPLETED, "")
+    assert citizen.store.get_case(case_no).rating is None
+
+
+def test_home_while_printing_follows_the_paper():
+    citizen = citizen_at("print")
+    session = citizen.core.session
+    assert session.printing and citizen.lanes.pending("receipt")  # the job is on its way
+    citizen.core.tap_home()
+    assert citizen.core.session is None and citizen.core.screen == "attract"
+    assert citizen.store.get_case(session.case_no).outcome is None  # not cancelled: the paper decides
+    assert closed(citizen, session.case_no) == (outcomes.COMPLETED, "")
+    assert len(citizen.devices.receipts) == 1
+
+
+def test_home_while_a_print_fails_is_a_printer_failure():
+    citizen = citizen_at("print")
+    session = citizen.core.session
+    citizen.plan["print"] = ("error", 0)
+    citizen.core.tap_home()
+    assert closed(citizen, session.case_no) == (outcomes.FAILED, outcomes.PRINTER)
+
+
+def test_timeout_before_the_paper_is_abandoned_and_not_me_is_declined():
+    citizen = citizen_at("period")
+    case_no = citizen.core.session.case_no
+    citizen.core.end(outcomes.ABANDONED)
+    assert closed(citizen, case_no) == (outcomes.ABANDONED, "")
+    other = citizen_at("confirm")
+    case_no = other.core.session.case_no
+    other.core.tap_not_me()
+    assert closed(other, case_no) == (outcomes.DECLINED, "")
+
+
+def test_a_network_failure_ends_failed_with_the_network_reason():
+    citizen = citizen_at("query")
+    case_no = citizen.core.session.case_no
+    citizen.take(("query", "offline", 0, "failed"))
+    assert closed(citizen, case_no) == (outcomes.FAILED, outcomes.NETWORK)
+    assert citizen.core.session.outcome == outcomes.FAILED
