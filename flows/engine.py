@@ -50,12 +50,24 @@ class FlowRun:
     def __post_init__(self) -> None:
         self.current_id = self.current_id or self.flow.start
         self.context.setdefault("form", {})
-        self.context.setdefault("flow", {"id": self.flow.id, "version": self.flow.version,
-                                         "item_code": self.flow.item_code, "title": self.flow.title})
+        self.context.setdefault(
+            "flow",
+            {
+                "id": self.flow.id,
+                "version": self.flow.version,
+                "item_code": self.flow.item_code,
+                "title": self.flow.title,
+            },
+        )
 
     @property
     def current(self) -> Step:
         return self.flow.step(self.current_id)
+
+    @property
+    def steps_behind(self) -> int:
+        """How many steps Back could return through (the step indicator counts from it)."""
+        return len(self._stack)
 
     @property
     def can_go_back(self) -> bool:

@@ -59,8 +59,9 @@ _LineLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_LineLoader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                  list("tTfF"))
+_LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def strip_lines(value: Any) -> Any:
@@ -87,7 +88,9 @@ def _to_python(node: yaml.Node, loader: _LineLoader, source: str) -> Any:
         for key_node, value_node in node.value:
             key = _to_python(key_node, loader, source)
             if key == "<<" or isinstance(key, dict | list):
-                raise FlowLoadError(source, "merge keys and complex keys are not allowed", key_node.start_mark.line + 1)
+                raise FlowLoadError(
+                    source, "merge keys and complex keys are not allowed", key_node.start_mark.line + 1
+                )
             if key in out:
                 raise FlowLoadError(source, f"duplicate key {key!r}", key_node.start_mark.line + 1)
             out[key] = _to_python(value_node, loader, source)
@@ -104,7 +107,12 @@ def _to_python(node: yaml.Node, loader: _LineLoader, source: str) -> Any:
         return None
     if tag == _INT and value.lstrip("-+").isdigit():
         return int(value)
-    if tag == _FLOAT and "_" not in value and "." in value and value.lstrip("-+").replace(".", "", 1).isdigit():
+    if (
+        tag == _FLOAT
+        and "_" not in value
+        and "." in value
+        and value.lstrip("-+").replace(".", "", 1).isdigit()
+    ):
         return float(value)
     return loader.construct_object(node, deep=True)  # the rare forms: hex ints, dates, .inf
 
@@ -117,10 +125,14 @@ def parse_yaml(text: str, source: str = "<flow>") -> dict[str, Any]:
         data = _to_python(node, loader, source) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        hint = (" (inside {...} quote a text holding , ? : { or ${...})"
-                if "expected ',' or '}'" in str(getattr(exc, "problem", "")) else "")
-        raise FlowLoadError(source, f"not valid YAML: {getattr(exc, 'problem', exc)}{hint}",
-                            mark.line + 1 if mark else 0) from None
+        hint = (
+            " (inside {...} quote a text holding , ? : { or ${...})"
+            if "expected ',' or '}'" in str(getattr(exc, "problem", ""))
+            else ""
+        )
+        raise FlowLoadError(
+            source, f"not valid YAML: {getattr(exc, 'problem', exc)}{hint}", mark.line + 1 if mark else 0
+        ) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -151,8 +163,14 @@ def schema_errors(raw: dict[str, Any], source: str) -> list[FlowLoadError]:
     if fast is not None and fast.is_valid(plain):
         return []
     errors = sorted(_validator().iter_errors(plain), key=lambda e: [str(p) for p in e.absolute_path])
-    return [FlowLoadError(source, f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}",
-                          _line_of(raw, list(e.absolute_path))) for e in errors]
+    return [
+        FlowLoadError(
+            source,
+            f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}",
+            _line_of(raw, list(e.absolute_path)),
+        )
+        for e in errors
+    ]
 
 
 def validate(raw: dict[str, Any], source: str) -> None:
@@ -183,17 +201,39 @@ def build(raw: dict[str, Any], source: str = "<flow>") -> Flow:
             transitions: tuple[Transition, ...] = (Transition(nxt),)
         else:
             transitions = tuple(Transition(t["goto"], strip_lines(t.get("when"))) for t in nxt or ())
-        params = {k: strip_lines(v) for k, v in spec.items()
-                  if k not in ("type", "title", "next", "on", "back", "__line__")}
-        steps[step_id] = Step(id=step_id, type=spec["type"], title=strip_lines(spec.get("title", {})),
-                              next=transitions, on=strip_lines(spec.get("on", {})), back=spec.get("back", True),
-                              params=params, line=spec.get("__line__", 0))
-    return Flow(id=raw["id"], version=raw["version"], title=strip_lines(raw["title"]), category=raw["category"],
-                icon=raw.get("icon", "document"), item_code=str(raw["item_code"]), identity=raw["identity"],
-                devices=tuple(raw.get("devices", ())), offline=raw.get("offline", False),
-                notice=strip_lines(raw.get("notice", {})), start=raw["start"], steps=steps, source=source,
-                materials=tuple(strip_lines(raw.get("materials", []))),
-                description=strip_lines(raw.get("description", {})))
+        params = {
+            k: strip_lines(v)
+            for k, v in spec.items()
+            if k not in ("type", "title", "next", "on", "back", "__line__")
+        }
+        steps[step_id] = Step(
+            id=step_id,
+            type=spec["type"],
+            title=strip_lines(spec.get("title", {})),
+            next=transitions,
+            on=strip_lines(spec.get("on", {})),
+            back=spec.get("back", True),
+            params=params,
+            line=spec.get("__line__", 0),
+        )
+    return Flow(
+        id=raw["id"],
+        version=raw["version"],
+        title=strip_lines(raw["title"]),
+        category=raw["category"],
+        icon=raw.get("icon", "document"),
+        item_code=str(raw["item_code"]),
+        identity=raw["identity"],
+        devices=tuple(raw.get("devices", ())),
+        offline=raw.get("offline", False),
+        notice=strip_lines(raw.get("notice", {})),
+        start=raw["start"],
+        steps=steps,
+        source=source,
+        materials=tuple(strip_lines(raw.get("materials", []))),
+        description=strip_lines(raw.get("description", {})),
+        minutes=int(raw.get("minutes", 0)),
+    )
 
 
 def load_flow(path: Path) -> Flow:

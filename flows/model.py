@@ -15,8 +15,18 @@ LANGUAGES = ("zh_CN", "en")
 
 Text = dict[str, str]  # {'zh_CN': ..., 'en': ...}
 
-STEP_TYPES = ("identify", "confirm_identity", "notice", "form", "query", "preview", "print", "commitment",
-              "rate", "finish")
+STEP_TYPES = (
+    "identify",
+    "confirm_identity",
+    "notice",
+    "form",
+    "query",
+    "preview",
+    "print",
+    "commitment",
+    "rate",
+    "finish",
+)
 
 # Outcomes each step type can report; 'ok' follows `next`, the others follow `on`. Any step may also
 # report 'timeout' when it declares `on: {timeout: ...}`; otherwise the UI handles a timeout (home screen).
@@ -78,6 +88,7 @@ class Flow:
     source: str = ""
     materials: tuple[dict[str, Any], ...] = ()  # [{name: Text, required: bool, note: Text}] for 一次性告知
     description: Text = field(default_factory=dict)
+    minutes: int = 0  # expected minutes to complete; 0: estimated from the steps (kiosk.ui.assist_view)
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]

@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 
 QML_DIR = Path(__file__).resolve().parent / "ui" / "qml"
 BUNDLE_WATCH_MS = 5000  # how often an idle terminal looks at its bundle directory (staged, expired, changed)
-RESTART_EXIT_CODE = 75  # "restart the app" from the maintenance screen: systemd's Restart=always starts it again
+RESTART_EXIT_CODE = (
+    75  # "restart the app" from the maintenance screen: systemd's Restart=always starts it again
+)
 
 
 @dataclass
@@ -61,8 +63,9 @@ class AppContext:
         self.store.close()
 
 
-def build_context(config: Config, *, device_options: dict[str, dict] | None = None,
-                  device_states: Any = None) -> AppContext:
+def build_context(
+    config: Config, *, device_options: dict[str, dict] | None = None, device_states: Any = None
+) -> AppContext:
     """Store, flows and the back-office link; devices are created later, each on its own lane."""
     from flows.bundles import BundleManager, store_sink
     from kiosk.backoffice_link import BackofficeLink
@@ -81,11 +84,27 @@ def build_context(config: Config, *, device_options: dict[str, dict] | None = No
         log.exception("no usable flow bundle: using the built-in flows")
         flows, flows_dir = load_directory(FLOWS_DIR, strict=False), FLOWS_DIR.parent
     _log_start(config, bundles.active_version(), flows_dir)
-    link = BackofficeLink(config, store, device_states or (lambda: []), bundles=bundles,
-                          in_session=lambda: store.open_case_count() > 0, **_demo_link(config))
-    ctx = AppContext(config=config, store=store, flows=flows, devices={}, query_service=link,
-                     closers=[link.stop], device_options=_device_options(config, device_options), link=link,
-                     bundles=bundles, flows_dir=flows_dir, flows_version=bundles.active_version())
+    link = BackofficeLink(
+        config,
+        store,
+        device_states or (lambda: []),
+        bundles=bundles,
+        in_session=lambda: store.open_case_count() > 0,
+        **_demo_link(config),
+    )
+    ctx = AppContext(
+        config=config,
+        store=store,
+        flows=flows,
+        devices={},
+        query_service=link,
+        closers=[link.stop],
+        device_options=_device_options(config, device_options),
+        link=link,
+        bundles=bundles,
+        flows_dir=flows_dir,
+        flows_version=bundles.active_version(),
+    )
     ctx.printing = PrintService(store, data_dir, templates=lambda: _templates_dir(ctx.flows_dir))
     return ctx
 
@@ -97,10 +116,21 @@ def _log_start(config: Config, bundle: int | None, flows_dir: Path | None) -> No
     set_terminal(config.terminal_id)
     backoffice = config.backoffice_url or "(the enrolment's)"
     bundle_text = f"bundle {bundle}" if bundle else f"built-in flows ({flows_dir})"
-    log.info("kiosk starting: terminal %s, config %s, data dir %s, back office %s, %s", config.terminal_id,
-             config.source, config.data_dir, backoffice, bundle_text,
-             extra={"event": "start", "config": config.source, "data_dir": str(config.data_dir),
-                    "backoffice": backoffice, "bundle": bundle})
+    log.info(
+        "kiosk starting: terminal %s, config %s, data dir %s, back office %s, %s",
+        config.terminal_id,
+        config.source,
+        config.data_dir,
+        backoffice,
+        bundle_text,
+        extra={
+            "event": "start",
+            "config": config.source,
+            "data_dir": str(config.data_dir),
+            "backoffice": backoffice,
+            "bundle": bundle,
+        },
+    )
 
 
 def _demo_link(config: Config) -> dict[str, Any]:
@@ -136,16 +166,20 @@ def _maintenance(ctx: AppContext, controller: Any) -> Any:
     from kiosk.ui.maintenance import MaintenanceController
 
     recent_lines()
-    gate = MaintenanceGate(Path(ctx.config.data_dir), lockout_s=ctx.config.maintenance_lockout_s,
-                           idle_s=ctx.config.maintenance_idle_s)
+    gate = MaintenanceGate(
+        Path(ctx.config.data_dir),
+        lockout_s=ctx.config.maintenance_lockout_s,
+        idle_s=ctx.config.maintenance_idle_s,
+    )
     return MaintenanceController(ctx, controller, gate=gate)
 
 
 def create_device(ctx: AppContext, device_class: str) -> Any:
     """Build one driver from its URL (imports its library): runs on the device's lane, not the GUI thread."""
     url = ctx.config.devices[device_class]
-    return open_device(device_class, url, DeviceContext(Path(ctx.config.data_dir),
-                                                        ctx.device_options.get(device_class, {})))
+    return open_device(
+        device_class, url, DeviceContext(Path(ctx.config.data_dir), ctx.device_options.get(device_class, {}))
+    )
 
 
 class KioskApplication:
@@ -186,13 +220,34 @@ class KioskApplication:
             self.bridges.append(bundle_bridge)
             ctx.link.start()
         for name in ctx.config.devices:
-            ctx.tasks.run(name, lambda n=name: create_device(ctx, n),
-                          on_done=lambda device, n=name: self._attach(n, device),
-                          on_error=lambda error, n=name: self._device_failed(n, error))
+            ctx.tasks.run(
+                name,
+                lambda n=name: create_device(ctx, n),
+                on_done=lambda device, n=name: self._attach(n, device),
+                on_error=lambda error, n=name: self._device_failed(n, error),
+            )
+        from kiosk.ui.assist import AssistController
+
+        self.assist = AssistController(self.controller, ctx)
         self.engine = QQmlApplicationEngine()
-        self.engine.setInitialProperties({"ctl": self.controller, "maint": self.maintenance, "remote": self.remote,
-                                          "production": production,
-                                          "baseWidth": size[0], "baseHeight": size[1]})
+        self.assist.setParent(self.engine)  # outlives the QML that binds it (deleted after the root objects)
+        self.engine.rootContext().setContextProperty("assist", self.assist)
+        from kiosk.ui.catalog_browser import CatalogBrowser
+
+        self.catalog_browser = CatalogBrowser(
+            self.controller, self.assist, ctx.config.data_dir, parent=self.engine
+        )
+        self.engine.rootContext().setContextProperty("catalogBrowser", self.catalog_browser)
+        self.engine.setInitialProperties(
+            {
+                "ctl": self.controller,
+                "maint": self.maintenance,
+                "remote": self.remote,
+                "production": production,
+                "baseWidth": size[0],
+                "baseHeight": size[1],
+            }
+        )
         self.engine.load(str(QML_DIR / "Main.qml"))
         if not self.engine.rootObjects():
             raise RuntimeError("the QML user interface failed to load")
@@ -220,8 +275,10 @@ class KioskApplication:
         """Each device's state for the heartbeat; printers add paper left and the days it will last."""
         from kiosk.consumables import heartbeat_fields
 
-        return [{**status.as_dict(), **heartbeat_fields(self.ctx.store, status.device)}
-                for status in list(self.controller.device_states.values())]
+        return [
+            {**status.as_dict(), **heartbeat_fields(self.ctx.store, status.device)}
+            for status in list(self.controller.device_states.values())
+        ]
 
     def _attach(self, name: str, device: Any) -> None:
         """A driver exists: observe it, then open it on its lane (its state arrives as events)."""
@@ -234,9 +291,14 @@ class KioskApplication:
 
     def _device_failed(self, name: str, error: BaseException) -> None:
         log.warning("device %s unavailable: %s", name, type(error).__name__)
-        self.controller.on_device_event(DeviceStatus(
-            name, getattr(error, "state", DeviceState.NO_DEVICE), getattr(error, "key", "error.device.no_device"),
-            type(error).__name__))
+        self.controller.on_device_event(
+            DeviceStatus(
+                name,
+                getattr(error, "state", DeviceState.NO_DEVICE),
+                getattr(error, "key", "error.device.no_device"),
+                type(error).__name__,
+            )
+        )
 
     def _start_watchdog(self) -> None:
         """Tell systemd the kiosk is up, and keep telling it from the GUI thread while the UI lives."""
@@ -295,6 +357,7 @@ class KioskApplication:
                 self.ctx.tasks.run(name, device.refresh_status)
 
     def shutdown(self) -> None:
+        self.assist.shutdown()
         self._status_poll.stop()
         self._bundle_watch.stop()
         if self._watchdog is not None:

@@ -25,6 +25,15 @@ Example::
     [paths]
     data_dir = "/var/lib/kiosk"
 
+    [accessibility]
+    elderly_default = false     # every session starts in 长辈模式 (large text) on this terminal
+    elderly_inactivity_s = 120  # the inactivity timeout while elderly mode is on
+
+    [voice]
+    enabled = true              # spoken prompts (espeak-ng, offline)
+    muted = false               # start muted; the replay button still speaks
+    volume = 0.8                # 0 to 1
+
     [maintenance]
     idle_s = 300                # maintenance mode ends by itself after this long without a touch
     lockout_s = 300             # three wrong PINs lock the maintenance gate this long
@@ -57,8 +66,13 @@ DEFAULT_DATA_DIR = Path("/var/lib/kiosk")
 DEFAULT_CONFIG = Path("/etc/kiosk/kiosk.toml")
 CONFIG_ENV = "KIOSK_CONFIG"
 
-DEMO_DEVICES = {"idcard": "sim://idcard", "sscard": "sim://sscard", "receipt": "sim://receipt",
-                "document": "sim://document", "license": "sim://license"}
+DEMO_DEVICES = {
+    "idcard": "sim://idcard",
+    "sscard": "sim://sscard",
+    "receipt": "sim://receipt",
+    "document": "sim://document",
+    "license": "sim://license",
+}
 
 
 class ConfigError(Exception):
@@ -82,6 +96,11 @@ class Config:
     backoffice_url: str = "embedded"
     heartbeat_s: float = 30.0
     devices: dict[str, str] = field(default_factory=lambda: dict(DEMO_DEVICES))
+    elderly_default: bool = False
+    elderly_inactivity_s: float = 120.0
+    voice_enabled: bool = True
+    voice_muted: bool = False
+    voice_volume: float = 0.8
     demo: bool = True
     source: str = "(embedded default)"
     maintenance_idle_s: float = 300.0  # maintenance mode ends by itself after this long without a touch
@@ -90,18 +109,40 @@ class Config:
 
 _SPEC: dict[str, dict[str, tuple[str, type, Any]]] = {
     # section -> key -> (attribute, type, constraint)
-    "terminal": {"id": ("terminal_id", str, r"nonempty"), "name": ("terminal_name", str, "nonempty"),
-                 "name_en": ("terminal_name_en", str, "any"), "group": ("group", str, "nonempty"),
-                 "locale": ("locale", str, LOCALES)},
-    "timeouts": {"inactivity_s": ("inactivity_s", float, (10, 600)), "countdown_s": ("countdown_s", float, (5, 120))},
+    "terminal": {
+        "id": ("terminal_id", str, r"nonempty"),
+        "name": ("terminal_name", str, "nonempty"),
+        "name_en": ("terminal_name_en", str, "any"),
+        "group": ("group", str, "nonempty"),
+        "locale": ("locale", str, LOCALES),
+    },
+    "timeouts": {
+        "inactivity_s": ("inactivity_s", float, (10, 600)),
+        "countdown_s": ("countdown_s", float, (5, 120)),
+    },
     "paths": {"data_dir": ("data_dir", Path, "any")},
+    "accessibility": {
+        "elderly_default": ("elderly_default", bool, "any"),
+        "elderly_inactivity_s": ("elderly_inactivity_s", float, (10, 900)),
+    },
+    "voice": {
+        "enabled": ("voice_enabled", bool, "any"),
+        "muted": ("voice_muted", bool, "any"),
+        "volume": ("voice_volume", float, (0, 1)),
+    },
     "backoffice": {"url": ("backoffice_url", str, "url"), "heartbeat_s": ("heartbeat_s", float, (1, 3600))},
-    "maintenance": {"idle_s": ("maintenance_idle_s", float, (10, 3600)),
-                    "lockout_s": ("maintenance_lockout_s", float, (10, 86400))},
+    "maintenance": {
+        "idle_s": ("maintenance_idle_s", float, (10, 3600)),
+        "lockout_s": ("maintenance_lockout_s", float, (10, 86400)),
+    },
 }
 
 
 def _check(source: str, key: str, value: Any, kind: type, constraint: Any) -> Any:
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(key, f"must be true or false (got {value!r})", source)
+        return value
     if kind is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(key, f"must be a number (got {value!r})", source)
@@ -122,8 +163,13 @@ def _check(source: str, key: str, value: Any, kind: type, constraint: Any) -> An
 
 def parse_config(data: dict[str, Any], source: str = "<config>", base_dir: Path | None = None) -> Config:
     # a file is a real terminal: no demo back office, no demo data directory unless written out
-    values: dict[str, Any] = {"demo": False, "source": source, "devices": {}, "backoffice_url": "",
-                              "data_dir": DEFAULT_DATA_DIR}
+    values: dict[str, Any] = {
+        "demo": False,
+        "source": source,
+        "devices": {},
+        "backoffice_url": "",
+        "data_dir": DEFAULT_DATA_DIR,
+    }
     for section, content in data.items():
         if section == "devices":
             continue
@@ -133,7 +179,9 @@ def parse_config(data: dict[str, Any], source: str = "<config>", base_dir: Path 
             raise ConfigError(section, "must be a table", source)
         for key, value in content.items():
             if key not in _SPEC[section]:
-                raise ConfigError(f"{section}.{key}", f"unknown key; known: {', '.join(_SPEC[section])}", source)
+                raise ConfigError(
+                    f"{section}.{key}", f"unknown key; known: {', '.join(_SPEC[section])}", source
+                )
             attribute, kind, constraint = _SPEC[section][key]
             values[attribute] = _check(source, f"{section}.{key}", value, kind, constraint)
     devices = data.get("devices", {})

@@ -107,6 +107,9 @@ class Store:
     def record_device_event(self, device: str, state: str, reason: str = "", detail: str = "") -> None:
         self._outbox.record_device_event(device, state, reason, detail)
 
+    def record_help_call(self, screen: str, service_id: str = "") -> None:
+        self._outbox.record_help_call(screen, service_id)
+
     def record_command_ack(self, command_id: str, kind: str, outcome: str, detail: str = "") -> None:
         """Acknowledge a remote command (``wire.commands``) through the outbox; it is then never run again."""
         self._outbox.record_command_ack(command_id, kind, outcome, detail)
@@ -144,16 +147,24 @@ class Store:
         """Close every case still open (the process died or restarted mid-case) and queue it."""
         return self._cases.close_abandoned(outcome)
 
-    def record_rating(self, case_no: str, item_code: str, level: int, indicators: list[str],
-                      comment: str = "", channel: str = "self_service_terminal") -> None:
+    def record_rating(
+        self,
+        case_no: str,
+        item_code: str,
+        level: int,
+        indicators: list[str],
+        comment: str = "",
+        channel: str = "self_service_terminal",
+    ) -> None:
         """好差评: one rating per case (一事一评), queued for the back office like any transaction."""
         self._cases.record_rating(case_no, item_code, level, indicators, comment, channel)
 
     def get_case(self, case_no: str) -> CaseRecord | None:
         return self._cases.get_case(case_no)
 
-    def queue_submission(self, case_no: str, service: str, params: dict[str, Any],
-                         session: str | None = None) -> str:
+    def queue_submission(
+        self, case_no: str, service: str, params: dict[str, Any], session: str | None = None
+    ) -> str:
         """Queue an application for a service that accepts it offline, with the citizen session it was
         made in; returns the idempotency key."""
         return self._cases.queue_submission(case_no, service, params, session)

@@ -9,11 +9,13 @@ from __future__ import annotations
 EVENT_CASE = "case"  # a closed case (outcome, timings); personal data purged after acknowledgement
 EVENT_RATING = "rating"  # the citizen's 1-5 rating of a case
 EVENT_DEVICE = "device_event"  # a device state change (no personal data)
+EVENT_HELP = "help_call"  # the citizen pressed 呼叫帮助: terminal and screen, never personal data
 EVENT_SUBMISSION = "submission"  # an application queued offline, run once by the back office
 EVENT_COMMAND_ACK = "command_ack"  # a remote command run, refused or failed (wire/commands.py)
 
-EVENT_KINDS: frozenset[str] = frozenset({EVENT_CASE, EVENT_RATING, EVENT_DEVICE, EVENT_SUBMISSION,
-                                         EVENT_COMMAND_ACK})
+EVENT_KINDS: frozenset[str] = frozenset(
+    {EVENT_CASE, EVENT_RATING, EVENT_DEVICE, EVENT_SUBMISSION, EVENT_COMMAND_ACK, EVENT_HELP}
+)
 
 # Field limits of an event envelope and of the text fields the back office keeps (longer text is cut).
 IDEM_KEY_MAX = 64

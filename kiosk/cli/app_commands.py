@@ -14,19 +14,50 @@ from kiosk.config import ConfigError, load_config
 
 
 def register(subparsers) -> None:
-    demo = subparsers.add_parser("demo", help="run the kiosk on its embedded default: simulated devices, demo data")
-    demo.add_argument("--headless", action="store_true",
-                      help="no window: walk a scripted citizen through the first flow offscreen")
-    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="where --headless writes screenshots and the receipt")
-    demo.add_argument("--walk", metavar="FLOW_ID", help="with --headless: walk this flow card first (result.json)")
+    demo = subparsers.add_parser(
+        "demo", help="run the kiosk on its embedded default: simulated devices, demo data"
+    )
+    demo.add_argument(
+        "--headless",
+        action="store_true",
+        help="no window: walk a scripted citizen through the first flow offscreen",
+    )
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/demo"),
+        help="where --headless writes screenshots and the receipt",
+    )
+    demo.add_argument(
+        "--walk", metavar="FLOW_ID", help="with --headless: walk this flow card first (result.json)"
+    )
     demo.add_argument("--card", type=int, default=0, help="with --walk: which demo card goes on the reader")
-    demo.add_argument("--lang", choices=("zh_CN", "en"), default="zh_CN", help="with --walk: the citizen's language")
-    demo.add_argument("--fault", metavar="DEVICE=FAULT", help="with --walk: a simulator fault set before the print")
+    demo.add_argument(
+        "--lang", choices=("zh_CN", "en"), default="zh_CN", help="with --walk: the citizen's language"
+    )
+    demo.add_argument(
+        "--mode",
+        choices=("standard", "elderly"),
+        default=None,
+        help="the terminal's default mode for this demo (elderly: 长辈模式, large text)",
+    )
+    demo.add_argument(
+        "--voice",
+        action="store_true",
+        help="with --headless: also write each spoken prompt as a WAV file under --out/voice",
+    )
+    demo.add_argument(
+        "--fault", metavar="DEVICE=FAULT", help="with --walk: a simulator fault set before the print"
+    )
     demo.add_argument("--config", type=Path, help="a config file to start from (devices stay as configured)")
-    demo.add_argument("--data-dir", type=Path, help="the demo's data directory (default: a fresh temporary one)")
+    demo.add_argument(
+        "--data-dir", type=Path, help="the demo's data directory (default: a fresh temporary one)"
+    )
     demo.set_defaults(handler=run_demo)
 
-    run = subparsers.add_parser("run", help="run the kiosk in production mode: fullscreen, frameless, locked down")
+    run = subparsers.add_parser(
+        "run", help="run the kiosk in production mode: fullscreen, frameless, locked down"
+    )
     run.add_argument("--config", type=Path, required=True, help="the terminal's TOML configuration")
     run.set_defaults(handler=run_production)
 
@@ -59,6 +90,10 @@ def run_demo(args) -> int:
     fault = _fault(getattr(args, "walk", None) and args.fault)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     config = replace(config, data_dir=data_dir, demo=True, backoffice_url=config.backoffice_url or "embedded")
+    if args.mode is not None:
+        config = replace(config, elderly_default=args.mode == "elderly")
+    if args.voice:
+        config = replace(config, voice_enabled=True)
     headless = args.headless or not _has_display()
     if headless:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -74,11 +109,13 @@ def run_demo(args) -> int:
             out = args.out.resolve()
             out.mkdir(parents=True, exist_ok=True)
             try:
-                result = walk_first_flow(app, out)
+                result = walk_first_flow(app, out, voice=args.voice)
             except TimeoutError as exc:
                 raise CliError(f"demo: {_not_ready(app, exc)}") from None
             print(f"demo: a citizen printed a social-security contribution record (case {result['case_no']})")
             print(f"demo: screenshots in {result['screens']}")
+            if "voice" in result:
+                print(f"demo: spoken prompts (WAV) in {result['voice']}")
             if "receipt" in result:
                 print(f"demo: receipt in {result['receipt']}")
             return 0
@@ -95,8 +132,9 @@ def _walk(app, args, fault: tuple[str, str] | None) -> int:
     from kiosk.demo.walk import walk_flow
 
     if args.walk not in app.ctx.flows:
-        raise CliError(f"--walk {args.walk}: no such flow; the catalog has {', '.join(sorted(app.ctx.flows))}",
-                       status=2)
+        raise CliError(
+            f"--walk {args.walk}: no such flow; the catalog has {', '.join(sorted(app.ctx.flows))}", status=2
+        )
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -105,8 +143,14 @@ def _walk(app, args, fault: tuple[str, str] | None) -> int:
         raise CliError(f"walk {args.walk}: {_not_ready(app, exc)}", status=1) from None
     except ValueError as exc:
         raise CliError(f"walk {args.walk}: {exc}", status=2) from None
-    print(f"demo: {args.walk}: case {result['case_no'] or '-'} {result['outcome'] or '-'}, "
-          f"{result['taps_to_paper']} taps / {result['screens_to_paper']} screens to paper; {out / 'result.json'}")
+    if args.voice:
+        from kiosk.demo.script import write_prompts
+
+        print(f"demo: spoken prompts (WAV) in {write_prompts(app, out / 'voice')}")
+    print(
+        f"demo: {args.walk}: case {result['case_no'] or '-'} {result['outcome'] or '-'}, "
+        f"{result['taps_to_paper']} taps / {result['screens_to_paper']} screens to paper; {out / 'result.json'}"
+    )
     return 0
 
 
@@ -115,14 +159,19 @@ def _not_ready(app, exc: TimeoutError) -> str:
     link = app.ctx.link
     sync = getattr(link, "sync", None)
     if sync is not None and sync.status.revoked:
-        return (f"the back office revoked terminal {app.ctx.config.terminal_id} (data in {app.ctx.config.data_dir}); "
-                "start with a fresh --data-dir or re-enrol it")
+        return (
+            f"the back office revoked terminal {app.ctx.config.terminal_id} (data in {app.ctx.config.data_dir}); "
+            "start with a fresh --data-dir or re-enrol it"
+        )
     if link is not None and not link.online:
         reason = sync.status.reason if sync is not None else "the link did not start"
         return f"the back office did not answer ({reason or 'offline'}); see the log above"
     states = app.controller.device_states
-    down = [f"{name} {states[name].state.value}" if name in states else f"{name} not reported"
-            for name in ("idcard", "receipt") if name not in states or not states[name].state.usable]
+    down = [
+        f"{name} {states[name].state.value}" if name in states else f"{name} not reported"
+        for name in ("idcard", "receipt")
+        if name not in states or not states[name].state.usable
+    ]
     if down:
         return f"devices not ready: {', '.join(down)}"
     return f"the scripted citizen stopped: {exc}"

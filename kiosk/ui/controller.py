@@ -42,10 +42,17 @@ class _QtLanes:
             return fn
         return lambda value: fn(value) if self.controller.core.session is guard else None
 
-    def run(self, lane: str, work: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, guard: Any = None) -> None:
-        self.controller.ctx.tasks.run(lane, work, on_done=self._guarded(on_done, guard),
-                                      on_error=self._guarded(on_error, guard))
+    def run(
+        self,
+        lane: str,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        guard: Any = None,
+    ) -> None:
+        self.controller.ctx.tasks.run(
+            lane, work, on_done=self._guarded(on_done, guard), on_error=self._guarded(on_error, guard)
+        )
 
 
 class _QtTimers:
@@ -54,8 +61,11 @@ class _QtTimers:
 
     def after(self, seconds: float, fn: Callable[[], None], guard: Any = None) -> None:
         core = self.controller.core
-        QTimer.singleShot(int(seconds * 1000), self.controller,
-                          lambda: fn() if guard is None or core.session is guard else None)
+        QTimer.singleShot(
+            int(seconds * 1000),
+            self.controller,
+            lambda: fn() if guard is None or core.session is guard else None,
+        )
 
 
 class KioskController(QObject):
@@ -79,8 +89,9 @@ class KioskController(QObject):
         self._message = ""
         self._catalog: list[dict[str, Any]] = []
         self._last_session: Session | None = None
-        self.core = SessionCore(ctx.flows, ports_from_context(ctx, _QtLanes(self), _QtTimers(self)),
-                                on_change=self._changed)
+        self.core = SessionCore(
+            ctx.flows, ports_from_context(ctx, _QtLanes(self), _QtTimers(self)), on_change=self._changed
+        )
         self.core.set_lang(self._lang)
 
         self._inactivity = QTimer(self, singleShot=True, interval=int(ctx.config.inactivity_s * 1000))
@@ -116,7 +127,11 @@ class KioskController(QObject):
 
     def _get_terminal_name(self) -> str:
         config = self.ctx.config
-        return config.terminal_name_en if self._lang == "en" and config.terminal_name_en else config.terminal_name
+        return (
+            config.terminal_name_en
+            if self._lang == "en" and config.terminal_name_en
+            else config.terminal_name
+        )
 
     def _get_demo(self) -> bool:
         return self.ctx.config.demo
@@ -142,8 +157,11 @@ class KioskController(QObject):
         self.touched()
         if isinstance(value, QJSValue):  # a JS object literal from QML ({id: ..., value: ...})
             value = value.toVariant()
-        handler = getattr(self, f"_on_{action}", None) if action in ADAPTER_ACTIONS else \
-            getattr(self.core, f"tap_{action}", None)
+        handler = (
+            getattr(self, f"_on_{action}", None)
+            if action in ADAPTER_ACTIONS
+            else getattr(self.core, f"tap_{action}", None)
+        )
         if handler is None:
             log.warning("unknown UI action %s", action)
             return
@@ -158,6 +176,18 @@ class KioskController(QObject):
         self._inactivity.setInterval(int(self.ctx.config.inactivity_s * 1000))
         if self._lang != self.ctx.config.locale:
             self._set_lang(self.ctx.config.locale)
+
+    def set_inactivity_s(self, seconds: float) -> None:
+        """The inactivity timeout (elderly mode lengthens it; kiosk/ui/assist.py)."""
+        self._inactivity.setInterval(int(seconds * 1000))
+
+    @property
+    def pending_card_kind(self) -> str | None:
+        """'idcard' or 'sscard' while a card read before choosing a service is on the reader, else None."""
+        card = self.core.reader_card
+        if card is None or self.core.session is not None:
+            return None
+        return "sscard" if card.card_type == "sscard" else "idcard"
 
     @Slot()
     def touched(self) -> None:
@@ -209,9 +239,13 @@ class KioskController(QObject):
                 self._changed()  # an end screen's retry follows its printer
             if previous is None or (previous.state, previous.reason) != (event.state, event.reason):
                 # paper near end keeps the printer online: the reason changed, and the console is told at once
-                self.ctx.tasks.run("db", lambda: self.ctx.store.record_device_event(
-                    event.device, event.state.value, event.reason, event.detail),
-                    on_done=lambda _: self.ctx.outbox_changed())
+                self.ctx.tasks.run(
+                    "db",
+                    lambda: self.ctx.store.record_device_event(
+                        event.device, event.state.value, event.reason, event.detail
+                    ),
+                    on_done=lambda _: self.ctx.outbox_changed(),
+                )
         elif self.paused:
             return  # maintenance: a card on the reader means nothing to a session
         elif isinstance(event, CardPresented):
@@ -283,7 +317,9 @@ class KioskController(QObject):
         self._refresh_catalog()
 
     def _refresh_catalog(self) -> None:
-        flows = sorted((f for f in self.ctx.flows.values() if self.core.offers(f)), key=lambda f: (f.category, f.id))
+        flows = sorted(
+            (f for f in self.ctx.flows.values() if self.core.offers(f)), key=lambda f: (f.category, f.id)
+        )
         availability = {f.id: self.core.available(f) for f in flows}
         self._catalog = views.catalog_view(flows, availability, self._lang)
         self.catalogChanged.emit()

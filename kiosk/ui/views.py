@@ -38,24 +38,40 @@ def identity_lines(identity: dict[str, Any] | None, lang: str) -> list[dict[str,
     return [
         {"label": tr("confirm.name", lang), "value": identity.get("masked_name", "")},
         {"label": tr("confirm.id_number", lang), "value": identity.get("masked_id_number", "")},
-        {"label": tr("confirm.card_type", lang), "value": tr(f"card.{identity.get('card_type', 'resident')}", lang)},
+        {
+            "label": tr("confirm.card_type", lang),
+            "value": tr(f"card.{identity.get('card_type', 'resident')}", lang),
+        },
     ]
 
 
-def form_fields(step: Step, context: dict[str, Any], values: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+def form_fields(
+    step: Step, context: dict[str, Any], values: dict[str, Any], lang: str
+) -> list[dict[str, Any]]:
     """The fields to show now (shown_if evaluated with the values being edited), ready for the screen."""
     shown = []
     for field in forms.visible_fields(step, context, values, lang):
         value = values.get(field["id"], "")
-        shown.append({
-            "id": field["id"], "type": field["type"], "label": text(field.get("label"), lang),
-            "hint": text(field.get("hint"), lang), "keyboard": field["keyboard"],
-            "caption": tr("form.caption_hint", lang, label=text(field.get("label"), lang),
-                          hint=text(field.get("hint"), lang)) if field.get("hint") else text(field.get("label"), lang),
-            "value": "" if value is None else value,
-            "display": _display(field, value, lang),
-            "options": field.get("options", []),
-        })
+        shown.append(
+            {
+                "id": field["id"],
+                "type": field["type"],
+                "label": text(field.get("label"), lang),
+                "hint": text(field.get("hint"), lang),
+                "keyboard": field["keyboard"],
+                "caption": tr(
+                    "form.caption_hint",
+                    lang,
+                    label=text(field.get("label"), lang),
+                    hint=text(field.get("hint"), lang),
+                )
+                if field.get("hint")
+                else text(field.get("label"), lang),
+                "value": "" if value is None else value,
+                "display": _display(field, value, lang),
+                "options": field.get("options", []),
+            }
+        )
     return shown
 
 
@@ -67,16 +83,20 @@ def _display(field: dict[str, Any], value: Any, lang: str) -> str:
 
 def preview_table(step: Step, context: dict[str, Any], lang: str) -> dict[str, Any]:
     columns = step.params.get("columns", [])
-    rows = [[data_text(render(c["value"], {**context, "item": item}), lang) for c in columns]
-            for item in lookup(context, step.params.get("rows", "")) or []]
+    rows = [
+        [data_text(render(c["value"], {**context, "item": item}), lang) for c in columns]
+        for item in lookup(context, step.params.get("rows", "")) or []
+    ]
     headers = [text(c["label"], lang) for c in columns]
     return {
         "headers": headers,
         "aligns": [c.get("align", "left") for c in columns],
         "weights": column_weights(headers, rows),
         "rows": rows,
-        "summary": [{"label": text(s["label"], lang), "value": data_text(render(s["value"], context), lang)}
-                    for s in step.params.get("summary", [])],
+        "summary": [
+            {"label": text(s["label"], lang), "value": data_text(render(s["value"], context), lang)}
+            for s in step.params.get("summary", [])
+        ],
         # a summary-only preview (no table) has no records to count: "共 0 条记录" would be false
         "count": tr("preview.rows", lang, n=len(rows)) if columns else "",
     }
@@ -96,13 +116,17 @@ def _display_width(value: str) -> int:
 def column_weights(headers: list[str], rows: list[list[str]]) -> list[int]:
     """Each column's share of the table's width, from its widest text (clamped, so one long address wraps
     instead of squeezing the numbers next to it until they overprint each other)."""
-    return [min(40, max(6, _display_width(header), *(_display_width(row[i]) for row in rows if i < len(row))))
-            for i, header in enumerate(headers)]
+    return [
+        min(40, max(6, _display_width(header), *(_display_width(row[i]) for row in rows if i < len(row))))
+        for i, header in enumerate(headers)
+    ]
 
 
 def preview_action(step: Step, flow: Flow, lang: str) -> str:
     """The preview's main button: 打印 only if the paper really comes next, else 完成/继续."""
-    following = [flow.steps.get(t.goto) for t in step.next] + [flow.steps.get(goto) for goto in step.on.values()]
+    following = [flow.steps.get(t.goto) for t in step.next] + [
+        flow.steps.get(goto) for goto in step.on.values()
+    ]
     if any(s is not None and s.type == "print" for s in following):
         return tr("preview.print", lang)
     if any(s is not None and s.type == "finish" for s in following):
@@ -111,18 +135,29 @@ def preview_action(step: Step, flow: Flow, lang: str) -> str:
 
 
 def rate_view(lang: str) -> dict[str, Any]:
-    return {"levels": [{"level": lv["level"], "label": text(lv["label"], lang),
-                        "indicators": [{"id": i["id"], "label": text(i["label"], lang)} for i in lv["indicators"]]}
-                       for lv in rating_levels()]}
+    return {
+        "levels": [
+            {
+                "level": lv["level"],
+                "label": text(lv["label"], lang),
+                "indicators": [{"id": i["id"], "label": text(i["label"], lang)} for i in lv["indicators"]],
+            }
+            for lv in rating_levels()
+        ]
+    }
 
 
 def step_view(run: FlowRun, lang: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the screen of the current step shows."""
     step = run.current
     view: dict[str, Any] = {
-        "stepId": step.id, "stepType": step.type, "title": text(step.title, lang),
-        "flowTitle": text(run.flow.title, lang), "body": render(text(step.params.get("body"), lang), run.context),
-        "canBack": run.can_go_back, "identity": identity_lines(run.context.get("identity"), lang),
+        "stepId": step.id,
+        "stepType": step.type,
+        "title": text(step.title, lang),
+        "flowTitle": text(run.flow.title, lang),
+        "body": render(text(step.params.get("body"), lang), run.context),
+        "canBack": run.can_go_back,
+        "identity": identity_lines(run.context.get("identity"), lang),
         "visit": len(run.history),  # tells the screen a step was (re-)entered: its taps settle again
     }
     if step.type == "preview":
@@ -154,33 +189,64 @@ def case_title(title: str, flows: dict[str, Flow], lang: str) -> str:
     return text(flow.title, lang) if flow is not None else title
 
 
-def catalog_view(flows: list[Flow], availability: dict[str, tuple[bool, str]], lang: str) -> list[dict[str, Any]]:
+def catalog_view(
+    flows: list[Flow], availability: dict[str, tuple[bool, str]], lang: str
+) -> list[dict[str, Any]]:
     items = []
     for flow in flows:
         ok, reason = availability.get(flow.id, (True, ""))
-        items.append({"id": flow.id, "title": text(flow.title, lang), "icon": flow.icon,
-                      "category": tr(f"category.{flow.category}", lang), "available": ok,
-                      "reason": tr(reason, lang) if reason else ""})
+        items.append(
+            {
+                "id": flow.id,
+                "title": text(flow.title, lang),
+                "icon": flow.icon,
+                "category": tr(f"category.{flow.category}", lang),
+                "category_id": flow.category,
+                "available": ok,
+                "reason": tr(reason, lang) if reason else "",
+            }
+        )
     return items
 
 
 def intro_view(flow: Flow, lang: str) -> dict[str, Any]:
     """一次性告知: everything to bring, at once — the flow's materials list (not just the card it reads)."""
-    materials = [tr("intro.material" if m.get("required") else "intro.material_optional", lang,
-                    name=text(m["name"], lang)) for m in flow.materials]
-    return {"title": text(flow.title, lang), "notice": text(flow.notice, lang),
-            "materialsTitle": tr("intro.materials", lang) if materials else "",
-            "materials": materials,
-            "identity": "" if materials else tr(f"intro.identity.{flow.identity}", lang)}
+    materials = [
+        tr(
+            "intro.material" if m.get("required") else "intro.material_optional",
+            lang,
+            name=text(m["name"], lang),
+        )
+        for m in flow.materials
+    ]
+    return {
+        "title": text(flow.title, lang),
+        "notice": text(flow.notice, lang),
+        "materialsTitle": tr("intro.materials", lang) if materials else "",
+        "materials": materials,
+        "identity": "" if materials else tr(f"intro.identity.{flow.identity}", lang),
+    }
 
 
 def card_view(identity: Any, lang: str) -> dict[str, Any]:
     """Card first: the card read on the attract screen, to confirm before choosing a service."""
-    lines = identity_lines({"masked_name": display_text(identity.masked_name),
-                            "masked_id_number": identity.masked_id_number, "card_type": identity.card_type}, lang)
-    return {"stepId": "card", "stepType": "confirm_identity", "canBack": True, "identity": lines,
-            "title": tr("card.read", lang, name=display_text(identity.masked_name)),
-            "flowTitle": tr("card.choose", lang), "body": ""}
+    lines = identity_lines(
+        {
+            "masked_name": display_text(identity.masked_name),
+            "masked_id_number": identity.masked_id_number,
+            "card_type": identity.card_type,
+        },
+        lang,
+    )
+    return {
+        "stepId": "card",
+        "stepType": "confirm_identity",
+        "canBack": True,
+        "identity": lines,
+        "title": tr("card.read", lang, name=display_text(identity.masked_name)),
+        "flowTitle": tr("card.choose", lang),
+        "body": "",
+    }
 
 
 def field_error(step: Step, field_id: str, key: str, lang: str) -> str:
@@ -195,8 +261,12 @@ def end_view(core: Any, session: Any, lang: str) -> dict[str, Any]:
     """The end screen of an outcome: only a completed case shows ✓ and "请取走…"; a failure says what
     happened, where to go, and offers a retry when one can help (the printer is back)."""
     outcome = session.outcome or outcomes.COMPLETED
-    extra: dict[str, Any] = {"outcome": outcome, "success": outcome == outcomes.COMPLETED,
-                             "canRetry": bool(core.retry_step()), "retryText": tr("done.retry", lang)}
+    extra: dict[str, Any] = {
+        "outcome": outcome,
+        "success": outcome == outcomes.COMPLETED,
+        "canRetry": bool(core.retry_step()),
+        "retryText": tr("done.retry", lang),
+    }
     if outcome == outcomes.FAILED:
         extra["failure"] = tr(f"done.failed.{session.reason or outcomes.SERVICE}", lang)
         extra["where"] = tr("done.where", lang)
@@ -227,8 +297,11 @@ def screen_view(core: Any, lang: str, online: bool) -> dict[str, Any] | None:
     if step.type == "rate":
         subject = step.params.get("subject")
         if subject:
-            extra["subject"] = tr("rate.subject", lang, title=case_title(
-                render(subject.get("title", ""), session.run.context), core.flows, lang))
+            extra["subject"] = tr(
+                "rate.subject",
+                lang,
+                title=case_title(render(subject.get("title", ""), session.run.context), core.flows, lang),
+            )
         extra["selectedLevel"] = session.rating_level
         extra["comment"] = session.rating_comment
         extra["selectedIndicators"] = list(session.rating_indicators)

@@ -10,26 +10,26 @@ Item {
         Text {
             anchors.horizontalCenter: parent.horizontalCenter
             text: screen.ctl ? screen.ctl.s["attract.welcome"] : ""
-            color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 56; font.bold: true
+            color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 73 : 56; font.bold: true
         }
         Text {
             id: bigClock
             anchors.horizontalCenter: parent.horizontalCenter
-            color: "#cfe0f5"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 88
+            color: "#cfe0f5"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 114 : 88
             text: Qt.formatTime(new Date(), "HH:mm")
             Timer { interval: 5000; running: true; repeat: true; onTriggered: bigClock.text = Qt.formatTime(new Date(), "HH:mm") }
         }
         Text {
             anchors.horizontalCenter: parent.horizontalCenter
             text: screen.ctl ? screen.ctl.s["attract.prompt"] : ""
-            color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 34
+            color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 44 : 34
         }
         Text {
             objectName: "maintenanceNotice"
             visible: screen.ctl && screen.ctl.maintenance
             anchors.horizontalCenter: parent.horizontalCenter
             text: screen.ctl ? screen.ctl.s["attract.maintenance"] : ""
-            color: "#ffd27f"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 44; font.bold: true
+            color: "#ffd27f"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 57 : 44; font.bold: true
         }
         BigButton {
             objectName: "startButton"
@@ -42,7 +42,7 @@ Item {
         Text {
             anchors.horizontalCenter: parent.horizontalCenter
             text: screen.ctl ? screen.ctl.s["attract.hours"] : ""
-            color: "#cfe0f5"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24
+            color: "#cfe0f5"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24
         }
     }
     BigButton {

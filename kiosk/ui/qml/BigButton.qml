@@ -10,11 +10,12 @@ Rectangle {
     // mistaken for the screen's main button
     property bool selected: false
     property int fontSize: 30
+    property int minWidth: 260
     signal clicked()
-    implicitWidth: Math.max(260, label.implicitWidth + 64)
-    implicitHeight: 88
+    implicitWidth: Math.max(minWidth, label.implicitWidth + 64)
+    implicitHeight: assist.sizes.button  // >= 88 px in both modes (kiosk/ui/assist.py)
     radius: 14
-    color: !enabled ? "#b8c2cc" : danger ? (tap.pressed ? "#962d22" : "#c0392b")
+    color: !enabled ? "#d5dbe1" : danger ? (tap.pressed ? "#962d22" : "#c0392b")
                      : selected ? (tap.pressed ? "#f7dfa8" : "#fdf1d6")
                      : primary ? (tap.pressed ? "#083a73" : "#0b4f9c") : (tap.pressed ? "#d7e3f1" : "#ffffff")
     border.color: selected ? "#e8a317" : primary || danger ? "transparent" : "#0b4f9c"
@@ -23,7 +24,7 @@ Rectangle {
         objectName: "tick"
         visible: button.selected
         anchors { left: parent.left; leftMargin: 14; verticalCenter: parent.verticalCenter }
-        text: "✓"; font.pixelSize: button.fontSize + 4; font.bold: true; color: "#1e8e3e"
+        text: "✓"; font.pixelSize: (assist.elderly ? Math.max(40, Math.round(button.fontSize * 1.3)) : button.fontSize) + 4; font.bold: true; color: "#1e8e3e"
     }
     Text {
         id: label
@@ -32,9 +33,9 @@ Rectangle {
         horizontalAlignment: Text.AlignHCenter
         wrapMode: Text.WordWrap
         font.family: "WenQuanYi Micro Hei"
-        font.pixelSize: button.fontSize
+        font.pixelSize: assist.elderly ? Math.max(40, Math.round(button.fontSize * 1.3)) : button.fontSize
         font.bold: true
-        color: (button.primary || button.danger) && !button.selected ? "white" : "#0b4f9c"
+        color: !button.enabled ? "#3d4a57" : (button.primary || button.danger) && !button.selected ? "white" : "#0b4f9c"
     }
     // Forgiving for elderly fingers: a slow press (long press) counts, and so does a finger that drifts
     // while pressing, as long as it is lifted on the button.

@@ -46,6 +46,6 @@ Item {
                width: Math.min(implicitWidth, view.width - 40); wrapMode: Text.WordWrap; horizontalAlignment: Text.AlignHCenter
                text: view.printing ? (view.ctl ? view.ctl.s["print.producing"] : "")
                                    : (view.v.status || (view.ctl ? view.ctl.s["common.please_wait"] : ""))
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 34; color: "#1b2733" }
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 44 : 34; color: "#1b2733" }
     }
 }

@@ -14,7 +14,7 @@ Item {
             objectName: "commitmentText"
             anchors { fill: parent; margins: 24 }
             wrapMode: Text.WordWrap; text: view.v.commitment || ""
-            font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#1b2733"; lineHeight: 1.25
+            font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; color: "#1b2733"; lineHeight: 1.25
         }
     }
     Text { id: signLabel
@@ -24,7 +24,7 @@ Item {
            // the "please sign first" reminder goes as soon as there is a signature on the pad
            property bool remind: !!view.v.status && view.strokes.length === 0
            text: (view.ctl ? view.ctl.s["commitment.sign_here"] : "") + (remind ? "  " + view.v.status : "")
-           font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; color: remind ? "#c0392b" : "#5b6b7c" }
+           font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: remind ? "#c0392b" : "#5b6b7c" }
     Rectangle {
         id: pad
         objectName: "signaturePad"

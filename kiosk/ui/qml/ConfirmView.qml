@@ -15,12 +15,16 @@ Item {
                 Row {
                     required property var modelData
                     spacing: 24
-                    Text { width: 220; text: modelData.label; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 32; color: "#5b6b7c" }
-                    Text { text: modelData.value; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 40; font.bold: true; color: "#1b2733" }
+                    Text { width: 220; text: modelData.label; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 42 : 32; color: "#5b6b7c" }
+                    Text { text: modelData.value; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 52 : 40; font.bold: true; color: "#1b2733" }
                 }
             }
         }
     }
+    // the only place personal data is spoken: on the citizen's request, masked (kiosk/voice/prompts.py)
+    BigButton { objectName: "readIdentityButton"; anchors { left: parent.left; bottom: parent.bottom }
+                primary: false; minWidth: 200; text: view.ctl ? view.ctl.s["assist.read_identity"] : ""
+                onClicked: assist.readIdentity() }
     Row {
         id: buttons
         anchors { right: parent.right; bottom: parent.bottom }

@@ -13,25 +13,25 @@ Item {
         width: parent.width - 80
         spacing: 26
         Text { objectName: "doneTick"; visible: view.success; anchors.horizontalCenter: parent.horizontalCenter
-               text: "✓"; font.pixelSize: 120; color: "#1e8e3e" }
+               text: "✓"; font.pixelSize: assist.elderly ? 156 : 120; color: "#1e8e3e" }
         Text { objectName: "doneFailure"; visible: text !== ""; width: parent.width
                horizontalAlignment: Text.AlignHCenter; wrapMode: Text.Wrap
                text: view.v.detail ? (view.ctl ? view.ctl.s["form.caption_hint"] : "{label}（{hint}）")
                       .replace("{label}", view.v.failure || "").replace("{hint}", view.v.detail) : (view.v.failure || "")
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 30; color: "#b3261e" }
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 30; color: "#b3261e" }
         Text { objectName: "doneBody"; width: parent.width; horizontalAlignment: Text.AlignHCenter
                wrapMode: Text.Wrap; text: view.v.body || ""
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 32; font.bold: view.success; color: "#1b2733" }
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 42 : 32; font.bold: view.success; color: "#1b2733" }
         Text { objectName: "caseNumber"; anchors.horizontalCenter: parent.horizontalCenter; text: view.v.caseNo || ""
                width: Math.min(implicitWidth, parent.width - 40); wrapMode: Text.WrapAtWordBoundaryOrAnywhere
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 30; color: "#0b4f9c" }
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 30; color: "#0b4f9c" }
         Text { objectName: "doneWhere"; visible: text !== ""; width: parent.width
                horizontalAlignment: Text.AlignHCenter; wrapMode: Text.Wrap; text: view.v.where || ""
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; color: "#1b2733" }
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; color: "#1b2733" }
         Text { objectName: "queuedNote"; anchors.horizontalCenter: parent.horizontalCenter; visible: text !== ""
                width: parent.width - 40; wrapMode: Text.WordWrap; horizontalAlignment: Text.AlignHCenter
                text: view.v.queued || ""
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#b36b00" }
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; color: "#b36b00" }
         Row {
             anchors.horizontalCenter: parent.horizontalCenter
             spacing: 24

@@ -82,7 +82,7 @@ Item {
                     spacing: 10
                     Text { objectName: "label_" + fieldBox.modelData.id; width: parent.width; wrapMode: Text.WordWrap
                            text: fieldBox.modelData.caption || fieldBox.modelData.label
-                           font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#5b6b7c" }
+                           font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; color: "#5b6b7c" }
                     Flow {
                         visible: fieldBox.modelData.type === "choice"
                         width: parent.width
@@ -118,7 +118,7 @@ Item {
                         Rectangle {
                             width: 260; height: 88; radius: 14; color: "white"; border.color: "#0b4f9c"; border.width: 2
                             Text { objectName: "monthValue_" + fieldBox.modelData.id; anchors.centerIn: parent; text: fieldBox.modelData.display
-                                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: 36; font.bold: true; color: "#1b2733" }
+                                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 47 : 36; font.bold: true; color: "#1b2733" }
                         }
                         BigButton { objectName: "month_" + fieldBox.modelData.id + "_plus"; primary: false; implicitWidth: 110; text: "+"; fontSize: 44
                                     onClicked: view.ctl.tap("month_step", { id: fieldBox.modelData.id, delta: 1 }) }
@@ -131,8 +131,8 @@ Item {
                         border.color: view.v.activeField === fieldBox.modelData.id ? "#e8a317" : "#0b4f9c"; border.width: 3
                         Text { anchors { left: parent.left; leftMargin: 18; verticalCenter: parent.verticalCenter }
                                text: fieldBox.modelData.display || (view.ctl ? view.ctl.s["form.tap_to_enter"] : "")
-                               color: fieldBox.modelData.display ? "#1b2733" : "#9aa7b4"
-                               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 32 }
+                               color: fieldBox.modelData.display ? "#1b2733" : "#5b6b7c"
+                               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 42 : 32 }
                         TapHandler {
                             gesturePolicy: TapHandler.ReleaseWithinBounds
                             onTapped: view.focusDigits(fieldBox.modelData.id)
@@ -149,7 +149,7 @@ Item {
                             objectName: "text_" + fieldBox.modelData.id
                             anchors { fill: parent; leftMargin: 18; rightMargin: 18 }
                             verticalAlignment: TextInput.AlignVCenter
-                            font.family: "WenQuanYi Micro Hei"; font.pixelSize: 32; color: "#1b2733"
+                            font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 42 : 32; color: "#1b2733"
                             text: fieldBox.modelData.display
                             inputMethodHints: fieldBox.modelData.keyboard === "latin" ? (Qt.ImhNoPredictiveText | Qt.ImhPreferUppercase | Qt.ImhLatinOnly) : Qt.ImhNone
                             onTextEdited: view.ctl.tap("field", { id: fieldBox.modelData.id, value: text, typing: true })
@@ -166,7 +166,7 @@ Item {
                         objectName: "error_" + fieldBox.modelData.id
                         visible: text !== ""
                         text: (view.v.errors || {})[fieldBox.modelData.id] || ""
-                        font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; color: "#c0392b"
+                        font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#c0392b"
                     }
                 }
             }
@@ -204,7 +204,7 @@ Item {
         wrapMode: Text.WordWrap
         text: view.ctl ? (view.ctl.s["form.error_summary"] || "").replace("{n}", view.errorLabels.length)
                          .replace("{fields}", view.errorLabels.join(view.ctl.s["common.list_sep"] || "、")) : ""
-        font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; color: "#c0392b"
+        font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#c0392b"
     }
     Item {
         id: buttons

@@ -12,18 +12,18 @@ Item {
         Column {
             anchors { fill: parent; margins: 36 }
             spacing: 16
-            Text { text: screen.v.title || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 40; font.bold: true; color: "#0b4f9c" }
-            Text { text: screen.ctl ? screen.ctl.s["intro.title"] : ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; color: "#5b6b7c" }
-            Text { objectName: "introNotice"; width: parent.width; wrapMode: Text.WordWrap; text: screen.v.notice || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; color: "#1b2733"; lineHeight: 1.2 }
+            Text { text: screen.v.title || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 52 : 40; font.bold: true; color: "#0b4f9c" }
+            Text { text: screen.ctl ? screen.ctl.s["intro.title"] : ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; color: "#5b6b7c" }
+            Text { objectName: "introNotice"; width: parent.width; wrapMode: Text.WordWrap; text: screen.v.notice || ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; color: "#1b2733"; lineHeight: 1.2 }
             Text { objectName: "introIdentity"; visible: text !== ""; text: screen.v.identity || ""
-                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: 30; font.bold: true; color: "#1b2733" }
+                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 30; font.bold: true; color: "#1b2733" }
             Text { visible: text !== ""; text: screen.v.materialsTitle || ""
-                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: 30; font.bold: true; color: "#1b2733" }
+                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 30; font.bold: true; color: "#1b2733" }
             Repeater {
                 model: screen.v.materials || []
                 Text { required property var modelData; objectName: "introMaterial"; width: parent.width
                        wrapMode: Text.WordWrap; text: modelData
-                       font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; color: "#1b2733" }
+                       font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; color: "#1b2733" }
             }
         }
     }

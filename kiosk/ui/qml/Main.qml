@@ -67,7 +67,7 @@ Window {
             // the on-screen keyboard pushes the screen up, so its buttons stay reachable above the keys
             anchors { left: parent.left; right: parent.right; top: topBar.bottom
                       bottom: keyboard.shown ? keyboard.top : parent.bottom }
-            source: ({ attract: "AttractScreen.qml", catalog: "CatalogScreen.qml", intro: "IntroScreen.qml",
+            source: ({ attract: "AttractScreen.qml", catalog: "ServiceCatalog.qml", intro: "IntroScreen.qml",
                        step: "StepScreen.qml", message: "MessageScreen.qml" })[win.ctl.screen] || "AttractScreen.qml"
             onLoaded: item.ctl = win.ctl
         }
@@ -94,6 +94,7 @@ Window {
         }
         Timer { interval: 200; running: true; onTriggered: keyboard.active = true }
 
+        HelpOverlay { ctl: win.ctl; anchors.fill: parent; visible: assist.helpShown; z: 90 }
         TimeoutOverlay { ctl: win.ctl; anchors.fill: parent; visible: win.ctl.countdown >= 0; z: 100 }
 
         // the console's announcement, on the attract screen only
@@ -107,7 +108,7 @@ Window {
                 anchors.centerIn: parent; width: parent.width - 48
                 horizontalAlignment: Text.AlignHCenter; elide: Text.ElideRight
                 text: win.remote ? win.remote.announcement : ""
-                color: "#1b2733"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; font.bold: true
+                color: "#1b2733"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; font.bold: true
             }
         }
 

@@ -11,7 +11,7 @@ Item {
             objectName: "messageText"
             width: parent.width; wrapMode: Text.WordWrap; horizontalAlignment: Text.AlignHCenter
             text: screen.ctl ? screen.ctl.message : ""
-            font.family: "WenQuanYi Micro Hei"; font.pixelSize: 40; font.bold: true; color: "#1b2733"
+            font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 52 : 40; font.bold: true; color: "#1b2733"
         }
         BigButton {
             objectName: "messageOk"

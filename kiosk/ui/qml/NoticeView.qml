@@ -13,9 +13,9 @@ Item {
             anchors { fill: parent; margins: 40 }
             spacing: 24
             Text { objectName: "noticeBody"; width: parent.width; wrapMode: Text.WordWrap; text: view.v.body || ""
-                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: 32; color: "#1b2733"; lineHeight: 1.3 }
+                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 42 : 32; color: "#1b2733"; lineHeight: 1.3 }
             Text { objectName: "noticeDetail"; width: parent.width; wrapMode: Text.WordWrap; text: view.v.detail || ""
-                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; color: "#c0392b" }
+                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; color: "#c0392b" }
         }
     }
     Item {

@@ -28,7 +28,7 @@ Item {
                 model: view.table.summary
                 Text { required property var modelData; width: summary.width; wrapMode: Text.Wrap
                        text: modelData.label + (view.ctl ? view.ctl.s["common.colon"] : "：") + modelData.value
-                       font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; color: "#1b2733" }
+                       font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#1b2733" }
             }
         }
         Row {
@@ -41,7 +41,7 @@ Item {
                        width: view.colWidth(header.width, index); text: modelData
                        wrapMode: Text.WrapAtWordBoundaryOrAnywhere
                        horizontalAlignment: view.table.aligns[index] === "right" ? Text.AlignRight : Text.AlignLeft
-                       font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; font.bold: true; color: "#0b4f9c"
+                       font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; font.bold: true; color: "#0b4f9c"
                        leftPadding: 6; rightPadding: 6 }
             }
         }
@@ -64,7 +64,7 @@ Item {
                            width: view.colWidth(rows.width, index); text: modelData
                            wrapMode: Text.WrapAtWordBoundaryOrAnywhere
                            horizontalAlignment: view.table.aligns[index] === "right" ? Text.AlignRight : Text.AlignLeft
-                           font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; color: "#1b2733"
+                           font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#1b2733"
                            leftPadding: 6; rightPadding: 6 }
                 }
             }
@@ -77,7 +77,7 @@ Item {
         BigButton { objectName: "backButton"; anchors.left: parent.left; visible: view.v.canBack || false; primary: false
                     text: view.ctl ? view.ctl.s["common.back"] : ""; onClicked: view.ctl.tap("back", null) }
         Text { objectName: "previewCount"; anchors.centerIn: parent; text: view.table.count || ""
-               font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24; color: "#5b6b7c" }
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#5b6b7c" }
         BigButton { objectName: "printButton"; anchors.right: parent.right
                     text: view.v.action || (view.ctl ? view.ctl.s["preview.print"] : ""); onClicked: view.ctl.tap("continue", null) }
     }

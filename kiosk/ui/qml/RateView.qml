@@ -20,8 +20,8 @@ Item {
             width: flick.width
             spacing: 22
             Text { objectName: "rateSubject"; visible: text !== ""; text: view.v.subject || ""
-                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; font.bold: true; color: "#0b4f9c" }
-            Text { text: view.ctl ? view.ctl.s["rate.prompt"] : ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 28; color: "#5b6b7c" }
+                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; font.bold: true; color: "#0b4f9c" }
+            Text { text: view.ctl ? view.ctl.s["rate.prompt"] : ""; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; color: "#5b6b7c" }
             Row {
                 spacing: 16
                 Repeater {
@@ -38,7 +38,7 @@ Item {
                 }
             }
             Text { visible: view.chosen !== null; text: view.ctl ? view.ctl.s["rate.indicators"] : ""
-                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#5b6b7c" }
+                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; color: "#5b6b7c" }
             Flow {
                 width: parent.width
                 spacing: 16
@@ -56,7 +56,7 @@ Item {
             }
             // optional comment, typed with the Pinyin keyboard
             Text { visible: view.chosen !== null; text: view.ctl ? view.ctl.s["rate.comment"] : ""
-                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#5b6b7c" }
+                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; color: "#5b6b7c" }
             Rectangle {
                 id: commentBox
                 visible: view.chosen !== null
@@ -67,7 +67,7 @@ Item {
                     objectName: "rateComment"
                     anchors { fill: parent; leftMargin: 18; rightMargin: 18 }
                     verticalAlignment: TextInput.AlignVCenter
-                    font.family: "WenQuanYi Micro Hei"; font.pixelSize: 30; color: "#1b2733"
+                    font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 30; color: "#1b2733"
                     maximumLength: 200
                     text: view.v.comment || ""
                     onTextEdited: view.ctl.tap("rate_comment", text)

@@ -5,18 +5,27 @@ Item {
     id: screen
     property var ctl
     property var v: ctl ? ctl.view : ({})
+    // where am I: 第2步 / 共4步 · the expected time, and the service's name (kiosk/ui/assist_view.py)
+    Text {
+        id: progressLine
+        objectName: "stepProgress"
+        anchors { left: parent.left; top: parent.top; leftMargin: 28; topMargin: 16 }
+        text: (assist.progress.stepOf || "") + "  ·  " + (assist.progress.minutes || "")
+        font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; font.bold: true; color: "#0b4f9c"
+    }
+    Text {
+        anchors { right: parent.right; left: progressLine.right; baseline: progressLine.baseline; rightMargin: 34; leftMargin: 24 }
+        horizontalAlignment: Text.AlignRight; elide: Text.ElideRight
+        text: screen.v.flowTitle || ""
+        font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#4a5663"
+    }
     Text {
         id: heading
         objectName: "stepTitle"
-        anchors { left: parent.left; right: parent.right; top: parent.top; margins: 28 }
+        anchors { left: parent.left; right: parent.right; top: progressLine.bottom; leftMargin: 28; rightMargin: 28; topMargin: 6 }
         text: screen.v.title || ""
-        font.family: "WenQuanYi Micro Hei"; font.pixelSize: 40; font.bold: true; color: "#1b2733"
+        font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 52 : 40; font.bold: true; color: "#1b2733"
         elide: Text.ElideRight
-    }
-    Text {
-        anchors { right: parent.right; top: parent.top; margins: 34 }
-        text: screen.v.flowTitle || ""
-        font.family: "WenQuanYi Micro Hei"; font.pixelSize: 22; color: "#5b6b7c"
     }
     Loader {
         id: body

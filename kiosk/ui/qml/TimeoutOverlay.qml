@@ -14,12 +14,12 @@ Rectangle {
             anchors.centerIn: parent
             spacing: 30
             Text { anchors.horizontalCenter: parent.horizontalCenter; text: overlay.ctl ? overlay.ctl.s["timeout.title"] : ""
-                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: 42; font.bold: true; color: "#1b2733" }
+                   font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 55 : 42; font.bold: true; color: "#1b2733" }
             Text {
                 objectName: "countdownText"
                 anchors.horizontalCenter: parent.horizontalCenter
                 text: overlay.ctl ? (overlay.ctl.s["timeout.countdown"] || "").replace("{n}", overlay.ctl.countdown) : ""
-                font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; color: "#c0392b"
+                font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; color: "#c0392b"
             }
             Row {
                 anchors.horizontalCenter: parent.horizontalCenter

@@ -4,15 +4,16 @@ Rectangle {
     id: bar
     property var ctl
     property var maint: null
-    height: 84
+    height: assist.sizes.button + 16
     color: "#0b4f9c"
     // while paper is being produced, neither Home nor the language may interrupt: the paper comes out anyway
     readonly property bool producing: !!bar.ctl && bar.ctl.screen === "step" && bar.ctl.view.stepType === "print"
     Text {
         objectName: "terminalName"
+        visible: !assist.elderly  // room for the larger buttons (switch to standard for the technician's gesture)
         anchors { left: parent.left; leftMargin: 28; verticalCenter: parent.verticalCenter }
         text: bar.ctl ? bar.ctl.terminalName : ""
-        color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; font.bold: true
+        color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; font.bold: true
         // the technician's hidden gesture: hold the terminal name for three seconds (a citizen's tap does nothing)
         TapHandler {
             longPressThreshold: 3
@@ -29,25 +30,43 @@ Rectangle {
         Text {
             id: clock
             objectName: "topClock"
-            visible: !!bar.ctl && bar.ctl.screen !== "attract"
+            visible: !!bar.ctl && bar.ctl.screen !== "attract" && !assist.elderly
             anchors.verticalCenter: parent.verticalCenter
-            color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 24
+            color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24
             text: Qt.formatDateTime(new Date(), "yyyy-MM-dd HH:mm")
             Timer { interval: 10000; running: true; repeat: true
                     onTriggered: clock.text = Qt.formatDateTime(new Date(), "yyyy-MM-dd HH:mm") }
         }
         BigButton {
+            objectName: "elderlyButton"
+            primary: false; minWidth: 120; fontSize: 24
+            text: bar.ctl ? bar.ctl.s[assist.elderly ? "assist.elderly_off" : "assist.elderly_on"] : ""
+            onClicked: assist.toggleElderly()
+        }
+        BigButton {
+            objectName: "replayButton"
+            primary: false; minWidth: 120; fontSize: 24
+            text: bar.ctl ? bar.ctl.s["assist.replay"] : ""
+            onClicked: assist.replay()
+        }
+        BigButton {
+            objectName: "helpButton"
+            danger: true; minWidth: 120; fontSize: 24
+            text: bar.ctl ? bar.ctl.s["assist.help"] : ""
+            onClicked: assist.callHelp()
+        }
+        BigButton {
             objectName: "homeButton"
             visible: bar.ctl && bar.ctl.screen !== "attract"
             enabled: !bar.producing
-            primary: false; height: 64; implicitWidth: 150; fontSize: 24
+            primary: false; minWidth: 120; fontSize: 24
             text: bar.ctl ? bar.ctl.s["common.home"] : ""
             onClicked: bar.ctl.tap("home", null)
         }
         BigButton {
             objectName: "langButton"
             enabled: !bar.producing
-            primary: false; height: 64; implicitWidth: 150; fontSize: 24
+            primary: false; minWidth: 120; fontSize: 24
             text: bar.ctl ? bar.ctl.s["common.other_lang"] : ""
             onClicked: bar.ctl.tap("language", null)
         }
