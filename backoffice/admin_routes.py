@@ -60,17 +60,27 @@ class OperatorView(BaseModel):
     locked: bool
 
 
-@router.post("/login", response_model=LoginOut,
-             responses={401: {"description": "name or password wrong"}, 423: {"description": "locked"},
-                        429: {"description": "too many attempts"}})
+@router.post(
+    "/login",
+    response_model=LoginOut,
+    responses={
+        401: {"description": "name or password wrong"},
+        423: {"description": "locked"},
+        429: {"description": "too many attempts"},
+    },
+)
 def operator_login(body: LoginIn, request: Request, bo: State) -> LoginOut:
     client = request.client.host if request.client else "-"
     token, actor, expires = login(bo, body.name, body.password, client)
     return LoginOut(token=token, role=actor.role, expires_at=expires)
 
 
-@router.post("/operators", response_model=Ok, status_code=201,
-             responses={**OP_ERRORS, 409: {"description": "name taken"}})
+@router.post(
+    "/operators",
+    response_model=Ok,
+    status_code=201,
+    responses={**OP_ERRORS, 409: {"description": "name taken"}},
+)
 def create_operator(body: OperatorIn, bo: State, actor: Admin) -> Ok:
     add_operator(bo, body.name, body.role, body.password, by=actor.name)
     return Ok()
@@ -81,8 +91,15 @@ def list_operators(bo: State, _actor: Admin) -> list[OperatorView]:
     now = bo.clock()
     with bo.sessions() as session:
         rows = session.scalars(select(Operator).order_by(Operator.name)).all()
-    return [OperatorView(name=r.name, role=r.role, created_at=r.created_at,
-                         locked=bool(r.locked_until and r.locked_until > now)) for r in rows]
+    return [
+        OperatorView(
+            name=r.name,
+            role=r.role,
+            created_at=r.created_at,
+            locked=bool(r.locked_until and r.locked_until > now),
+        )
+        for r in rows
+    ]
 
 
 @router.get("/approvals", responses=OP_ERRORS)
@@ -90,8 +107,10 @@ def list_approvals(bo: State, _actor: Admin) -> list[dict[str, Any]]:
     return approvals.pending(bo)
 
 
-@router.post("/approvals/{approval_id}/approve",
-             responses={**OP_ERRORS, 404: {"description": "no such approval"}, 409: {"description": "done"}})
+@router.post(
+    "/approvals/{approval_id}/approve",
+    responses={**OP_ERRORS, 404: {"description": "no such approval"}, 409: {"description": "done"}},
+)
 def approve(approval_id: Annotated[int, Path(ge=1, le=2**31)], bo: State, actor: Admin) -> dict[str, Any]:
     return approvals.approve(bo, approval_id, actor.name)
 
@@ -101,21 +120,33 @@ def _since(value: float | None, bo_now: float) -> float | None:
 
 
 @router.get("/audit", responses=OP_ERRORS)
-def audit_entries(bo: State, _actor: Auditor, since: Annotated[float | None, Query(ge=0, le=1e11)] = None,
-                  until: Annotated[float | None, Query(ge=0, le=1e11)] = None,
-                  actor: Annotated[str | None, Query(max_length=64)] = None,
-                  limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-                  offset: Annotated[int, Query(ge=0, le=2**31)] = 0) -> list[dict[str, Any]]:
+def audit_entries(
+    bo: State,
+    _actor: Auditor,
+    since: Annotated[float | None, Query(ge=0, le=1e11)] = None,
+    until: Annotated[float | None, Query(ge=0, le=1e11)] = None,
+    actor: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> list[dict[str, Any]]:
     with bo.sessions() as session:
-        return audit.entries(session, since=_since(since, bo.clock()), until=until, actor=actor, limit=limit,
-                             offset=offset)
+        return audit.entries(
+            session, since=_since(since, bo.clock()), until=until, actor=actor, limit=limit, offset=offset
+        )
 
 
-@router.get("/audit/export", response_class=Response, responses={**OP_ERRORS, 200: {"content": {
-    "text/csv": {}, "application/x-ndjson": {}}}})
-def audit_export(bo: State, _actor: Auditor, since: Annotated[float | None, Query(ge=0, le=1e11)] = None,
-                 until: Annotated[float | None, Query(ge=0, le=1e11)] = None,
-                 format: Annotated[Literal["csv", "jsonl"], Query()] = "csv") -> Response:
+@router.get(
+    "/audit/export",
+    response_class=Response,
+    responses={**OP_ERRORS, 200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}},
+)
+def audit_export(
+    bo: State,
+    _actor: Auditor,
+    since: Annotated[float | None, Query(ge=0, le=1e11)] = None,
+    until: Annotated[float | None, Query(ge=0, le=1e11)] = None,
+    format: Annotated[Literal["csv", "jsonl"], Query()] = "csv",
+) -> Response:
     """The audit trail for an auditor's own tools (at most 100,000 rows a call; page with ``since``)."""
     with bo.sessions() as session:
         rows = audit.entries(session, since=_since(since, bo.clock()), until=until, limit=100_000)
@@ -126,17 +157,38 @@ def audit_export(bo: State, _actor: Auditor, since: Annotated[float | None, Quer
     writer = csv.writer(out)
     writer.writerow(["id", "at", "time", "actor_kind", "actor", "action", "subject", "service", "outcome"])
     for r in rows:
-        writer.writerow([r["id"], r["at"], datetime.fromtimestamp(r["at"]).isoformat(timespec="seconds"),
-                         r["actor_kind"], r["actor"], r["action"], r["subject"], r["service"], r["outcome"]])
+        writer.writerow(
+            [
+                r["id"],
+                r["at"],
+                datetime.fromtimestamp(r["at"]).isoformat(timespec="seconds"),
+                r["actor_kind"],
+                r["actor"],
+                r["action"],
+                r["subject"],
+                r["service"],
+                r["outcome"],
+            ]
+        )
     return Response(out.getvalue(), media_type="text/csv")
 
 
 @router.get("/alerts", responses=OP_ERRORS)
-def list_alerts(bo: State, _actor: Reader, limit: Annotated[int, Query(ge=1, le=10000)] = 1000) -> list[dict[str, Any]]:
+def list_alerts(
+    bo: State, _actor: Reader, limit: Annotated[int, Query(ge=1, le=10000)] = 1000
+) -> list[dict[str, Any]]:
     with bo.sessions() as session:
         rows = session.scalars(select(Alert).order_by(Alert.id.desc()).limit(limit)).all()
-    return [{"id": r.id, "kind": r.kind, "terminal_id": r.terminal_id, "detail": r.detail, "raised_at": r.raised_at}
-            for r in rows]
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "terminal_id": r.terminal_id,
+            "detail": r.detail,
+            "raised_at": r.raised_at,
+        }
+        for r in rows
+    ]
 
 
 __all__ = ["ROLES", "router"]

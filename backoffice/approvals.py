@@ -36,8 +36,15 @@ def request(bo: Backoffice, action: str, payload: dict[str, Any], by: str) -> di
         row = Approval(action=action, payload=payload, requested_by=by, requested_at=now, status="pending")
         session.add(row)
         session.flush()
-        audit.record(session, now, actor_kind="operator", actor=by, action="approval.request", outcome="pending",
-                     detail={"approval": row.id, "action": action})
+        audit.record(
+            session,
+            now,
+            actor_kind="operator",
+            actor=by,
+            action="approval.request",
+            outcome="pending",
+            detail={"approval": row.id, "action": action},
+        )
     return {"approval": row.id, "status": "pending", "action": action}
 
 
@@ -52,9 +59,13 @@ def approve(bo: Backoffice, approval_id: int, by: str) -> dict[str, Any]:
     if row.requested_by == by:
         raise ApiError(403, "approval.same_admin", "a second admin must approve")
     with bo.sessions.begin() as session:
-        claimed = rowcount(session.execute(
-            update(Approval).where(Approval.id == approval_id, Approval.status == "pending")
-            .values(status="done", approved_by=by, approved_at=now)))
+        claimed = rowcount(
+            session.execute(
+                update(Approval)
+                .where(Approval.id == approval_id, Approval.status == "pending")
+                .values(status="done", approved_by=by, approved_at=now)
+            )
+        )
     if not claimed:
         raise ApiError(409, "approval.done", "already approved")
     if row.action == SET_ROOT_KEYS:
@@ -64,13 +75,30 @@ def approve(bo: Backoffice, approval_id: int, by: str) -> dict[str, Any]:
     else:
         raise ApiError(422, "approval.action", "unknown action")
     with bo.sessions.begin() as session:
-        audit.record(session, now, actor_kind="operator", actor=by, action="approval.approve", outcome="done",
-                     detail={"approval": approval_id, "action": row.action, "requested_by": row.requested_by})
+        audit.record(
+            session,
+            now,
+            actor_kind="operator",
+            actor=by,
+            action="approval.approve",
+            outcome="done",
+            detail={"approval": approval_id, "action": row.action, "requested_by": row.requested_by},
+        )
     return {"approval": approval_id, "status": "done", "action": row.action, "result": result}
 
 
 def pending(bo: Backoffice) -> list[dict[str, Any]]:
     with bo.sessions() as session:
-        rows = session.scalars(select(Approval).where(Approval.status == "pending").order_by(Approval.id)).all()
-    return [{"approval": r.id, "action": r.action, "payload": r.payload, "requested_by": r.requested_by,
-             "requested_at": r.requested_at} for r in rows]
+        rows = session.scalars(
+            select(Approval).where(Approval.status == "pending").order_by(Approval.id)
+        ).all()
+    return [
+        {
+            "approval": r.id,
+            "action": r.action,
+            "payload": r.payload,
+            "requested_by": r.requested_by,
+            "requested_at": r.requested_at,
+        }
+        for r in rows
+    ]

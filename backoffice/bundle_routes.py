@@ -33,38 +33,70 @@ from wire.limits import MAX_BUNDLE_BYTES
 router = APIRouter()
 
 
-@router.get(f"{signing.API}/bundles/latest", response_model=BundleMeta,
-            responses={**AUTH_ERRORS, 404: {"description": "no bundle for the group"}})
+@router.get(
+    f"{signing.API}/bundles/latest",
+    response_model=BundleMeta,
+    responses={**AUTH_ERRORS, 404: {"description": "no bundle for the group"}},
+)
 def latest_bundle(term: Signed, bo: State) -> BundleMeta:
     withdrawn = bo.withdrawn_bundles(term.group)
     version = rollouts.latest_for(bo, term.group, term.id)
     with bo.sessions() as session:
-        row = None if version is None else session.scalars(
-            select(Bundle).where(Bundle.group == term.group, Bundle.version == version)).first()
+        row = (
+            None
+            if version is None
+            else session.scalars(
+                select(Bundle).where(Bundle.group == term.group, Bundle.version == version)
+            ).first()
+        )
     if row is None:
         if withdrawn:  # every bundle withdrawn: the terminals go back to their built-in flows
-            return BundleMeta(group=term.group, version=0, sha256="", length=0, published_at=0.0, note="",
-                              withdrawn=withdrawn)
+            return BundleMeta(
+                group=term.group,
+                version=0,
+                sha256="",
+                length=0,
+                published_at=0.0,
+                note="",
+                withdrawn=withdrawn,
+            )
         raise ApiError(404, "bundle.none", "no bundle published for this group")
     return bundle_meta(row, withdrawn)
 
 
-@router.get(f"{signing.API}/bundles/{{version}}", response_class=Response,
-            responses={**AUTH_ERRORS, 200: {"content": {"application/octet-stream": {}}},
-                       404: {"description": "no such bundle"}})
+@router.get(
+    f"{signing.API}/bundles/{{version}}",
+    response_class=Response,
+    responses={
+        **AUTH_ERRORS,
+        200: {"content": {"application/octet-stream": {}}},
+        404: {"description": "no such bundle"},
+    },
+)
 def get_bundle(version: Annotated[int, Path(ge=1, le=2**62)], term: Signed, bo: State) -> Response:
     with bo.sessions() as session:
-        row = session.scalars(select(Bundle).where(Bundle.group == term.group,
-                                                   Bundle.version == version)).first()
+        row = session.scalars(
+            select(Bundle).where(Bundle.group == term.group, Bundle.version == version)
+        ).first()
     if row is None:
         raise ApiError(404, "bundle.unknown", "no such bundle for this group")
-    return Response(row.content, media_type="application/octet-stream",
-                    headers={"X-Bundle-Sha256": row.sha256, "X-Bundle-Version": str(row.version)})
+    return Response(
+        row.content,
+        media_type="application/octet-stream",
+        headers={"X-Bundle-Sha256": row.sha256, "X-Bundle-Version": str(row.version)},
+    )
 
 
-@router.post(f"{signing.API}/operator/bundles", response_model=BundleMeta, status_code=201,
-             responses={**OP_ERRORS, 409: {"description": "version not above the group's latest"},
-                        422: {"description": "content is not base64 or too large"}})
+@router.post(
+    f"{signing.API}/operator/bundles",
+    response_model=BundleMeta,
+    status_code=201,
+    responses={
+        **OP_ERRORS,
+        409: {"description": "version not above the group's latest"},
+        422: {"description": "content is not base64 or too large"},
+    },
+)
 def publish_bundle(body: BundleIn, bo: State, _actor: Publisher) -> BundleMeta:
     try:
         content = base64.b64decode(body.content_b64, validate=True)
@@ -78,9 +110,18 @@ def publish_bundle(body: BundleIn, bo: State, _actor: Publisher) -> BundleMeta:
         if latest is not None and body.version <= latest:
             raise ApiError(409, "bundle.version_not_newer", f"the group's latest version is {latest}")
         if body.rollout is not None:  # before the row exists, so no terminal outside the plan sees it
-            rollouts.start(bo, body.group, body.version, bo.latest_bundle(body.group), body.rollout.model_dump())
-        row = Bundle(group=body.group, version=body.version, sha256=hashlib.sha256(content).hexdigest(),
-                     length=len(content), content=content, published_at=bo.clock(), note=body.note)
+            rollouts.start(
+                bo, body.group, body.version, bo.latest_bundle(body.group), body.rollout.model_dump()
+            )
+        row = Bundle(
+            group=body.group,
+            version=body.version,
+            sha256=hashlib.sha256(content).hexdigest(),
+            length=len(content),
+            content=content,
+            published_at=bo.clock(),
+            note=body.note,
+        )
         session.add(row)
     bo.forget_latest_bundle(body.group)
     return bundle_meta(row)
@@ -94,9 +135,15 @@ def list_bundles(bo: State, _actor: Reader) -> list[BundleMeta]:
     return [bundle_meta(r, withdrawn[r.group]) for r in rows]
 
 
-@router.put(f"{signing.API}/operator/bundle-root-keys", response_model=Ok,
-            responses={**OP_ERRORS, 202: {"description": "waiting for a second admin's approval"},
-                       422: {"description": "threshold above the number of keys"}})
+@router.put(
+    f"{signing.API}/operator/bundle-root-keys",
+    response_model=Ok,
+    responses={
+        **OP_ERRORS,
+        202: {"description": "waiting for a second admin's approval"},
+        422: {"description": "threshold above the number of keys"},
+    },
+)
 def put_root_keys(root: RootKeysIn, bo: State, actor: Admin) -> Any:
     """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning). A
     named admin's change waits for a second admin (``backoffice.approvals``); a rotation carried in a
@@ -104,16 +151,24 @@ def put_root_keys(root: RootKeysIn, bo: State, actor: Admin) -> Any:
     if root.threshold > len(set(k.lower() for k in root.keys)):
         raise ApiError(422, "root_keys.threshold", "threshold above the number of distinct keys")
     if actor.name != BOOTSTRAP:
-        return JSONResponse(approvals.request(bo, approvals.SET_ROOT_KEYS, root.model_dump(), actor.name),
-                            status_code=202)
+        return JSONResponse(
+            approvals.request(bo, approvals.SET_ROOT_KEYS, root.model_dump(), actor.name), status_code=202
+        )
     approvals.set_root_keys(bo, root)
     return Ok()
 
 
-@router.post(f"{signing.API}/operator/bundles/{{group}}/{{version}}/withdraw", response_model=Ok,
-             responses={**OP_ERRORS, 404: {"description": "no such bundle"}})
-def withdraw_bundle(group: Annotated[str, Path(max_length=64)], version: Annotated[int, Path(ge=1, le=2**62)],
-                    bo: State, _actor: Publisher) -> Ok:
+@router.post(
+    f"{signing.API}/operator/bundles/{{group}}/{{version}}/withdraw",
+    response_model=Ok,
+    responses={**OP_ERRORS, 404: {"description": "no such bundle"}},
+)
+def withdraw_bundle(
+    group: Annotated[str, Path(max_length=64)],
+    version: Annotated[int, Path(ge=1, le=2**62)],
+    bo: State,
+    _actor: Publisher,
+) -> Ok:
     """Stop offering ``version``; terminals running it return to the one before at their next heartbeat."""
     with bo.sessions() as session:
         row = session.scalars(select(Bundle).where(Bundle.group == group, Bundle.version == version)).first()
@@ -127,14 +182,28 @@ def withdraw_bundle(group: Annotated[str, Path(max_length=64)], version: Annotat
     return Ok()
 
 
-@router.get(f"{signing.API}/operator/bundle-events", response_model=list[BundleEventView], responses=OP_ERRORS)
+@router.get(
+    f"{signing.API}/operator/bundle-events", response_model=list[BundleEventView], responses=OP_ERRORS
+)
 def bundle_events(bo: State, _actor: Reader) -> list[BundleEventView]:
     """What terminals did with bundles: refusals (with the reason), rollbacks, expiries, withdrawals."""
     with bo.sessions() as session:
-        rows = session.scalars(select(DeviceEvent).where(DeviceEvent.device == "flows")
-                               .order_by(DeviceEvent.id.desc()).limit(500)).all()
-    return [BundleEventView(terminal_id=r.terminal_id, kind=r.state, reason=r.reason, detail=r.detail,
-                            received_at=r.received_at) for r in rows]
+        rows = session.scalars(
+            select(DeviceEvent)
+            .where(DeviceEvent.device == "flows")
+            .order_by(DeviceEvent.id.desc())
+            .limit(500)
+        ).all()
+    return [
+        BundleEventView(
+            terminal_id=r.terminal_id,
+            kind=r.state,
+            reason=r.reason,
+            detail=r.detail,
+            received_at=r.received_at,
+        )
+        for r in rows
+    ]
 
 
 def check_bundle(bo: Any, group: str, declared: int, content: bytes) -> None:
@@ -153,16 +222,24 @@ def check_bundle(bo: Any, group: str, declared: int, content: bytes) -> None:
             manifest = verify(directory, RootKeys.from_json(root), group=group)
             rotated = bundle_root(directory, RootKeys.from_json(root))
         except BundleRefused as exc:
-            raise ApiError(422, f"bundle.{exc.reason}", f"refused: {exc.reason}: {exc.detail}"[:500]) from None
+            raise ApiError(
+                422, f"bundle.{exc.reason}", f"refused: {exc.reason}: {exc.detail}"[:500]
+            ) from None
     if manifest.version != declared:
-        raise ApiError(422, "bundle.version_mismatch",
-                       f"declared version {declared}, the signed manifest says {manifest.version}")
+        raise ApiError(
+            422,
+            "bundle.version_mismatch",
+            f"declared version {declared}, the signed manifest says {manifest.version}",
+        )
     if rotated.version > int(root.get("version", 1)):  # the bundle carries a root rotation: adopt it too
         bo.put_setting("bundle_root_keys", rotated.to_json())
 
 
-@router.put(f"{signing.API}/operator/server-cert-next", response_model=Ok,
-            responses={**OP_ERRORS, 422: {"description": "not a PEM certificate"}})
+@router.put(
+    f"{signing.API}/operator/server-cert-next",
+    response_model=Ok,
+    responses={**OP_ERRORS, 422: {"description": "not a PEM certificate"}},
+)
 def put_server_cert_next(body: ServerCertIn, bo: State, _actor: Admin) -> Ok:
     """The certificate the back office will switch to: announced in every heartbeat answer (over the
     connection pinned to the current one), so terminals trust it before the switch, without re-provisioning."""
@@ -177,5 +254,12 @@ def put_server_cert_next(body: ServerCertIn, bo: State, _actor: Admin) -> Ok:
 
 
 def bundle_meta(row: Bundle, withdrawn: list[int] | None = None) -> BundleMeta:
-    return BundleMeta(group=row.group, version=row.version, sha256=row.sha256, length=row.length,
-                      published_at=row.published_at, note=row.note, withdrawn=withdrawn or [])
+    return BundleMeta(
+        group=row.group,
+        version=row.version,
+        sha256=row.sha256,
+        length=row.length,
+        published_at=row.published_at,
+        note=row.note,
+        withdrawn=withdrawn or [],
+    )

@@ -34,53 +34,121 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def open_session(bo: Backoffice, term: Terminal, id_number: str, card_type: str,
-                 case_no: str | None) -> dict[str, Any]:
+def open_session(
+    bo: Backoffice, term: Terminal, id_number: str, card_type: str, case_no: str | None
+) -> dict[str, Any]:
     now, limits = bo.clock(), bo.limits
     subject = bo.key.subject_hash(id_number)
     masked = audit.masked(id_number)
     token = secrets.token_urlsafe(24)
     with bo.sessions.begin() as session:
         # one citizen at a time: whatever this terminal had open ends now
-        session.execute(update(CitizenSession).where(CitizenSession.terminal_id == term.id,
-                                                     CitizenSession.closed_at.is_(None))
-                        .values(closed_at=now))
-        others = session.scalar(select(func.count(distinct(CitizenSession.subject_hash))).where(
-            CitizenSession.terminal_id == term.id, CitizenSession.opened_at > now - limits.session_window,
-            CitizenSession.subject_hash != subject)) or 0
+        session.execute(
+            update(CitizenSession)
+            .where(CitizenSession.terminal_id == term.id, CitizenSession.closed_at.is_(None))
+            .values(closed_at=now)
+        )
+        others = (
+            session.scalar(
+                select(func.count(distinct(CitizenSession.subject_hash))).where(
+                    CitizenSession.terminal_id == term.id,
+                    CitizenSession.opened_at > now - limits.session_window,
+                    CitizenSession.subject_hash != subject,
+                )
+            )
+            or 0
+        )
         if others >= limits.session_subjects:
-            recent = session.scalar(select(func.count()).select_from(Alert).where(
-                Alert.kind == "citizen_session.rate", Alert.terminal_id == term.id, Alert.raised_at > now - ALERT_EVERY))
+            recent = session.scalar(
+                select(func.count())
+                .select_from(Alert)
+                .where(
+                    Alert.kind == "citizen_session.rate",
+                    Alert.terminal_id == term.id,
+                    Alert.raised_at > now - ALERT_EVERY,
+                )
+            )
             if not recent:
-                session.add(Alert(kind="citizen_session.rate", terminal_id=term.id, raised_at=now,
-                                  detail={"subjects": others + 1, "window_seconds": limits.session_window,
-                                          "limit": limits.session_subjects}))
-            audit.record(session, now, actor_kind="terminal", actor=term.id, action="citizen_session.open",
-                         subject=masked, outcome="refused.rate")
+                session.add(
+                    Alert(
+                        kind="citizen_session.rate",
+                        terminal_id=term.id,
+                        raised_at=now,
+                        detail={
+                            "subjects": others + 1,
+                            "window_seconds": limits.session_window,
+                            "limit": limits.session_subjects,
+                        },
+                    )
+                )
+            audit.record(
+                session,
+                now,
+                actor_kind="terminal",
+                actor=term.id,
+                action="citizen_session.open",
+                subject=masked,
+                outcome="refused.rate",
+            )
             refused = True
         else:
-            session.add(CitizenSession(token_hash=_hash(token), terminal_id=term.id, subject_hash=subject,
-                                       subject_masked=masked, card_type=card_type[:32],
-                                       case_no=case_no[:64] if case_no else None, opened_at=now,
-                                       expires_at=now + limits.session_seconds, queries_used=0,
-                                       max_queries=limits.session_queries))
-            audit.record(session, now, actor_kind="terminal", actor=term.id, action="citizen_session.open",
-                         subject=masked, outcome="opened", detail={"card_type": card_type[:32]})
+            session.add(
+                CitizenSession(
+                    token_hash=_hash(token),
+                    terminal_id=term.id,
+                    subject_hash=subject,
+                    subject_masked=masked,
+                    card_type=card_type[:32],
+                    case_no=case_no[:64] if case_no else None,
+                    opened_at=now,
+                    expires_at=now + limits.session_seconds,
+                    queries_used=0,
+                    max_queries=limits.session_queries,
+                )
+            )
+            audit.record(
+                session,
+                now,
+                actor_kind="terminal",
+                actor=term.id,
+                action="citizen_session.open",
+                subject=masked,
+                outcome="opened",
+                detail={"card_type": card_type[:32]},
+            )
             refused = False
     if refused:  # committed above: the alert and the audit row stay
         raise ApiError(403, services.E_SESSION_RATE, "too many citizens' sessions at this terminal")
-    return {"session": token, "expires_at": now + limits.session_seconds, "max_queries": limits.session_queries}
+    return {
+        "session": token,
+        "expires_at": now + limits.session_seconds,
+        "max_queries": limits.session_queries,
+    }
 
 
 def close_session(bo: Backoffice, term: Terminal, token: str) -> bool:
     now = bo.clock()
     with bo.sessions.begin() as session:
-        closed = rowcount(session.execute(update(CitizenSession).where(
-            CitizenSession.token_hash == _hash(token), CitizenSession.terminal_id == term.id,
-            CitizenSession.closed_at.is_(None)).values(closed_at=now)))
+        closed = rowcount(
+            session.execute(
+                update(CitizenSession)
+                .where(
+                    CitizenSession.token_hash == _hash(token),
+                    CitizenSession.terminal_id == term.id,
+                    CitizenSession.closed_at.is_(None),
+                )
+                .values(closed_at=now)
+            )
+        )
         if closed:
-            audit.record(session, now, actor_kind="terminal", actor=term.id, action="citizen_session.close",
-                         outcome="closed")
+            audit.record(
+                session,
+                now,
+                actor_kind="terminal",
+                actor=term.id,
+                action="citizen_session.close",
+                outcome="closed",
+            )
     return bool(closed)
 
 
@@ -91,12 +159,22 @@ def use_session(bo: Backoffice, term: Terminal, token: str | None, id_number: An
         return False
     now = bo.clock()
     with bo.sessions.begin() as session:
-        return bool(rowcount(session.execute(update(CitizenSession).where(
-            CitizenSession.token_hash == _hash(token[:200]), CitizenSession.terminal_id == term.id,
-            CitizenSession.subject_hash == bo.key.subject_hash(id_number),
-            CitizenSession.closed_at.is_(None), CitizenSession.expires_at > now,
-            CitizenSession.queries_used < CitizenSession.max_queries)
-            .values(queries_used=CitizenSession.queries_used + 1))))
+        return bool(
+            rowcount(
+                session.execute(
+                    update(CitizenSession)
+                    .where(
+                        CitizenSession.token_hash == _hash(token[:200]),
+                        CitizenSession.terminal_id == term.id,
+                        CitizenSession.subject_hash == bo.key.subject_hash(id_number),
+                        CitizenSession.closed_at.is_(None),
+                        CitizenSession.expires_at > now,
+                        CitizenSession.queries_used < CitizenSession.max_queries,
+                    )
+                    .values(queries_used=CitizenSession.queries_used + 1)
+                )
+            )
+        )
 
 
 def session_was_opened(bo: Backoffice, terminal_id: str, token: Any, id_number: Any) -> bool:
@@ -106,5 +184,8 @@ def session_was_opened(bo: Backoffice, terminal_id: str, token: Any, id_number: 
         return False
     with bo.sessions() as session:
         row = session.get(CitizenSession, _hash(token[:200]))
-    return (row is not None and row.terminal_id == terminal_id
-            and row.subject_hash == bo.key.subject_hash(id_number))
+    return (
+        row is not None
+        and row.terminal_id == terminal_id
+        and row.subject_hash == bo.key.subject_hash(id_number)
+    )

@@ -71,16 +71,21 @@ class _OneLineParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="kiosk-backoffice", description="reference back office for the terminals")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    database: dict[str, Any] = {"default": DEFAULT_DATABASE,
-                                "help": f"SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db "
-                                        f"(default {DEFAULT_DATABASE})"}
+    database: dict[str, Any] = {
+        "default": DEFAULT_DATABASE,
+        "help": f"SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db "
+        f"(default {DEFAULT_DATABASE})",
+    }
     serve = commands.add_parser("serve", help="run the back office (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8700)
     serve.add_argument("--database", **database)
     serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (stateless)")
-    serve.add_argument("--operator-key", default=os.environ.get("BACKOFFICE_OPERATOR_KEY"),
-                       help="bootstrap key for demos and tests only")
+    serve.add_argument(
+        "--operator-key",
+        default=os.environ.get("BACKOFFICE_OPERATOR_KEY"),
+        help="bootstrap key for demos and tests only",
+    )
     serve.add_argument("--ssl-certfile")
     serve.add_argument("--ssl-keyfile")
     serve.add_argument("--log-level", default="info")
@@ -89,12 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--group", default="default")
     token.add_argument("--terminal-id")
     token.add_argument("--ttl", type=int, default=86400)
-    token.add_argument("--json", action="store_true", help="print the token, group, terminal and database as JSON")
+    token.add_argument(
+        "--json", action="store_true", help="print the token, group, terminal and database as JSON"
+    )
     operator = commands.add_parser("operator", help="operator accounts")
     ops = operator.add_subparsers(dest="operator_command", metavar="ACTION")
     add = ops.add_parser("add", help="add an operator (password read from stdin)")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=["admin", "publisher", "rating_supervisor", "auditor", "viewer"])
+    add.add_argument(
+        "--role", required=True, choices=["admin", "publisher", "rating_supervisor", "auditor", "viewer"]
+    )
     add.add_argument("--password-stdin", action="store_true", required=True)
     add.add_argument("--database", **database)
     listing = ops.add_parser("list", help="list operators")
@@ -110,8 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"serve": _serve, "issue-token": _issue_token, "operator": _operator, "audit": _audit,
-                "retention": _retention}
+    handlers = {
+        "serve": _serve,
+        "issue-token": _issue_token,
+        "operator": _operator,
+        "audit": _audit,
+        "retention": _retention,
+    }
     handler = handlers.get(args.command)
     if handler is None:
         build_parser().print_help()
@@ -124,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk-backoffice: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # one line, never a traceback (database, TLS files, migrations)
-        print(f"kiosk-backoffice: {describe_startup_error(exc, getattr(args, 'database', ''))}", file=sys.stderr)
+        print(
+            f"kiosk-backoffice: {describe_startup_error(exc, getattr(args, 'database', ''))}", file=sys.stderr
+        )
         return 1
 
 
@@ -143,8 +159,11 @@ def app_from_environment() -> Any:
     """The application for uvicorn's worker processes (``--workers``), configured by environment."""
     from backoffice.app import create_app
 
-    return create_app(os.environ["BACKOFFICE_DATABASE"], operator_key=os.environ.get("BACKOFFICE_OPERATOR_KEY"),
-                      limits=limits_from_environment())
+    return create_app(
+        os.environ["BACKOFFICE_DATABASE"],
+        operator_key=os.environ.get("BACKOFFICE_OPERATOR_KEY"),
+        limits=limits_from_environment(),
+    )
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -161,8 +180,15 @@ def _serve(args: argparse.Namespace) -> int:
     _prepare(args.database)
     if args.operator_key:
         print("kiosk-backoffice: the bootstrap operator key is set (demo/test use only)", file=sys.stderr)
-    common = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": False,
-              "ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile, "backlog": 2048}
+    common = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": False,
+        "ssl_certfile": args.ssl_certfile,
+        "ssl_keyfile": args.ssl_keyfile,
+        "backlog": 2048,
+    }
     if args.workers > 1:
         if args.database.startswith("sqlite"):
             raise ValueError("several workers need PostgreSQL (--database postgresql://...)")
@@ -175,7 +201,9 @@ def _serve(args: argparse.Namespace) -> int:
         uvicorn.run(APP_FACTORY, factory=True, workers=args.workers, **common)
         return 0
     app = create_app(args.database, operator_key=args.operator_key, limits=limits_from_environment())
-    print(f"database: {display_url(args.database)}", file=sys.stderr)  # once it opened: a failure stays one line
+    print(
+        f"database: {display_url(args.database)}", file=sys.stderr
+    )  # once it opened: a failure stays one line
     uvicorn.run(app, **common)
     return 0
 
@@ -197,14 +225,24 @@ def _issue_token(args: argparse.Namespace) -> int:
         request = TokenIn(group=args.group, terminal_id=args.terminal_id, ttl_seconds=args.ttl)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise CliFailure(f"--{str(error['loc'][0]).replace('_seconds', '').replace('_', '-')}: {error['msg']}"
-                         ) from None
+        raise CliFailure(
+            f"--{str(error['loc'][0]).replace('_seconds', '').replace('_', '-')}: {error['msg']}"
+        ) from None
     bo = _state(args.database)
     print(f"database: {display_url(args.database)}", file=sys.stderr)
     answer = issue_tokens(bo, request)
     if args.json:
-        print(json.dumps({"token": answer.tokens[0], "group": args.group, "terminal_id": args.terminal_id,
-                          "ttl_seconds": args.ttl, "database": display_url(args.database)}))
+        print(
+            json.dumps(
+                {
+                    "token": answer.tokens[0],
+                    "group": args.group,
+                    "terminal_id": args.terminal_id,
+                    "ttl_seconds": args.ttl,
+                    "database": display_url(args.database),
+                }
+            )
+        )
     else:
         print(answer.tokens[0])
     return 0
@@ -245,8 +283,19 @@ def _audit(args: argparse.Namespace) -> int:
                 print(json.dumps(row, ensure_ascii=False))
             else:
                 when = datetime.fromtimestamp(row["at"]).isoformat(timespec="seconds")
-                print("\t".join([when, row["actor_kind"], row["actor"], row["action"], row["subject"], row["service"],
-                                 row["outcome"]]))
+                print(
+                    "\t".join(
+                        [
+                            when,
+                            row["actor_kind"],
+                            row["actor"],
+                            row["action"],
+                            row["subject"],
+                            row["service"],
+                            row["outcome"],
+                        ]
+                    )
+                )
         if len(rows) < 5000:
             return 0
         offset += len(rows)

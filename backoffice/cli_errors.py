@@ -22,14 +22,20 @@ def describe_startup_error(exc: BaseException, database: str) -> str:
     """One line: what failed, naming the database (password hidden), without a traceback."""
     name = type(exc).__name__
     where = display_url(database) if database else "the database"
-    raw = str(getattr(exc, "detail", None) or exc).strip()  # an HTTPException from a service says it in detail
+    raw = str(
+        getattr(exc, "detail", None) or exc
+    ).strip()  # an HTTPException from a service says it in detail
     text = raw.splitlines()[0] if raw else ""
     if name in ("NoSuchModuleError", "ArgumentError") or "Could not parse SQLAlchemy URL" in text:
-        return (f"database URL {where} is not usable: use sqlite:///ABSOLUTE/PATH or "
-                f"postgresql+psycopg://user@host/db ({text[:120]})")
+        return (
+            f"database URL {where} is not usable: use sqlite:///ABSOLUTE/PATH or "
+            f"postgresql+psycopg://user@host/db ({text[:120]})"
+        )
     if isinstance(exc, ModuleNotFoundError):
-        return (f"database URL {where} needs the Python module {exc.name!r}, which is not installed; "
-                "the supported databases are sqlite:/// and postgresql+psycopg://")
+        return (
+            f"database URL {where} needs the Python module {exc.name!r}, which is not installed; "
+            "the supported databases are sqlite:/// and postgresql+psycopg://"
+        )
     if name == "OperationalError":
         return f"cannot open the database {where}: {_first_reason(text)}"
     if isinstance(exc, FileNotFoundError):

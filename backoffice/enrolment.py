@@ -29,18 +29,26 @@ def enrolment_token() -> str:
     """A one-time token a technician types or pastes: 120 random bits in lowercase base32, in groups of 4
     (``kiosk provision --token k3xq-...``). No leading '-', which a command line would take for an option."""
     raw = base64.b32encode(secrets.token_bytes(15)).decode().lower()
-    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+    return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
 def issue_tokens(bo: Backoffice, body: TokenIn) -> TokenOut:
     now = bo.clock()
     tokens = [enrolment_token() for _ in range(body.count)]
     with bo.sessions.begin() as session:
-        session.add_all(EnrolmentToken(token_hash=signing.token_hash(t), group=body.group,
-                                       terminal_id=body.terminal_id, created_at=now,
-                                       expires_at=now + body.ttl_seconds) for t in tokens)
-    return TokenOut(tokens=tokens, group=body.group, terminal_id=body.terminal_id,
-                    expires_at=now + body.ttl_seconds)
+        session.add_all(
+            EnrolmentToken(
+                token_hash=signing.token_hash(t),
+                group=body.group,
+                terminal_id=body.terminal_id,
+                created_at=now,
+                expires_at=now + body.ttl_seconds,
+            )
+            for t in tokens
+        )
+    return TokenOut(
+        tokens=tokens, group=body.group, terminal_id=body.terminal_id, expires_at=now + body.ttl_seconds
+    )
 
 
 def enrol(bo: Backoffice, body: EnrolIn) -> EnrolOut:
@@ -63,9 +71,13 @@ def _enrol(bo: Backoffice, body: EnrolIn) -> EnrolOut:
     now = bo.clock()
     token_hash = signing.token_hash(body.token)
     with bo.sessions.begin() as session:
-        spent = rowcount(session.execute(update(EnrolmentToken).where(
-            EnrolmentToken.token_hash == token_hash, EnrolmentToken.used_at.is_(None))
-            .values(used_at=now)))
+        spent = rowcount(
+            session.execute(
+                update(EnrolmentToken)
+                .where(EnrolmentToken.token_hash == token_hash, EnrolmentToken.used_at.is_(None))
+                .values(used_at=now)
+            )
+        )
         token = session.get(EnrolmentToken, token_hash)
         if token is None:
             raise ApiError(401, "enrol.token_unknown", "this enrolment token is not known")
@@ -85,29 +97,47 @@ def _enrol(bo: Backoffice, body: EnrolIn) -> EnrolOut:
         secret = secrets.token_hex(32)
         sealed = bo.seal_secret(terminal_id, secret)
         if existing is None:
-            session.add(Terminal(id=terminal_id, group=token.group, secret=sealed, status="active",
-                                 enrolled_at=now))
+            session.add(
+                Terminal(id=terminal_id, group=token.group, secret=sealed, status="active", enrolled_at=now)
+            )
         else:  # re-enrolment the operator asked for: new secret, the old one stops working
             existing.secret, existing.status, existing.group = sealed, "active", token.group
             existing.enrolled_at, existing.revoked_at = now, None
         token.used_by = terminal_id
         root = get_setting(session, "bundle_root_keys", {})
         group = token.group
-        audit.record(session, now, actor_kind="terminal", actor=terminal_id, action="terminal.enrol",
-                     outcome="enrolled", detail={"group": group})
+        audit.record(
+            session,
+            now,
+            actor_kind="terminal",
+            actor=terminal_id,
+            action="terminal.enrol",
+            outcome="enrolled",
+            detail={"group": group},
+        )
     bo.forget_terminal(terminal_id)
     log.info("enrolled terminal %s in group %s", terminal_id, group)
-    return EnrolOut(terminal_id=terminal_id, secret=secret, group=group,
-                    bundle_root_keys=list(root.get("keys", [])), bundle_root_threshold=int(root.get("threshold", 1)),
-                    bundle_root_version=int(root.get("version", 1)),
-                    server_time=now)
+    return EnrolOut(
+        terminal_id=terminal_id,
+        secret=secret,
+        group=group,
+        bundle_root_keys=list(root.get("keys", [])),
+        bundle_root_threshold=int(root.get("threshold", 1)),
+        bundle_root_version=int(root.get("version", 1)),
+        server_time=now,
+    )
 
 
 def _next_terminal_id(session: Session) -> str:
     """The next free ``T-NNNN``, from a counter row: its UPDATE locks the row until this enrolment
     commits, so concurrent enrolments (any process) take different numbers."""
-    changed = rowcount(session.execute(update(RateCounter).where(RateCounter.key == TERMINAL_SEQUENCE)
-                              .values(count=RateCounter.count + 1)))
+    changed = rowcount(
+        session.execute(
+            update(RateCounter)
+            .where(RateCounter.key == TERMINAL_SEQUENCE)
+            .values(count=RateCounter.count + 1)
+        )
+    )
     if not changed:  # the first enrolment: start after the terminals there are
         count = session.scalar(select(func.count()).select_from(Terminal)) or 0
         session.add(RateCounter(key=TERMINAL_SEQUENCE, window_start=0.0, count=count + 1))

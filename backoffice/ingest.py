@@ -37,21 +37,33 @@ def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut
         keys = list({item.idem_key for item, _reason, _key in parsed if item is not None})
         known: dict[str, dict[str, Any]] = {}
         for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            for key, answer in session.execute(select(Event.idem_key, Event.answer).where(
-                    Event.terminal_id == terminal_id, Event.idem_key.in_(chunk))):
+            chunk = keys[start : start + 500]
+            for key, answer in session.execute(
+                select(Event.idem_key, Event.answer).where(
+                    Event.terminal_id == terminal_id, Event.idem_key.in_(chunk)
+                )
+            ):
                 known[key] = answer
         fresh: list[tuple[EventIn, Event, Any]] = []
         claims = _Claims(session, terminal_id, [item for item, _r, _k in parsed if item is not None])
         for item, poison, shown_key in parsed:
             if item is None:  # cannot even be stored: answered, not kept
-                results.append(EventResult(idem_key=shown_key, status="rejected", duplicate=False, answer={
-                    "status": "rejected", "kind": "", "received_at": now, "reason": poison}))
+                results.append(
+                    EventResult(
+                        idem_key=shown_key,
+                        status="rejected",
+                        duplicate=False,
+                        answer={"status": "rejected", "kind": "", "received_at": now, "reason": poison},
+                    )
+                )
                 continue
             if item.idem_key in known:
                 answer = known[item.idem_key]
-                results.append(EventResult(idem_key=item.idem_key, status=answer["status"], duplicate=True,
-                                           answer=answer))
+                results.append(
+                    EventResult(
+                        idem_key=item.idem_key, status=answer["status"], duplicate=True, answer=answer
+                    )
+                )
                 continue
             if poison is None:
                 record, reason = _domain_record(terminal_id, item, now)
@@ -60,17 +72,27 @@ def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut
             if record is not None:
                 reason = claims.check(record)
                 record = None if reason else record
-            answer = {"status": "accepted" if reason is None else "rejected", "kind": item.kind,
-                      "received_at": now, **({"reason": reason} if reason else {})}
+            answer = {
+                "status": "accepted" if reason is None else "rejected",
+                "kind": item.kind,
+                "received_at": now,
+                **({"reason": reason} if reason else {}),
+            }
             if item.kind == wire_events.EVENT_SUBMISSION and reason is None:
                 answer.update(_run_submission(bo, session, terminal_id, item.payload, now))
-            event = Event(terminal_id=terminal_id, idem_key=item.idem_key, kind=item.kind, received_at=now,
-                          answer=answer)
+            event = Event(
+                terminal_id=terminal_id,
+                idem_key=item.idem_key,
+                kind=item.kind,
+                received_at=now,
+                answer=answer,
+            )
             session.add(event)
             fresh.append((item, event, record))
             known[item.idem_key] = answer
-            results.append(EventResult(idem_key=item.idem_key, status=answer["status"], duplicate=False,
-                                       answer=answer))
+            results.append(
+                EventResult(idem_key=item.idem_key, status=answer["status"], duplicate=False, answer=answer)
+            )
         if fresh:
             session.flush()
             for _item, event, record in fresh:
@@ -88,15 +110,21 @@ class _Claims:
 
     def __init__(self, session: Session, terminal_id: str, items: list[EventIn]):
         self.terminal_id = terminal_id
-        numbers = list({str(i.payload.get("case_no"))[:wire_events.CASE_NO_MAX] for i in items
-                        if i.kind in (wire_events.EVENT_CASE, wire_events.EVENT_RATING)
-                        and isinstance(i.payload.get("case_no"), str)})
+        numbers = list(
+            {
+                str(i.payload.get("case_no"))[: wire_events.CASE_NO_MAX]
+                for i in items
+                if i.kind in (wire_events.EVENT_CASE, wire_events.EVENT_RATING)
+                and isinstance(i.payload.get("case_no"), str)
+            }
+        )
         self.cases: dict[str, str] = {}
         self.rated: set[str] = set()
         for start in range(0, len(numbers), 500):
-            chunk = numbers[start:start + 500]
-            for case_no, owner in session.execute(select(Case.case_no, Case.terminal_id)
-                                                  .where(Case.case_no.in_(chunk))):
+            chunk = numbers[start : start + 500]
+            for case_no, owner in session.execute(
+                select(Case.case_no, Case.terminal_id).where(Case.case_no.in_(chunk))
+            ):
                 self.cases[case_no] = owner
             self.rated.update(session.scalars(select(Rating.case_no).where(Rating.case_no.in_(chunk))))
 
@@ -113,8 +141,9 @@ class _Claims:
         return None
 
 
-def _run_submission(bo: Backoffice, session: Session, terminal_id: str, payload: dict[str, Any],
-                    now: float) -> dict[str, Any]:
+def _run_submission(
+    bo: Backoffice, session: Session, terminal_id: str, payload: dict[str, Any], now: float
+) -> dict[str, Any]:
     """An application queued offline, run once (its answer is stored with the event and replayed). A
     personal one must name the citizen session it was made in, at this terminal, for this person."""
     service, params = payload.get("service"), payload.get("params")
@@ -123,7 +152,8 @@ def _run_submission(bo: Backoffice, session: Session, terminal_id: str, payload:
     subject = audit.masked(params.get("id_number"))
     answer: dict[str, Any]
     if service in services.PERSONAL_SERVICES and not citizen_sessions.session_was_opened(
-            bo, terminal_id, payload.get("session"), params.get("id_number")):
+        bo, terminal_id, payload.get("session"), params.get("id_number")
+    ):
         answer = {"status": "rejected", "reason": services.E_SESSION}
     else:
         try:
@@ -133,8 +163,16 @@ def _run_submission(bo: Backoffice, session: Session, terminal_id: str, payload:
         except Exception:  # a poison submission must not fail the batch it came in
             log.exception("submission to %s failed", service)
             answer = {"status": "rejected", "reason": services.E_BAD_REQUEST}
-    audit.record(session, now, actor_kind="terminal", actor=terminal_id, action="submission", service=service,
-                 subject=subject, outcome=answer.get("reason", "accepted"))
+    audit.record(
+        session,
+        now,
+        actor_kind="terminal",
+        actor=terminal_id,
+        action="submission",
+        service=service,
+        subject=subject,
+        outcome=answer.get("reason", "accepted"),
+    )
     return answer
 
 
@@ -142,7 +180,7 @@ def _parse(raw: Any) -> tuple[EventIn | None, str | None, str]:
     """(the event, why it is poison or None, its key as shown in the answer). A poison event whose key
     and kind are sound is kept, rejected, so its answer is replayed; one without a usable key is not."""
     key = raw.get("idem_key") if isinstance(raw, dict) else None
-    shown = _printable(key)[:wire_events.IDEM_KEY_MAX] if isinstance(key, str) else ""
+    shown = _printable(key)[: wire_events.IDEM_KEY_MAX] if isinstance(key, str) else ""
     if not isinstance(raw, dict):
         return None, "event not an object", shown
     if _encodable(raw):
@@ -156,7 +194,9 @@ def _parse(raw: Any) -> tuple[EventIn | None, str | None, str]:
         envelope = EventIn.model_validate({"idem_key": key, "kind": raw.get("kind"), "payload": {}})
     except ValidationError:
         return None, reason, shown
-    return (envelope, reason, shown) if _encodable(envelope.idem_key, envelope.kind) else (None, reason, shown)
+    return (
+        (envelope, reason, shown) if _encodable(envelope.idem_key, envelope.kind) else (None, reason, shown)
+    )
 
 
 def _encodable(*values: Any) -> bool:
@@ -177,8 +217,11 @@ def _text(value: Any, limit: int) -> str:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e12 \
+    return (
+        float(value)
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e12
         else None
+    )
 
 
 def _domain_record(terminal_id: str, item: EventIn, now: float) -> tuple[Any, str | None]:
@@ -188,24 +231,45 @@ def _domain_record(terminal_id: str, item: EventIn, now: float) -> tuple[Any, st
     if item.kind == w.EVENT_CASE:
         if not isinstance(p.get("case_no"), str) or not p["case_no"]:
             return None, "case_no missing"
-        return Case(terminal_id=terminal_id, case_no=p["case_no"][:w.CASE_NO_MAX],
-                    service_id=_text(p.get("service_id"), w.CODE_MAX), item_code=_text(p.get("item_code"), w.CODE_MAX),
-                    outcome=_text(p.get("outcome"), w.OUTCOME_MAX),
-                    started_at=_number(p.get("started_at")), finished_at=_number(p.get("finished_at")),
-                    received_at=now, payload=p), None
+        return Case(
+            terminal_id=terminal_id,
+            case_no=p["case_no"][: w.CASE_NO_MAX],
+            service_id=_text(p.get("service_id"), w.CODE_MAX),
+            item_code=_text(p.get("item_code"), w.CODE_MAX),
+            outcome=_text(p.get("outcome"), w.OUTCOME_MAX),
+            started_at=_number(p.get("started_at")),
+            finished_at=_number(p.get("finished_at")),
+            received_at=now,
+            payload=p,
+        ), None
     if item.kind == w.EVENT_RATING:
         level = p.get("level")
-        if not isinstance(p.get("case_no"), str) or not isinstance(level, int) or level not in w.RATING_LEVELS:
+        if (
+            not isinstance(p.get("case_no"), str)
+            or not isinstance(level, int)
+            or level not in w.RATING_LEVELS
+        ):
             return None, "case_no or level invalid"
         indicators = p.get("indicators") if isinstance(p.get("indicators"), list) else []
-        return Rating(terminal_id=terminal_id, case_no=p["case_no"][:w.CASE_NO_MAX],
-                      item_code=_text(p.get("item_code"), w.CODE_MAX), level=level, indicators=indicators,
-                      comment=_text(p.get("comment"), w.TEXT_MAX), channel=_text(p.get("channel"), w.CHANNEL_MAX),
-                      received_at=now), None
+        return Rating(
+            terminal_id=terminal_id,
+            case_no=p["case_no"][: w.CASE_NO_MAX],
+            item_code=_text(p.get("item_code"), w.CODE_MAX),
+            level=level,
+            indicators=indicators,
+            comment=_text(p.get("comment"), w.TEXT_MAX),
+            channel=_text(p.get("channel"), w.CHANNEL_MAX),
+            received_at=now,
+        ), None
     if item.kind == w.EVENT_DEVICE:
         if not isinstance(p.get("device"), str):
             return None, "device missing"
-        return DeviceEvent(terminal_id=terminal_id, device=p["device"][:w.DEVICE_MAX],
-                           state=_text(p.get("state"), w.STATE_MAX), reason=_text(p.get("reason"), w.CODE_MAX),
-                           detail=_text(p.get("detail"), w.TEXT_MAX), received_at=now), None
+        return DeviceEvent(
+            terminal_id=terminal_id,
+            device=p["device"][: w.DEVICE_MAX],
+            state=_text(p.get("state"), w.STATE_MAX),
+            reason=_text(p.get("reason"), w.CODE_MAX),
+            detail=_text(p.get("detail"), w.TEXT_MAX),
+            received_at=now,
+        ), None
     return None, None  # a kind this server does not know yet: kept as an event, acknowledged

@@ -60,10 +60,20 @@ def add_operator(bo: Backoffice, name: str, role: str, password: str, *, by: str
     with bo.sessions.begin() as session:
         if session.get(Operator, name) is not None:
             raise ApiError(409, "operator.exists", "an operator with this name exists")
-        session.add(Operator(name=name, role=role, password_hash=HASHER.hash(password), created_at=now,
-                             failed_logins=0))
-        audit.record(session, now, actor_kind="operator", actor=by, action="operator.add", outcome="ok",
-                     detail={"name": name, "role": role})
+        session.add(
+            Operator(
+                name=name, role=role, password_hash=HASHER.hash(password), created_at=now, failed_logins=0
+            )
+        )
+        audit.record(
+            session,
+            now,
+            actor_kind="operator",
+            actor=by,
+            action="operator.add",
+            outcome="ok",
+            detail={"name": name, "role": role},
+        )
 
 
 def login(bo: Backoffice, name: str, password: str, client: str) -> tuple[str, Actor, float]:
@@ -85,20 +95,31 @@ def login(bo: Backoffice, name: str, password: str, client: str) -> tuple[str, A
     if not ok:
         if row is not None:
             with bo.sessions.begin() as session:
-                session.execute(update(Operator).where(Operator.name == name)
-                                .values(failed_logins=Operator.failed_logins + 1))
+                session.execute(
+                    update(Operator)
+                    .where(Operator.name == name)
+                    .values(failed_logins=Operator.failed_logins + 1)
+                )
                 failed = session.scalar(select(Operator.failed_logins).where(Operator.name == name)) or 0
                 if failed >= limits.login_attempts:
-                    session.execute(update(Operator).where(Operator.name == name)
-                                    .values(locked_until=now + limits.lockout_seconds, failed_logins=0))
+                    session.execute(
+                        update(Operator)
+                        .where(Operator.name == name)
+                        .values(locked_until=now + limits.lockout_seconds, failed_logins=0)
+                    )
         _audit(bo, name, "operator.login", "refused.password")
         raise ApiError(401, "operator.unauthorised", "name or password wrong")
     assert row is not None  # ok implies a known operator
     token = secrets.token_urlsafe(32)
     with bo.sessions.begin() as session:
-        session.execute(update(Operator).where(Operator.name == name).values(failed_logins=0, locked_until=None))
-        session.add(OperatorToken(token_hash=token_hash(token), operator=name, created_at=now,
-                                  expires_at=now + TOKEN_SECONDS))
+        session.execute(
+            update(Operator).where(Operator.name == name).values(failed_logins=0, locked_until=None)
+        )
+        session.add(
+            OperatorToken(
+                token_hash=token_hash(token), operator=name, created_at=now, expires_at=now + TOKEN_SECONDS
+            )
+        )
         audit.record(session, now, actor_kind="operator", actor=name, action="operator.login", outcome="ok")
     return token, Actor(name, row.role), now + TOKEN_SECONDS
 
@@ -121,8 +142,12 @@ def identify(bo: Backoffice, authorization: str | None, operator_key: str | None
 def require(*roles: str) -> Callable[..., Iterator[Actor]]:
     """Dependency: an operator holding one of ``roles`` (admin always); the call is audited."""
 
-    def dependency(request: Request, bo: State, authorization: Annotated[str | None, Header()] = None,
-                   x_operator_key: Annotated[str | None, Header()] = None) -> Iterator[Actor]:
+    def dependency(
+        request: Request,
+        bo: State,
+        authorization: Annotated[str | None, Header()] = None,
+        x_operator_key: Annotated[str | None, Header()] = None,
+    ) -> Iterator[Actor]:
         route = getattr(request.scope.get("route"), "path", request.url.path)
         action = f"{request.method} {route}"[:64]
         try:
@@ -148,10 +173,19 @@ def require(*roles: str) -> Callable[..., Iterator[Actor]]:
     return dependency
 
 
-def _audit(bo: Backoffice, actor: str, action: str, outcome: str, detail: dict[str, Any] | None = None) -> None:
+def _audit(
+    bo: Backoffice, actor: str, action: str, outcome: str, detail: dict[str, Any] | None = None
+) -> None:
     with bo.sessions.begin() as session:
-        audit.record(session, bo.clock(), actor_kind="operator", actor=actor or "-", action=action, outcome=outcome,
-                     detail=detail)
+        audit.record(
+            session,
+            bo.clock(),
+            actor_kind="operator",
+            actor=actor or "-",
+            action=action,
+            outcome=outcome,
+            detail=detail,
+        )
 
 
 Admin = Annotated[Actor, Depends(require("admin"))]
@@ -159,5 +193,7 @@ Reader = Annotated[Actor, Depends(require(*READERS))]
 Publisher = Annotated[Actor, Depends(require("publisher"))]
 RatingSupervisor = Annotated[Actor, Depends(require("rating_supervisor"))]
 Auditor = Annotated[Actor, Depends(require("auditor"))]
-OP_ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "operator token or key missing or wrong"},
-                                              403: {"description": "the operator's role does not allow this"}}
+OP_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "operator token or key missing or wrong"},
+    403: {"description": "the operator's role does not allow this"},
+}

@@ -33,20 +33,27 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix=f"{signing.API}/operator")
 
 
-@router.post("/tokens", response_model=TokenOut,
-             responses={**OP_ERRORS, 202: {"description": "more than a handful: waiting for a second admin"}})
+@router.post(
+    "/tokens",
+    response_model=TokenOut,
+    responses={**OP_ERRORS, 202: {"description": "more than a handful: waiting for a second admin"}},
+)
 def issue_tokens(body: TokenIn, bo: State, actor: Admin) -> Any:
     """More than ``Limits.bulk_tokens`` at once need a second admin's approval (``backoffice.approvals``)."""
     if body.count > bo.limits.bulk_tokens and actor.name != BOOTSTRAP:
-        return JSONResponse(approvals.request(bo, approvals.ISSUE_TOKENS, body.model_dump(), actor.name),
-                            status_code=202)
+        return JSONResponse(
+            approvals.request(bo, approvals.ISSUE_TOKENS, body.model_dump(), actor.name), status_code=202
+        )
     if body.count > bo.limits.bulk_tokens:
         raise ApiError(403, "operator.bulk_tokens", "the bootstrap key issues a handful of tokens at most")
     return enrolment.issue_tokens(bo, body)
 
 
-@router.post("/terminals/{terminal_id}/revoke", response_model=Ok,
-             responses={**OP_ERRORS, 404: {"description": "unknown terminal"}})
+@router.post(
+    "/terminals/{terminal_id}/revoke",
+    response_model=Ok,
+    responses={**OP_ERRORS, 404: {"description": "unknown terminal"}},
+)
 def revoke(terminal_id: Annotated[str, Path(max_length=64)], bo: State, _actor: Admin) -> Ok:
     with bo.sessions.begin() as session:
         row = session.get(Terminal, terminal_id)
@@ -59,58 +66,105 @@ def revoke(terminal_id: Annotated[str, Path(max_length=64)], bo: State, _actor: 
 
 
 @router.get("/terminals", response_model=list[TerminalView], responses=OP_ERRORS)
-def list_terminals(bo: State, _actor: Reader, group: Annotated[str | None, Query(max_length=64)] = None,
-                   limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-                   offset: Annotated[int, Query(ge=0, le=2**31)] = 0) -> list[TerminalView]:
+def list_terminals(
+    bo: State,
+    _actor: Reader,
+    group: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> list[TerminalView]:
     with bo.sessions() as session:
         stmt = select(Terminal).order_by(Terminal.id).limit(limit).offset(offset)
         if group:
             stmt = stmt.where(Terminal.group == group)
         rows = session.scalars(stmt).all()
-    return [TerminalView(terminal_id=r.id, group=r.group, status=r.status, enrolled_at=r.enrolled_at,
-                         revoked_at=r.revoked_at, last_heartbeat_at=r.last_heartbeat_at,
-                         heartbeat=r.heartbeat) for r in rows]
+    return [
+        TerminalView(
+            terminal_id=r.id,
+            group=r.group,
+            status=r.status,
+            enrolled_at=r.enrolled_at,
+            revoked_at=r.revoked_at,
+            last_heartbeat_at=r.last_heartbeat_at,
+            heartbeat=r.heartbeat,
+        )
+        for r in rows
+    ]
 
 
 @router.get("/cases", response_model=list[CaseView], responses=OP_ERRORS)
-def list_cases(bo: State, _actor: Reader, terminal_id: Annotated[str | None, Query(max_length=64)] = None,
-               limit: Annotated[int, Query(ge=1, le=100000)] = 1000,
-               offset: Annotated[int, Query(ge=0, le=2**31)] = 0) -> list[CaseView]:
+def list_cases(
+    bo: State,
+    _actor: Reader,
+    terminal_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> list[CaseView]:
     with bo.sessions() as session:
         stmt = select(Case).order_by(Case.id).limit(limit).offset(offset)
         if terminal_id:
             stmt = stmt.where(Case.terminal_id == terminal_id)
         rows = session.scalars(stmt).all()
-    return [CaseView(terminal_id=r.terminal_id, case_no=r.case_no, service_id=r.service_id,
-                     item_code=r.item_code, outcome=r.outcome, started_at=r.started_at,
-                     reason=str((r.payload or {}).get("reason") or "")[:64],
-                     finished_at=r.finished_at, received_at=r.received_at) for r in rows]
+    return [
+        CaseView(
+            terminal_id=r.terminal_id,
+            case_no=r.case_no,
+            service_id=r.service_id,
+            item_code=r.item_code,
+            outcome=r.outcome,
+            started_at=r.started_at,
+            reason=str((r.payload or {}).get("reason") or "")[:64],
+            finished_at=r.finished_at,
+            received_at=r.received_at,
+        )
+        for r in rows
+    ]
 
 
 @router.get("/ratings", response_model=list[RatingView], responses=OP_ERRORS)
-def list_ratings(bo: State, _actor: RatingSupervisor, terminal_id: Annotated[str | None, Query(max_length=64)] = None,
-                 limit: Annotated[int, Query(ge=1, le=100000)] = 1000,
-                 offset: Annotated[int, Query(ge=0, le=2**31)] = 0) -> list[RatingView]:
+def list_ratings(
+    bo: State,
+    _actor: RatingSupervisor,
+    terminal_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> list[RatingView]:
     with bo.sessions() as session:
         stmt = select(Rating).order_by(Rating.id).limit(limit).offset(offset)
         if terminal_id:
             stmt = stmt.where(Rating.terminal_id == terminal_id)
         rows = session.scalars(stmt).all()
-    return [RatingView(terminal_id=r.terminal_id, case_no=r.case_no, item_code=r.item_code, level=r.level,
-                       indicators=r.indicators, comment=r.comment, channel=r.channel,
-                       received_at=r.received_at) for r in rows]
+    return [
+        RatingView(
+            terminal_id=r.terminal_id,
+            case_no=r.case_no,
+            item_code=r.item_code,
+            level=r.level,
+            indicators=r.indicators,
+            comment=r.comment,
+            channel=r.channel,
+            received_at=r.received_at,
+        )
+        for r in rows
+    ]
 
 
 @router.put("/config/{scope}/{name}", response_model=Ok, responses=OP_ERRORS)
-def put_config(scope: Literal["group", "terminal"], name: Annotated[str, Path(pattern=ID_PATTERN)],
-               config: Annotated[dict[str, Any], Body(max_length=200)], bo: State, _actor: Publisher) -> Ok:
+def put_config(
+    scope: Literal["group", "terminal"],
+    name: Annotated[str, Path(pattern=ID_PATTERN)],
+    config: Annotated[dict[str, Any], Body(max_length=200)],
+    bo: State,
+    _actor: Publisher,
+) -> Ok:
     """Per-terminal settings override per-group ones. No secrets belong here: terminals pull it."""
     bo.put_setting(f"config:{scope}:{name}", config)
     return Ok()
 
 
 @router.put("/announcements", response_model=Ok, responses=OP_ERRORS)
-def put_announcements(items: Annotated[list[Announcement], Field(max_length=200)], bo: State,
-                      _actor: Publisher) -> Ok:
+def put_announcements(
+    items: Annotated[list[Announcement], Field(max_length=200)], bo: State, _actor: Publisher
+) -> Ok:
     bo.put_setting("announcements", [a.model_dump() for a in items])
     return Ok()

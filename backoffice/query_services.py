@@ -55,11 +55,18 @@ def si_contributions(params: dict[str, Any]) -> dict[str, Any]:
     person = _person(params)
     start, end = _period(params)
     rows = demo_data.contributions(person, start, end)
-    return {"name": person.name, "id_number": person.id_number, "from": start, "to": end, "months": rows,
-            "employer": person.employer, "insured_since": f"{max(int(person.birth_date[:4]) + 22, 1995)}-01",
-            "total_personal": round(sum(r["pension"] + r["medical"] + r["unemployment"] for r in rows), 2),
-            "paid_months": sum(1 for r in rows if r["status"] == "已缴"),
-            "issued": date.today().isoformat()}
+    return {
+        "name": person.name,
+        "id_number": person.id_number,
+        "from": start,
+        "to": end,
+        "months": rows,
+        "employer": person.employer,
+        "insured_since": f"{max(int(person.birth_date[:4]) + 22, 1995)}-01",
+        "total_personal": round(sum(r["pension"] + r["medical"] + r["unemployment"] for r in rows), 2),
+        "paid_months": sum(1 for r in rows if r["status"] == "已缴"),
+        "issued": date.today().isoformat(),
+    }
 
 
 def si_rights_record(params: dict[str, Any]) -> dict[str, Any]:
@@ -67,32 +74,57 @@ def si_rights_record(params: dict[str, Any]) -> dict[str, Any]:
     start, end = demo_data.last_months(12)
     rows = demo_data.contributions(person, start, end)
     pension_total = round(sum(r["pension"] for r in rows) * 8, 2)
-    return {"name": person.name, "id_number": person.id_number, "year": int(end[:4]),
-            "pension_account_balance": pension_total, "paid_months_total": 96 + len(rows),
-            "medical_account_balance": round(sum(r["medical"] for r in rows) * 3, 2),
-            "employer": person.employer, "issued": date.today().isoformat()}
+    return {
+        "name": person.name,
+        "id_number": person.id_number,
+        "year": int(end[:4]),
+        "pension_account_balance": pension_total,
+        "paid_months_total": 96 + len(rows),
+        "medical_account_balance": round(sum(r["medical"] for r in rows) * 3, 2),
+        "employer": person.employer,
+        "issued": date.today().isoformat(),
+    }
 
 
 def medical_certificate(params: dict[str, Any]) -> dict[str, Any]:
     person = _person(params)
-    return {"name": person.name, "id_number": person.id_number, "insurance": "职工基本医疗保险",
-            "status": "正常参保", "since": f"{max(int(person.birth_date[:4]) + 22, 1998)}-07",
-            "region": person.address[:6], "issued": date.today().isoformat()}
+    return {
+        "name": person.name,
+        "id_number": person.id_number,
+        "insurance": "职工基本医疗保险",
+        "status": "正常参保",
+        "since": f"{max(int(person.birth_date[:4]) + 22, 1998)}-07",
+        "region": person.address[:6],
+        "issued": date.today().isoformat(),
+    }
 
 
 def hf_statement(params: dict[str, Any]) -> dict[str, Any]:
     person = _person(params)
     start, end = _period(params)
     rows = demo_data.housing_fund(person, start, end)
-    return {"name": person.name, "id_number": person.id_number, "account": person.housing_fund_account,
-            "employer": person.employer, "from": start, "to": end, "months": rows,
-            "balance": rows[-1]["balance"] if rows else 0.0, "issued": date.today().isoformat()}
+    return {
+        "name": person.name,
+        "id_number": person.id_number,
+        "account": person.housing_fund_account,
+        "employer": person.employer,
+        "from": start,
+        "to": end,
+        "months": rows,
+        "balance": rows[-1]["balance"] if rows else 0.0,
+        "issued": date.today().isoformat(),
+    }
 
 
 def property_records(params: dict[str, Any]) -> dict[str, Any]:
     person = _person(params)
-    return {"name": person.name, "id_number": person.id_number, "records": person.properties,
-            "count": len(person.properties), "issued": date.today().isoformat()}
+    return {
+        "name": person.name,
+        "id_number": person.id_number,
+        "records": person.properties,
+        "count": len(person.properties),
+        "issued": date.today().isoformat(),
+    }
 
 
 def licenses_ready(params: dict[str, Any]) -> dict[str, Any]:
@@ -118,8 +150,13 @@ def license_collect(params: dict[str, Any]) -> dict[str, Any]:
     """Record that the license was printed and handed over (营业执照领取登记)."""
     company = _company_of(params)
     stamp = date.today().strftime("%Y%m%d")
-    return {"collected": True, "credit_code": company["credit_code"], "name": company["name"],
-            "collection_no": f"LQ{stamp}{company['credit_code'][-6:]}", "collected_on": date.today().isoformat()}
+    return {
+        "collected": True,
+        "credit_code": company["credit_code"],
+        "name": company["name"],
+        "collection_no": f"LQ{stamp}{company['credit_code'][-6:]}",
+        "collected_on": date.today().isoformat(),
+    }
 
 
 def hf_withdraw_apply(params: dict[str, Any]) -> dict[str, Any]:
@@ -142,9 +179,15 @@ def hf_withdraw_apply(params: dict[str, Any]) -> dict[str, Any]:
     if amount <= 0 or amount > balance:
         raise ServiceError(services.E_AMOUNT, "amount above the withdrawable balance")
     stamp = date.today().strftime("%Y%m%d")
-    return {"application_no": f"GJJTQ{stamp}{person.housing_fund_account[-6:]}", "amount": amount,
-            "account": person.housing_fund_account, "balance": balance, "status": "已受理",
-            "days": 3, "applied": date.today().isoformat()}
+    return {
+        "application_no": f"GJJTQ{stamp}{person.housing_fund_account[-6:]}",
+        "amount": amount,
+        "account": person.housing_fund_account,
+        "balance": balance,
+        "status": "已受理",
+        "days": 3,
+        "applied": date.today().isoformat(),
+    }
 
 
 def case_lookup(params: dict[str, Any]) -> dict[str, Any]:

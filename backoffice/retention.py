@@ -33,11 +33,19 @@ def apply_retention(bo: Backoffice) -> dict[str, int]:
     events_before = now - limits.event_days * DAY
     with bo.sessions.begin() as session:
         steps = [
-            ("heartbeat_history", delete(HeartbeatHistory).where(
-                HeartbeatHistory.at < now - limits.heartbeat_history_days * DAY)),
+            (
+                "heartbeat_history",
+                delete(HeartbeatHistory).where(
+                    HeartbeatHistory.at < now - limits.heartbeat_history_days * DAY
+                ),
+            ),
             ("nonces", delete(Nonce).where(Nonce.expires_at < now)),
-            ("rate_counters", delete(RateCounter).where(RateCounter.window_start < now - DAY,
-                                                        ~RateCounter.key.startswith("sequence:"))),
+            (
+                "rate_counters",
+                delete(RateCounter).where(
+                    RateCounter.window_start < now - DAY, ~RateCounter.key.startswith("sequence:")
+                ),
+            ),
             ("citizen_sessions", delete(CitizenSession).where(CitizenSession.expires_at < now - DAY)),
             ("cases", delete(Case).where(Case.received_at < events_before)),
             ("ratings", delete(Rating).where(Rating.received_at < events_before)),
@@ -47,6 +55,13 @@ def apply_retention(bo: Backoffice) -> dict[str, int]:
         ]
         for table, statement in steps:
             removed[table] = rowcount(session.execute(statement))
-        audit.record(session, now, actor_kind="system", actor="retention", action="retention.apply", outcome="ok",
-                     detail=removed)
+        audit.record(
+            session,
+            now,
+            actor_kind="system",
+            actor="retention",
+            action="retention.apply",
+            outcome="ok",
+            detail=removed,
+        )
     return removed

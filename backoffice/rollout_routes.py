@@ -24,10 +24,20 @@ def list_rollouts(bo: State, _actor: Reader) -> list[dict[str, Any]]:
     return [rollouts.evaluate(bo, r["group"]) or r for r in rollouts.all_rollouts(bo)]
 
 
-@router.post("/{group}/{action}", responses={**OP_ERRORS, 404: {"description": "no rollout for the group"},
-                                              409: {"description": "the rollout is not in a state for this"}})
-def change_rollout(group: Annotated[str, Path(max_length=64)], action: Literal["pause", "resume"],
-                   bo: State, _actor: Publisher) -> dict[str, Any]:
+@router.post(
+    "/{group}/{action}",
+    responses={
+        **OP_ERRORS,
+        404: {"description": "no rollout for the group"},
+        409: {"description": "the rollout is not in a state for this"},
+    },
+)
+def change_rollout(
+    group: Annotated[str, Path(max_length=64)],
+    action: Literal["pause", "resume"],
+    bo: State,
+    _actor: Publisher,
+) -> dict[str, Any]:
     rollout = rollouts.current(bo, group)
     if rollout is None:
         raise ApiError(404, "rollout.none", "no rollout for this group")

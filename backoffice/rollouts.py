@@ -36,7 +36,9 @@ def key(group: str) -> str:
     return f"rollout:{group}"
 
 
-def _failed_share(bo: Any, terminal_ids: list[str] | None, group: str, since: float, until: float) -> tuple[int, int]:
+def _failed_share(
+    bo: Any, terminal_ids: list[str] | None, group: str, since: float, until: float
+) -> tuple[int, int]:
     """(cases, failed cases) received in [since, until) from these terminals (None: the whole group)."""
     with bo.sessions() as session:
         base = select(Case.outcome).where(Case.received_at >= since, Case.received_at < until)
@@ -51,11 +53,22 @@ def _failed_share(bo: Any, terminal_ids: list[str] | None, group: str, since: fl
 def start(bo: Any, group: str, version: int, previous: int | None, plan: dict[str, Any]) -> dict[str, Any]:
     now = bo.clock()
     cases, failed = _failed_share(bo, None, group, now - BASELINE_WINDOW, now)
-    rollout = {"group": group, "version": version, "previous": previous, "canary": list(plan.get("canary", [])),
-               "waves": [int(w) for w in plan.get("waves", [100])], "wave": 0, "state": "running",
-               "started_at": now, "wave_started_at": now, "baseline": failed / cases if cases else 0.0,
-               "max_failed_rise": float(plan.get("max_failed_rise", 0.2)), "min_cases": int(plan.get("min_cases", 3)),
-               "soak_seconds": float(plan.get("soak_seconds", 3600)), "halt_reason": ""}
+    rollout = {
+        "group": group,
+        "version": version,
+        "previous": previous,
+        "canary": list(plan.get("canary", [])),
+        "waves": [int(w) for w in plan.get("waves", [100])],
+        "wave": 0,
+        "state": "running",
+        "started_at": now,
+        "wave_started_at": now,
+        "baseline": failed / cases if cases else 0.0,
+        "max_failed_rise": float(plan.get("max_failed_rise", 0.2)),
+        "min_cases": int(plan.get("min_cases", 3)),
+        "soak_seconds": float(plan.get("soak_seconds", 3600)),
+        "halt_reason": "",
+    }
     rollout["admitted"] = sorted(admitted(rollout, [t.id for t in _group_terminals(bo, group)]))
     bo.put_setting(key(group), rollout)
     return rollout
@@ -76,14 +89,19 @@ def admitted(rollout: dict[str, Any], group_terminals: list[str]) -> set[str]:
     if stage >= 1 or not rollout["canary"]:
         percent = rollout["waves"][max(stage - 1, 0)]
         ordered = sorted(group_terminals, key=lambda t: _order(rollout["version"], t))
-        chosen |= set(ordered[:math.ceil(len(ordered) * percent / 100)])
+        chosen |= set(ordered[: math.ceil(len(ordered) * percent / 100)])
     return chosen
 
 
 def _group_terminals(bo: Any, group: str) -> list[Terminal]:
     with bo.sessions() as session:
-        return list(session.scalars(select(Terminal).where(Terminal.group == group, Terminal.status == "active")
-                                    .order_by(Terminal.id)))
+        return list(
+            session.scalars(
+                select(Terminal)
+                .where(Terminal.group == group, Terminal.status == "active")
+                .order_by(Terminal.id)
+            )
+        )
 
 
 def latest_for(bo: Any, group: str, terminal_id: str) -> int | None:
@@ -109,10 +127,14 @@ def evaluate(bo: Any, group: str, *, every: float = 0.0) -> dict[str, Any] | Non
     chosen = set(rollout.get("admitted", ()))
     version = rollout["version"]
     with bo.sessions() as session:
-        events = session.scalars(select(DeviceEvent).where(
-            DeviceEvent.terminal_id.in_(chosen), DeviceEvent.device == "flows",
-            DeviceEvent.state.in_(("bundle_refused", "bundle_rolled_back")),
-            DeviceEvent.received_at >= rollout["started_at"])).all()
+        events = session.scalars(
+            select(DeviceEvent).where(
+                DeviceEvent.terminal_id.in_(chosen),
+                DeviceEvent.device == "flows",
+                DeviceEvent.state.in_(("bundle_refused", "bundle_rolled_back")),
+                DeviceEvent.received_at >= rollout["started_at"],
+            )
+        ).all()
     for event in events:
         try:
             detail = json.loads(event.detail or "{}")
@@ -122,10 +144,14 @@ def evaluate(bo: Any, group: str, *, every: float = 0.0) -> dict[str, Any] | Non
             return _halt(bo, rollout, f"{event.terminal_id}: {event.state} ({event.reason})")
     cases, failed = _failed_share(bo, sorted(chosen), group, rollout["started_at"], bo.clock() + 1)
     if cases >= rollout["min_cases"] and failed / cases > rollout["baseline"] + rollout["max_failed_rise"]:
-        return _halt(bo, rollout, f"failed cases {failed}/{cases} over the baseline {rollout['baseline']:.0%}")
+        return _halt(
+            bo, rollout, f"failed cases {failed}/{cases} over the baseline {rollout['baseline']:.0%}"
+        )
     running = {t.id: (t.heartbeat or {}).get("bundle_version") for t in terminals}
     served, _ = _failed_share(bo, sorted(chosen), group, rollout["wave_started_at"], bo.clock() + 1)
-    soaked = served >= rollout["min_cases"] or bo.clock() - rollout["wave_started_at"] >= rollout["soak_seconds"]
+    soaked = (
+        served >= rollout["min_cases"] or bo.clock() - rollout["wave_started_at"] >= rollout["soak_seconds"]
+    )
     if chosen and soaked and all(running.get(t) == version for t in chosen):
         if rollout["wave"] < len(rollout["waves"]) and len(chosen) < len(terminals):
             rollout = {**rollout, "wave": rollout["wave"] + 1, "wave_started_at": bo.clock()}

@@ -160,8 +160,9 @@ class RolloutPlan(BaseModel):
     """Canary terminals first, then waves by percentage of the group (backoffice.rollouts)."""
 
     canary: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list, max_length=100)
-    waves: list[Annotated[int, Field(ge=1, le=100)]] = Field(default_factory=lambda: [100], min_length=1,
-                                                            max_length=20)
+    waves: list[Annotated[int, Field(ge=1, le=100)]] = Field(
+        default_factory=lambda: [100], min_length=1, max_length=20
+    )
     max_failed_rise: float = Field(default=0.2, ge=0, le=1)  # failed-case share above the baseline that halts
     min_cases: int = Field(default=3, ge=1, le=100000)  # cases needed before that share counts
     soak_seconds: float = Field(default=3600, ge=0, le=30 * 86400)  # or this long without trouble
@@ -236,8 +237,6 @@ class Announcement(BaseModel):
 
 class Ok(BaseModel):
     ok: bool = True
-
-
 
 
 class SessionIn(BaseModel):

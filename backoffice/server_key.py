@@ -56,7 +56,7 @@ class ServerKey:
     def decrypt(self, stored: str, context: str) -> str:
         if not stored.startswith(PREFIX):
             return stored  # written before encryption at rest; re-encrypted at start (Backoffice)
-        raw = stored[len(PREFIX):]
+        raw = stored[len(PREFIX) :]
         sealed = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
         return self._aead.decrypt(sealed[:12], sealed[12:], context.encode()).decode()
 

@@ -74,8 +74,11 @@ class NonceStore:
         """Remember a nonce; False if it was already used (a replay)."""
         try:
             with self.sessions.begin() as session:
-                session.execute(insert(Nonce).values(terminal_id=terminal_id, nonce=nonce,
-                                                     expires_at=now + 2 * self.window))
+                session.execute(
+                    insert(Nonce).values(
+                        terminal_id=terminal_id, nonce=nonce, expires_at=now + 2 * self.window
+                    )
+                )
         except IntegrityError:
             return False
         if random.random() < 0.001:
@@ -87,8 +90,15 @@ class NonceStore:
 class Backoffice:
     """State shared by the routes: the engine, sessions, the server key, the limits, short caches."""
 
-    def __init__(self, database_url: str, operator_key: str | None, bundle_root_keys: dict[str, Any] | None = None,
-                 *, key_file: Path | None = None, limits: Limits | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        operator_key: str | None,
+        bundle_root_keys: dict[str, Any] | None = None,
+        *,
+        key_file: Path | None = None,
+        limits: Limits | None = None,
+    ):
         self.engine = make_engine(database_url)
         upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -145,8 +155,13 @@ class Backoffice:
 
     def _count(self, key: str, window: float, now: float) -> int:
         with self.sessions.begin() as session:
-            changed = rowcount(session.execute(update(RateCounter).where(
-                RateCounter.key == key, RateCounter.window_start > now - window).values(count=RateCounter.count + 1)))
+            changed = rowcount(
+                session.execute(
+                    update(RateCounter)
+                    .where(RateCounter.key == key, RateCounter.window_start > now - window)
+                    .values(count=RateCounter.count + 1)
+                )
+            )
             if not changed:
                 row = session.get(RateCounter, key)
                 if row is None:
@@ -188,8 +203,11 @@ class Backoffice:
             return cached[1]
         withdrawn = self.withdrawn_bundles(group)
         with self.sessions() as session:
-            latest = session.scalar(select(func.max(Bundle.version))
-                                    .where(Bundle.group == group, Bundle.version.notin_(withdrawn)))
+            latest = session.scalar(
+                select(func.max(Bundle.version)).where(
+                    Bundle.group == group, Bundle.version.notin_(withdrawn)
+                )
+            )
         with self._cache_lock:
             self._latest_bundle[group] = (now, latest)
         return latest

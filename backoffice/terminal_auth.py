@@ -33,7 +33,11 @@ STATE_KEY = "kiosk_terminal"
 
 
 def needs_signature(path: str) -> bool:
-    return path.startswith(signing.API + "/") and path not in UNSIGNED_PATHS and not path.startswith(OPERATOR_PREFIX)
+    return (
+        path.startswith(signing.API + "/")
+        and path not in UNSIGNED_PATHS
+        and not path.startswith(OPERATOR_PREFIX)
+    )
 
 
 def body_limit(path: str) -> int:
@@ -65,8 +69,9 @@ def check_headers(bo: Backoffice, headers: Any) -> Terminal:
 def authenticate(bo: Backoffice, method: str, path: str, headers: Any, body: bytes) -> Terminal:
     terminal = check_headers(bo, headers)
     timestamp, nonce = headers.get(signing.H_TIMESTAMP), headers.get(signing.H_NONCE)
-    if not signing.verify(bo.terminal_secret(terminal), method, path, timestamp, nonce, body,
-                          headers.get(signing.H_SIGNATURE)):
+    if not signing.verify(
+        bo.terminal_secret(terminal), method, path, timestamp, nonce, body, headers.get(signing.H_SIGNATURE)
+    ):
         raise ApiError(401, signing.E_SIGNATURE, "bad signature")
     if not bo.nonces.add(terminal.id, nonce[:64], bo.clock()):
         raise ApiError(401, signing.E_REPLAY, "nonce already used")
@@ -106,7 +111,9 @@ class RequestGuard:
             if signed:
                 query = scope.get("query_string", b"").decode("latin-1")
                 full_path = path + (f"?{query}" if query else "")
-                terminal = await run_in_threadpool(authenticate, self.bo, scope["method"], full_path, headers, body)
+                terminal = await run_in_threadpool(
+                    authenticate, self.bo, scope["method"], full_path, headers, body
+                )
                 scope.setdefault("state", {})[STATE_KEY] = terminal
         except ApiError as exc:
             await _answer(send, exc.status_code, exc.code, str(exc.detail), **exc.extra)
@@ -145,9 +152,17 @@ async def _read_body(receive: Any, limit: int) -> bytes:
 
 async def _answer(send: Any, status: int, code: str, detail: str, **extra: Any) -> None:
     body = json.dumps({"error": code, "detail": detail, **extra}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *([(b"connection", b"close")] if status == 413 else [])]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *([(b"connection", b"close")] if status == 413 else []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -161,6 +176,8 @@ async def signed_terminal(request: Request) -> Terminal:
 
 Signed = Annotated[Terminal, Depends(signed_terminal)]
 
-AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: {"description": "not authenticated"},
-                                                403: {"description": "revoked"},
-                                                413: {"description": "request body too large"}}
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "not authenticated"},
+    403: {"description": "revoked"},
+    413: {"description": "request body too large"},
+}

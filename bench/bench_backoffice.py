@@ -46,9 +46,26 @@ def start_server(database: str, work: Path, workers: int) -> tuple[subprocess.Po
     port = free_port()
     env = {**os.environ, "BACKOFFICE_KEY_FILE": str(work / "server.key"), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(port), "--database", database,
-         "--operator-key", OPERATOR_KEY, "--log-level", "warning", "--workers", str(workers)],
-        cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "backoffice.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--database",
+            database,
+            "--operator-key",
+            OPERATOR_KEY,
+            "--log-level",
+            "warning",
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -91,17 +108,48 @@ def start_postgres(work: Path) -> tuple[str, list[str], Path] | None:
                 break
             os.chmod(parent, parent.stat().st_mode | 0o001)
     port = free_port()
-    subprocess.run([*run_as, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "kiosk", "-E", "UTF8",
-                    "--no-sync"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *run_as,
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "kiosk",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+    )
     log = work / "pg.log"
     if run_as:
         log.touch()
         shutil.chown(log, "postgres", "postgres")
-    subprocess.run([*run_as, str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-o",
-                    f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c max_connections=300", "start"],
-                   check=True, capture_output=True)
-    subprocess.run([*run_as, str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "kiosk", "kiosk"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            *run_as,
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-w",
+            "-o",
+            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c max_connections=300",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*run_as, str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "kiosk", "kiosk"],
+        check=True,
+        capture_output=True,
+    )
     return f"postgresql://kiosk@127.0.0.1:{port}/kiosk", run_as, data
 
 
@@ -140,19 +188,33 @@ def enumeration(url: str, count: int) -> dict[str, Any]:
             continue
         granted += 1
         try:
-            transport.call("POST", "/api/v1/query/si.contributions", {"id_number": number, "months": 1},
-                           headers={signing.H_SESSION: session})
+            transport.call(
+                "POST",
+                "/api/v1/query/si.contributions",
+                {"id_number": number, "months": 1},
+                headers={signing.H_SESSION: session},
+            )
             answered += 1
         except Exception:
             pass
-    alerts = requests.get(url + "/api/v1/operator/alerts", headers={"X-Operator-Key": OPERATOR_KEY}, timeout=10).json()
-    return {"ids": count, "seconds": round(time.perf_counter() - started, 1), "leaked_without_session": leaked,
-            "sessions_granted": granted, "answers_in_sessions": answered, "sessions_refused": refused,
-            "alerts": len(alerts)}
+    alerts = requests.get(
+        url + "/api/v1/operator/alerts", headers={"X-Operator-Key": OPERATOR_KEY}, timeout=10
+    ).json()
+    return {
+        "ids": count,
+        "seconds": round(time.perf_counter() - started, 1),
+        "leaked_without_session": leaked,
+        "sessions_granted": granted,
+        "answers_in_sessions": answered,
+        "sessions_refused": refused,
+        "alerts": len(alerts),
+    }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="seconds-long versions of every measure")
     parser.add_argument("--database", help="SQLAlchemy URL (default: SQLite in a temp dir)")
     parser.add_argument("--postgres", action="store_true", help="start a throw-away PostgreSQL cluster")
@@ -197,23 +259,36 @@ def main() -> int:
                     stop(server)
         finally:
             if postgres:
-                subprocess.run([*postgres[1], str(PG_BIN / "pg_ctl"), "-D", str(postgres[2]), "-m", "immediate",
-                                "stop"], capture_output=True)
+                subprocess.run(
+                    [*postgres[1], str(PG_BIN / "pg_ctl"), "-D", str(postgres[2]), "-m", "immediate", "stop"],
+                    capture_output=True,
+                )
     hb, ing, enum = results["heartbeats"], results["ingest"], results["enumeration"]
-    print(f"\nheartbeats {hb['per_minute']}/min with {workers} worker(s), p99 {hb['p99_ms']} ms, {hb['errors']} errors")
+    print(
+        f"\nheartbeats {hb['per_minute']}/min with {workers} worker(s), p99 {hb['p99_ms']} ms, {hb['errors']} errors"
+    )
     if "heartbeats_1_worker" in results:
         base = results["heartbeats_1_worker"]
-        print(f"baseline 1 worker: {base['per_minute']}/min, p99 {base['p99_ms']} ms, {base['errors']} errors")
+        print(
+            f"baseline 1 worker: {base['per_minute']}/min, p99 {base['p99_ms']} ms, {base['errors']} errors"
+        )
     print(f"ingest {ing['events_per_s']:.0f} events/s batched")
-    print(f"enumeration of {enum['ids']} ID numbers: {enum['leaked_without_session']} answers leaked without a "
-          f"session, {enum['sessions_granted']} sessions before the cut, {enum['sessions_refused']} refused, "
-          f"{enum['alerts']} alert(s)")
+    print(
+        f"enumeration of {enum['ids']} ID numbers: {enum['leaked_without_session']} answers leaked without a "
+        f"session, {enum['sessions_granted']} sessions before the cut, {enum['sessions_refused']} refused, "
+        f"{enum['alerts']} alert(s)"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     if args.quick:
         return 0  # the quick mode shows figures; it does not judge them on a loaded machine
-    ok = (hb["p99_ms"] < 100 and hb["errors"] == 0 and ing["events_per_s"] >= 5000
-          and enum["leaked_without_session"] == 0 and enum["alerts"] >= 1)
+    ok = (
+        hb["p99_ms"] < 100
+        and hb["errors"] == 0
+        and ing["events_per_s"] >= 5000
+        and enum["leaked_without_session"] == 0
+        and enum["alerts"] >= 1
+    )
     return 0 if ok else 1
 
 

@@ -27,7 +27,8 @@ def make_hundred(target: Path) -> None:
         text = src.read_text(encoding="utf-8")
         flow_id = src.stem
         (target / f"{flow_id}_{i:03d}.yaml").write_text(
-            text.replace(f"id: {flow_id}\n", f"id: {flow_id}_{i:03d}\n", 1), encoding="utf-8")
+            text.replace(f"id: {flow_id}\n", f"id: {flow_id}_{i:03d}\n", 1), encoding="utf-8"
+        )
 
 
 def bench_load(rounds: int = 7) -> tuple[float, float]:
@@ -52,8 +53,14 @@ def bench_step(n: int = 20000) -> float:
     """advance + back on the contribution flow's query step (conditions, data merge, snapshot)."""
     flow = load_directory(FLOWS_DIR)["si_contribution_print"]
     run = FlowRun(flow, current_id="query")
-    record = {"months": [{"month": f"2025-{m:02d}", "base": 5000, "pension": 400.0, "medical": 100.0,
-                          "status": "已缴"} for m in range(1, 13)], "employer": "某公司", "paid_months": 12}
+    record = {
+        "months": [
+            {"month": f"2025-{m:02d}", "base": 5000, "pension": 400.0, "medical": 100.0, "status": "已缴"}
+            for m in range(1, 13)
+        ],
+        "employer": "某公司",
+        "paid_months": 12,
+    }
     start = time.perf_counter()
     for _ in range(n):
         run.advance("ok", record)
@@ -65,11 +72,17 @@ def main() -> int:
     quick = "--quick" in sys.argv[1:]
     load_ms, lint_ms = bench_load(1) if quick else bench_load()
     step_ms = bench_step(100) if quick else bench_step()
-    print(f"load 100 flows (parse, schema-validate, build): {load_ms:.1f} ms, median of {1 if quick else 7} "
-          f"(target < {TARGET_LOAD_MS:.0f} ms)")
-    print(f"lint 100 flows (parse, schema, build, graph, data flow, translations, templates): {lint_ms:.1f} ms "
-          f"(target < {TARGET_LOAD_MS:.0f} ms)")
-    print(f"engine step transition (advance or back): {step_ms * 1000:.1f} µs (target < {TARGET_STEP_MS:.0f} ms)")
+    print(
+        f"load 100 flows (parse, schema-validate, build): {load_ms:.1f} ms, median of {1 if quick else 7} "
+        f"(target < {TARGET_LOAD_MS:.0f} ms)"
+    )
+    print(
+        f"lint 100 flows (parse, schema, build, graph, data flow, translations, templates): {lint_ms:.1f} ms "
+        f"(target < {TARGET_LOAD_MS:.0f} ms)"
+    )
+    print(
+        f"engine step transition (advance or back): {step_ms * 1000:.1f} µs (target < {TARGET_STEP_MS:.0f} ms)"
+    )
     return 0 if quick or (max(load_ms, lint_ms) < TARGET_LOAD_MS and step_ms < TARGET_STEP_MS) else 1
 
 

@@ -133,13 +133,17 @@ def confirmation_cost(trials: int, poll: float) -> None:
     single, single_after_poll = driver_latency(trials, poll, confirm_read=False)
     print(f"Confirming read (two identical reads), {trials} cards, polling every {poll * ms:.0f} ms")
     print(f"  placed -> identity, one read (mean)       {statistics.mean(single) * ms:7.1f} ms")
-    print(f"  placed -> identity, confirmed (mean)      {statistics.mean(confirmed) * ms:7.1f} ms"
-          f"   ({statistics.mean(confirmed) / statistics.mean(single):.2f} x, "
-          f"+{(statistics.mean(confirmed) - statistics.mean(single)) * ms:.1f} ms)")
+    print(
+        f"  placed -> identity, confirmed (mean)      {statistics.mean(confirmed) * ms:7.1f} ms"
+        f"   ({statistics.mean(confirmed) / statistics.mean(single):.2f} x, "
+        f"+{(statistics.mean(confirmed) - statistics.mean(single)) * ms:.1f} ms)"
+    )
     one, two = statistics.median(single_after_poll), statistics.median(confirmed_after_poll)
     print(f"  first poll -> identity, one read (median) {one * ms:7.1f} ms")
-    print(f"  first poll -> identity, confirmed (median){two * ms:7.1f} ms   ({two / one:.2f} x, "
-          f"+{(two - one) * ms:.1f} ms; wire time of select + read {p.wire_time(10 + 19 + 10 + 1295, BAUD) * ms:.1f} ms)")
+    print(
+        f"  first poll -> identity, confirmed (median){two * ms:7.1f} ms   ({two / one:.2f} x, "
+        f"+{(two - one) * ms:.1f} ms; wire time of select + read {p.wire_time(10 + 19 + 10 + 1295, BAUD) * ms:.1f} ms)"
+    )
 
 
 def cpu_fraction(seconds: float, work) -> float:
@@ -156,9 +160,12 @@ def cpu_fraction(seconds: float, work) -> float:
 def idle_cpu(seconds: float, poll: float) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         link = Path(tmp) / "ttySAM0"
-        child = subprocess.Popen([sys.executable, "-m", "drivers.idcard.simulator", "--link", str(link),
-                                  "--pace"], cwd=Path(__file__).resolve().parents[1],
-                                 stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "drivers.idcard.simulator", "--link", str(link), "--pace"],
+            cwd=Path(__file__).resolve().parents[1],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             child.stdout.readline()  # the simulator prints its port when ready
 
@@ -171,7 +178,7 @@ def idle_cpu(seconds: float, poll: float) -> tuple[float, float]:
         finally:
             child.terminate()
             child.wait(5)
-    baseline = cpu_fraction(seconds, lambda: (lambda: None))
+    baseline = cpu_fraction(seconds, lambda: lambda: None)
     return driver, baseline
 
 
@@ -180,8 +187,11 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--poll", type=float, default=0.5, help="polling interval (s)")
     parser.add_argument("--idle-seconds", type=float, default=10.0)
-    parser.add_argument("--quick", action="store_true",
-                        help="2 cards, 0.1 s polling, 0.5 s idle, always exit 0 (the tests run it)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 cards, 0.1 s polling, 0.5 s idle, always exit 0 (the tests run it)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.trials, args.poll, args.idle_seconds = 2, 0.1, 0.5
@@ -193,14 +203,22 @@ def main() -> int:
     ms = 1000.0
     print(f"Latency at {BAUD} baud, polling every {args.poll * ms:.0f} ms, {args.trials} cards")
     print(f"  wire-time floor (find+select+read)      {floor * ms:7.1f} ms")
-    print(f"  baseline, raw exchange (median)          {statistics.median(base) * ms:7.1f} ms"
-          f"   ({statistics.median(base) / floor:.2f} x floor)")
-    print(f"  driver, placed -> identity (mean)        {statistics.mean(totals) * ms:7.1f} ms"
-          f"   (target <= {target * ms:.1f} ms: floor + confirming read + 20 ms + poll/2)")
-    print(f"  driver, placed -> identity (p95)         {sorted(totals)[int(0.95 * (len(totals) - 1))] * ms:7.1f} ms")
-    print(f"  driver, first poll -> identity (median)  {statistics.median(after_poll) * ms:7.1f} ms"
-          f"   ({statistics.median(after_poll) / statistics.median(base):.2f} x baseline, "
-          f"+{(statistics.median(after_poll) - floor) * ms:.1f} ms over the floor)")
+    print(
+        f"  baseline, raw exchange (median)          {statistics.median(base) * ms:7.1f} ms"
+        f"   ({statistics.median(base) / floor:.2f} x floor)"
+    )
+    print(
+        f"  driver, placed -> identity (mean)        {statistics.mean(totals) * ms:7.1f} ms"
+        f"   (target <= {target * ms:.1f} ms: floor + confirming read + 20 ms + poll/2)"
+    )
+    print(
+        f"  driver, placed -> identity (p95)         {sorted(totals)[int(0.95 * (len(totals) - 1))] * ms:7.1f} ms"
+    )
+    print(
+        f"  driver, first poll -> identity (median)  {statistics.median(after_poll) * ms:7.1f} ms"
+        f"   ({statistics.median(after_poll) / statistics.median(base):.2f} x baseline, "
+        f"+{(statistics.median(after_poll) - floor) * ms:.1f} ms over the floor)"
+    )
     mean_ok = statistics.mean(totals) <= target
     print(f"  mean within target: {'yes' if mean_ok else 'NO'}")
     confirmation_cost(args.trials, args.poll)
@@ -208,8 +226,10 @@ def main() -> int:
     driver, baseline = idle_cpu(args.idle_seconds, args.poll)
     print(f"Idle CPU, empty reader polled every {args.poll * ms:.0f} ms, {args.idle_seconds:.0f} s")
     print(f"  driver process                           {driver * 100:7.3f} % of one core   (target < 1 %)")
-    print(f"  baseline, process that only sleeps       {baseline * 100:7.3f} %"
-          f"   (driver uses {driver / baseline if baseline else float('inf'):.1f} x)")
+    print(
+        f"  baseline, process that only sleeps       {baseline * 100:7.3f} %"
+        f"   (driver uses {driver / baseline if baseline else float('inf'):.1f} x)"
+    )
     cpu_ok = driver < 0.01
     print(f"  within target: {'yes' if cpu_ok else 'NO'}")
     return 0 if args.quick or (mean_ok and cpu_ok) else 1

@@ -39,20 +39,28 @@ def median_ms(fn: Callable[[], object], repeat: int, warmup: int = 2) -> float:
     return statistics.median(samples)
 
 
-def report(name: str, ms: float, baseline_name: str, baseline_ms: float, target_ms: float | None = None) -> None:
+def report(
+    name: str, ms: float, baseline_name: str, baseline_ms: float, target_ms: float | None = None
+) -> None:
     verdict = ""
     if target_ms is not None:
         verdict = f"  target < {target_ms:g} ms: {'PASS' if ms < target_ms else 'FAIL'}"
-    print(f"{name:34s} {ms:9.3f} ms   {baseline_name}: {baseline_ms:9.3f} ms   ratio {ms / baseline_ms:6.2f}x{verdict}")
+    print(
+        f"{name:34s} {ms:9.3f} ms   {baseline_name}: {baseline_ms:9.3f} ms   ratio {ms / baseline_ms:6.2f}x{verdict}"
+    )
 
 
 def sample_receipt():
     from drivers.printers.receipts import case_receipt
 
-    return case_receipt(terminal_id="T-4201-0001", service="社保参保缴费证明打印", case_no="2026112200010000001",
-                        lines=["打印份数：1 份", "页数：2 页", "缴费期间：2025-11 至 2026-10", "个人缴费合计：￥8,123.45"],
-                        verify_url="https://zwfw.example.gov.cn/v/2026112200010000001?c=8F3K2Q",
-                        when="2026-11-22 09:30")
+    return case_receipt(
+        terminal_id="T-4201-0001",
+        service="社保参保缴费证明打印",
+        case_no="2026112200010000001",
+        lines=["打印份数：1 份", "页数：2 页", "缴费期间：2025-11 至 2026-10", "个人缴费合计：￥8,123.45"],
+        verify_url="https://zwfw.example.gov.cn/v/2026112200010000001?c=8F3K2Q",
+        when="2026-11-22 09:30",
+    )
 
 
 def bench_receipt(repeat: int) -> None:
@@ -77,8 +85,13 @@ def bench_receipt(repeat: int) -> None:
         printer.cut()
         return printer.output
 
-    report("receipt bytes (encode_receipt)", median_ms(ours, repeat), "escpos Dummy", median_ms(escpos_dummy, repeat),
-           20)
+    report(
+        "receipt bytes (encode_receipt)",
+        median_ms(ours, repeat),
+        "escpos Dummy",
+        median_ms(escpos_dummy, repeat),
+        20,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         printer = open_device("receipt", "sim://receipt?poll=0", DeviceContext(Path(tmp)))
         printer.open()
@@ -88,8 +101,12 @@ def bench_receipt(repeat: int) -> None:
             def bare_send() -> None:
                 raw.write(encode_receipt(receipt), 10)
 
-            report("receipt print over TCP (checked)", median_ms(lambda: printer.print_receipt(receipt), repeat),
-                   "bytes only, no status", median_ms(bare_send, repeat))
+            report(
+                "receipt print over TCP (checked)",
+                median_ms(lambda: printer.print_receipt(receipt), repeat),
+                "bytes only, no status",
+                median_ms(bare_send, repeat),
+            )
         finally:
             printer.close()
             printer.simulator.stop()
@@ -120,8 +137,13 @@ def bench_a4(repeat: int) -> None:
             painter.end()
 
         pages = certificates.render(spec, path)
-        report(f"A4 page ({pages}-page 社保证明)", median_ms(lambda: certificates.render(spec, path), repeat) / pages,
-               "bare QPdfWriter page", median_ms(bare, repeat), 100)
+        report(
+            f"A4 page ({pages}-page 社保证明)",
+            median_ms(lambda: certificates.render(spec, path), repeat) / pages,
+            "bare QPdfWriter page",
+            median_ms(bare, repeat),
+            100,
+        )
 
 
 def bench_cups(repeat: int) -> None:
@@ -147,17 +169,25 @@ def bench_cups(repeat: int) -> None:
                 while conn.getJobAttributes(job, requested_attributes=["job-state"])["job-state"] < 7:
                     time.sleep(0.05)
 
-            report("CUPS submit -> completed (driver)", median_ms(ours, repeat, 1), "bare pycups + poll",
-                   median_ms(bare, repeat, 1))
+            report(
+                "CUPS submit -> completed (driver)",
+                median_ms(ours, repeat, 1),
+                "bare pycups + poll",
+                median_ms(bare, repeat, 1),
+            )
     finally:
         server.stop()
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--cups-repeat", type=int, default=10)
-    parser.add_argument("--no-cups", action="store_true", help="skip the cupsd measurement (needs root and cups)")
+    parser.add_argument(
+        "--no-cups", action="store_true", help="skip the cupsd measurement (needs root and cups)"
+    )
     parser.add_argument("--quick", action="store_true", help="a few repetitions, to check it runs (tests)")
     args = parser.parse_args()
     if args.quick:

@@ -45,8 +45,22 @@ def free_port() -> int:
 def start_server(database: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "backoffice.cli", "serve", "--port", str(port), "--database", database,
-         "--operator-key", OPERATOR_KEY, "--log-level", "warning"], cwd=ROOT)
+        [
+            sys.executable,
+            "-m",
+            "backoffice.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--database",
+            database,
+            "--operator-key",
+            OPERATOR_KEY,
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -61,8 +75,12 @@ def start_server(database: str) -> tuple[subprocess.Popen, str]:
 
 def enrol(url: str) -> Credentials:
     headers = {"X-Operator-Key": OPERATOR_KEY}
-    token = requests.post(url + "/api/v1/operator/tokens", json={}, headers=headers, timeout=10).json()["tokens"][0]
-    return Credentials.from_enrolment(requests.post(url + "/api/v1/enrol", json={"token": token}, timeout=10).json())
+    token = requests.post(url + "/api/v1/operator/tokens", json={}, headers=headers, timeout=10).json()[
+        "tokens"
+    ][0]
+    return Credentials.from_enrolment(
+        requests.post(url + "/api/v1/enrol", json={"token": token}, timeout=10).json()
+    )
 
 
 def fill(store: Store, events: int) -> None:
@@ -93,8 +111,12 @@ def drain(url: str, work: Path, name: str, events: int, batch_size: int) -> dict
     elapsed = time.perf_counter() - started
     assert delivered == events and store.queue_depth() == 0, (delivered, store.queue_depth())
     store.close()
-    return {"events": events, "batch_size": batch_size, "seconds": round(elapsed, 3),
-            "events_per_s": round(events / elapsed, 1)}
+    return {
+        "events": events,
+        "batch_size": batch_size,
+        "seconds": round(elapsed, 3),
+        "events_per_s": round(events / elapsed, 1),
+    }
 
 
 def make_terminals(database: str, count: int) -> list[tuple[str, str]]:
@@ -107,8 +129,10 @@ def make_terminals(database: str, count: int) -> list[tuple[str, str]]:
     terminals = [(f"B-{i:05d}", secrets.token_hex(32)) for i in range(count)]
     engine = make_engine(database)
     with Session(engine) as session, session.begin():
-        session.add_all(Terminal(id=t, group="bench", secret=s, status="active", enrolled_at=time.time())
-                        for t, s in terminals)
+        session.add_all(
+            Terminal(id=t, group="bench", secret=s, status="active", enrolled_at=time.time())
+            for t, s in terminals
+        )
     engine.dispose()
     return terminals
 
@@ -131,11 +155,21 @@ def heartbeats(url: str, terminals: list[tuple[str, str]], seconds: float, threa
             if index >= count:
                 return
             terminal_id, secret = terminals[index]
-            body = json.dumps({"devices": [{"device": "printer", "state": "online"},
-                                           {"device": "idcard", "state": "online"}],
-                               "software_version": "0.1.0", "bundle_version": 3, "queue_depth": index % 7,
-                               "clock": time.time()}).encode()
-            headers = protocol.signed_headers(terminal_id, secret, "POST", "/api/v1/heartbeat", body, time.time())
+            body = json.dumps(
+                {
+                    "devices": [
+                        {"device": "printer", "state": "online"},
+                        {"device": "idcard", "state": "online"},
+                    ],
+                    "software_version": "0.1.0",
+                    "bundle_version": 3,
+                    "queue_depth": index % 7,
+                    "clock": time.time(),
+                }
+            ).encode()
+            headers = protocol.signed_headers(
+                terminal_id, secret, "POST", "/api/v1/heartbeat", body, time.time()
+            )
             headers |= {"Content-Type": "application/json", "Connection": "close"}
             delay = start + index * interval - time.perf_counter()
             if delay > 0:
@@ -163,16 +197,30 @@ def heartbeats(url: str, terminals: list[tuple[str, str]], seconds: float, threa
     def pct(p: float) -> float:
         return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
 
-    return {"terminals": count, "seconds": round(wall, 1), "per_minute": round(count / wall * 60),
-            "errors": len(errors), "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
-            "max_ms": round(latencies[-1] * 1000, 1), "mean_ms": round(statistics.mean(latencies) * 1000, 1)}
+    return {
+        "terminals": count,
+        "seconds": round(wall, 1),
+        "per_minute": round(count / wall * 60),
+        "errors": len(errors),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "max_ms": round(latencies[-1] * 1000, 1),
+        "mean_ms": round(statistics.mean(latencies) * 1000, 1),
+    }
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--events", type=int, default=10000)
-    parser.add_argument("--baseline-events", type=int, default=2000,
-                        help="events for the one-request-per-event baseline (its rate does not depend on it)")
+    parser.add_argument(
+        "--baseline-events",
+        type=int,
+        default=2000,
+        help="events for the one-request-per-event baseline (its rate does not depend on it)",
+    )
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--terminals", type=int, default=5000)
     parser.add_argument("--heartbeat-seconds", type=float, default=60.0)
@@ -181,7 +229,13 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="tiny counts, always exit 0 (the tests run it)")
     args = parser.parse_args()
     if args.quick:
-        args.events, args.baseline_events, args.batch_size, args.terminals, args.heartbeat_seconds = 40, 10, 10, 10, 0.5
+        args.events, args.baseline_events, args.batch_size, args.terminals, args.heartbeat_seconds = (
+            40,
+            10,
+            10,
+            10,
+            0.5,
+        )
 
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
         work = Path(tmp)
@@ -194,7 +248,9 @@ def main() -> int:
             print(f"drain, batches of {args.batch_size}: {results['batched']}")
             results["baseline"] = drain(url, work, "baseline", args.baseline_events, 1)
             print(f"drain, one request per event: {results['baseline']}")
-            results["speedup"] = round(results["batched"]["events_per_s"] / results["baseline"]["events_per_s"], 1)
+            results["speedup"] = round(
+                results["batched"]["events_per_s"] / results["baseline"]["events_per_s"], 1
+            )
             terminals = make_terminals(database, args.terminals)
             results["heartbeats"] = heartbeats(url, terminals, args.heartbeat_seconds)
             print(f"heartbeats: {results['heartbeats']}")
@@ -203,11 +259,15 @@ def main() -> int:
             server.wait(10)
     ok_drain = results["batched"]["events_per_s"] >= 2000
     ok_heartbeat = results["heartbeats"]["p99_ms"] < 100 and results["heartbeats"]["errors"] == 0
-    print(f"\nbatched drain {results['batched']['events_per_s']:.0f} events/s "
-          f"({results['speedup']}x the one-per-request baseline {results['baseline']['events_per_s']:.0f}/s): "
-          f"{'meets' if ok_drain else 'MISSES'} the 2,000/s target")
-    print(f"heartbeats {results['heartbeats']['per_minute']}/min, p99 {results['heartbeats']['p99_ms']} ms: "
-          f"{'meets' if ok_heartbeat else 'MISSES'} the 100 ms target")
+    print(
+        f"\nbatched drain {results['batched']['events_per_s']:.0f} events/s "
+        f"({results['speedup']}x the one-per-request baseline {results['baseline']['events_per_s']:.0f}/s): "
+        f"{'meets' if ok_drain else 'MISSES'} the 2,000/s target"
+    )
+    print(
+        f"heartbeats {results['heartbeats']['per_minute']}/min, p99 {results['heartbeats']['p99_ms']} ms: "
+        f"{'meets' if ok_heartbeat else 'MISSES'} the 100 ms target"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
     return 0 if args.quick or (ok_drain and ok_heartbeat) else 1

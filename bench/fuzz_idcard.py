@@ -30,10 +30,14 @@ def cards() -> list[dict]:
 
 
 def show(label: str, result: FuzzResult, seconds: float) -> None:
-    print(f"{label}: {result.frames:,} corrupted frames ({result.checksum_blind:,} pass the XOR checksum) "
-          f"+ {result.clean_frames:,} clean, {result.reads:,} placements in {seconds:.1f} s")
-    print(f"  right identity {result.identities:,}   read again / refused {result.refused:,}   "
-          f"WRONG identity {result.wrong:,}   uncaught exceptions {result.uncaught:,}")
+    print(
+        f"{label}: {result.frames:,} corrupted frames ({result.checksum_blind:,} pass the XOR checksum) "
+        f"+ {result.clean_frames:,} clean, {result.reads:,} placements in {seconds:.1f} s"
+    )
+    print(
+        f"  right identity {result.identities:,}   read again / refused {result.refused:,}   "
+        f"WRONG identity {result.wrong:,}   uncaught exceptions {result.uncaught:,}"
+    )
 
 
 def main() -> int:
@@ -55,8 +59,10 @@ def main() -> int:
     single = fuzz(cards(), baseline_frames, seed=args.seed, confirm_read=False)
     show("baseline, one read + field validation", single, time.perf_counter() - start)
     rate = single.wrong / single.frames * 100
-    print(f"  baseline accepts {rate:.2f} % of corrupted frames as another identity; the confirmed read "
-          f"{confirmed.wrong / confirmed.frames * 100:.4f} %")
+    print(
+        f"  baseline accepts {rate:.2f} % of corrupted frames as another identity; the confirmed read "
+        f"{confirmed.wrong / confirmed.frames * 100:.4f} %"
+    )
     ok = confirmed.wrong == 0 and confirmed.uncaught == 0 and single.uncaught == 0
     print(f"0 wrong identities, 0 uncaught exceptions: {'yes' if ok else 'NO'}")
     return 0 if ok else 1

@@ -28,8 +28,10 @@ def cards() -> list[dict]:
 
 
 def show(label: str, result: SsFuzzResult, seconds: float) -> None:
-    print(f"{label}: {result.responses:,} corrupted responses in {seconds:.1f} s: right {result.accepted:,}, "
-          f"refused {result.refused:,}, WRONG fields {result.wrong:,}, uncaught {result.uncaught:,}")
+    print(
+        f"{label}: {result.responses:,} corrupted responses in {seconds:.1f} s: right {result.accepted:,}, "
+        f"refused {result.refused:,}, WRONG fields {result.wrong:,}, uncaught {result.uncaught:,}"
+    )
 
 
 def main() -> int:
@@ -42,14 +44,19 @@ def main() -> int:
     if n <= 0:
         print("fuzz_sscard: --responses must be positive", file=sys.stderr)
         return 2
-    runs = [("cards storing a bad item", dict(stored=True)), ("line errors, confirmed read", {}),
-            ("baseline: line errors, one read", dict(confirm_read=False))]
+    runs = [
+        ("cards storing a bad item", dict(stored=True)),
+        ("line errors, confirmed read", {}),
+        ("baseline: line errors, one read", dict(confirm_read=False)),
+    ]
     results = {}
     for label, options in runs:
         start = time.perf_counter()
         results[label] = fuzz(cards(), n, seed=args.seed, **options)
         show(label, results[label], time.perf_counter() - start)
-    ok = all(r.wrong == 0 and r.uncaught == 0 for label, r in results.items() if not label.startswith("baseline"))
+    ok = all(
+        r.wrong == 0 and r.uncaught == 0 for label, r in results.items() if not label.startswith("baseline")
+    )
     print(f"0 accepted with wrong fields, 0 uncaught exceptions: {'yes' if ok else 'NO'}")
     return 0 if ok else 1
 

@@ -31,8 +31,12 @@ def rss_mb() -> float:
 
 def snapshot() -> dict[str, float]:
     gc.collect()
-    return {"rss_mb": rss_mb(), "threads": threading.active_count(), "fds": len(os.listdir("/proc/self/fd")),
-            "objects": len(gc.get_objects())}
+    return {
+        "rss_mb": rss_mb(),
+        "threads": threading.active_count(),
+        "fds": len(os.listdir("/proc/self/fd")),
+        "objects": len(gc.get_objects()),
+    }
 
 
 def one_citizen(app, robot, card: int) -> None:
@@ -75,8 +79,10 @@ def main() -> None:
         except TimeoutError:
             shot = Path(tempfile.gettempdir()) / "soak-failure.png"
             robot.screenshot(shot)
-            print(f"citizen {n + 1} stuck on {app.controller.screen}/{app.controller.view.get('stepId')} "
-                  f"(screenshot {shot})")
+            print(
+                f"citizen {n + 1} stuck on {app.controller.screen}/{app.controller.view.get('stepId')} "
+                f"(screenshot {shot})"
+            )
             raise
         if n + 1 == baseline_at:
             baseline, base_time = snapshot(), time.perf_counter()
@@ -86,11 +92,15 @@ def main() -> None:
     rate = measured / (time.perf_counter() - base_time) * 60 if measured else 0.0
     store = app.ctx.store
     completed = store.db.execute("SELECT count(*) FROM cases WHERE outcome='completed'").fetchone()[0]
-    print(f"{sessions} citizens in {elapsed:.0f} s ({rate:.0f} per minute after warm-up); "
-          f"{completed} cases completed; database {store.integrity_check()}")
+    print(
+        f"{sessions} citizens in {elapsed:.0f} s ({rate:.0f} per minute after warm-up); "
+        f"{completed} cases completed; database {store.integrity_check()}"
+    )
     for key, value in end.items():
-        print(f"  {key}: {baseline[key]:.1f} after {baseline_at} citizens -> {value:.1f} after {sessions} "
-              f"({(value - baseline[key]) / max(1, measured):+.3f} per citizen)")
+        print(
+            f"  {key}: {baseline[key]:.1f} after {baseline_at} citizens -> {value:.1f} after {sessions} "
+            f"({(value - baseline[key]) / max(1, measured):+.3f} per citizen)"
+        )
     app.shutdown()
 
 

@@ -19,8 +19,9 @@ def gb11643_check_char(first17: str) -> str:
 
 def is_valid_id_number(number: str) -> bool:
     """True for an 18-character number whose check character is right."""
-    return (len(number) == 18 and number[:17].isdigit()
-            and number[17].upper() == gb11643_check_char(number[:17]))
+    return (
+        len(number) == 18 and number[:17].isdigit() and number[17].upper() == gb11643_check_char(number[:17])
+    )
 
 
 def convert_legacy_id(number: str) -> str:

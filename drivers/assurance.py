@@ -25,8 +25,11 @@ def assurance_of(identity: Any) -> str:
     if getattr(identity, "source", "") == "idcard":
         return ASSURANCE_AUTHENTICATED
     extra = getattr(identity, "extra", None) or {}
-    return ASSURANCE_AUTHENTICATED if extra.get("assurance") == ASSURANCE_AUTHENTICATED \
+    return (
+        ASSURANCE_AUTHENTICATED
+        if extra.get("assurance") == ASSURANCE_AUTHENTICATED
         else ASSURANCE_UNAUTHENTICATED
+    )
 
 
 def assurance_met(identity: Any, required: str | None) -> bool:

@@ -84,8 +84,13 @@ class DeviceStatus:
     at: float = field(default_factory=time.time)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"device": self.device, "state": self.state.value, "reason": self.reason,
-                "detail": self.detail, "at": self.at}
+        return {
+            "device": self.device,
+            "state": self.state.value,
+            "reason": self.reason,
+            "detail": self.detail,
+            "at": self.at,
+        }
 
 
 @dataclass(frozen=True)

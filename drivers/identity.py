@@ -53,8 +53,12 @@ class Identity:
 
     def public_dict(self) -> dict[str, str]:
         """What a screen or a log may show: masked fields only."""
-        return {"card_type": self.card_type, "source": self.source,
-                "name": self.masked_name, "id_number": self.masked_id_number}
+        return {
+            "card_type": self.card_type,
+            "source": self.source,
+            "name": self.masked_name,
+            "id_number": self.masked_id_number,
+        }
 
 
 RARE_MARK = "〓"  # the printer's mark for a character the font cannot show

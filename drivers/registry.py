@@ -55,8 +55,14 @@ class DeviceUrl:
             port = parts.port
         except ValueError as exc:
             raise DeviceConfigError(f"device URL {url!r}: {exc}") from None
-        return cls(raw=url, scheme=parts.scheme.lower(), host=parts.hostname or "", port=port,
-                   path=unquote(parts.path), params=dict(parse_qsl(parts.query)))
+        return cls(
+            raw=url,
+            scheme=parts.scheme.lower(),
+            host=parts.hostname or "",
+            port=port,
+            path=unquote(parts.path),
+            params=dict(parse_qsl(parts.query)),
+        )
 
     def int_param(self, name: str, default: int) -> int:
         value = self.params.get(name)
@@ -88,7 +94,8 @@ def check_url(device_class: str, url: str) -> DeviceUrl:
     if (device_class, parsed.scheme) not in DRIVERS:
         raise DeviceConfigError(
             f"{device_class}: scheme {parsed.scheme!r} is not supported; use one of "
-            f"{', '.join(s + '://' for s in supported_schemes(device_class))}")
+            f"{', '.join(s + '://' for s in supported_schemes(device_class))}"
+        )
     return parsed
 
 

@@ -62,7 +62,9 @@ def _compare(op: str, value: Any, operand: Any) -> bool:
     if value is None:
         return False
     try:
-        return {"gt": value > operand, "ge": value >= operand, "lt": value < operand, "le": value <= operand}[op]
+        return {"gt": value > operand, "ge": value >= operand, "lt": value < operand, "le": value <= operand}[
+            op
+        ]
     except TypeError:
         return False
 

@@ -28,12 +28,23 @@ ERROR_TEXTS: dict[str, Text] = {
     "form.too_long": {"zh_CN": "内容过长", "en": "Too long"},
     "form.not_an_option": {"zh_CN": "请从选项中选择", "en": "Choose one of the options"},
     "form.bad_date": {"zh_CN": "日期无效", "en": "Not a valid date"},
-    "form.bad_phone": {"zh_CN": "请输入11位手机号码或固定电话", "en": "Enter an 11-digit mobile or a landline number"},
+    "form.bad_phone": {
+        "zh_CN": "请输入11位手机号码或固定电话",
+        "en": "Enter an 11-digit mobile or a landline number",
+    },
 }
 
 # On-screen keyboard per field type; a text field names its own (default pinyin, Chinese input).
-_KEYBOARDS = {"number": "digits", "money": "digits", "phone": "digits", "date": "digits", "month": "digits",
-              "text": "pinyin", "choice": "none", "yesno": "none"}
+_KEYBOARDS = {
+    "number": "digits",
+    "money": "digits",
+    "phone": "digits",
+    "date": "digits",
+    "month": "digits",
+    "text": "pinyin",
+    "choice": "none",
+    "yesno": "none",
+}
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -65,13 +76,19 @@ def options(field: dict[str, Any], context: dict[str, Any], lang: str = "zh_CN")
     if "options_from" in field:
         spec = field["options_from"]
         rows = lookup(context, spec["rows"]) or []
-        return [{"value": render(spec["value"], {**context, "item": row}),
-                 "label": render(spec["label"], {**context, "item": row})} for row in rows]
+        return [
+            {
+                "value": render(spec["value"], {**context, "item": row}),
+                "label": render(spec["label"], {**context, "item": row}),
+            }
+            for row in rows
+        ]
     return [{"value": str(o["value"]), "label": text(o["label"], lang)} for o in field.get("options", [])]
 
 
-def visible_fields(step: Step, context: dict[str, Any], values: dict[str, Any] | None = None,
-                   lang: str = "zh_CN") -> list[dict[str, Any]]:
+def visible_fields(
+    step: Step, context: dict[str, Any], values: dict[str, Any] | None = None, lang: str = "zh_CN"
+) -> list[dict[str, Any]]:
     """The step's fields the citizen sees now, each with resolved ``options`` and its ``keyboard``."""
     shown = []
     for field in step.params.get("fields", []):
@@ -84,8 +101,9 @@ def visible_fields(step: Step, context: dict[str, Any], values: dict[str, Any] |
     return shown
 
 
-def validate(step: Step, values: dict[str, Any], context: dict[str, Any] | None = None
-             ) -> tuple[dict[str, Any], dict[str, str]]:
+def validate(
+    step: Step, values: dict[str, Any], context: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Check submitted values against the step's field rules.
 
     Returns ``(clean, errors)``: ``clean`` holds the normalised values of the shown fields (hidden fields
@@ -133,7 +151,12 @@ def _check(field: dict[str, Any], raw: Any, context: dict[str, Any]) -> tuple[An
     elif kind == "date":
         if not _valid_date(value):
             return None, "form.bad_date"
-        if field.get("min_date") and value < field["min_date"] or field.get("max_date") and value > field["max_date"]:
+        if (
+            field.get("min_date")
+            and value < field["min_date"]
+            or field.get("max_date")
+            and value > field["max_date"]
+        ):
             return None, "form.bad_date"
     elif kind == "month":
         m = _MONTH.match(value)

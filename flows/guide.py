@@ -25,10 +25,20 @@ def service_guide(flows: dict[str, Flow], lang: str = "zh_CN") -> dict[str, Any]
     for flow in sorted(flows.values(), key=lambda f: (f.category, text(f.title, "zh_CN"))):
         if flow.category == "guide":
             continue
-        materials = [text(m["name"], lang) for m in flow.materials] or [text(IDENTITY_TEXTS[flow.identity], lang)]
+        materials = [text(m["name"], lang) for m in flow.materials] or [
+            text(IDENTITY_TEXTS[flow.identity], lang)
+        ]
         separator = "、" if lang == "zh_CN" else ", "
-        rows.append({"id": flow.id, "title": text(flow.title, lang), "category": flow.category,
-                     "item_code": flow.item_code, "identity": text(IDENTITY_TEXTS[flow.identity], lang),
-                     "materials": separator.join(materials), "notice": text(flow.notice, lang),
-                     "offline": flow.offline})
+        rows.append(
+            {
+                "id": flow.id,
+                "title": text(flow.title, lang),
+                "category": flow.category,
+                "item_code": flow.item_code,
+                "identity": text(IDENTITY_TEXTS[flow.identity], lang),
+                "materials": separator.join(materials),
+                "notice": text(flow.notice, lang),
+                "offline": flow.offline,
+            }
+        )
     return {"services": rows, "count": len(rows)}

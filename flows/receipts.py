@@ -31,8 +31,10 @@ def load_template(template_id: str, directory: Path = TEMPLATES_DIR) -> dict[str
 def _columns(spec: list[dict[str, Any]], context: dict[str, Any], width: int) -> str:
     total = sum(c["width"] for c in spec)
     scale = min(1.0, width / total)
-    cells = [fit(render(c["value"], context), max(2, int(c["width"] * scale)), c.get("align", "left"))
-             for c in spec]
+    cells = [
+        fit(render(c["value"], context), max(2, int(c["width"] * scale)), c.get("align", "left"))
+        for c in spec
+    ]
     return "".join(cells).rstrip()
 
 
@@ -62,7 +64,13 @@ def render_receipt(template: dict[str, Any], context: dict[str, Any], paper_mm: 
             text = render(spec["text"], context)
             cell_width = width // 2 if spec.get("double") else width
             for part in _wrap(text, cell_width):
-                lines.append(ReceiptLine(part, align=spec.get("align", "left"), bold=spec.get("bold", False),
-                                         double=spec.get("double", False)))
+                lines.append(
+                    ReceiptLine(
+                        part,
+                        align=spec.get("align", "left"),
+                        bold=spec.get("bold", False),
+                        double=spec.get("double", False),
+                    )
+                )
     qr = render(template["qr"], context) if template.get("qr") else None
     return Receipt(lines=tuple(lines), qr=qr, cut=True, title=template["id"])

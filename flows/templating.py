@@ -73,5 +73,10 @@ def fit(s: str, width: int, align: str = "left") -> str:
         used += w
     pad = " " * (width - used)
     text = "".join(out)
-    return pad + text if align == "right" else (text + pad if align == "left" else
-                                                 " " * (len(pad) // 2) + text + " " * (len(pad) - len(pad) // 2))
+    return (
+        pad + text
+        if align == "right"
+        else (
+            text + pad if align == "left" else " " * (len(pad) // 2) + text + " " * (len(pad) - len(pad) // 2)
+        )
+    )

@@ -37,9 +37,17 @@ class BackofficeLink:
     one that starts the embedded back office); ``offline_answer`` answers a flow that works offline when
     the back office cannot (the demo's synthetic dataset). Both None on a production terminal."""
 
-    def __init__(self, config: Config, store: Store, device_states: Callable[[], list[dict[str, Any]]], *,
-                 connect: Connect | None = None, offline_answer: OfflineAnswer | None = None,
-                 bundles: Any = None, in_session: Callable[[], bool] = lambda: False):
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        device_states: Callable[[], list[dict[str, Any]]],
+        *,
+        connect: Connect | None = None,
+        offline_answer: OfflineAnswer | None = None,
+        bundles: Any = None,
+        in_session: Callable[[], bool] = lambda: False,
+    ):
         self.config = config
         self.connect = connect
         self.offline_answer = offline_answer
@@ -68,14 +76,29 @@ class BackofficeLink:
                 url, credentials, self.embedded = self.connect(data_dir)
             else:
                 credentials = Credentials.load(data_dir)
-                url = self.config.backoffice_url or credentials.base_url  # no url in the file: the enrolment's
+                url = (
+                    self.config.backoffice_url or credentials.base_url
+                )  # no url in the file: the enrolment's
             if self._stopped:
                 return
             bundles = self.bundles
-            wiring: dict[str, Any] = {} if bundles is None else {
-                "on_bundle": self.receive_bundle, "bundle_status": bundles.status, "on_withdraw": self.withdraw_bundle}
-            self.sync = SyncClient(self.store, url, credentials, device_states=self.device_states,
-                                   heartbeat_interval=self.config.heartbeat_s, **wiring)
+            wiring: dict[str, Any] = (
+                {}
+                if bundles is None
+                else {
+                    "on_bundle": self.receive_bundle,
+                    "bundle_status": bundles.status,
+                    "on_withdraw": self.withdraw_bundle,
+                }
+            )
+            self.sync = SyncClient(
+                self.store,
+                url,
+                credentials,
+                device_states=self.device_states,
+                heartbeat_interval=self.config.heartbeat_s,
+                **wiring,
+            )
             self.sync.events.subscribe(self.events.emit)
             self.sync.start()
         except FileNotFoundError:

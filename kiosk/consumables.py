@@ -71,9 +71,16 @@ def estimate_from(value: dict[str, Any], printer: str, now: float) -> dict[str, 
     left = max(0.0, capacity - used)
     days = max(0.0, (now - float(value.get("since", now))) / 86400)
     rate = used / days if days >= MIN_DAYS_FOR_RATE and used > 0 else None
-    return {"printer": printer, "unit": UNIT.get(printer, ""), "used": round(used, 1), "left": round(left, 1),
-            "capacity": capacity, "jobs": int(value.get("jobs", 0)), "paper_changes": int(value.get("changes", 0)),
-            "days_left": None if rate is None else round(left / rate, 1)}
+    return {
+        "printer": printer,
+        "unit": UNIT.get(printer, ""),
+        "used": round(used, 1),
+        "left": round(left, 1),
+        "capacity": capacity,
+        "jobs": int(value.get("jobs", 0)),
+        "paper_changes": int(value.get("changes", 0)),
+        "days_left": None if rate is None else round(left / rate, 1),
+    }
 
 
 def heartbeat_fields(store: Store, printer: str) -> dict[str, Any]:

@@ -44,11 +44,15 @@ def check_usable(device: Any) -> None:
     """Refuse unless a fresh status says the device can work (printers are asked; readers report)."""
     status = device.refresh_status() if hasattr(device, "refresh_status") else device.status()
     if not status.state.usable:
-        raise NotUsable(f"{status.state.value}: {status.reason}" + (f" ({status.detail})" if status.detail else ""),
-                        state=status.state)
+        raise NotUsable(
+            f"{status.state.value}: {status.reason}" + (f" ({status.detail})" if status.detail else ""),
+            state=status.state,
+        )
 
 
-def test_print(printer: Any, printer_class: str, terminal_id: str, data_dir: Path, *, url: str = "") -> Printed:
+def test_print(
+    printer: Any, printer_class: str, terminal_id: str, data_dir: Path, *, url: str = ""
+) -> Printed:
     """Print the class's test page: a receipt with Chinese text and a QR; an A4 test page; the license
     calibration page at the stored offsets. Checks the printer first (nothing is printed on a fault)."""
     check_usable(printer)
@@ -93,7 +97,9 @@ def simulated_output(printer: Any) -> str:
     last = printed[-1]
     if hasattr(last, "pages"):  # a simulated document printer's PDF (kept in memory)
         return f"simulator received {last.name} ({last.pages} page(s))"
-    return f"simulator kept {last}" if isinstance(last, Path) else f"simulator decoded {len(last.lines)} lines"
+    return (
+        f"simulator kept {last}" if isinstance(last, Path) else f"simulator decoded {len(last.lines)} lines"
+    )
 
 
 def read_test_card(reader: Any, reader_class: str, timeout: float = 20.0) -> CardRead:
@@ -120,8 +126,11 @@ def read_test_card(reader: Any, reader_class: str, timeout: float = 20.0) -> Car
                 simulator.lift()
             simulator.place(0)
         if not arrived.wait(timeout):
-            raise DeviceTimeout(f"no card on the {reader_class} reader within {timeout:g} s",
-                                key="error.device.timeout", state=DeviceState.ONLINE)
+            raise DeviceTimeout(
+                f"no card on the {reader_class} reader within {timeout:g} s",
+                key="error.device.timeout",
+                state=DeviceState.ONLINE,
+            )
     finally:
         unsubscribe()
     event = seen[0]

@@ -30,13 +30,20 @@ def find_usb_stick(roots: tuple[Path, ...] = EXPORT_ROOTS) -> Path | None:
     return None
 
 
-def export_bundle(target: Path, terminal_id: str, facts: dict[str, Any], log_lines: list[str],
-                  config_path: str | None = None) -> Path:
+def export_bundle(
+    target: Path,
+    terminal_id: str,
+    facts: dict[str, Any],
+    log_lines: list[str],
+    config_path: str | None = None,
+) -> Path:
     """Write ``diagnostics-TERMINAL-TIME.zip`` into ``target``; returns its path."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = Path(target) / f"diagnostics-{terminal_id}-{stamp}.zip"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr("terminal-status.json", scrub(json.dumps(facts, ensure_ascii=False, indent=1, default=str)))
+        bundle.writestr(
+            "terminal-status.json", scrub(json.dumps(facts, ensure_ascii=False, indent=1, default=str))
+        )
         bundle.writestr("log.txt", "\n".join(scrub(line) for line in log_lines) + "\n")
         if config_path and Path(config_path).is_file():
             bundle.writestr("config.toml", Path(config_path).read_text(encoding="utf-8"))

@@ -69,9 +69,14 @@ class JsonLines(logging.Formatter):
     """One JSON object per record: time, level, logger, terminal, message (scrubbed), exception text."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
-                 "level": record.levelname, "logger": record.name, "terminal": getattr(record, "terminal", ""),
-                 "message": scrub(record.getMessage())}
+        entry = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "terminal": getattr(record, "terminal", ""),
+            "message": scrub(record.getMessage()),
+        }
         for key in ("event", "config", "data_dir", "backoffice", "bundle"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)

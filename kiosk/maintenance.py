@@ -55,7 +55,9 @@ def check_pin(data_dir: Path, pin: str) -> bool:
     try:
         record = json.loads((Path(data_dir) / PIN_FILE).read_text(encoding="utf-8"))
         expected = bytes.fromhex(record["hash"])
-        actual = _hash(pin, bytes.fromhex(record["salt"]), int(record["n"]), int(record["r"]), int(record["p"]))
+        actual = _hash(
+            pin, bytes.fromhex(record["salt"]), int(record["n"]), int(record["r"]), int(record["p"])
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return hmac.compare_digest(expected, actual)

@@ -38,25 +38,44 @@ class PrintService:
         """After a crash or power cut: jobs that were open are marked interrupted and reported."""
         return self.journal.recover()
 
-    def print_step(self, printer: Any, printer_class: str, template: str, context: dict[str, Any], *,
-                   case_no: str, step_id: str, data_path: str | None = None) -> PrintResult | None:
+    def print_step(
+        self,
+        printer: Any,
+        printer_class: str,
+        template: str,
+        context: dict[str, Any],
+        *,
+        case_no: str,
+        step_id: str,
+        data_path: str | None = None,
+    ) -> PrintResult | None:
         job_key = f"{case_no or 'nocase'}:{step_id}:{template}"
         try:
             if printer_class == "receipt":
                 directory = self.templates()
                 spec = load_template(template, directory) if directory else load_template(template)
                 receipt = render_receipt(spec, context)
-                result = self.journal.print_once(job_key, printer=printer_class, kind=template, case_no=case_no,
-                                                 send=lambda submitted: printer.print_receipt(receipt))
+                result = self.journal.print_once(
+                    job_key,
+                    printer=printer_class,
+                    kind=template,
+                    case_no=case_no,
+                    send=lambda submitted: printer.print_receipt(receipt),
+                )
                 record_printed(self.store, printer_class, receipt_length_mm(receipt))
                 return result
             pdf = self._render_pdf(printer_class, template, context, case_no, data_path)
             media = "A3" if printer_class == "license" else "A4"
             try:
                 result = self.journal.print_once(
-                    job_key, printer=printer_class, kind=template, case_no=case_no,
-                    send=lambda submitted: printer.print_pdf(str(pdf), title=f"{template} {case_no}", media=media,
-                                                             on_submitted=submitted))
+                    job_key,
+                    printer=printer_class,
+                    kind=template,
+                    case_no=case_no,
+                    send=lambda submitted: printer.print_pdf(
+                        str(pdf), title=f"{template} {case_no}", media=media, on_submitted=submitted
+                    ),
+                )
                 record_printed(self.store, printer_class, float(getattr(result, "pages", 1) or 1))
                 return result
             finally:
@@ -65,8 +84,9 @@ class PrintService:
             log.info("job %s already printed: not printed again", job_key)
             return None
 
-    def _render_pdf(self, printer_class: str, template: str, context: dict[str, Any], case_no: str,
-                    data_path: str | None) -> Path:
+    def _render_pdf(
+        self, printer_class: str, template: str, context: dict[str, Any], case_no: str, data_path: str | None
+    ) -> Path:
         self.spool.mkdir(parents=True, exist_ok=True)
         path = self.spool / f"{case_no or 'nocase'}-{template}.pdf"
         data = lookup(context, data_path) if data_path else None
@@ -83,20 +103,29 @@ class PrintService:
                 merged = {**(context.get("identity") or {}), **(data or {})}
                 render(builder(merged, case_no, issued=datetime.now().strftime("%Y-%m-%d")), path)
         except KeyError as exc:
-            raise PrinterError(f"template {template} cannot be rendered: missing {exc}",
-                               key="error.document.render") from None
+            raise PrinterError(
+                f"template {template} cannot be rendered: missing {exc}", key="error.document.render"
+            ) from None
         return path
 
 
 def device_printer(devices: dict[str, Any], printing: PrintService) -> Callable[..., PrintResult | None]:
     """The session core's print port: print a step on the configured printer of its class."""
 
-    def print_step(printer_class: str, template: str, context: dict[str, Any], *, case_no: str, step_id: str,
-                   data_path: str | None = None) -> PrintResult | None:
+    def print_step(
+        printer_class: str,
+        template: str,
+        context: dict[str, Any],
+        *,
+        case_no: str,
+        step_id: str,
+        data_path: str | None = None,
+    ) -> PrintResult | None:
         printer = devices.get(printer_class)
         if printer is None:
             raise DeviceError("no printer configured", key="error.device.no_device")
-        return printing.print_step(printer, printer_class, template, context, case_no=case_no, step_id=step_id,
-                                   data_path=data_path)
+        return printing.print_step(
+            printer, printer_class, template, context, case_no=case_no, step_id=step_id, data_path=data_path
+        )
 
     return print_step

@@ -30,20 +30,32 @@ def check_production(config: Config) -> Credentials | None:
     try:
         credentials = Credentials.load(data_dir)
     except FileNotFoundError:
-        raise NotReady(f"terminal {config.terminal_id} is not enrolled (no {path}): run `kiosk provision "
-                       f"--config {config.source} --backoffice URL --token TOKEN` first") from None
+        raise NotReady(
+            f"terminal {config.terminal_id} is not enrolled (no {path}): run `kiosk provision "
+            f"--config {config.source} --backoffice URL --token TOKEN` first"
+        ) from None
     except PermissionError:
-        raise NotReady(f"cannot read {path}: run the kiosk as the user that owns its data directory") from None
+        raise NotReady(
+            f"cannot read {path}: run the kiosk as the user that owns its data directory"
+        ) from None
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise NotReady(f"{path} is damaged ({type(exc).__name__}); provision the terminal again with --force"
-                       ) from None
+        raise NotReady(
+            f"{path} is damaged ({type(exc).__name__}); provision the terminal again with --force"
+        ) from None
     if credentials.terminal_id != config.terminal_id:
-        raise NotReady(f"{config.source} says terminal {config.terminal_id} but {path} is the enrolment of "
-                       f"{credentials.terminal_id}: fix [terminal] id or provision again")
+        raise NotReady(
+            f"{config.source} says terminal {config.terminal_id} but {path} is the enrolment of "
+            f"{credentials.terminal_id}: fix [terminal] id or provision again"
+        )
     if not (config.backoffice_url or credentials.base_url):
         raise NotReady(f"no back office: set [backoffice] url in {config.source}")
-    if config.backoffice_url and credentials.base_url and \
-            config.backoffice_url.rstrip("/") != credentials.base_url.rstrip("/"):
-        raise NotReady(f"{config.source} names back office {config.backoffice_url} but the terminal was enrolled "
-                       f"with {credentials.base_url}: fix [backoffice] url or provision again")
+    if (
+        config.backoffice_url
+        and credentials.base_url
+        and config.backoffice_url.rstrip("/") != credentials.base_url.rstrip("/")
+    ):
+        raise NotReady(
+            f"{config.source} names back office {config.backoffice_url} but the terminal was enrolled "
+            f"with {credentials.base_url}: fix [backoffice] url or provision again"
+        )
     return credentials

@@ -40,8 +40,14 @@ class Check:
         return asdict(self)
 
 
-def run(config: Config, level: str = "internal", *, card_timeout: float = 20.0, ask: Ask | None = None,
-        device_options: dict[str, dict] | None = None) -> list[Check]:
+def run(
+    config: Config,
+    level: str = "internal",
+    *,
+    card_timeout: float = 20.0,
+    ask: Ask | None = None,
+    device_options: dict[str, dict] | None = None,
+) -> list[Check]:
     """Every check up to ``level``; a check that cannot run is a failed check, never an exception."""
     depth = LEVELS.index(level)
     checks = _internal(config)
@@ -76,14 +82,24 @@ def _internal(config: Config) -> list[Check]:
         checks.append(Check("internal", "data_dir", False, f"{data_dir} does not exist"))
     else:
         writable = os.access(data_dir, os.W_OK)
-        checks.append(Check("internal", "data_dir", writable, str(data_dir) + ("" if writable else " not writable")))
+        checks.append(
+            Check("internal", "data_dir", writable, str(data_dir) + ("" if writable else " not writable"))
+        )
         loose = [p.name for p in data_dir.iterdir() if p.is_file() and stat.S_IMODE(p.stat().st_mode) & 0o077]
-        checks.append(Check("internal", "file_modes", not loose,
-                            "data files are 0600" if not loose else f"readable by others: {', '.join(sorted(loose))}"))
+        checks.append(
+            Check(
+                "internal",
+                "file_modes",
+                not loose,
+                "data files are 0600" if not loose else f"readable by others: {', '.join(sorted(loose))}",
+            )
+        )
         database = data_dir / "kiosk.db"
         if database.is_file():
             try:
-                with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)) as conn:
+                with closing(
+                    sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+                ) as conn:
                     verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
                 checks.append(Check("internal", "database", verdict == "ok", verdict))
             except sqlite3.Error as exc:
@@ -92,14 +108,22 @@ def _internal(config: Config) -> list[Check]:
             checks.append(Check("internal", "database", None, "no database yet (the kiosk has not run)"))
     try:
         credentials = check_production(config)
-        checks.append(Check("internal", "enrolment", True, "embedded back office" if credentials is None
-                            else f"enrolled as {credentials.terminal_id}"))
+        checks.append(
+            Check(
+                "internal",
+                "enrolment",
+                True,
+                "embedded back office" if credentials is None else f"enrolled as {credentials.terminal_id}",
+            )
+        )
     except NotReady as exc:
         checks.append(Check("internal", "enrolment", False, str(exc)))
     return checks
 
 
-def _open_devices(config: Config, checks: list[Check], device_options: dict[str, dict] | None) -> dict[str, Any]:
+def _open_devices(
+    config: Config, checks: list[Check], device_options: dict[str, dict] | None
+) -> dict[str, Any]:
     from drivers.base import DeviceError
     from drivers.registry import DeviceContext, open_device
     from kiosk.device_checks import health
@@ -124,8 +148,14 @@ def _open_devices(config: Config, checks: list[Check], device_options: dict[str,
         except (DeviceError, OSError) as exc:
             if name in opened:
                 _close(opened.pop(name))
-            checks.append(Check("internal", f"device.{name}", False,
-                                f"{url}: {getattr(exc, 'key', type(exc).__name__)} {getattr(exc, 'detail', '')}".rstrip()))
+            checks.append(
+                Check(
+                    "internal",
+                    f"device.{name}",
+                    False,
+                    f"{url}: {getattr(exc, 'key', type(exc).__name__)} {getattr(exc, 'detail', '')}".rstrip(),
+                )
+            )
     if not config.devices:
         checks.append(Check("internal", "devices", False, "no [devices] configured"))
     return opened
@@ -140,10 +170,17 @@ def _external(config: Config, devices: dict[str, Any], checks: list[Check], card
         if name not in devices:
             continue
         try:
-            result = test_print(devices[name], name, config.terminal_id, Path(config.data_dir),
-                                url=config.devices[name])
-            checks.append(Check("external", f"print.{name}", True,
-                                f"printed job {result.job_id}" + (f"; {result.simulated}" if result.simulated else "")))
+            result = test_print(
+                devices[name], name, config.terminal_id, Path(config.data_dir), url=config.devices[name]
+            )
+            checks.append(
+                Check(
+                    "external",
+                    f"print.{name}",
+                    True,
+                    f"printed job {result.job_id}" + (f"; {result.simulated}" if result.simulated else ""),
+                )
+            )
             printed.append(name)
         except (DeviceError, OSError, ValueError) as exc:
             checks.append(Check("external", f"print.{name}", False, _error_text(exc)))
@@ -152,8 +189,14 @@ def _external(config: Config, devices: dict[str, Any], checks: list[Check], card
             continue
         try:
             card = read_test_card(devices[name], name, card_timeout)
-            checks.append(Check("external", f"card.{name}", True,
-                                f"{card.card_type} {card.masked_name} {card.masked_id_number}"))
+            checks.append(
+                Check(
+                    "external",
+                    f"card.{name}",
+                    True,
+                    f"{card.card_type} {card.masked_name} {card.masked_id_number}",
+                )
+            )
         except DeviceError as exc:
             checks.append(Check("external", f"card.{name}", False, _error_text(exc)))
     checks.append(_link_test(config))
@@ -188,11 +231,23 @@ def _link_test(config: Config) -> Check:
 
 def _interactive(printed: list[str], checks: list[Check], ask: Ask | None) -> None:
     for name in printed:
-        answer = ask(f"Is the {name} test page complete and legible (Chinese text, QR code, margins)?") \
-            if ask else None
-        checks.append(Check("interactive", f"looks.{name}", answer,
-                            {True: "confirmed by the technician", False: "rejected by the technician",
-                             None: "skipped: nobody to ask"}[answer]))
+        answer = (
+            ask(f"Is the {name} test page complete and legible (Chinese text, QR code, margins)?")
+            if ask
+            else None
+        )
+        checks.append(
+            Check(
+                "interactive",
+                f"looks.{name}",
+                answer,
+                {
+                    True: "confirmed by the technician",
+                    False: "rejected by the technician",
+                    None: "skipped: nobody to ask",
+                }[answer],
+            )
+        )
 
 
 def _error_text(exc: BaseException) -> str:

@@ -38,11 +38,18 @@ class TaskRunner(QObject):
         self._lanes: dict[str, ThreadPoolExecutor] = {}
         self._completed.connect(self._deliver)
 
-    def run(self, lane: str, work: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None) -> Future:
+    def run(
+        self,
+        lane: str,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Future:
         executor = self._lanes.get(lane)
         if executor is None:
-            executor = self._lanes[lane] = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"lane-{lane}")
+            executor = self._lanes[lane] = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix=f"lane-{lane}"
+            )
         future = executor.submit(work)
 
         def finished(f: Future) -> None:
@@ -56,7 +63,12 @@ class TaskRunner(QObject):
 
     @Slot(object)
     def _deliver(self, completion: _Completion) -> None:
-        on_done, on_error, result, error = completion.on_done, completion.on_error, completion.result, completion.error
+        on_done, on_error, result, error = (
+            completion.on_done,
+            completion.on_error,
+            completion.result,
+            completion.error,
+        )
         if error is not None:
             if on_error is not None:
                 on_error(error)

@@ -21,14 +21,19 @@ class BundleRecords:
     def record_bundle(self, version: int, path: str, state: str = "received", detail: str = "") -> None:
         """A flow bundle fetched from the back office; verification and activation belong to the flows."""
         with self._db.transaction() as conn:
-            conn.execute("INSERT INTO flow_bundles(version, path, state, received_at, detail) VALUES (?,?,?,?,?) "
-                         "ON CONFLICT(version) DO NOTHING", (version, path, state, now(), detail))
+            conn.execute(
+                "INSERT INTO flow_bundles(version, path, state, received_at, detail) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(version) DO NOTHING",
+                (version, path, state, now(), detail),
+            )
 
     def bundle_versions(self) -> dict[str, int | None]:
         """Highest received and highest active bundle version (for the heartbeat)."""
         with self._db.lock:
             received = self._db.conn.execute("SELECT max(version) FROM flow_bundles").fetchone()[0]
-            active = self._db.conn.execute("SELECT max(version) FROM flow_bundles WHERE state='active'").fetchone()[0]
+            active = self._db.conn.execute(
+                "SELECT max(version) FROM flow_bundles WHERE state='active'"
+            ).fetchone()[0]
         return {"received": received, "active": active}
 
     def bundle_state(self, version: int) -> str | None:
@@ -53,6 +58,8 @@ class BundleRecords:
         if state not in BUNDLE_STATES:
             raise ValueError(f"unknown bundle state {state!r}; known: {', '.join(sorted(BUNDLE_STATES))}")
         with self._db.transaction() as conn:
-            conn.execute("INSERT INTO flow_bundles(version, path, state, received_at, detail) VALUES (?,?,?,?,?) "
-                         "ON CONFLICT(version) DO UPDATE SET state=excluded.state, detail=excluded.detail",
-                         (version, "", state, now(), detail))
+            conn.execute(
+                "INSERT INTO flow_bundles(version, path, state, received_at, detail) VALUES (?,?,?,?,?) "
+                "ON CONFLICT(version) DO UPDATE SET state=excluded.state, detail=excluded.detail",
+                (version, "", state, now(), detail),
+            )

@@ -20,8 +20,10 @@ class KeyValue:
     def put_reference(self, name: str, value: Any) -> None:
         """Cache back-office data (catalog, announcements, config, lookups a flow may use offline)."""
         with self._db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO reference_data(name, value, updated_at) VALUES (?,?,?)",
-                         (name, json.dumps(value, ensure_ascii=False), now()))
+            conn.execute(
+                "INSERT OR REPLACE INTO reference_data(name, value, updated_at) VALUES (?,?,?)",
+                (name, json.dumps(value, ensure_ascii=False), now()),
+            )
 
     def get_reference(self, name: str, default: Any = None) -> Any:
         row = self._db.fetchone("SELECT value FROM reference_data WHERE name=?", (name,))
@@ -29,8 +31,10 @@ class KeyValue:
 
     def set_state(self, name: str, value: Any) -> None:
         with self._db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO sync_state(name, value, updated_at) VALUES (?,?,?)",
-                         (name, json.dumps(value), now()))
+            conn.execute(
+                "INSERT OR REPLACE INTO sync_state(name, value, updated_at) VALUES (?,?,?)",
+                (name, json.dumps(value), now()),
+            )
 
     def get_state(self, name: str, default: Any = None) -> Any:
         row = self._db.fetchone("SELECT value FROM sync_state WHERE name=?", (name,))

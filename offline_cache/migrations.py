@@ -29,23 +29,27 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
-MIGRATIONS.append([  # 2: print jobs journal (no double print), flow bundles, cached reference data
-    """CREATE TABLE print_jobs (
+MIGRATIONS.append(
+    [  # 2: print jobs journal (no double print), flow bundles, cached reference data
+        """CREATE TABLE print_jobs (
         job_key TEXT PRIMARY KEY, case_no TEXT, printer TEXT NOT NULL, kind TEXT NOT NULL,
         state TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL, detail TEXT NOT NULL DEFAULT '')""",
-    "CREATE INDEX print_jobs_state ON print_jobs(state)",
-    """CREATE TABLE flow_bundles (
+        "CREATE INDEX print_jobs_state ON print_jobs(state)",
+        """CREATE TABLE flow_bundles (
         version INTEGER PRIMARY KEY, path TEXT NOT NULL, state TEXT NOT NULL, received_at REAL NOT NULL,
         activated_at REAL, detail TEXT NOT NULL DEFAULT '')""",
-    """CREATE TABLE reference_data (
+        """CREATE TABLE reference_data (
         name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL)""",
-])
+    ]
+)
 
-MIGRATIONS.append([  # 3: delivery bookkeeping, purge marks, sync state
-    "ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
-    "ALTER TABLE outbox ADD COLUMN purged_at REAL",
-    "CREATE INDEX outbox_delivered ON outbox(delivered_at) WHERE delivered_at IS NOT NULL",
-    "CREATE INDEX cases_open ON cases(outcome) WHERE outcome IS NULL",
-    """CREATE TABLE sync_state (
+MIGRATIONS.append(
+    [  # 3: delivery bookkeeping, purge marks, sync state
+        "ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE outbox ADD COLUMN purged_at REAL",
+        "CREATE INDEX outbox_delivered ON outbox(delivered_at) WHERE delivered_at IS NOT NULL",
+        "CREATE INDEX cases_open ON cases(outcome) WHERE outcome IS NULL",
+        """CREATE TABLE sync_state (
         name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL)""",
-])
+    ]
+)

@@ -73,12 +73,17 @@ class PrintJournal:
     # -- reading ---------------------------------------------------------------------------------
     def get(self, job_key: str) -> PrintJob | None:
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT job_key, case_no, printer, kind, state, created_at, updated_at, detail "
-                               "FROM print_jobs WHERE job_key=?", (job_key,)).fetchone()
+            row = conn.execute(
+                "SELECT job_key, case_no, printer, kind, state, created_at, updated_at, detail "
+                "FROM print_jobs WHERE job_key=?",
+                (job_key,),
+            ).fetchone()
         return PrintJob(*row) if row else None
 
     def jobs(self, *states: str) -> list[PrintJob]:
-        query = "SELECT job_key, case_no, printer, kind, state, created_at, updated_at, detail FROM print_jobs"
+        query = (
+            "SELECT job_key, case_no, printer, kind, state, created_at, updated_at, detail FROM print_jobs"
+        )
         args: tuple[str, ...] = ()
         if states:
             query += f" WHERE state IN ({','.join('?' * len(states))})"
@@ -94,26 +99,36 @@ class PrintJournal:
         """Record the job before sending. Refuses a completed or open/interrupted job with the same key."""
         now = time.time()
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT job_key, case_no, printer, kind, state, created_at, updated_at, detail "
-                               "FROM print_jobs WHERE job_key=?", (job_key,)).fetchone()
+            row = conn.execute(
+                "SELECT job_key, case_no, printer, kind, state, created_at, updated_at, detail "
+                "FROM print_jobs WHERE job_key=?",
+                (job_key,),
+            ).fetchone()
             if row is not None:
                 job = PrintJob(*row)
                 if job.state == COMPLETED:
                     raise AlreadyPrinted(job)
                 if job.state != FAILED:  # pending/sent (another attempt running or crashed) or interrupted
                     raise JobInterrupted(job)
-                conn.execute("UPDATE print_jobs SET state=?, printer=?, updated_at=?, detail='' WHERE job_key=?",
-                             (PENDING, printer, now, job_key))
+                conn.execute(
+                    "UPDATE print_jobs SET state=?, printer=?, updated_at=?, detail='' WHERE job_key=?",
+                    (PENDING, printer, now, job_key),
+                )
             else:
-                conn.execute("INSERT INTO print_jobs(job_key, case_no, printer, kind, state, created_at, updated_at) "
-                             "VALUES (?,?,?,?,?,?,?)", (job_key, case_no, printer, kind, PENDING, now, now))
+                conn.execute(
+                    "INSERT INTO print_jobs(job_key, case_no, printer, kind, state, created_at, updated_at) "
+                    "VALUES (?,?,?,?,?,?,?)",
+                    (job_key, case_no, printer, kind, PENDING, now, now),
+                )
         return self.get(job_key)  # type: ignore[return-value]
 
     def _set(self, job_key: str, state: str, detail: str, only_from: tuple[str, ...] = OPEN_STATES) -> None:
         with self.store.transaction() as conn:
-            conn.execute(f"UPDATE print_jobs SET state=?, detail=?, updated_at=? WHERE job_key=? "
-                         f"AND state IN ({','.join('?' * len(only_from))})",
-                         (state, detail, time.time(), job_key, *only_from))
+            conn.execute(
+                f"UPDATE print_jobs SET state=?, detail=?, updated_at=? WHERE job_key=? "
+                f"AND state IN ({','.join('?' * len(only_from))})",
+                (state, detail, time.time(), job_key, *only_from),
+            )
 
     def mark_sent(self, job_key: str, detail: str = "") -> None:
         """The printer (or CUPS) took the job; ``detail`` keeps e.g. the CUPS job id for recovery."""
@@ -149,16 +164,29 @@ class PrintJournal:
             if verdict == COMPLETED:
                 self._set(job.job_key, COMPLETED, f"{job.detail}; confirmed after restart".lstrip("; "))
             elif verdict == FAILED:
-                self._set(job.job_key, FAILED, f"{job.detail}; not printed (checked after restart)".lstrip("; "))
+                self._set(
+                    job.job_key, FAILED, f"{job.detail}; not printed (checked after restart)".lstrip("; ")
+                )
             else:
                 self._set(job.job_key, INTERRUPTED, f"{job.state} at restart {job.detail}".strip())
-                log.warning("print journal: job %s (%s, case %s) was interrupted", job.job_key, job.kind,
-                            job.case_no or "-")
+                log.warning(
+                    "print journal: job %s (%s, case %s) was interrupted",
+                    job.job_key,
+                    job.kind,
+                    job.case_no or "-",
+                )
         return self.interrupted()
 
     # -- the whole rule in one call ------------------------------------------------------------
-    def print_once(self, job_key: str, *, printer: str, kind: str, case_no: str | None,
-                   send: Callable[[Callable[[str], None]], Any]) -> Any:
+    def print_once(
+        self,
+        job_key: str,
+        *,
+        printer: str,
+        kind: str,
+        case_no: str | None,
+        send: Callable[[Callable[[str], None]], Any],
+    ) -> Any:
         """Record, send, record the outcome. ``send(submitted)`` prints and returns the driver's result;
         it may call ``submitted(detail)`` once the spooler accepted the job (CUPS job id).
 

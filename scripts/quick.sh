@@ -9,6 +9,7 @@ export QT_QPA_PLATFORM=offscreen
 # the asserts of) ~400 modules on every run, which is most of the ~8 s it took to collect the suite.
 unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .  # one formatter, applied to the whole tree once and kept
 .venv/bin/lint-imports  # the layer contracts in pyproject.toml [tool.importlinter]
 .venv/bin/mypy  # the type check: packages, strictness and the baseline in pyproject.toml [tool.mypy]
 .venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow" -n 2 --dist worksteal "$@"

@@ -7,6 +7,7 @@ bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
 unset PYTHONDONTWRITEBYTECODE  # bytecode cache: see scripts/quick.sh
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .  # one formatter, applied to the whole tree once and kept
 .venv/bin/lint-imports  # the layer contracts in pyproject.toml [tool.importlinter]
 .venv/bin/mypy  # the type check: packages, strictness and the baseline in pyproject.toml [tool.mypy]
 # Two passes on two processes: the tests not marked slow (as scripts/quick.sh; worksteal balances the many short

@@ -16,14 +16,26 @@ from wire import signing
 
 def _signed(backoffice, credentials, method, path, payload=None, *, now=None, nonce=None):
     body = b"" if payload is None else json.dumps(payload).encode()
-    headers = signing.signed_headers(credentials.terminal_id, credentials.secret, method, path, body,
-                                      now if now is not None else time.time())
+    headers = signing.signed_headers(
+        credentials.terminal_id,
+        credentials.secret,
+        method,
+        path,
+        body,
+        now if now is not None else time.time(),
+    )
     if nonce is not None:
         headers[signing.H_NONCE] = nonce
-        headers[signing.H_SIGNATURE] = signing.sign(credentials.secret, method, path,
-                                                      headers[signing.H_TIMESTAMP], nonce, body)
-    return requests.request(method, backoffice.url + path, data=body or None, timeout=10,
-                            headers=headers | {"Content-Type": "application/json"})
+        headers[signing.H_SIGNATURE] = signing.sign(
+            credentials.secret, method, path, headers[signing.H_TIMESTAMP], nonce, body
+        )
+    return requests.request(
+        method,
+        backoffice.url + path,
+        data=body or None,
+        timeout=10,
+        headers=headers | {"Content-Type": "application/json"},
+    )
 
 
 def test_enrolment_tokens_are_one_time(backoffice):
@@ -67,8 +79,12 @@ def test_signatures_replay_clock_and_revocation(backoffice):
     assert (unsigned.status_code, unsigned.json()["error"]) == (401, signing.E_MISSING)
     # a body changed in transit no longer matches the signature
     body = json.dumps({"events": []}).encode()
-    headers = signing.signed_headers(creds.terminal_id, creds.secret, "POST", "/api/v1/events", body, time.time())
-    tampered = requests.post(backoffice.url + "/api/v1/events", data=b'{"events": [ ]}', headers=headers, timeout=10)
+    headers = signing.signed_headers(
+        creds.terminal_id, creds.secret, "POST", "/api/v1/events", body, time.time()
+    )
+    tampered = requests.post(
+        backoffice.url + "/api/v1/events", data=b'{"events": [ ]}', headers=headers, timeout=10
+    )
     assert tampered.json()["error"] == signing.E_SIGNATURE
     assert backoffice.op("POST", f"/api/v1/operator/terminals/{creds.terminal_id}/revoke").status_code == 200
     revoked = _signed(backoffice, creds, "GET", "/api/v1/config")
@@ -80,14 +96,24 @@ def test_signatures_replay_clock_and_revocation(backoffice):
 def test_ingest_is_idempotent(backoffice):
     creds = backoffice.enrol()
     transport = Transport(backoffice.url, Signer(creds))
-    case = {"case_no": "202611220001000001", "service_id": "si", "item_code": "X", "outcome": "done",
-            "subject": {"name": "张三"}}
-    events = [{"idem_key": "k1", "kind": "case", "payload": case},
-              {"idem_key": "k2", "kind": "rating", "payload": {"case_no": case["case_no"], "level": 2,
-                                                               "indicators": ["attitude"], "item_code": "X"}},
-              {"idem_key": "k3", "kind": "device_event", "payload": {"device": "printer", "state": "offline"}},
-              {"idem_key": "k4", "kind": "rating", "payload": {"case_no": 5, "level": 9}},
-              {"idem_key": "k5", "kind": "future_kind", "payload": {}}]
+    case = {
+        "case_no": "202611220001000001",
+        "service_id": "si",
+        "item_code": "X",
+        "outcome": "done",
+        "subject": {"name": "张三"},
+    }
+    events = [
+        {"idem_key": "k1", "kind": "case", "payload": case},
+        {
+            "idem_key": "k2",
+            "kind": "rating",
+            "payload": {"case_no": case["case_no"], "level": 2, "indicators": ["attitude"], "item_code": "X"},
+        },
+        {"idem_key": "k3", "kind": "device_event", "payload": {"device": "printer", "state": "offline"}},
+        {"idem_key": "k4", "kind": "rating", "payload": {"case_no": 5, "level": 9}},
+        {"idem_key": "k5", "kind": "future_kind", "payload": {}},
+    ]
     first = transport.call("POST", "/api/v1/events", {"events": events})["results"]
     assert [r["status"] for r in first] == ["accepted", "accepted", "accepted", "rejected", "accepted"]
     assert not any(r["duplicate"] for r in first)
@@ -111,17 +137,29 @@ def test_query_services(backoffice):
     transport = Transport(backoffice.url, Signer(backoffice.enrol()))
     person = persons()[0]
     session = open_session(transport, person.id_number)
-    answer = transport.call("POST", "/api/v1/query/si.contributions", {"id_number": person.id_number, "months": 3},
-                            headers=session)
+    answer = transport.call(
+        "POST",
+        "/api/v1/query/si.contributions",
+        {"id_number": person.id_number, "months": 3},
+        headers=session,
+    )
     assert len(answer["months"]) == 3
     with pytest.raises(Refused) as info:
-        transport.call("POST", "/api/v1/query/si.contributions", {"id_number": "110101190001010000"},
-                       headers=open_session(transport, "110101190001010000"))
+        transport.call(
+            "POST",
+            "/api/v1/query/si.contributions",
+            {"id_number": "110101190001010000"},
+            headers=open_session(transport, "110101190001010000"),
+        )
     assert info.value.code == "error.service.no_record"
     session = open_session(transport, person.id_number)
     with pytest.raises(Refused) as info:
-        transport.call("POST", "/api/v1/query/si.contributions", {"id_number": person.id_number, "months": "x"},
-                       headers=session)
+        transport.call(
+            "POST",
+            "/api/v1/query/si.contributions",
+            {"id_number": person.id_number, "months": "x"},
+            headers=session,
+        )
     assert info.value.status == 422
     with pytest.raises(Refused) as info:
         transport.call("POST", "/api/v1/query/no.such", {})
@@ -140,22 +178,34 @@ def test_bundles_config_and_announcements_by_group(backoffice):
     with pytest.raises(Refused):
         other.call("GET", "/api/v1/bundles/1", raw=True)
     backoffice.op("PUT", "/api/v1/operator/config/group/wuhan", json={"idle_seconds": 60, "volume": 3})
-    backoffice.op("PUT", f"/api/v1/operator/config/terminal/{wuhan.signer.credentials.terminal_id}",
-                  json={"volume": 5})
+    backoffice.op(
+        "PUT", f"/api/v1/operator/config/terminal/{wuhan.signer.credentials.terminal_id}", json={"volume": 5}
+    )
     assert wuhan.call("GET", "/api/v1/config")["config"] == {"idle_seconds": 60, "volume": 5}
     assert other.call("GET", "/api/v1/config")["config"] == {}
-    backoffice.op("PUT", "/api/v1/operator/announcements",
-                  json=[{"id": "a1", "text": {"zh_CN": "系统维护"}, "groups": ["shiyan"]},
-                        {"id": "a2", "text": {"zh_CN": "过期"}, "ends": 1.0}])
+    backoffice.op(
+        "PUT",
+        "/api/v1/operator/announcements",
+        json=[
+            {"id": "a1", "text": {"zh_CN": "系统维护"}, "groups": ["shiyan"]},
+            {"id": "a2", "text": {"zh_CN": "过期"}, "ends": 1.0},
+        ],
+    )
     assert [a["id"] for a in other.call("GET", "/api/v1/announcements")["announcements"]] == ["a1"]
     assert wuhan.call("GET", "/api/v1/announcements")["announcements"] == []
 
 
 def test_root_keys_handed_out_at_enrolment(backoffice):
-    bad = backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json={"threshold": 2, "keys": ["ab" * 32]})
+    bad = backoffice.op(
+        "PUT", "/api/v1/operator/bundle-root-keys", json={"threshold": 2, "keys": ["ab" * 32]}
+    )
     assert bad.status_code == 422
-    assert backoffice.op("PUT", "/api/v1/operator/bundle-root-keys",
-                         json={"threshold": 1, "keys": ["AB" * 32]}).status_code == 200
+    assert (
+        backoffice.op(
+            "PUT", "/api/v1/operator/bundle-root-keys", json={"threshold": 1, "keys": ["AB" * 32]}
+        ).status_code
+        == 200
+    )
     token = backoffice.token()
     answer = requests.post(backoffice.url + "/api/v1/enrol", json={"token": token}, timeout=10).json()
     assert answer["bundle_root_keys"] == ["ab" * 32] and answer["bundle_root_threshold"] == 1
@@ -163,16 +213,26 @@ def test_root_keys_handed_out_at_enrolment(backoffice):
 
 def test_operator_api_needs_the_key(backoffice):
     assert requests.get(backoffice.url + "/api/v1/operator/terminals", timeout=10).status_code == 401
-    wrong = requests.get(backoffice.url + "/api/v1/operator/terminals", headers={"X-Operator-Key": "x"}, timeout=10)
+    wrong = requests.get(
+        backoffice.url + "/api/v1/operator/terminals", headers={"X-Operator-Key": "x"}, timeout=10
+    )
     assert wrong.status_code == 401
 
 
 def test_heartbeat_recorded_for_operators(backoffice):
     creds = backoffice.enrol()
     transport = Transport(backoffice.url, Signer(creds))
-    answer = transport.call("POST", "/api/v1/heartbeat", {
-        "devices": [{"device": "printer", "state": "online"}], "software_version": "1.2", "bundle_version": 3,
-        "queue_depth": 7, "clock": time.time() - 100})
+    answer = transport.call(
+        "POST",
+        "/api/v1/heartbeat",
+        {
+            "devices": [{"device": "printer", "state": "online"}],
+            "software_version": "1.2",
+            "bundle_version": 3,
+            "queue_depth": 7,
+            "clock": time.time() - 100,
+        },
+    )
     assert 99 < answer["clock_offset"] < 102
     [view] = backoffice.op("GET", "/api/v1/operator/terminals").json()
     assert view["heartbeat"]["queue_depth"] == 7 and view["heartbeat"]["devices"][0]["state"] == "online"

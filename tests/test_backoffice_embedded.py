@@ -27,12 +27,17 @@ def test_embedded_is_the_whole_system(tmp_path):
         sync = SyncClient(store, backoffice.url, Credentials.from_enrolment(backoffice.enrolment))
         case_no = store.open_case("si.contributions", "X")
         store.close_case(case_no, "done")
-        failed = store.open_case("si.contributions", "X")  # issue 10: a failure's reason reaches the case list
+        failed = store.open_case(
+            "si.contributions", "X"
+        )  # issue 10: a failure's reason reaches the case list
         store.close_case(failed, "failed", {"reason": "printer"})
         sync.run_once()
         assert sync.online and store.queue_depth() == 0
         person = persons()[2]
-        assert sync.query_service.query("property.records", {"id_number": person.id_number})["name"] == person.name
+        assert (
+            sync.query_service.query("property.records", {"id_number": person.id_number})["name"]
+            == person.name
+        )
         lookup = sync.query_service.query("case.lookup", {"case_no": case_no})
         assert lookup["found"] and lookup["service_id"] == "si.contributions" and not lookup["rated"]
         secret = backoffice.enrolment["secret"]
@@ -42,8 +47,9 @@ def test_embedded_is_the_whole_system(tmp_path):
     again = start_embedded(tmp_path / "bo", terminal_id="T-DEMO-0001", group="demo")
     try:  # a restarted demo keeps its terminal and what it delivered
         assert again.enrolment["secret"] == secret
-        cases = requests.get(again.url + "/api/v1/operator/cases", headers={"X-Operator-Key": again.operator_key},
-                             timeout=10).json()
+        cases = requests.get(
+            again.url + "/api/v1/operator/cases", headers={"X-Operator-Key": again.operator_key}, timeout=10
+        ).json()
         assert [c["case_no"] for c in cases] == [case_no, failed]
         assert [(c["outcome"], c["reason"]) for c in cases] == [("done", ""), ("failed", "printer")]
     finally:
@@ -56,10 +62,30 @@ def test_kiosk_backoffice_serve(tmp_path):
         port = sock.getsockname()[1]
     database = f"sqlite:///{tmp_path / 'bo.sqlite3'}"
     env = os.environ | {"BACKOFFICE_OPERATOR_KEY": "k"}
-    token = subprocess.run([sys.executable, "-m", "backoffice.cli", "issue-token", "--database", database,
-                            "--group", "g"], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
-    server = subprocess.Popen([sys.executable, "-m", "backoffice.cli", "serve", "--port", str(port),
-                               "--database", database, "--log-level", "warning"], cwd=ROOT, env=env)
+    token = subprocess.run(
+        [sys.executable, "-m", "backoffice.cli", "issue-token", "--database", database, "--group", "g"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "backoffice.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--database",
+            database,
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):

@@ -40,8 +40,10 @@ def test_body_limit_before_the_body_is_read(backoffice):
     """A 256 MiB body announced, none sent: answered 413 at once (before: read and parsed, 1.9 GB)."""
     for path in ("/api/v1/events", "/api/v1/enrol", "/api/v1/operator/bundles"):
         started = time.monotonic()
-        head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {256 * 1024 * 1024}\r\n\r\n").encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {256 * 1024 * 1024}\r\n\r\n"
+        ).encode()
         answer = _raw(backoffice.url, head)
         assert answer.startswith(b"HTTP/1.1 413"), answer[:80]
         assert time.monotonic() - started < 2
@@ -58,28 +60,48 @@ def test_chunked_body_counted_as_it_arrives(backoffice):
 
 def test_signature_headers_checked_before_the_body(backoffice):
     """An unsigned terminal request is refused without its body being read or parsed."""
-    head = (b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 4000000\r\n\r\n")
+    head = (
+        b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 4000000\r\n\r\n"
+    )
     answer = _raw(backoffice.url, head)  # the body never comes: an answer means it was not waited for
     assert answer.startswith(b"HTTP/1.1 401") and signing.E_MISSING.encode() in answer
 
 
-@pytest.mark.parametrize("stamp", ["nan", "NaN", "inf", "-inf", "1e9", "1795803180.5", "+1795803180", "0x6afc6d2c"])
+@pytest.mark.parametrize(
+    "stamp", ["nan", "NaN", "inf", "-inf", "1e9", "1795803180.5", "+1795803180", "0x6afc6d2c"]
+)
 def test_timestamps_are_whole_ascii_seconds(backoffice, stamp):
     """Before: a request signed with 'nan' passed the ±300 s window and replayed after a year."""
     creds = backoffice.enrol()
     nonce = "n" * 32
     signature = signing.sign(creds.secret, "GET", "/api/v1/config", stamp, nonce, b"")
-    answer = requests.get(backoffice.url + "/api/v1/config", timeout=10, headers={
-        signing.H_TERMINAL: creds.terminal_id, signing.H_TIMESTAMP: stamp, signing.H_NONCE: nonce,
-        signing.H_SIGNATURE: signature})
+    answer = requests.get(
+        backoffice.url + "/api/v1/config",
+        timeout=10,
+        headers={
+            signing.H_TERMINAL: creds.terminal_id,
+            signing.H_TIMESTAMP: stamp,
+            signing.H_NONCE: nonce,
+            signing.H_SIGNATURE: signature,
+        },
+    )
     assert answer.status_code == 401 and answer.json()["error"] in (signing.E_SIGNATURE, signing.E_CLOCK)
 
 
-@pytest.mark.parametrize("params", [
-    {"from": "2020-01", "to": "200000-12"}, {"from": "2020-01", "to": "999999999-12"},
-    {"from": "1900-01", "to": "2026-12"}, {"months": 100000}, {"months": "9" * 12}, {"months": -3},
-    {"from": "2020-13", "to": "2021-01"}, {"from": ["2020-01"], "to": "2021-01"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2020-01", "to": "200000-12"},
+        {"from": "2020-01", "to": "999999999-12"},
+        {"from": "1900-01", "to": "2026-12"},
+        {"months": 100000},
+        {"months": "9" * 12},
+        {"months": -3},
+        {"from": "2020-13", "to": "2021-01"},
+        {"from": ["2020-01"], "to": "2021-01"},
+    ],
+)
 def test_periods_are_bounded(backoffice, params):
     """Before: hf.statement to 200000-12 returned 187 MB; to 999999999-12 burned a core."""
     from backoffice.demo.data import persons
@@ -90,12 +112,20 @@ def test_periods_are_bounded(backoffice, params):
     for service in ("hf.statement", "si.contributions"):
         started = time.monotonic()
         with pytest.raises(Refused) as info:
-            transport.call("POST", f"/api/v1/query/{service}", {"id_number": person.id_number, **params},
-                           headers={signing.H_SESSION: session})
+            transport.call(
+                "POST",
+                f"/api/v1/query/{service}",
+                {"id_number": person.id_number, **params},
+                headers={signing.H_SESSION: session},
+            )
         assert (info.value.status, info.value.code) == (422, services.E_BAD_PERIOD)
         assert time.monotonic() - started < 2
-    ten_years = transport.call("POST", "/api/v1/query/hf.statement", {
-        "id_number": person.id_number, "from": "2016-01", "to": "2025-12"}, headers={signing.H_SESSION: session})
+    ten_years = transport.call(
+        "POST",
+        "/api/v1/query/hf.statement",
+        {"id_number": person.id_number, "from": "2016-01", "to": "2025-12"},
+        headers={signing.H_SESSION: session},
+    )
     assert len(ten_years["months"]) == 120
 
 
@@ -103,13 +133,19 @@ def test_revoked_id_reenrols_only_with_its_own_token(backoffice):
     creds = backoffice.enrol(terminal_id="T-0100")
     assert backoffice.op("POST", "/api/v1/operator/terminals/T-0100/revoke").status_code == 200
     generic = backoffice.token()
-    answer = requests.post(backoffice.url + "/api/v1/enrol", json={"token": generic, "terminal_id": "T-0100"},
-                           timeout=10)
+    answer = requests.post(
+        backoffice.url + "/api/v1/enrol", json={"token": generic, "terminal_id": "T-0100"}, timeout=10
+    )
     assert (answer.status_code, answer.json()["error"]) == (409, "enrol.terminal_exists")
-    [view] = [t for t in backoffice.op("GET", "/api/v1/operator/terminals").json() if t["terminal_id"] == "T-0100"]
+    [view] = [
+        t for t in backoffice.op("GET", "/api/v1/operator/terminals").json() if t["terminal_id"] == "T-0100"
+    ]
     assert view["status"] == "revoked"
     # the generic token was not spent by the refusal
-    assert requests.post(backoffice.url + "/api/v1/enrol", json={"token": generic}, timeout=10).status_code == 200
+    assert (
+        requests.post(backoffice.url + "/api/v1/enrol", json={"token": generic}, timeout=10).status_code
+        == 200
+    )
     again = backoffice.enrol(terminal_id="T-0100")  # a token issued for T-0100
     assert again.terminal_id == "T-0100" and again.secret != creds.secret
 
@@ -118,15 +154,26 @@ def test_one_rating_per_case_fleet_wide(backoffice):
     """Before: ratings of another terminal's case were accepted fifty times."""
     case_no = "202611270001000001"
     owner = Transport(backoffice.url, Signer(backoffice.enrol()))
-    owner.call("POST", "/api/v1/events", {"events": [
-        {"idem_key": "c1", "kind": "case", "payload": {"case_no": case_no, "outcome": "completed"}}]})
+    owner.call(
+        "POST",
+        "/api/v1/events",
+        {
+            "events": [
+                {"idem_key": "c1", "kind": "case", "payload": {"case_no": case_no, "outcome": "completed"}}
+            ]
+        },
+    )
     others = [Transport(backoffice.url, Signer(backoffice.enrol())) for _ in range(3)]
     statuses = []
 
     def rate(transport, n):
-        events = [{"idem_key": f"r{n}-{i}", "kind": "rating", "payload": {"case_no": case_no, "level": 1}}
-                  for i in range(10)]
-        statuses.extend(r["status"] for r in transport.call("POST", "/api/v1/events", {"events": events})["results"])
+        events = [
+            {"idem_key": f"r{n}-{i}", "kind": "rating", "payload": {"case_no": case_no, "level": 1}}
+            for i in range(10)
+        ]
+        statuses.extend(
+            r["status"] for r in transport.call("POST", "/api/v1/events", {"events": events})["results"]
+        )
 
     threads = [threading.Thread(target=rate, args=(t, n)) for n, t in enumerate([owner, *others])]
     for thread in threads:
@@ -154,12 +201,25 @@ def test_a_poison_event_is_rejected_alone(backoffice):
     """Before: a lone surrogate in one event failed its whole batch with a 500."""
     creds = backoffice.enrol()
     good = [{"idem_key": f"g{i}", "kind": "case", "payload": {"case_no": f"C{i}"}} for i in range(3)]
-    body = json.dumps({"events": [good[0], {"idem_key": "bad", "kind": "case",
-                                            "payload": {"case_no": "C9", "comment": "\ud800"}}, *good[1:],
-                                  {"idem_key": "\udfff", "kind": "case", "payload": {"case_no": "C8"}}]}).encode()
-    headers = signing.signed_headers(creds.terminal_id, creds.secret, "POST", "/api/v1/events", body, time.time())
-    answer = requests.post(backoffice.url + "/api/v1/events", data=body, timeout=10,
-                           headers=headers | {"Content-Type": "application/json"})
+    body = json.dumps(
+        {
+            "events": [
+                good[0],
+                {"idem_key": "bad", "kind": "case", "payload": {"case_no": "C9", "comment": "\ud800"}},
+                *good[1:],
+                {"idem_key": "\udfff", "kind": "case", "payload": {"case_no": "C8"}},
+            ]
+        }
+    ).encode()
+    headers = signing.signed_headers(
+        creds.terminal_id, creds.secret, "POST", "/api/v1/events", body, time.time()
+    )
+    answer = requests.post(
+        backoffice.url + "/api/v1/events",
+        data=body,
+        timeout=10,
+        headers=headers | {"Content-Type": "application/json"},
+    )
     assert answer.status_code == 200
     statuses = [r["status"] for r in answer.json()["results"]]
     assert statuses == ["accepted", "rejected", "accepted", "accepted", "rejected"]
@@ -169,8 +229,15 @@ def test_a_poison_event_is_rejected_alone(backoffice):
 def test_heartbeat_extras_schema_checked_and_bounded(backoffice):
     """Before: a 20 MB blob with a <script> reached the operator listing."""
     transport = Transport(backoffice.url, Signer(backoffice.enrol()))
-    transport.call("POST", "/api/v1/heartbeat", {"queue_depth": 1, "blob": "<script>x</script>" * 1000,
-                                                 "devices": [{"device": "printer", "state": "online", "x": "y"}]})
+    transport.call(
+        "POST",
+        "/api/v1/heartbeat",
+        {
+            "queue_depth": 1,
+            "blob": "<script>x</script>" * 1000,
+            "devices": [{"device": "printer", "state": "online", "x": "y"}],
+        },
+    )
     with pytest.raises(Refused) as info:
         transport.call("POST", "/api/v1/heartbeat", {"devices": [{"device": "p", "detail": "a" * 5000}]})
     assert info.value.status == 422
@@ -242,15 +309,31 @@ def test_malformed_batches_are_refused_whole_and_odd_events_alone(backoffice):
     creds = backoffice.enrol()
 
     def post(body: bytes) -> requests.Response:
-        headers = signing.signed_headers(creds.terminal_id, creds.secret, "POST", "/api/v1/events", body, time.time())
-        return requests.post(backoffice.url + "/api/v1/events", data=body, timeout=10,
-                             headers=headers | {"Content-Type": "application/json"})
+        headers = signing.signed_headers(
+            creds.terminal_id, creds.secret, "POST", "/api/v1/events", body, time.time()
+        )
+        return requests.post(
+            backoffice.url + "/api/v1/events",
+            data=body,
+            timeout=10,
+            headers=headers | {"Content-Type": "application/json"},
+        )
 
     assert post(b"{not json").status_code == 422
     assert post(b'{"events": {}}').status_code == 422
     too_many = {"events": [{"idem_key": f"k{i}", "kind": "x", "payload": {}} for i in range(1001)]}
     assert post(json.dumps(too_many).encode()).status_code == 422
-    odd = post(json.dumps({"events": [7, {"kind": "case"}, {"idem_key": "ok", "kind": "x", "payload": {}},
-                                      {"idem_key": "k" * 65, "kind": "x", "payload": {}}]}).encode())
+    odd = post(
+        json.dumps(
+            {
+                "events": [
+                    7,
+                    {"kind": "case"},
+                    {"idem_key": "ok", "kind": "x", "payload": {}},
+                    {"idem_key": "k" * 65, "kind": "x", "payload": {}},
+                ]
+            }
+        ).encode()
+    )
     assert odd.status_code == 200
     assert [r["status"] for r in odd.json()["results"]] == ["rejected", "rejected", "accepted", "rejected"]

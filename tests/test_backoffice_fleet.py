@@ -20,19 +20,28 @@ from tests.fixtures.backoffice import _free_port
 
 def _history(live, terminal_id):
     with live.state.sessions() as session:
-        return session.scalar(select(func.count()).select_from(HeartbeatHistory)
-                              .where(HeartbeatHistory.terminal_id == terminal_id))
+        return session.scalar(
+            select(func.count())
+            .select_from(HeartbeatHistory)
+            .where(HeartbeatHistory.terminal_id == terminal_id)
+        )
 
 
 def test_heartbeats_keep_the_latest_state_and_a_bounded_history(backoffice):
     creds = backoffice.enrol()
     transport = Transport(backoffice.url, Signer(creds))
-    beat = {"devices": [{"device": "printer", "state": "online"}], "software_version": "1.0", "queue_depth": 0}
+    beat = {
+        "devices": [{"device": "printer", "state": "online"}],
+        "software_version": "1.0",
+        "queue_depth": 0,
+    }
     for depth in range(4):
         transport.call("POST", "/api/v1/heartbeat", {**beat, "queue_depth": depth})
         time.sleep(0.6)  # past the terminal cache: each heartbeat sees the one before
     assert _history(backoffice, creds.terminal_id) == 1  # nothing changed but the queue
-    transport.call("POST", "/api/v1/heartbeat", {**beat, "devices": [{"device": "printer", "state": "offline"}]})
+    transport.call(
+        "POST", "/api/v1/heartbeat", {**beat, "devices": [{"device": "printer", "state": "offline"}]}
+    )
     assert _history(backoffice, creds.terminal_id) == 2
     [view] = backoffice.op("GET", "/api/v1/operator/terminals").json()
     assert view["heartbeat"]["devices"][0]["state"] == "offline"
@@ -51,8 +60,10 @@ def test_retention_removes_old_rows_and_is_audited(backoffice):
 
 
 def test_operator_queries_are_indexed(backoffice):
-    indexes = {table: {tuple(i["column_names"]) for i in inspect(backoffice.state.engine).get_indexes(table)}
-               for table in ("cases", "ratings", "events", "audit_log", "heartbeat_history", "citizen_sessions")}
+    indexes = {
+        table: {tuple(i["column_names"]) for i in inspect(backoffice.state.engine).get_indexes(table)}
+        for table in ("cases", "ratings", "events", "audit_log", "heartbeat_history", "citizen_sessions")
+    }
     assert ("received_at",) in indexes["cases"] and ("case_no",) in indexes["cases"]
     assert ("received_at",) in indexes["ratings"] and ("received_at",) in indexes["events"]
     assert ("at",) in indexes["audit_log"] and ("terminal_id", "at") in indexes["heartbeat_history"]
@@ -73,9 +84,30 @@ def test_serve_with_workers_on_postgres(postgres_url, tmp_path):
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
     port = _free_port()
-    env = {**os.environ, "BACKOFFICE_KEY_FILE": str(tmp_path / "k"), "PYTHONPATH": str(Path(__file__).parents[1])}
-    server = subprocess.Popen([sys.executable, "-m", "backoffice.cli", "serve", "--workers", "2", "--port", str(port),
-                               "--database", postgres_url, "--operator-key", "wk", "--log-level", "warning"], env=env)
+    env = {
+        **os.environ,
+        "BACKOFFICE_KEY_FILE": str(tmp_path / "k"),
+        "PYTHONPATH": str(Path(__file__).parents[1]),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "backoffice.cli",
+            "serve",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--database",
+            postgres_url,
+            "--operator-key",
+            "wk",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -86,13 +118,17 @@ def test_serve_with_workers_on_postgres(postgres_url, tmp_path):
             except requests.ConnectionError:
                 assert time.monotonic() < deadline, "serve --workers did not start"
                 time.sleep(0.2)
-        token = requests.post(url + "/api/v1/operator/tokens", json={}, headers={"X-Operator-Key": "wk"},
-                              timeout=10).json()["tokens"][0]
+        token = requests.post(
+            url + "/api/v1/operator/tokens", json={}, headers={"X-Operator-Key": "wk"}, timeout=10
+        ).json()["tokens"][0]
         creds = requests.post(url + "/api/v1/enrol", json={"token": token}, timeout=10).json()
-        headers = signing.signed_headers(creds["terminal_id"], creds["secret"], "GET", "/api/v1/config", b"",
-                                         time.time())
-        answers = [requests.get(url + "/api/v1/config", headers=headers | {"Connection": "close"}, timeout=10)
-                   for _ in range(6)]  # new connections: spread over the workers
+        headers = signing.signed_headers(
+            creds["terminal_id"], creds["secret"], "GET", "/api/v1/config", b"", time.time()
+        )
+        answers = [
+            requests.get(url + "/api/v1/config", headers=headers | {"Connection": "close"}, timeout=10)
+            for _ in range(6)
+        ]  # new connections: spread over the workers
         assert [a.status_code for a in answers] == [200] + [401] * 5
         assert {a.json()["error"] for a in answers[1:]} == {signing.E_REPLAY}
     finally:

@@ -30,13 +30,16 @@ ROLES = ("admin", "publisher", "rating_supervisor", "auditor", "viewer")
 
 
 def _login(live, name, password=PASSWORD):
-    return requests.post(live.url + "/api/v1/operator/login", json={"name": name, "password": password}, timeout=10)
+    return requests.post(
+        live.url + "/api/v1/operator/login", json={"name": name, "password": password}, timeout=10
+    )
 
 
 def _as(live, name):
     token = _login(live, name).json()["token"]
-    return lambda method, path, **kw: requests.request(method, live.url + path, timeout=10,
-                                                       headers={"Authorization": f"Bearer {token}"}, **kw)
+    return lambda method, path, **kw: requests.request(
+        method, live.url + path, timeout=10, headers={"Authorization": f"Bearer {token}"}, **kw
+    )
 
 
 @pytest.fixture
@@ -45,7 +48,8 @@ def operators(backoffice):
         add_operator(backoffice.state, role.replace("_", "-"), role, PASSWORD)
     add_operator(backoffice.state, "second-admin", "admin", PASSWORD)
     return {role: _as(backoffice, role.replace("_", "-")) for role in ROLES} | {
-        "second": _as(backoffice, "second-admin")}
+        "second": _as(backoffice, "second-admin")
+    }
 
 
 def test_roles_are_enforced_on_every_route(backoffice, operators):
@@ -55,9 +59,18 @@ def test_roles_are_enforced_on_every_route(backoffice, operators):
             if role == "admin" or role in allowed:
                 assert answer.status_code < 400, (role, method, path, answer.text)
             else:
-                assert (answer.status_code, answer.json()["error"]) == (403, "operator.forbidden"), (role, path)
-    assert requests.get(backoffice.url + "/api/v1/operator/terminals", timeout=10,
-                        headers={"Authorization": "Bearer nope"}).status_code == 401
+                assert (answer.status_code, answer.json()["error"]) == (403, "operator.forbidden"), (
+                    role,
+                    path,
+                )
+    assert (
+        requests.get(
+            backoffice.url + "/api/v1/operator/terminals",
+            timeout=10,
+            headers={"Authorization": "Bearer nope"},
+        ).status_code
+        == 401
+    )
 
 
 def test_passwords_are_argon2_and_wrong_ones_lock_the_account(backoffice, operators):
@@ -68,8 +81,10 @@ def test_passwords_are_argon2_and_wrong_ones_lock_the_account(backoffice, operat
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     for _ in range(5):
         assert _login(backoffice, "viewer", "wrong").status_code == 401
-    assert (_login(backoffice, "viewer").status_code, _login(backoffice, "viewer").json()["error"]) == \
-        (423, "operator.locked")
+    assert (_login(backoffice, "viewer").status_code, _login(backoffice, "viewer").json()["error"]) == (
+        423,
+        "operator.locked",
+    )
     assert _login(backoffice, "nobody", "x").status_code == 401
 
 
@@ -121,23 +136,53 @@ def test_every_operator_action_is_audited_and_exportable(backoffice, operators):
 
 def _cli(*args, stdin="", database):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    return subprocess.run([sys.executable, "-m", "backoffice.cli", *args, "--database", database], input=stdin,
-                          capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "backoffice.cli", *args, "--database", database],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
 
 
 def test_cli_operator_and_audit(tmp_path):
     database = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
-    added = _cli("operator", "add", "alice", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n",
-                 database=database)
+    added = _cli(
+        "operator",
+        "add",
+        "alice",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+        database=database,
+    )
     assert added.returncode == 0 and "alice" in added.stdout
-    short = _cli("operator", "add", "bob", "--role", "viewer", "--password-stdin", stdin="short\n", database=database)
-    assert short.returncode == 1 and len(short.stderr.strip().splitlines()) == 1 and "Traceback" not in short.stderr
-    twice = _cli("operator", "add", "alice", "--role", "viewer", "--password-stdin", stdin=PASSWORD + "\n",
-                 database=database)
+    short = _cli(
+        "operator", "add", "bob", "--role", "viewer", "--password-stdin", stdin="short\n", database=database
+    )
+    assert (
+        short.returncode == 1
+        and len(short.stderr.strip().splitlines()) == 1
+        and "Traceback" not in short.stderr
+    )
+    twice = _cli(
+        "operator",
+        "add",
+        "alice",
+        "--role",
+        "viewer",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+        database=database,
+    )
     assert twice.returncode == 1 and "exists" in twice.stderr
     assert _cli("operator", "list", database=database).stdout.split() == ["alice", "admin"]
     rows = [json.loads(line) for line in _cli("audit", "--json", database=database).stdout.splitlines()]
-    assert [(r["actor"], r["action"], r["detail"]["name"]) for r in rows] == [("cli", "operator.add", "alice")]
+    assert [(r["actor"], r["action"], r["detail"]["name"]) for r in rows] == [
+        ("cli", "operator.add", "alice")
+    ]
     assert _cli("audit", "--since", "2999-01-01", database=database).stdout == ""
     bad = _cli("audit", "--since", "yesterday", database=database)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr

@@ -26,11 +26,30 @@ KEY = "two-process-key"
 
 def _serve(database: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "BACKOFFICE_OPERATOR_KEY": KEY, "BACKOFFICE_KEY_FILE": str(tmp_path / "server.key"),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "BACKOFFICE_LIMITS": '{"session_subjects": 2}'}
-    process = subprocess.Popen([sys.executable, "-m", "backoffice.cli", "serve", "--port", str(port),
-                                "--database", database, "--log-level", "warning"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "BACKOFFICE_OPERATOR_KEY": KEY,
+        "BACKOFFICE_KEY_FILE": str(tmp_path / "server.key"),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "BACKOFFICE_LIMITS": '{"session_subjects": 2}',
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "backoffice.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--database",
+            database,
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -76,7 +95,9 @@ def _enrol(url, **token):
 
 
 def _signed_get(url, creds, path, headers=None):
-    headers = headers or signing.signed_headers(creds["terminal_id"], creds["secret"], "GET", path, b"", time.time())
+    headers = headers or signing.signed_headers(
+        creds["terminal_id"], creds["secret"], "GET", path, b"", time.time()
+    )
     return requests.get(url + path, headers=headers, timeout=10), headers
 
 
@@ -113,7 +134,9 @@ def test_each_token_enrols_once_across_processes(two_servers):
 
     def enrol(url, token):
         barrier.wait()
-        results.append((token, requests.post(url + "/api/v1/enrol", json={"token": token}, timeout=30).status_code))
+        results.append(
+            (token, requests.post(url + "/api/v1/enrol", json={"token": token}, timeout=30).status_code)
+        )
 
     threads = [threading.Thread(target=enrol, args=(url, t)) for t in tokens for url in (a, b, a, b)]
     for thread in threads:
@@ -126,14 +149,23 @@ def test_each_token_enrols_once_across_processes(two_servers):
 
 def test_login_lockout_holds_across_processes(two_servers):
     a, b = two_servers
-    assert _op(a, "POST", "/api/v1/operator/operators",
-               json={"name": "carol", "role": "viewer", "password": "a long enough password"}).status_code == 201
+    assert (
+        _op(
+            a,
+            "POST",
+            "/api/v1/operator/operators",
+            json={"name": "carol", "role": "viewer", "password": "a long enough password"},
+        ).status_code
+        == 201
+    )
     for n in range(5):
-        wrong = requests.post((a, b)[n % 2] + "/api/v1/operator/login", json={"name": "carol", "password": "x"},
-                              timeout=10)
+        wrong = requests.post(
+            (a, b)[n % 2] + "/api/v1/operator/login", json={"name": "carol", "password": "x"}, timeout=10
+        )
         assert wrong.status_code == 401
-    right = requests.post(b + "/api/v1/operator/login", json={"name": "carol", "password": "a long enough password"},
-                          timeout=10)
+    right = requests.post(
+        b + "/api/v1/operator/login", json={"name": "carol", "password": "a long enough password"}, timeout=10
+    )
     assert (right.status_code, right.json()["error"]) == (423, "operator.locked")
     audit = requests.get(a + "/api/v1/operator/audit", headers={"X-Operator-Key": KEY}, timeout=10).json()
     outcomes = [r["outcome"] for r in audit if r["action"] == "operator.login"]

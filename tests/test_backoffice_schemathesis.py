@@ -31,8 +31,16 @@ class SigningSession(requests.Session):
         body = request.body or b""
         if isinstance(body, str):
             body = body.encode()
-        request.headers.update(signing.signed_headers(self.credentials.terminal_id, self.credentials.secret,
-                                                       request.method, request.path_url, body, time.time()))
+        request.headers.update(
+            signing.signed_headers(
+                self.credentials.terminal_id,
+                self.credentials.secret,
+                request.method,
+                request.path_url,
+                body,
+                time.time(),
+            )
+        )
         return super().send(request, **kwargs)
 
 
@@ -60,7 +68,9 @@ def test_no_server_errors(case, backoffice):
         backoffice._signing_session = SigningSession(backoffice.enrol())
     session = backoffice._signing_session
     headers = {"X-Operator-Key": backoffice.operator_key} if "/operator/" in case.path else None
-    case.call_and_validate(base_url=backoffice.url, session=session, headers=headers, checks=[not_a_server_error])
+    case.call_and_validate(
+        base_url=backoffice.url, session=session, headers=headers, checks=[not_a_server_error]
+    )
 
 
 ROLES = ("admin", "publisher", "rating_supervisor", "auditor", "viewer")
@@ -73,8 +83,11 @@ def operator_token(request, backoffice):
 
     name = request.param.replace("_", "-")
     add_operator(backoffice.state, name, request.param, "fuzzing password 123")
-    answer = requests.post(backoffice.url + "/api/v1/operator/login",
-                           json={"name": name, "password": "fuzzing password 123"}, timeout=10)
+    answer = requests.post(
+        backoffice.url + "/api/v1/operator/login",
+        json={"name": name, "password": "fuzzing password 123"},
+        timeout=10,
+    )
     return answer.json()["token"]
 
 
@@ -85,5 +98,9 @@ def test_no_server_errors_for_each_role(case, backoffice, operator_token):
     if not hasattr(backoffice, "_signing_session"):
         backoffice._signing_session = SigningSession(backoffice.enrol())
     headers = {"Authorization": f"Bearer {operator_token}"} if "/operator/" in case.path else None
-    case.call_and_validate(base_url=backoffice.url, session=backoffice._signing_session, headers=headers,
-                           checks=[not_a_server_error])
+    case.call_and_validate(
+        base_url=backoffice.url,
+        session=backoffice._signing_session,
+        headers=headers,
+        checks=[not_a_server_error],
+    )

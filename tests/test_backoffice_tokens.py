@@ -17,5 +17,7 @@ def test_tokens_are_unique_readable_and_never_start_with_a_dash():
 def test_the_provision_command_line_takes_any_token():
     for _ in range(50):
         token = enrolment_token()
-        args = build_parser().parse_args(["provision", "--backoffice", "http://127.0.0.1:8000", "--token", token])
+        args = build_parser().parse_args(
+            ["provision", "--backoffice", "http://127.0.0.1:8000", "--token", token]
+        )
         assert args.token == token

@@ -19,16 +19,36 @@ FUTURE = datetime.now(UTC) + timedelta(days=30)
 
 
 def _terminal(tmp_path, backoffice, key, heartbeat: float = 60.0):
-    backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json={"threshold": 1, "keys": [bundles.public_hex(key)]})
+    backoffice.op(
+        "PUT", "/api/v1/operator/bundle-root-keys", json={"threshold": 1, "keys": [bundles.public_hex(key)]}
+    )
     data_dir = tmp_path / "kiosk"
-    assert main(["provision", "--backoffice", backoffice.url, "--token", backoffice.token(group="wuchang"),
-                 "--data-dir", str(data_dir)]) == 0
+    assert (
+        main(
+            [
+                "provision",
+                "--backoffice",
+                backoffice.url,
+                "--token",
+                backoffice.token(group="wuchang"),
+                "--data-dir",
+                str(data_dir),
+            ]
+        )
+        == 0
+    )
     credentials = Credentials.load(data_dir)
     store = Store(data_dir / "kiosk.db", terminal_id=credentials.terminal_id)
     manager = bundles.BundleManager(data_dir, "wuchang", on_event=bundles.store_sink(store))
-    client = SyncClient(store, credentials.base_url, credentials, heartbeat_interval=heartbeat,
-                        on_bundle=lambda path, version: manager.receive(path, version=version),
-                        bundle_status=manager.status, on_withdraw=manager.withdraw)
+    client = SyncClient(
+        store,
+        credentials.base_url,
+        credentials,
+        heartbeat_interval=heartbeat,
+        on_bundle=lambda path, version: manager.receive(path, version=version),
+        bundle_status=manager.status,
+        on_withdraw=manager.withdraw,
+    )
     return manager, store, client, credentials
 
 
@@ -40,8 +60,11 @@ def _bundle(tmp_path, version: int, keys) -> bytes:
 
 
 def _publish(backoffice, version: int, content: bytes):
-    return backoffice.op("POST", "/api/v1/operator/bundles",
-                         json={"group": "wuchang", "version": version, "content_b64": base64.b64encode(content).decode()})
+    return backoffice.op(
+        "POST",
+        "/api/v1/operator/bundles",
+        json={"group": "wuchang", "version": version, "content_b64": base64.b64encode(content).decode()},
+    )
 
 
 def test_heartbeat_reports_the_active_version_not_a_refused_one(tmp_path, backoffice) -> None:
@@ -54,8 +77,11 @@ def test_heartbeat_reports_the_active_version_not_a_refused_one(tmp_path, backof
     client.fetch_updates()
     client.heartbeat()
     client.drain()
-    terminal = next(t for t in backoffice.op("GET", "/api/v1/operator/terminals").json()
-                    if t["terminal_id"] == credentials.terminal_id)
+    terminal = next(
+        t
+        for t in backoffice.op("GET", "/api/v1/operator/terminals").json()
+        if t["terminal_id"] == credentials.terminal_id
+    )
     assert terminal["heartbeat"]["bundle_version"] == 12
     assert terminal["heartbeat"]["bundles"]["refused"][-1]["reason"] == "missing_signature"
     events = backoffice.op("GET", "/api/v1/operator/bundle-events").json()
@@ -109,8 +135,9 @@ def test_uptake_within_one_heartbeat_plus_verification(tmp_path, backoffice) -> 
         uptake = time.monotonic() - started
     finally:
         client.stop()
-    probe = bundles.BundleManager(tmp_path / "probe", "wuchang",
-                                  root_keys_path=tmp_path / "kiosk" / bundles.ROOT_KEYS_FILE)
+    probe = bundles.BundleManager(
+        tmp_path / "probe", "wuchang", root_keys_path=tmp_path / "kiosk" / bundles.ROOT_KEYS_FILE
+    )
     archive = tmp_path / "b5.tar.gz"
     archive.write_bytes(content)
     began = time.monotonic()
@@ -118,4 +145,6 @@ def test_uptake_within_one_heartbeat_plus_verification(tmp_path, backoffice) -> 
     verification = time.monotonic() - began
     print(f"uptake {uptake:.2f} s with a 2 s heartbeat; verification and activation {verification:.2f} s")
     assert manager.active_version() == 5
-    assert uptake <= 2.0 + 2 * verification + 1.0  # one interval, plus verifying (twice under load), plus slack
+    assert (
+        uptake <= 2.0 + 2 * verification + 1.0
+    )  # one interval, plus verifying (twice under load), plus slack

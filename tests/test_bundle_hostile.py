@@ -99,7 +99,7 @@ def _pax_bomb(path: Path, header_bytes: int) -> Path:
     with gzip.open(path, "wb", compresslevel=1) as out:
         out.write(info.tobuf(format=tarfile.USTAR_FORMAT))
         for start in range(0, len(body), MIB):
-            out.write(body[start:start + MIB])
+            out.write(body[start : start + MIB])
         out.write(b"\0" * (-len(body) % 512) + b"\0" * 1024)
     return path
 
@@ -144,17 +144,24 @@ print(json.dumps({{"reason": outcome.reason, "state": outcome.state, "traced": p
 """
 
 
-@pytest.mark.parametrize(("name", "build", "reason"), [
-    ("pax_header_256mib", lambda p: _pax_bomb(p, 256 * MIB), "oversized"),
-    ("zip_bomb_1gib", lambda p: _zip_bomb(p, 1024 * MIB), "oversized"),
-    ("random_16mib", lambda p: _random_archive(p, 16 * MIB), "malformed"),
-])
+@pytest.mark.parametrize(
+    ("name", "build", "reason"),
+    [
+        ("pax_header_256mib", lambda p: _pax_bomb(p, 256 * MIB), "oversized"),
+        ("zip_bomb_1gib", lambda p: _zip_bomb(p, 1024 * MIB), "oversized"),
+        ("random_16mib", lambda p: _random_archive(p, 16 * MIB), "malformed"),
+    ],
+)
 def test_hostile_archive_costs_at_most_64_mib(tmp_path: Path, keys, name: str, build, reason: str) -> None:  # noqa: F811
     write_root(tmp_path / "data", keys[:1])
     archive = build(tmp_path / f"{name}.tar.gz")
     assert archive.stat().st_size <= 16 * MIB + MIB
-    result = subprocess.run([sys.executable, "-c", MEASURE.format(root=str(ROOT)), str(tmp_path / "data"),
-                             str(archive)], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE.format(root=str(ROOT)), str(tmp_path / "data"), str(archive)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     measured = json.loads(result.stdout.strip().splitlines()[-1])
     print(name, archive.stat().st_size, measured)

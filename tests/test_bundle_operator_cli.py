@@ -28,19 +28,52 @@ def test_operator_walkthrough(tmp_path, backoffice, capsys: pytest.CaptureFixtur
     pinned = json.loads(root.read_text())
     assert backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json=pinned).status_code == 200
     data = tmp_path / "kiosk"
-    assert main(["provision", "--backoffice", backoffice.url, "--token", backoffice.token(group="wuchang"),
-                 "--data-dir", str(data)]) == 0
+    assert (
+        main(
+            [
+                "provision",
+                "--backoffice",
+                backoffice.url,
+                "--token",
+                backoffice.token(group="wuchang"),
+                "--data-dir",
+                str(data),
+            ]
+        )
+        == 0
+    )
     credentials = Credentials.load(data)
     store = Store(data / "kiosk.db", terminal_id=credentials.terminal_id)
     manager = bundles.BundleManager(data, "wuchang", on_event=bundles.store_sink(store))
-    client = SyncClient(store, credentials.base_url, credentials,
-                        on_bundle=lambda path, version: manager.receive(path, version=version),
-                        bundle_status=manager.status, on_withdraw=manager.withdraw)
+    client = SyncClient(
+        store,
+        credentials.base_url,
+        credentials,
+        on_bundle=lambda path, version: manager.receive(path, version=version),
+        bundle_status=manager.status,
+        on_withdraw=manager.withdraw,
+    )
 
     def release(version: int, *keys_: str, rotate: list[str] | None = None) -> str:
         out = tmp_path / f"bundle-{version}-{len(list(tmp_path.iterdir()))}"
-        assert main(["flows", "pack", str(FLOWS_DIR.parent), "--version", str(version), "--expires", FUTURE,
-                     "--group", "wuchang", "--out", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "flows",
+                    "pack",
+                    str(FLOWS_DIR.parent),
+                    "--version",
+                    str(version),
+                    "--expires",
+                    FUTURE,
+                    "--group",
+                    "wuchang",
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
         if rotate:
             assert main(["flows", "rotate-root", str(out), *rotate]) == 0
         assert main(["flows", "sign", str(out), *[a for k in keys_ for a in ("--key", k)]]) == 0
@@ -54,14 +87,42 @@ def test_operator_walkthrough(tmp_path, backoffice, capsys: pytest.CaptureFixtur
     assert manager.active_version() == 2
 
     # a past expiry is refused when packing
-    assert main(["flows", "pack", str(FLOWS_DIR.parent), "--version", "9", "--expires", "2020-01-01",
-                 "--group", "wuchang", "--out", str(tmp_path / "old")]) == 1
+    assert (
+        main(
+            [
+                "flows",
+                "pack",
+                str(FLOWS_DIR.parent),
+                "--version",
+                "9",
+                "--expires",
+                "2020-01-01",
+                "--group",
+                "wuchang",
+                "--out",
+                str(tmp_path / "old"),
+            ]
+        )
+        == 1
+    )
 
     # rotate the root to a new key: the bundle carries it, signed by the old key and the new one
     new_key, new_root = tmp_path / "op2.key", tmp_path / "root2.json"
     assert main(["flows", "keygen", str(new_key), "--root-keys", str(new_root)]) == 0
-    rotated = release(3, str(new_key), rotate=["--old-root", str(root), "--new-root", str(new_root),
-                                               "--key", str(key), "--key", str(new_key)])
+    rotated = release(
+        3,
+        str(new_key),
+        rotate=[
+            "--old-root",
+            str(root),
+            "--new-root",
+            str(new_root),
+            "--key",
+            str(key),
+            "--key",
+            str(new_key),
+        ],
+    )
     assert main(["flows", "publish", rotated, *bo]) == 0
     client.fetch_updates()
     assert manager.active_version() == 3 and bundles.RootKeys.load(manager.root_keys_path).version == 2
@@ -103,21 +164,47 @@ def test_operator_walkthrough(tmp_path, backoffice, capsys: pytest.CaptureFixtur
     assert main(["flows", "publish", release(6, str(new_key)), "--rollout", "waves=many", *bo]) == 2
 
 
-def test_operator_commands_take_a_named_operators_token(tmp_path, backoffice, capsys: pytest.CaptureFixture[str],
-                                                        monkeypatch) -> None:
+def test_operator_commands_take_a_named_operators_token(
+    tmp_path, backoffice, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
     """Operator credentials as the back office defines them: a publisher's token; a viewer may only look."""
     monkeypatch.delenv("BACKOFFICE_OPERATOR_KEY", raising=False)
     bo = ["--backoffice", backoffice.url]
     tokens = {}
     for name, role in (("pub.one", "publisher"), ("view.one", "viewer")):
-        assert backoffice.op("POST", "/api/v1/operator/operators",
-                             json={"name": name, "role": role, "password": "a long enough secret"}).status_code == 201
-        answer = requests.post(backoffice.url + "/api/v1/operator/login", timeout=10,
-                               json={"name": name, "password": "a long enough secret"})
+        assert (
+            backoffice.op(
+                "POST",
+                "/api/v1/operator/operators",
+                json={"name": name, "role": role, "password": "a long enough secret"},
+            ).status_code
+            == 201
+        )
+        answer = requests.post(
+            backoffice.url + "/api/v1/operator/login",
+            timeout=10,
+            json={"name": name, "password": "a long enough secret"},
+        )
         tokens[role] = answer.json()["token"]
     out = tmp_path / "bundle"
-    assert main(["flows", "pack", str(FLOWS_DIR.parent), "--version", "2", "--expires", FUTURE,
-                 "--group", "wuchang", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "flows",
+                "pack",
+                str(FLOWS_DIR.parent),
+                "--version",
+                "2",
+                "--expires",
+                FUTURE,
+                "--group",
+                "wuchang",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["flows", "publish", str(out), *bo]) == 2  # no credentials at all
     assert "no operator credentials" in capsys.readouterr().err

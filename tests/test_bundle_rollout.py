@@ -42,9 +42,16 @@ def _fleet(tmp_path, backoffice, key, size: int = 10) -> list[Terminal]:
         (data / bundles.ROOT_KEYS_FILE).write_text(json.dumps(root))
         store = Store(data / "kiosk.db", terminal_id=credentials.terminal_id)
         manager = bundles.BundleManager(data, "wuchang", on_event=bundles.store_sink(store))
-        client = SyncClient(store, credentials.base_url, credentials, heartbeat_interval=0, fetch_interval=3600,
-                            on_bundle=lambda path, version, m=manager: m.receive(path, version=version),
-                            bundle_status=manager.status, on_withdraw=manager.withdraw)
+        client = SyncClient(
+            store,
+            credentials.base_url,
+            credentials,
+            heartbeat_interval=0,
+            fetch_interval=3600,
+            on_bundle=lambda path, version, m=manager: m.receive(path, version=version),
+            bundle_status=manager.status,
+            on_withdraw=manager.withdraw,
+        )
         fleet.append(Terminal(credentials.terminal_id, store, manager, client))
     return fleet
 
@@ -62,14 +69,23 @@ def _publish(tmp_path, backoffice, version: int, key, rollout: dict) -> None:
     out = tmp_path / f"b{version}-{time.monotonic_ns()}"
     bundles.pack(FLOWS_DIR.parent, out, version, FUTURE, ["wuchang"])
     bundles.sign(out, [key])
-    answer = backoffice.op("POST", "/api/v1/operator/bundles", json={
-        "group": "wuchang", "version": version, "rollout": rollout,
-        "content_b64": base64.b64encode(bundles.archive_bytes(out)).decode()})
+    answer = backoffice.op(
+        "POST",
+        "/api/v1/operator/bundles",
+        json={
+            "group": "wuchang",
+            "version": version,
+            "rollout": rollout,
+            "content_b64": base64.b64encode(bundles.archive_bytes(out)).decode(),
+        },
+    )
     assert answer.status_code == 201, answer.text
 
 
 def _rollout(backoffice) -> dict:
-    return next(r for r in backoffice.op("GET", "/api/v1/operator/rollouts").json() if r["group"] == "wuchang")
+    return next(
+        r for r in backoffice.op("GET", "/api/v1/operator/rollouts").json() if r["group"] == "wuchang"
+    )
 
 
 def test_rollout_canary_waves_halt_and_withdraw(tmp_path, backoffice) -> None:

@@ -31,10 +31,13 @@ def terminal(tmp_path: Path, keys) -> tuple[BundleManager, Events]:  # noqa: F81
 
 # -- TUF attack classes -------------------------------------------------------------------------------------
 
+
 def test_tuf_arbitrary_package(tmp_path: Path, keys, terminal) -> None:  # noqa: F811
     manager, _ = terminal
-    assert refused(manager, make_bundle(tmp_path, 2, [bundles.keys.Ed25519PrivateKey.generate()])) \
+    assert (
+        refused(manager, make_bundle(tmp_path, 2, [bundles.keys.Ed25519PrivateKey.generate()]))
         == "missing_signature"
+    )
     bundle = make_bundle(tmp_path, 2, keys[:1])
     (bundle / "definitions" / "rate_case.yaml").write_text("id: evil\n", encoding="utf-8")
     assert refused(manager, bundle) in ("length_mismatch", "hash_mismatch")
@@ -86,12 +89,15 @@ def test_tuf_key_compromise_below_threshold(tmp_path: Path, keys) -> None:  # no
     thief = bundles.keys.Ed25519PrivateKey.generate()
     bundle = make_bundle(tmp_path, 2, [thief])
     new_root = {"version": 2, "threshold": 1, "keys": [bundles.public_hex(thief)]}
-    (bundle / bundles.ROTATION).write_text(json.dumps({"roots": [bundles.sign_root(new_root, [keys[0], thief])]}))
+    (bundle / bundles.ROTATION).write_text(
+        json.dumps({"roots": [bundles.sign_root(new_root, [keys[0], thief])]})
+    )
     assert refused(manager, bundle) == "bad_rotation"
     assert RootKeys.load(manager.root_keys_path).version == 1
 
 
 # -- root rotation ---------------------------------------------------------------------------------------------
+
 
 def test_root_rotation_signed_by_old_and_new_threshold(tmp_path: Path, keys, terminal) -> None:  # noqa: F811
     manager, events = terminal
@@ -107,13 +113,16 @@ def test_root_rotation_signed_by_old_and_new_threshold(tmp_path: Path, keys, ter
     (rotated / bundles.ROTATION).write_text(json.dumps({"roots": [bundles.sign_root(new_root, [old, new])]}))
     assert manager.receive(rotated).state == "installed"
     pinned = RootKeys.load(manager.root_keys_path)
-    assert pinned.version == 2 and list(pinned.keys) == [bundles.key_id(bytes.fromhex(bundles.public_hex(new)))]
+    assert pinned.version == 2 and list(pinned.keys) == [
+        bundles.key_id(bytes.fromhex(bundles.public_hex(new)))
+    ]
     assert refused(manager, make_bundle(tmp_path, 3, [old])) == "missing_signature"  # the old key is retired
     assert manager.receive(make_bundle(tmp_path, 3, [new])).state == "installed"
     assert ("bundle_root_rotated", {"root_version": 2, "keys": 1}) in events
 
 
 # -- expiry ------------------------------------------------------------------------------------------------------
+
 
 def test_expired_active_bundle_falls_back_at_load(tmp_path: Path, keys) -> None:  # noqa: F811
     data = tmp_path / "data"
@@ -128,19 +137,24 @@ def test_expired_active_bundle_falls_back_at_load(tmp_path: Path, keys) -> None:
     flows, root = later.load_active()
     assert root == later.root / "2" and later.active_version() == 2 and flows
     assert events[0][0] == "bundle_expired" and events[0][1]["version"] == 3 and events[0][1]["to"] == 2
-    much_later = BundleManager(data, "wuchang", on_event=events, now=lambda: datetime.now(UTC) + timedelta(days=900))
+    much_later = BundleManager(
+        data, "wuchang", on_event=events, now=lambda: datetime.now(UTC) + timedelta(days=900)
+    )
     assert much_later.load_active()[1] == bundles.manager.FLOWS_DIR.parent  # the built-in flows
     assert much_later.active_version() is None and [k for k, _ in events].count("bundle_expired") == 2
 
 
 # -- one path: kiosk flows install, kiosk status ------------------------------------------------------------------
 
+
 def test_cli_install_and_status(tmp_path: Path, keys, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
     data = tmp_path / "data"
     write_root(data, keys[:1])
     config = tmp_path / "kiosk.toml"
-    config.write_text(f'[terminal]\nid = "T-1"\nname = "t"\ngroup = "wuchang"\n[paths]\ndata_dir = "{data}"\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[terminal]\nid = "T-1"\nname = "t"\ngroup = "wuchang"\n[paths]\ndata_dir = "{data}"\n',
+        encoding="utf-8",
+    )
     archive = tmp_path / "b2.tar.gz"
     archive.write_bytes(bundles.archive_bytes(make_bundle(tmp_path, 2, keys[:1])))
     capsys.readouterr()
@@ -150,7 +164,9 @@ def test_cli_install_and_status(tmp_path: Path, keys, capsys: pytest.CaptureFixt
     store.open_case("si_rights_receipt", "X")  # a citizen is being served
     store.close()
     assert main(["flows", "install", str(make_bundle(tmp_path, 3, keys[:1])), "--config", str(config)]) == 0
-    assert capsys.readouterr().out.strip() == "staged: bundle 3 becomes active when the current citizen leaves"
+    assert (
+        capsys.readouterr().out.strip() == "staged: bundle 3 becomes active when the current citizen leaves"
+    )
     broken = tmp_path / "b4.tar.gz"
     broken.write_bytes(archive.read_bytes()[:300])
     assert main(["flows", "install", str(broken), "--config", str(config)]) == 1

@@ -19,15 +19,41 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_headless_demo_prints_a_record_and_saves_the_screens(tmp_path):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     env.pop("DISPLAY", None)
-    result = subprocess.run([sys.executable, "-m", "kiosk", "--log-level", "WARNING", "demo", "--headless",
-                             "--out", str(tmp_path / "out"), "--data-dir", str(tmp_path / "data")],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "--log-level",
+            "WARNING",
+            "demo",
+            "--headless",
+            "--out",
+            str(tmp_path / "out"),
+            "--data-dir",
+            str(tmp_path / "data"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "demo: a citizen printed a social-security contribution record (case " in result.stdout
     assert "Traceback" not in result.stderr
     screens = sorted((tmp_path / "out" / "screens").glob("*.png"))
-    assert [p.stem for p in screens] == ["01-attract", "02-catalog", "03-notice", "04-identify", "05-confirm",
-                                         "06-period", "07-preview", "08-rate", "09-done"]
+    assert [p.stem for p in screens] == [
+        "01-attract",
+        "02-catalog",
+        "03-notice",
+        "04-identify",
+        "05-confirm",
+        "06-period",
+        "07-preview",
+        "08-rate",
+        "09-done",
+    ]
     receipt = (tmp_path / "out" / "receipt.txt").read_text(encoding="utf-8")
     assert "社会保险参保缴费记录" in receipt and "办件编号" in receipt
     assert "社保参保缴费证明打印" in screen_text(tmp_path / "out" / "screens" / "02-catalog.png")

@@ -17,13 +17,27 @@ ROOT = Path(__file__).resolve().parent.parent
 DEAD_PG = "postgresql+psycopg://kiosk:secret@127.0.0.1:9/kiosk"  # port 9 (discard): nothing listens
 
 
-def _run(tmp_path: Path, *argv: str, module: str = "kiosk", env: dict[str, str] | None = None
-         ) -> subprocess.CompletedProcess[str]:
+def _run(
+    tmp_path: Path, *argv: str, module: str = "kiosk", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k not in ("KIOSK_CONFIG", "BACKOFFICE_DATABASE")}
-    environment.update({"PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path / "home"),
-                        "XDG_DATA_HOME": str(tmp_path / "home" / ".local" / "share"), **(env or {})})
-    return subprocess.run([sys.executable, "-m", module, *argv], cwd=tmp_path, env=environment,
-                          capture_output=True, text=True, timeout=120)
+    environment.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "QT_QPA_PLATFORM": "offscreen",
+            "HOME": str(tmp_path / "home"),
+            "XDG_DATA_HOME": str(tmp_path / "home" / ".local" / "share"),
+            **(env or {}),
+        }
+    )
+    return subprocess.run(
+        [sys.executable, "-m", module, *argv],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _one_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -36,14 +50,29 @@ def _one_line(result: subprocess.CompletedProcess[str]) -> str:
 
 def _config(tmp_path: Path, terminal_id: str = "T-4201-0201", extra: str = "") -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f'[terminal]\nid = "{terminal_id}"\n[paths]\ndata_dir = "data"\n{extra}\n'
-                    '[devices]\nreceipt = "sim://receipt"\n', encoding="utf-8")
+    path.write_text(
+        f'[terminal]\nid = "{terminal_id}"\n[paths]\ndata_dir = "data"\n{extra}\n'
+        '[devices]\nreceipt = "sim://receipt"\n',
+        encoding="utf-8",
+    )
     return path
 
 
 def test_flows_pack_with_a_day_month_year_date(tmp_path):
-    line = _one_line(_run(tmp_path, "flows", "pack", str(ROOT / "flows"), "--version", "2", "--expires",
-                          "30/06/2027", "--group", "g"))
+    line = _one_line(
+        _run(
+            tmp_path,
+            "flows",
+            "pack",
+            str(ROOT / "flows"),
+            "--version",
+            "2",
+            "--expires",
+            "30/06/2027",
+            "--group",
+            "g",
+        )
+    )
     assert "--expires 30/06/2027" in line and "YYYY-MM-DD" in line
 
 
@@ -55,15 +84,26 @@ def test_backoffice_with_an_unreachable_postgresql(tmp_path, command):
 
 
 def test_backoffice_with_a_database_scheme_it_cannot_use(tmp_path):
-    line = _one_line(_run(tmp_path, "issue-token", "--database", "mysql://u@localhost/db", module="backoffice.cli"))
+    line = _one_line(
+        _run(tmp_path, "issue-token", "--database", "mysql://u@localhost/db", module="backoffice.cli")
+    )
     assert "mysql://u@localhost/db" in line and "MySQLdb" in line and "sqlite:///" in line
     line = _one_line(_run(tmp_path, "issue-token", "--database", "backoffice.db", module="backoffice.cli"))
     assert "not usable" in line
 
 
 def test_backoffice_with_a_missing_certificate_file(tmp_path):
-    line = _one_line(_run(tmp_path, "serve", "--ssl-certfile", "nope.pem", "--ssl-keyfile", "nope.key",
-                          module="backoffice.cli"))
+    line = _one_line(
+        _run(
+            tmp_path,
+            "serve",
+            "--ssl-certfile",
+            "nope.pem",
+            "--ssl-keyfile",
+            "nope.key",
+            module="backoffice.cli",
+        )
+    )
     assert "nope.pem" in line and "no such file" in line
 
 
@@ -75,9 +115,14 @@ def test_issue_token_uses_one_absolute_database_wherever_it_runs(tmp_path):
     assert f"database: sqlite:///{database}" in first.stderr and database.is_file()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    second = subprocess.run([sys.executable, "-m", "backoffice.cli", "issue-token", "--json"], cwd=elsewhere,
-                            env={**os.environ, "PYTHONPATH": str(ROOT), **state},
-                            capture_output=True, text=True, timeout=120)
+    second = subprocess.run(
+        [sys.executable, "-m", "backoffice.cli", "issue-token", "--json"],
+        cwd=elsewhere,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **state},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert f"database: sqlite:///{database}" in second.stderr and not list(elsewhere.iterdir())
     token = json.loads(second.stdout)["token"]
     assert first.stdout.strip() != token  # two tokens in the one database
@@ -89,22 +134,53 @@ def test_issue_token_uses_one_absolute_database_wherever_it_runs(tmp_path):
 
 def test_calibrate_refuses_nan_and_names_a_damaged_stored_calibration(tmp_path):
     data = tmp_path / "data"
-    line = _one_line(_run(tmp_path, "devices", "calibrate", "license", "--x", "nan", "--device", "sim://license",
-                          "--data-dir", str(data), "--no-print"))
+    line = _one_line(
+        _run(
+            tmp_path,
+            "devices",
+            "calibrate",
+            "license",
+            "--x",
+            "nan",
+            "--device",
+            "sim://license",
+            "--data-dir",
+            str(data),
+            "--no-print",
+        )
+    )
     assert "--x must be a finite number" in line
     assert not (data / "printing" / "license_calibration.json").exists()
     (data / "printing").mkdir(parents=True)
     (data / "printing" / "license_calibration.json").write_text(json.dumps({"x_mm": float("nan"), "y_mm": 0}))
-    line = _one_line(_run(tmp_path, "devices", "calibrate", "license", "--device", "sim://license",
-                          "--data-dir", str(data), "--no-print"))
+    line = _one_line(
+        _run(
+            tmp_path,
+            "devices",
+            "calibrate",
+            "license",
+            "--device",
+            "sim://license",
+            "--data-dir",
+            str(data),
+            "--no-print",
+        )
+    )
     assert "license_calibration.json is not usable" in line and "--x X --y Y" in line
 
 
 def test_technician_commands_never_fall_back_to_a_simulator(tmp_path):
     line = _one_line(_run(tmp_path, "devices", "test-print", "document"))
     assert "no configuration found" in line and "/etc/kiosk/kiosk.toml" in line
-    line = _one_line(_run(tmp_path, "devices", "test-print", "document",
-                          env={"KIOSK_CONFIG": str(tmp_path / "missing.toml")}))
+    line = _one_line(
+        _run(
+            tmp_path,
+            "devices",
+            "test-print",
+            "document",
+            env={"KIOSK_CONFIG": str(tmp_path / "missing.toml")},
+        )
+    )
     assert "KIOSK_CONFIG" in line and "missing.toml" in line
     config = _config(tmp_path)
     line = _one_line(_run(tmp_path, "devices", "calibrate", "license", "--config", str(config)))
@@ -138,48 +214,84 @@ def test_the_demo_on_a_revoked_terminal_says_so(tmp_path):
 
     config = Config()
     data = tmp_path / "data"
-    embedded = start_embedded(data / "backoffice", terminal_id=config.terminal_id, group=config.group,
-                              bundle_root_keys=demo_bundle_root_keys(data / "backoffice"))
+    embedded = start_embedded(
+        data / "backoffice",
+        terminal_id=config.terminal_id,
+        group=config.group,
+        bundle_root_keys=demo_bundle_root_keys(data / "backoffice"),
+    )
     try:
-        answer = requests.post(f"{embedded.url}/api/v1/operator/terminals/{config.terminal_id}/revoke",
-                               headers={"X-Operator-Key": embedded.operator_key}, timeout=10)
+        answer = requests.post(
+            f"{embedded.url}/api/v1/operator/terminals/{config.terminal_id}/revoke",
+            headers={"X-Operator-Key": embedded.operator_key},
+            timeout=10,
+        )
         assert answer.status_code == 200, answer.text
     finally:
         embedded.stop()
-    result = _run(tmp_path, "--log-level", "WARNING", "demo", "--headless", "--data-dir", str(data),
-                  "--out", str(tmp_path / "out"))
+    result = _run(
+        tmp_path,
+        "--log-level",
+        "WARNING",
+        "demo",
+        "--headless",
+        "--data-dir",
+        str(data),
+        "--out",
+        str(tmp_path / "out"),
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr and "TimeoutError" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("kiosk: demo: the back office revoked terminal T-DEMO-0001") and "--data-dir" in last
+    assert (
+        last.startswith("kiosk: demo: the back office revoked terminal T-DEMO-0001") and "--data-dir" in last
+    )
 
 
-@pytest.mark.parametrize("argv", [
-    ["run", "--config", "nope.toml"],
-    ["demo", "--config", "nope.toml"],
-    ["status", "--config", "nope.toml"],
-    ["status", "--data-dir", "nope"],
-    ["selftest", "--config", "nope.toml"],
-    ["selftest-ui", "--config", "nope.toml", "--screenshot", "x.png"],
-    ["maintenance-pin", "--data-dir", "d", "--pin", "1"],
-    ["provision", "--backoffice", "ftp://x", "--token", "t"],
-    ["provision", "--backoffice", "http://127.0.0.1:9", "--token", "t", "--data-dir", "d"],
-    ["devices", "test-print", "receipt", "--config", "nope.toml"],
-    ["devices", "test-print", "receipt", "--device", "escpos+tcp://127.0.0.1:9?status_timeout=0.3", "--data-dir", "d"],
-    ["devices", "calibrate", "license", "--x", "inf", "--device", "sim://license", "--data-dir", "d"],
-    ["devices", "read-id", "--port", "/dev/nonexistent-tty", "--baud", "9600", "--timeout", "0.2"],
-    ["flows", "verify", "nope", "--root-keys", "nope.json"],
-    ["--log-level", "LOUD", "status"],
-    ["no-such-command"],
-], ids=lambda argv: " ".join(argv)[:40])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--config", "nope.toml"],
+        ["demo", "--config", "nope.toml"],
+        ["status", "--config", "nope.toml"],
+        ["status", "--data-dir", "nope"],
+        ["selftest", "--config", "nope.toml"],
+        ["selftest-ui", "--config", "nope.toml", "--screenshot", "x.png"],
+        ["maintenance-pin", "--data-dir", "d", "--pin", "1"],
+        ["provision", "--backoffice", "ftp://x", "--token", "t"],
+        ["provision", "--backoffice", "http://127.0.0.1:9", "--token", "t", "--data-dir", "d"],
+        ["devices", "test-print", "receipt", "--config", "nope.toml"],
+        [
+            "devices",
+            "test-print",
+            "receipt",
+            "--device",
+            "escpos+tcp://127.0.0.1:9?status_timeout=0.3",
+            "--data-dir",
+            "d",
+        ],
+        ["devices", "calibrate", "license", "--x", "inf", "--device", "sim://license", "--data-dir", "d"],
+        ["devices", "read-id", "--port", "/dev/nonexistent-tty", "--baud", "9600", "--timeout", "0.2"],
+        ["flows", "verify", "nope", "--root-keys", "nope.json"],
+        ["--log-level", "LOUD", "status"],
+        ["no-such-command"],
+    ],
+    ids=lambda argv: " ".join(argv)[:40],
+)
 def test_every_command_fails_in_one_line(tmp_path, argv):
     _one_line(_run(tmp_path, *argv))
 
 
-@pytest.mark.parametrize("argv", [
-    ["serve", "--port", "abc"],
-    ["issue-token", "--ttl", "-5"],
-    ["issue-token", "--group", ""],
-    ["issue-token", "--database", "sqlite:////proc/forbidden/bo.sqlite3"],
-], ids=lambda argv: " ".join(argv)[:40])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["serve", "--port", "abc"],
+        ["issue-token", "--ttl", "-5"],
+        ["issue-token", "--group", ""],
+        ["issue-token", "--database", "sqlite:////proc/forbidden/bo.sqlite3"],
+    ],
+    ids=lambda argv: " ".join(argv)[:40],
+)
 def test_every_backoffice_command_fails_in_one_line(tmp_path, argv):
-    _one_line(_run(tmp_path, *argv, module="backoffice.cli", env={"STATE_DIRECTORY": str(tmp_path / "state")}))
+    _one_line(
+        _run(tmp_path, *argv, module="backoffice.cli", env={"STATE_DIRECTORY": str(tmp_path / "state")})
+    )

@@ -21,7 +21,10 @@ def test_no_file_means_the_embedded_demo():
 
 
 def test_a_full_file_is_read(tmp_path):
-    config = load_config(write(tmp_path, """
+    config = load_config(
+        write(
+            tmp_path,
+            """
 [terminal]
 id = "T-4201-0007"
 name = "武昌区市民之家 7号自助终端"
@@ -38,26 +41,34 @@ url = "https://backoffice.example.gov.cn"
 idcard = "serial:///dev/ttyUSB0?baud=115200"
 receipt = "escpos+tcp://127.0.0.1:9100"
 document = "cups://A4"
-"""))
+""",
+        )
+    )
     assert config.terminal_id == "T-4201-0007" and config.locale == "en" and config.inactivity_s == 90.0
     assert config.data_dir == tmp_path / "data"
-    assert config.devices == {"idcard": "serial:///dev/ttyUSB0?baud=115200", "receipt": "escpos+tcp://127.0.0.1:9100",
-                              "document": "cups://A4"}
+    assert config.devices == {
+        "idcard": "serial:///dev/ttyUSB0?baud=115200",
+        "receipt": "escpos+tcp://127.0.0.1:9100",
+        "document": "cups://A4",
+    }
     assert not config.demo
 
 
-@pytest.mark.parametrize(("text", "key", "problem"), [
-    ("[timeouts]\ninactivity_s = 'abc'", "timeouts.inactivity_s", "must be a number"),
-    ("[timeouts]\ninactivity_s = 5", "timeouts.inactivity_s", "between 10 and 600"),
-    ("[terminal]\nlocale = 'fr'", "terminal.locale", "must be one of zh_CN, en"),
-    ("[terminal]\ncolour = 'red'", "terminal.colour", "unknown key"),
-    ("[screen]\nx = 1", "screen", "unknown section"),
-    ("[backoffice]\nurl = 'ftp://x'", "backoffice.url", "http:// or https://"),
-    ("[devices]\nidcard = 'usb://x'", "devices.idcard", "scheme 'usb' is not supported"),
-    ("[devices]\nfax = 'sim://fax'", "devices.fax", "unknown device class"),
-    ("[devices]\nreceipt = 'escpos+tcp://h:notaport'", "devices.receipt", "port"),
-    ("[terminal\nid=1", "(syntax)", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        ("[timeouts]\ninactivity_s = 'abc'", "timeouts.inactivity_s", "must be a number"),
+        ("[timeouts]\ninactivity_s = 5", "timeouts.inactivity_s", "between 10 and 600"),
+        ("[terminal]\nlocale = 'fr'", "terminal.locale", "must be one of zh_CN, en"),
+        ("[terminal]\ncolour = 'red'", "terminal.colour", "unknown key"),
+        ("[screen]\nx = 1", "screen", "unknown section"),
+        ("[backoffice]\nurl = 'ftp://x'", "backoffice.url", "http:// or https://"),
+        ("[devices]\nidcard = 'usb://x'", "devices.idcard", "scheme 'usb' is not supported"),
+        ("[devices]\nfax = 'sim://fax'", "devices.fax", "unknown device class"),
+        ("[devices]\nreceipt = 'escpos+tcp://h:notaport'", "devices.receipt", "port"),
+        ("[terminal\nid=1", "(syntax)", ""),
+    ],
+)
 def test_problems_name_the_key(tmp_path, text, key, problem):
     with pytest.raises(ConfigError) as caught:
         load_config(write(tmp_path, text))

@@ -22,8 +22,14 @@ def test_top_service_card_first_takes_at_most_4_taps_and_6_screens(kiosk, tmp_pa
     result = walk_flow(app, TOP, tmp_path)
     assert result["outcome"] == "completed" and len(result["case_no"]) == 18
     assert result["taps_to_paper"] <= 4 and result["screens_to_paper"] <= 6, result
-    assert result["screens"][:3] == ["attract", "card", "catalog"]  # card first: read, confirmed, then services
-    assert "identify" not in result["screens"] and "confirm" not in result["screens"]  # identify steps skipped
+    assert result["screens"][:3] == [
+        "attract",
+        "card",
+        "catalog",
+    ]  # card first: read, confirmed, then services
+    assert (
+        "identify" not in result["screens"] and "confirm" not in result["screens"]
+    )  # identify steps skipped
     assert json.loads((tmp_path / "result.json").read_text(encoding="utf-8")) == result
     assert len(list((tmp_path / "screens").glob("*.png"))) == len(result["screens"])
 
@@ -44,6 +50,7 @@ def test_every_catalog_flow_walks_card_first(kiosk, tmp_path, flow_id, lang):
     result = walk_flow(app, flow_id, tmp_path, card=card, lang=lang)
     assert result["outcome"] in ("completed", "nothing_to_deliver"), result
     assert result["screens"][:2] == ["attract", "card"]
-    if app.ctx.flows[flow_id].devices and any(d in ("receipt", "document", "license")
-                                              for d in app.ctx.flows[flow_id].devices):
+    if app.ctx.flows[flow_id].devices and any(
+        d in ("receipt", "document", "license") for d in app.ctx.flows[flow_id].devices
+    ):
         assert result["taps_to_paper"] is not None, result

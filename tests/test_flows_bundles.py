@@ -37,8 +37,15 @@ def write_root(data_dir: Path, keys: list[Ed25519PrivateKey], threshold: int = 1
     return path
 
 
-def make_bundle(tmp: Path, version: int, keys: list[Ed25519PrivateKey], *, group: str = "wuchang",
-                expires: str = FUTURE, src: Path = FLOWS_SRC) -> Path:
+def make_bundle(
+    tmp: Path,
+    version: int,
+    keys: list[Ed25519PrivateKey],
+    *,
+    group: str = "wuchang",
+    expires: str = FUTURE,
+    src: Path = FLOWS_SRC,
+) -> Path:
     out = tmp / f"b{version}-{time.monotonic_ns()}"
     bundles.pack(src, out, version, expires, [group], allow_past=True)
     bundles.sign(out, keys)
@@ -79,6 +86,7 @@ def refused(manager: BundleManager, bundle: Path) -> str:
 
 # -- the happy path -----------------------------------------------------------------------------------------
 
+
 def test_install_activate_and_keep_previous(tmp_path: Path, keys, terminal) -> None:
     manager, events = terminal
     assert manager.load_active()[1] == FLOWS_SRC  # nothing active yet: the shipped flows
@@ -113,8 +121,24 @@ def test_archive_install(tmp_path: Path, keys, terminal) -> None:
 def test_cli_pack_sign_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     key, roots, out = tmp_path / "op.key", tmp_path / "root.json", tmp_path / "bundle"
     assert main(["flows", "keygen", str(key), "--root-keys", str(roots)]) == 0
-    assert main(["flows", "pack", str(FLOWS_SRC), "--version", "7", "--expires", FUTURE, "--group", "wuchang",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "flows",
+                "pack",
+                str(FLOWS_SRC),
+                "--version",
+                "7",
+                "--expires",
+                FUTURE,
+                "--group",
+                "wuchang",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert main(["flows", "verify", str(out), "--root-keys", str(roots)]) == 1  # not signed yet
     assert main(["flows", "sign", str(out), "--key", str(key)]) == 0
     capsys.readouterr()
@@ -125,6 +149,7 @@ def test_cli_pack_sign_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 
 # -- refusals -------------------------------------------------------------------------------------------------
+
 
 def test_refuses_bad_and_missing_signatures(tmp_path: Path, keys, terminal) -> None:
     manager, events = terminal
@@ -139,7 +164,12 @@ def test_refuses_bad_and_missing_signatures(tmp_path: Path, keys, terminal) -> N
     unsigned = tmp_path / "unsigned"
     bundles.pack(FLOWS_SRC, unsigned, 2, FUTURE, ["wuchang"])
     assert refused(manager, unsigned) == "missing_signature"
-    assert events.reasons() == ["bad_signature", "missing_signature", "missing_signature", "missing_signature"]
+    assert events.reasons() == [
+        "bad_signature",
+        "missing_signature",
+        "missing_signature",
+        "missing_signature",
+    ]
 
 
 def test_refuses_a_manifest_changed_after_signing(tmp_path: Path, keys, terminal) -> None:
@@ -169,7 +199,9 @@ def test_refuses_versions_not_above_the_active_one(tmp_path: Path, keys, termina
 
 def test_refuses_expired_bundles(tmp_path: Path, keys, terminal) -> None:
     manager, _ = terminal
-    bundle = make_bundle(tmp_path, 2, keys[:1], expires=(datetime.now(UTC) - timedelta(days=1)).date().isoformat())
+    bundle = make_bundle(
+        tmp_path, 2, keys[:1], expires=(datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    )
     assert refused(manager, bundle) == "expired"
 
 
@@ -206,7 +238,9 @@ def test_refuses_a_bundle_that_fails_lint(tmp_path: Path, keys, terminal) -> Non
     manager, events = terminal
     bundle = make_bundle(tmp_path, 2, keys[:1])
     path = bundle / "definitions" / "rate_case.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("goto: rate}", "goto: nowhere}"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("goto: rate}", "goto: nowhere}"), encoding="utf-8"
+    )
     reseal(bundle, keys[:1])
     assert refused(manager, bundle) == "lint_failed"
     assert "nowhere" in events[-1][1]["detail"]
@@ -234,6 +268,7 @@ def test_refusals_reach_the_store(tmp_path: Path, keys) -> None:
 
 
 # -- rollback and power cuts -----------------------------------------------------------------------------------
+
 
 def test_bundle_failing_to_load_at_activation_rolls_back(tmp_path: Path, keys, terminal) -> None:
     manager, events = terminal
@@ -277,18 +312,28 @@ def _consistent(data: Path) -> int:
     manager = BundleManager(data, "wuchang")
     version = manager.active_version()
     assert version in (2, 3)
-    bundles.verify(manager.root / str(version), RootKeys.load(data / "trust" / "bundle_root_keys.json"),
-                   now=datetime.min.replace(tzinfo=UTC))
+    bundles.verify(
+        manager.root / str(version),
+        RootKeys.load(data / "trust" / "bundle_root_keys.json"),
+        now=datetime.min.replace(tzinfo=UTC),
+    )
     assert manager.load_active()[0]
     return version
 
 
-@pytest.mark.parametrize(("point", "mode", "expect"), [
-    ("before_previous", "ok", 2), ("after_previous", "ok", 2), ("after_active", "ok", {2, 3}),
-    ("after_rollback", "damage", 2), ("never", "ok", 3),
-])
-def test_power_cut_during_activation_leaves_old_or_new(tmp_path: Path, keys, point: str, mode: str,
-                                                       expect: int | set[int]) -> None:
+@pytest.mark.parametrize(
+    ("point", "mode", "expect"),
+    [
+        ("before_previous", "ok", 2),
+        ("after_previous", "ok", 2),
+        ("after_active", "ok", {2, 3}),
+        ("after_rollback", "damage", 2),
+        ("never", "ok", 3),
+    ],
+)
+def test_power_cut_during_activation_leaves_old_or_new(
+    tmp_path: Path, keys, point: str, mode: str, expect: int | set[int]
+) -> None:
     data = tmp_path / "data"
     write_root(data, keys[:1])
     manager = BundleManager(data, "wuchang")
@@ -327,8 +372,9 @@ def test_random_kills_while_switching_bundles(tmp_path: Path, keys) -> None:
     for version in range(3, 16):
         manager.install(make_bundle(tmp_path, version, keys[:1]))
     for delay in (0.05, 0.1, 0.15, 0.2):
-        child = subprocess.Popen([sys.executable, "-c", LOOP.format(root=str(ROOT)), str(data)],
-                                 stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", LOOP.format(root=str(ROOT)), str(data)], stdout=subprocess.PIPE, text=True
+        )
         assert child.stdout is not None and child.stdout.readline().strip() == "ready"
         time.sleep(delay)
         child.kill()
@@ -336,5 +382,8 @@ def test_random_kills_while_switching_bundles(tmp_path: Path, keys) -> None:
         after = BundleManager(data, "wuchang")
         active = after.active_version()
         assert active is not None and active >= 2
-        bundles.verify(after.root / str(active), RootKeys.load(data / "trust" / "bundle_root_keys.json"),
-                       now=datetime.min.replace(tzinfo=UTC))
+        bundles.verify(
+            after.root / str(active),
+            RootKeys.load(data / "trust" / "bundle_root_keys.json"),
+            now=datetime.min.replace(tzinfo=UTC),
+        )

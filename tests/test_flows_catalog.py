@@ -13,8 +13,15 @@ CATALOG = load_directory(FLOWS_DIR)
 EDGES = [(flow_id, edge) for flow_id, flow in sorted(CATALOG.items()) for edge in flow_edges(flow)]
 
 REQUIRED_SERVICES = {
-    "si_contribution_print", "si_rights_record", "medical_certificate_print", "hf_statement_print",
-    "hf_withdraw_rent", "property_query", "license_collect", "service_guide", "rate_case",
+    "si_contribution_print",
+    "si_rights_record",
+    "medical_certificate_print",
+    "hf_statement_print",
+    "hf_withdraw_rent",
+    "property_query",
+    "license_collect",
+    "service_guide",
+    "rate_case",
 }
 
 
@@ -26,8 +33,9 @@ def test_catalog_lints_without_errors() -> None:
     assert errors_only(lint_paths([FLOWS_DIR.parent], terminal="full")) == []
 
 
-@pytest.mark.parametrize(("flow_id", "edge"), EDGES,
-                         ids=[f"{f}:{e[0]}-{e[1]}{e[2]}->{e[3]}" for f, e in EDGES])
+@pytest.mark.parametrize(
+    ("flow_id", "edge"), EDGES, ids=[f"{f}:{e[0]}-{e[1]}{e[2]}->{e[3]}" for f, e in EDGES]
+)
 def test_transition_walked_end_to_end(flow_id: str, edge: tuple[str, str, int, str]) -> None:
     flow = CATALOG[flow_id]
     walker = Citizen(flow, SimDevices())

@@ -32,16 +32,27 @@ def test_required_and_hidden_fields() -> None:
 
 
 def test_typed_values_are_normalised() -> None:
-    step = step_with({"id": "m", "type": "money", "label": label(), "min": 1, "max": 100},
-                     {"id": "n", "type": "number", "label": label()},
-                     {"id": "d", "type": "date", "label": label()},
-                     {"id": "p", "type": "phone", "label": label()},
-                     {"id": "y", "type": "yesno", "label": label()})
-    clean, errors = forms.validate(step, {"m": "12.5", "n": "7", "d": "2024-02-29", "p": "139 1234 5678", "y": "no"})
+    step = step_with(
+        {"id": "m", "type": "money", "label": label(), "min": 1, "max": 100},
+        {"id": "n", "type": "number", "label": label()},
+        {"id": "d", "type": "date", "label": label()},
+        {"id": "p", "type": "phone", "label": label()},
+        {"id": "y", "type": "yesno", "label": label()},
+    )
+    clean, errors = forms.validate(
+        step, {"m": "12.5", "n": "7", "d": "2024-02-29", "p": "139 1234 5678", "y": "no"}
+    )
     assert errors == {} and clean == {"m": 12.5, "n": 7, "d": "2024-02-29", "p": "13912345678", "y": False}
-    _, errors = forms.validate(step, {"m": "100.01", "n": "7.5", "d": "2023-02-29", "p": "12345", "y": "maybe"})
-    assert errors == {"m": "form.too_large", "n": "form.invalid", "d": "form.bad_date", "p": "form.bad_phone",
-                      "y": "form.invalid"}
+    _, errors = forms.validate(
+        step, {"m": "100.01", "n": "7.5", "d": "2023-02-29", "p": "12345", "y": "maybe"}
+    )
+    assert errors == {
+        "m": "form.too_large",
+        "n": "form.invalid",
+        "d": "form.bad_date",
+        "p": "form.bad_phone",
+        "y": "form.invalid",
+    }
     _, errors = forms.validate(step, {"m": "0.5"})
     assert errors == {"m": "form.too_small"}
 
@@ -57,7 +68,11 @@ def test_case_number_field_takes_eighteen_digits_on_the_digit_keyboard() -> None
 
 def test_options_from_the_context() -> None:
     step = CATALOG["license_collect"].steps["choose"]
-    ctx = {"ready": {"licenses": [{"credit_code": "91A", "name": "甲公司"}, {"credit_code": "91B", "name": "乙公司"}]}}
+    ctx = {
+        "ready": {
+            "licenses": [{"credit_code": "91A", "name": "甲公司"}, {"credit_code": "91B", "name": "乙公司"}]
+        }
+    }
     [field] = forms.visible_fields(step, ctx)
     assert field["options"] == [{"value": "91A", "label": "甲公司"}, {"value": "91B", "label": "乙公司"}]
     assert forms.validate(step, {"license": "91C"}, ctx)[1] == {"license": "form.not_an_option"}

@@ -67,7 +67,7 @@ def test_unreachable_step() -> None:
 
 
 def test_dead_end_step() -> None:
-    bad = GOOD.replace("Count: ${form.n}\"}\n    next: done\n", "Count: ${form.n}\"}\n    next: many\n")
+    bad = GOOD.replace('Count: ${form.n}"}\n    next: done\n', 'Count: ${form.n}"}\n    next: many\n')
     assert ("dead-end", 18) in codes(bad)
 
 
@@ -85,17 +85,24 @@ def test_ascii_punctuation_in_chinese_is_a_warning() -> None:
 
 
 def test_devices_the_flow_does_not_list_and_the_terminal_lacks(tmp_path: Path) -> None:
-    flow = GOOD.replace("identity: none", "identity: id_card\ndevices: [idcard, license]").replace(
-        "start: ask", "start: who").replace("steps:\n", "steps:\n  who:\n    type: identify\n"
-                                                    "    title: {zh_CN: 身份, en: Who}\n    next: ask\n"
-                                                    "    on: {refused: who, error: who}\n")
+    flow = (
+        GOOD.replace("identity: none", "identity: id_card\ndevices: [idcard, license]")
+        .replace("start: ask", "start: who")
+        .replace(
+            "steps:\n",
+            "steps:\n  who:\n    type: identify\n"
+            "    title: {zh_CN: 身份, en: Who}\n    next: ask\n"
+            "    on: {refused: who, error: who}\n",
+        )
+    )
     path = tmp_path / "f.yaml"
     path.write_text(flow, encoding="utf-8")
     assert main(["flows", "lint", str(path)]) == 0
     assert main(["flows", "lint", "--terminal", "compact", str(path)]) == 1
     printing = flow.replace("devices: [idcard, license]", "devices: [idcard]").replace(
-        "  many:\n    type: notice\n", "  many:\n    type: print\n    printer: receipt\n    template: nope\n"
-        "    on: {error: done}\n")
+        "  many:\n    type: notice\n",
+        "  many:\n    type: print\n    printer: receipt\n    template: nope\n    on: {error: done}\n",
+    )
     found = codes(printing)
     assert ("devices", 24) in found and ("template", 24) in found
 
@@ -126,21 +133,28 @@ def test_duplicate_step_ids_are_refused() -> None:
 
 def test_assurance_is_declared_on_the_identify_step() -> None:
     """Issue 11: flows declare the assurance they need; 'any' beside a personal-data query is flagged."""
-    step = ("  who:\n    type: identify\n    title: {zh_CN: 读卡, en: Card}\n    accept: [resident, sscard]\n"
-            "    assurance: ASSURANCE\n    next: ask\n")
-    flow = GOOD.replace("identity: none\nstart: ask\nsteps:\n", "identity: either\ndevices: [idcard, sscard]\n"
-                        "start: who\nsteps:\n" + step)
-    flow = flow.replace("  many:\n    type: notice\n    title: {zh_CN: 很多, en: Many}\n"
-                        "    body: {zh_CN: \"数量是${form.n}。\", en: \"Count: ${form.n}\"}\n",
-                        "  many:\n    type: query\n    title: {zh_CN: 很多, en: Many}\n    service: si.rights_record\n"
-                        "    params: {id_number: \"${identity.id_number}\"}\n    on: {error: sorry, offline: sorry, "
-                        "empty: sorry}\n")
-    flow += ("  sorry:\n    type: finish\n    outcome: failed\n"  # issue 10: a failure's end says so
-             "    title: {zh_CN: 暂时无法查询, en: Unavailable}\n")
+    step = (
+        "  who:\n    type: identify\n    title: {zh_CN: 读卡, en: Card}\n    accept: [resident, sscard]\n"
+        "    assurance: ASSURANCE\n    next: ask\n"
+    )
+    flow = GOOD.replace(
+        "identity: none\nstart: ask\nsteps:\n",
+        "identity: either\ndevices: [idcard, sscard]\nstart: who\nsteps:\n" + step,
+    )
+    flow = flow.replace(
+        "  many:\n    type: notice\n    title: {zh_CN: 很多, en: Many}\n"
+        '    body: {zh_CN: "数量是${form.n}。", en: "Count: ${form.n}"}\n',
+        "  many:\n    type: query\n    title: {zh_CN: 很多, en: Many}\n    service: si.rights_record\n"
+        '    params: {id_number: "${identity.id_number}"}\n    on: {error: sorry, offline: sorry, '
+        "empty: sorry}\n",
+    )
+    flow += (
+        "  sorry:\n    type: finish\n    outcome: failed\n"  # issue 10: a failure's end says so
+        "    title: {zh_CN: 暂时无法查询, en: Unavailable}\n"
+    )
     assert codes(flow.replace("ASSURANCE", "authenticated")) == []
     assert "assurance" in [code for code, _ in codes(flow.replace("ASSURANCE", "any"), "warning")]
     assert codes(flow.replace("ASSURANCE", "sometimes"))  # not in the schema
-
 
 
 SORRY_NOTICE = """  sorry:
@@ -165,7 +179,9 @@ LOOKUP = """  lookup:
 
 
 def querying(sorry: str) -> str:
-    return GOOD.replace("      - {goto: done}\n  many:", "      - {goto: lookup}\n" + LOOKUP + sorry + "  many:")
+    return GOOD.replace(
+        "      - {goto: done}\n  many:", "      - {goto: lookup}\n" + LOOKUP + sorry + "  many:"
+    )
 
 
 def test_a_finish_reached_from_a_failure_must_say_what_it_means() -> None:

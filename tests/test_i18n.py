@@ -8,8 +8,10 @@ from pathlib import Path
 from kiosk.i18n import LOCALES, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY = re.compile(r"[\"'](?P<key>(?:error|state|identify|confirm|form|rate|done|timeout|session|catalog|intro|common|"
-                 r"print|preview|query|attract|status|card)\.[a-z0-9_.]+[a-z0-9_])[\"']")
+KEY = re.compile(
+    r"[\"'](?P<key>(?:error|state|identify|confirm|form|rate|done|timeout|session|catalog|intro|common|"
+    r"print|preview|query|attract|status|card)\.[a-z0-9_.]+[a-z0-9_])[\"']"
+)
 
 
 def used_keys() -> set[str]:

@@ -33,7 +33,11 @@ def test_read_id_json_reveal(sim, capsys):
     assert main(["devices", "read-id", "--port", sim.port, "--baud", "57600", "--json", "--reveal"]) == 0
     fields = json.loads(capsys.readouterr().out)
     assert fields["id_number"] == make_test_cards()[3]["id_number"]
-    assert fields["card_type"] == "foreign2023" and fields["valid_to"] == "长期" and fields["photo_bytes"] == 1024
+    assert (
+        fields["card_type"] == "foreign2023"
+        and fields["valid_to"] == "长期"
+        and fields["photo_bytes"] == 1024
+    )
 
 
 def test_read_id_shows_rare_characters_as_such(sim, capsys):

@@ -27,8 +27,10 @@ def wait_state(reader, state: DeviceState, timeout: float = 5.0) -> None:
         time.sleep(0.01)
 
 
-@pytest.mark.parametrize("index,card_type", [(0, CARD_RESIDENT), (1, CARD_HKMT), (2, CARD_FOREIGN_2017),
-                                             (3, CARD_FOREIGN_2023), (4, CARD_RESIDENT)])
+@pytest.mark.parametrize(
+    "index,card_type",
+    [(0, CARD_RESIDENT), (1, CARD_HKMT), (2, CARD_FOREIGN_2017), (3, CARD_FOREIGN_2023), (4, CARD_RESIDENT)],
+)
 def test_reads_every_card_type_over_the_serial_line(idcard_reader, test_cards, index, card_type):
     wait_state(idcard_reader, DeviceState.ONLINE)
     idcard_reader.simulator.place(index)
@@ -98,8 +100,10 @@ def test_old_module_cannot_read_foreigner_cards(sam_simulator, idcard_reader):
     assert rec.wait_for(CardPresented).identity.card_type == CARD_RESIDENT
 
 
-@pytest.mark.parametrize("status,key", [(0x33, "error.idcard.verify"), (0x32, "error.idcard.sam_auth"),
-                                        (0x41, "error.idcard.read_failed")])
+@pytest.mark.parametrize(
+    "status,key",
+    [(0x33, "error.idcard.verify"), (0x32, "error.idcard.sam_auth"), (0x41, "error.idcard.read_failed")],
+)
 def test_error_status_on_read_is_reported(idcard_reader, status, key):
     idcard_reader.simulator.inject("status", command=p.READ_BASE, status=status)
     idcard_reader.simulator.place(0)
@@ -220,7 +224,9 @@ def test_cards_from_a_json_file(tmp_path):
 def test_sim_url_keeps_the_ui_control_surface(tmp_path):
     from backoffice.demo.data import demo_cards
 
-    reader = open_device("idcard", "sim://idcard?poll=0.05", DeviceContext(Path(tmp_path), options={"cards": demo_cards()}))
+    reader = open_device(
+        "idcard", "sim://idcard?poll=0.05", DeviceContext(Path(tmp_path), options={"cards": demo_cards()})
+    )
     rec = EventRecorder()
     reader.events.subscribe(rec)
     assert reader.simulator.cards == demo_cards()

@@ -61,19 +61,22 @@ def test_superscript_digits_are_a_read_error_and_the_reader_stays_usable(idcard_
     assert idcard_reader.status().state.usable
 
 
-@pytest.mark.parametrize("change", [
-    {"birth_date": "19900230"},  # 30 February
-    {"birth_date": "19900101", "id_number": "42010619901301123"},  # month 13 inside the ID number
-    {"birth_date": "19910101"},  # disagrees with the ID number's date
-    {"gender": "2"},  # the ID number's sequence digit is odd: male
-    {"gender": "1", "nation": "99"},  # no such nation
-    {"valid_from": "20101301"},
-    {"valid_to": "2030-1-1"},
-    {"name": "张\x00三"},
-    {"name": "张\x07三"},
-    {"address": "湖北省\u202e武汉市"},  # right-to-left override: a format character
-    {"authority": "武汉市\x1b公安局"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"birth_date": "19900230"},  # 30 February
+        {"birth_date": "19900101", "id_number": "42010619901301123"},  # month 13 inside the ID number
+        {"birth_date": "19910101"},  # disagrees with the ID number's date
+        {"gender": "2"},  # the ID number's sequence digit is odd: male
+        {"gender": "1", "nation": "99"},  # no such nation
+        {"valid_from": "20101301"},
+        {"valid_to": "2030-1-1"},
+        {"name": "张\x00三"},
+        {"name": "张\x07三"},
+        {"address": "湖北省\u202e武汉市"},  # right-to-left override: a format character
+        {"authority": "武汉市\x1b公安局"},
+    ],
+)
 def test_impossible_dates_control_characters_and_disagreeing_fields_are_refused(change):
     card = dict(make_test_cards()[0], **change)
     if len(card["id_number"]) == 17:

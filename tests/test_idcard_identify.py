@@ -22,8 +22,9 @@ from tests.fixtures.identity import EventRecorder, make_test_cards
 def test_identify_outcomes_from_the_real_driver(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     cards = make_test_cards()
-    reader = open_device("idcard", "sim://idcard?pace=0&poll=0.03",
-                         DeviceContext(Path(tmp_path), options={"cards": cards}))
+    reader = open_device(
+        "idcard", "sim://idcard?pace=0&poll=0.03", DeviceContext(Path(tmp_path), options={"cards": cards})
+    )
     rec = EventRecorder()
     reader.events.subscribe(rec)
     reader.open()

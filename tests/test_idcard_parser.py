@@ -34,10 +34,18 @@ def test_resident_card_round_trip():
     identity = parser.parse_text(text, b"\x01" * 1024)
     assert identity.card_type == CARD_RESIDENT
     assert (identity.name, identity.id_number, identity.gender, identity.nation) == (
-        card["name"], card["id_number"], "1", "回")
+        card["name"],
+        card["id_number"],
+        "1",
+        "回",
+    )
     assert identity.extra["nation_code"] == "03"
     assert identity.address == card["address"] and identity.authority == card["authority"]
-    assert (identity.birth_date, identity.valid_from, identity.valid_to) == ("19900101", "20100101", "20300101")
+    assert (identity.birth_date, identity.valid_from, identity.valid_to) == (
+        "19900101",
+        "20100101",
+        "20300101",
+    )
     assert identity.photo == b"\x01" * 1024
 
 
@@ -114,7 +122,11 @@ def test_rare_characters_never_crash_and_are_flagged():
 
 
 def test_tables():
-    assert nation_name("01") == "汉" and nation_name("56") == "基诺" and nation_name("98") == "外国血统中国籍人士"
+    assert (
+        nation_name("01") == "汉"
+        and nation_name("56") == "基诺"
+        and nation_name("98") == "外国血统中国籍人士"
+    )
     assert nation_name("77") == "77"  # unknown codes are kept, not guessed
     assert nation_code("汉族") == "01" and nation_code("维吾尔") == "05" and nation_code("5") == "05"
     from common.card_tables import GENDERS

@@ -23,7 +23,7 @@ def identity_from_stream(stream: bytes, chunks: list[int]) -> list[Identity]:
     identities = []
     pos = 0
     for size in chunks + [len(stream)]:
-        for result in decoder.feed(stream[pos:pos + size]):
+        for result in decoder.feed(stream[pos : pos + size]):
             if isinstance(result, FrameError):
                 continue
             assert isinstance(result, bytes)
@@ -76,9 +76,13 @@ def _has_valid_frame(stream: bytes) -> bool:
     start = stream.find(p.PREAMBLE)
     while start >= 0:
         if start + 7 <= len(stream):
-            length = int.from_bytes(stream[start + 5:start + 7], "big")
+            length = int.from_bytes(stream[start + 5 : start + 7], "big")
             end = start + 7 + length
-            if length >= 3 and end <= len(stream) and p.checksum(stream[start + 5:end - 1]) == stream[end - 1]:
+            if (
+                length >= 3
+                and end <= len(stream)
+                and p.checksum(stream[start + 5 : end - 1]) == stream[end - 1]
+            ):
                 return True
         start = stream.find(p.PREAMBLE, start + 1)
     return False
@@ -121,5 +125,8 @@ def test_any_name_round_trips_or_is_refused_cleanly(name, index):
             parse_text(text)
         return
     identity = parse_text(text)
-    assert identity.name == name.replace("\x00", "").strip() or identity.extra.get("rare_characters") \
+    assert (
+        identity.name == name.replace("\x00", "").strip()
+        or identity.extra.get("rare_characters")
         or CARDS[index]["card_type"] in ("foreign2017", "foreign2023")
+    )

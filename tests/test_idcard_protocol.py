@@ -100,9 +100,19 @@ def test_translation_file_lists_every_key():
     from pathlib import Path
 
     texts = json.loads((Path(__file__).parents[1] / "assets/i18n/idcard_keys.json").read_text("utf-8"))
-    keys = {e.status_error(s).key for s in STATUSES} | {cls.key for cls in (
-        e.FrameError, e.ChecksumError, e.NoResponse, e.PortError, e.CardLifted, e.InvalidCardData,
-        e.UnknownStatus, e.IdCardError)}
+    keys = {e.status_error(s).key for s in STATUSES} | {
+        cls.key
+        for cls in (
+            e.FrameError,
+            e.ChecksumError,
+            e.NoResponse,
+            e.PortError,
+            e.CardLifted,
+            e.InvalidCardData,
+            e.UnknownStatus,
+            e.IdCardError,
+        )
+    }
     missing = keys - set(texts)
     assert not missing
     for key in keys:

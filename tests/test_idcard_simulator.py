@@ -77,10 +77,15 @@ def test_a_bad_cards_file_is_refused_on_load_without_personal_data(tmp_path):
     cards = make_test_cards()[:2]
     path.write_text(json.dumps(cards, ensure_ascii=False), encoding="utf-8")
     assert load_cards(path) == cards
-    for content, expected in ((json.dumps({"a": 1}), "expected a JSON list"), ("[1]", "card 0 is not an object"),
-                              ("[{", "not JSON"),
-                              (json.dumps(cards + [{**cards[0], "card_type": "passport"}], ensure_ascii=False),
-                               "card 2: unknown card type")):
+    for content, expected in (
+        (json.dumps({"a": 1}), "expected a JSON list"),
+        ("[1]", "card 0 is not an object"),
+        ("[{", "not JSON"),
+        (
+            json.dumps(cards + [{**cards[0], "card_type": "passport"}], ensure_ascii=False),
+            "card 2: unknown card type",
+        ),
+    ):
         path.write_text(content, encoding="utf-8")
         with pytest.raises(ValueError, match=expected) as caught:
             load_cards(path)
@@ -100,8 +105,14 @@ def _no_backoffice_env(tmp_path: Path) -> dict[str, str]:
 
 
 def _start_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "drivers.idcard.simulator", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "drivers.idcard.simulator", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_cli_serves_the_cards_of_its_file(tmp_path, capsys):
@@ -109,7 +120,9 @@ def test_cli_serves_the_cards_of_its_file(tmp_path, capsys):
     card = make_test_cards()[3]
     path.write_text(json.dumps([card], ensure_ascii=False), encoding="utf-8")
     link = tmp_path / "ttySAM0"
-    child = _start_cli(["--cards", str(path), "--link", str(link), "--place", "0"], _no_backoffice_env(tmp_path), tmp_path)
+    child = _start_cli(
+        ["--cards", str(path), "--link", str(link), "--place", "0"], _no_backoffice_env(tmp_path), tmp_path
+    )
     try:
         assert child.stdout.readline().strip() == str(link)
         assert main(["devices", "read-id", "--port", str(link), "--json", "--reveal"]) == 0
@@ -131,14 +144,22 @@ def test_cli_without_cards_serves_an_empty_reader(tmp_path, capsys):
         child.wait(timeout=5)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--place", "0"], "there are 0 cards"),
-    (["--cards", "/nonexistent/cards.json"], "cannot read"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--place", "0"], "there are 0 cards"),
+        (["--cards", "/nonexistent/cards.json"], "cannot read"),
+    ],
+)
 def test_cli_errors_are_one_line_and_non_zero(tmp_path, args, message):
-    child = subprocess.run([sys.executable, "-m", "drivers.idcard.simulator", "--link", str(tmp_path / "tty"),
-                            *args], cwd=tmp_path, env=_no_backoffice_env(tmp_path), capture_output=True, text=True,
-                           timeout=30)
+    child = subprocess.run(
+        [sys.executable, "-m", "drivers.idcard.simulator", "--link", str(tmp_path / "tty"), *args],
+        cwd=tmp_path,
+        env=_no_backoffice_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert child.returncode == 2
     assert message in child.stderr and len(child.stderr.strip().splitlines()) == 1
     assert "Traceback" not in child.stderr

@@ -23,15 +23,19 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 def _copy_tree(target: Path) -> None:
     for package in PACKAGES:
-        shutil.copytree(ROOT / package, target / package, ignore=shutil.ignore_patterns("__pycache__", "*.qml",
-                                                                                         "*.yaml", "*.json"))
+        shutil.copytree(
+            ROOT / package,
+            target / package,
+            ignore=shutil.ignore_patterns("__pycache__", "*.qml", "*.yaml", "*.json"),
+        )
     shutil.copy(ROOT / "pyproject.toml", target / "pyproject.toml")
 
 
 def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=tree, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=tree, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +66,9 @@ FORBIDDEN = [
 ]
 
 
-@pytest.mark.parametrize(("module", "line", "contract"), FORBIDDEN, ids=[f[0] + ":" + f[1].strip() for f in FORBIDDEN])
+@pytest.mark.parametrize(
+    ("module", "line", "contract"), FORBIDDEN, ids=[f[0] + ":" + f[1].strip() for f in FORBIDDEN]
+)
 def test_a_forbidden_import_breaks_its_contract(tree: Path, module: str, line: str, contract: str) -> None:
     written = [tree / module]
     written[0].write_text(line, encoding="utf-8")

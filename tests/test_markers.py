@@ -15,9 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _collected(*args: str) -> list[str]:
-    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return [line for line in result.stdout.splitlines() if "::" in line]
 
@@ -26,8 +31,12 @@ def test_not_slow_leaves_out_daemons_and_long_runs() -> None:
     fast = _collected("-m", "not slow")
     modules = {node.split("::")[0] for node in fast}
     assert len(fast) > 400 and "tests/test_bench_smoke.py" in modules
-    assert not modules & {"tests/test_packaging.py", "tests/test_backoffice_schemathesis.py",
-                          "tests/test_sync_crash.py", "tests/test_cli_demo.py"}
+    assert not modules & {
+        "tests/test_packaging.py",
+        "tests/test_backoffice_schemathesis.py",
+        "tests/test_sync_crash.py",
+        "tests/test_cli_demo.py",
+    }
     assert not [node for node in fast if "[postgresql" in node]
     # by fixture: every test using pcscd or cupsd is slow; the ones in those modules that need neither stay fast
     assert "tests/test_sscard_pcsc.py::test_insert_read_remove" not in fast

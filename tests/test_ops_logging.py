@@ -37,7 +37,9 @@ def test_json_lines_carry_the_terminal_and_are_scrubbed(json_log):
     set_terminal("T-4201-0201")
     logging.getLogger("kiosk.test").warning("card 420106199001011234 refused")
     [entry] = _lines(json_log)
-    assert entry["terminal"] == "T-4201-0201" and entry["level"] == "WARNING" and entry["logger"] == "kiosk.test"
+    assert (
+        entry["terminal"] == "T-4201-0201" and entry["level"] == "WARNING" and entry["logger"] == "kiosk.test"
+    )
     assert "420106199001011234" not in entry["message"] and "4201**********1234" in entry["message"]
     assert entry["time"].endswith("Z")
 
@@ -55,8 +57,14 @@ def test_the_start_up_line_names_terminal_config_data_dir_backoffice_and_bundle(
     from kiosk.app import build_context
     from kiosk.config import Config
 
-    config = replace(Config(), terminal_id="T-4201-0201", source=str(tmp_path / "config.toml"),
-                     data_dir=tmp_path / "data", backoffice_url="https://bo.example.gov.cn", demo=False)
+    config = replace(
+        Config(),
+        terminal_id="T-4201-0201",
+        source=str(tmp_path / "config.toml"),
+        data_dir=tmp_path / "data",
+        backoffice_url="https://bo.example.gov.cn",
+        demo=False,
+    )
     ctx = build_context(config)
     ctx.close()
     [start] = [e for e in _lines(json_log) if e.get("event") == "start"]

@@ -45,14 +45,30 @@ def bundle(tmp_path_factory) -> Path:
     # A cache of its own: --clean empties PyInstaller's cache, and a shared one (~/.cache/pyinstaller) emptied by
     # another build running at the same time left this one with a "corrupted bincache" (seen with two checkouts).
     env = {**os.environ, "PYINSTALLER_CONFIG_DIR": str(work / "pyinstaller-cache")}
-    result = subprocess.run([pyinstaller, "--noconfirm", "--clean", str(SPEC), "--distpath", str(work / "dist"),
-                             "--workpath", str(work / "build")], cwd=ROOT, capture_output=True, text=True,
-                            timeout=BUILD_TIMEOUT_S, env=env)
+    result = subprocess.run(
+        [
+            pyinstaller,
+            "--noconfirm",
+            "--clean",
+            str(SPEC),
+            "--distpath",
+            str(work / "dist"),
+            "--workpath",
+            str(work / "build"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+        env=env,
+    )
     seconds = time.monotonic() - started
     assert result.returncode == 0, f"pyinstaller failed:\n{result.stderr[-4000:]}"
     folder = work / "dist" / "kiosk"
     assert (folder / "kiosk").is_file()
-    summary = [line for line in result.stdout.splitlines() + result.stderr.splitlines() if "kiosk.spec:" in line]
+    summary = [
+        line for line in result.stdout.splitlines() + result.stderr.splitlines() if "kiosk.spec:" in line
+    ]
     print(f"\nbuild: {seconds:.1f} s, {_folder_mb(folder):.0f} MB; " + " ".join(summary))
     return folder
 
@@ -62,8 +78,9 @@ def _run(bundle: Path, *args: str, cwd: Path, timeout: float = 60) -> subprocess
     env.update(QT_QPA_PLATFORM="offscreen", XDG_CACHE_HOME=str(cwd / "cache"), HOME=str(cwd))
     env.pop("DISPLAY", None)
     env.pop("WAYLAND_DISPLAY", None)
-    return subprocess.run([str(bundle / "kiosk"), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [str(bundle / "kiosk"), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def _colours(png: Path) -> tuple[tuple[int, int], int, float]:
@@ -84,7 +101,10 @@ def test_bundle_is_lean(bundle):
     assert size < MAX_BUNDLE_MB
     libraries = {p.name for p in (internal / "lib").iterdir()}
     assert not any(name.startswith(("libQt6WebEngine", "libQt63D", "libQt6Quick3D")) for name in libraries)
-    assert {p.name for p in (internal / "plugins" / "platforms").iterdir()} == {"libqoffscreen.so", "libqxcb.so"}
+    assert {p.name for p in (internal / "plugins" / "platforms").iterdir()} == {
+        "libqoffscreen.so",
+        "libqxcb.so",
+    }
     assert (internal / "qml" / "QtQuick" / "VirtualKeyboard" / "Plugins" / "Pinyin").is_dir()
     translations = {p.name for p in (internal / "translations").iterdir()}
     assert translations and all(name.endswith(("_zh_CN.qm", "_en.qm")) for name in translations)
@@ -95,10 +115,14 @@ def test_bundle_renders_the_attract_screen(bundle, tmp_path):
     started = time.monotonic()
     result = _run(bundle, "selftest-ui", "--screenshot", str(png), "--check-keyboard", cwd=tmp_path)
     wall = time.monotonic() - started
-    assert result.returncode == 0, f"selftest-ui failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, (
+        f"selftest-ui failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-4000:]}"
+    )
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"\nfirst frame {report['process_first_frame_s']} s after the process started; whole run "
-          f"(keyboard check and shutdown included) {wall:.2f} s; {report}")
+    print(
+        f"\nfirst frame {report['process_first_frame_s']} s after the process started; whole run "
+        f"(keyboard check and shutdown included) {wall:.2f} s; {report}"
+    )
     assert report["frozen"] is True
     assert report["screen"] == "attract" and report["keyboard"] == "ok" and not report["problems"]
     assert Path(report["qml_dir"]).is_relative_to(bundle)  # the QML came from the bundle, not the source tree
@@ -113,9 +137,12 @@ def test_bundle_renders_the_attract_screen(bundle, tmp_path):
 
 def test_bundle_runs_the_headless_demo(bundle, tmp_path):
     out = tmp_path / "demo"
-    result = _run(bundle, "demo", "--headless", "--out", str(out), "--data-dir", str(tmp_path / "data"),
-                  cwd=tmp_path)
-    assert result.returncode == 0, f"demo failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-4000:]}"
+    result = _run(
+        bundle, "demo", "--headless", "--out", str(out), "--data-dir", str(tmp_path / "data"), cwd=tmp_path
+    )
+    assert result.returncode == 0, (
+        f"demo failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-4000:]}"
+    )
     screens = sorted(p.name for p in (out / "screens").glob("*.png"))
     assert len(screens) >= 9, screens
     receipt = (out / "receipt.txt").read_text(encoding="utf-8")

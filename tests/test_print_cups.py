@@ -38,7 +38,9 @@ def certificate_pdf(tmp_path_factory) -> Path:
     return path
 
 
-def cups_printer(cupsd, queue: str, device_class: str = "document", tmp_path: Path = Path("var")) -> CupsPrinter:
+def cups_printer(
+    cupsd, queue: str, device_class: str = "document", tmp_path: Path = Path("var")
+) -> CupsPrinter:
     printer = open_device(device_class, cupsd.url(queue, device_class), DeviceContext(tmp_path))
     printer.open()
     return printer
@@ -49,7 +51,9 @@ def test_pdf_queue_completes(cupsd, certificate_pdf, tmp_path):
     try:
         assert printer.status().state == DeviceState.ONLINE
         submitted = []
-        result = printer.print_pdf(str(certificate_pdf), title="社保参保缴费证明", on_submitted=submitted.append)
+        result = printer.print_pdf(
+            str(certificate_pdf), title="社保参保缴费证明", on_submitted=submitted.append
+        )
         assert submitted == [result.job_id] and result.pages == 1
         job_id = int(result.job_id.rsplit(":", 1)[1])
         assert printer.job_outcome(result.job_id) == "completed"
@@ -60,8 +64,9 @@ def test_pdf_queue_completes(cupsd, certificate_pdf, tmp_path):
 
 def test_raw_queue_receives_the_exact_pdf_with_a3_options(cupsd, tmp_path):
     """The license queue is raw: what arrives is byte-identical to what the kiosk rendered."""
-    company = query_services.run_query("license.ready", {"id_number": next(
-        p for p in demo_data.persons() if p.company).id_number})["licenses"][0]
+    company = query_services.run_query(
+        "license.ready", {"id_number": next(p for p in demo_data.persons() if p.company).id_number}
+    )["licenses"][0]
     pdf = tmp_path / "license.pdf"
     render_license(company, pdf, Calibration(1.0, -1.0))
     printer = cups_printer(cupsd, cupsd.LICENSE_QUEUE, "license", tmp_path)
@@ -77,12 +82,19 @@ def test_raw_queue_receives_the_exact_pdf_with_a3_options(cupsd, tmp_path):
         printer.close()
 
 
-@pytest.mark.parametrize(("reason", "error", "state"), [
-    ("media-empty-error", PaperOut, DeviceState.USER_ERROR),
-    ("media-jam-error", PaperJam, DeviceState.HARDWARE_ERROR),
-    ("offline-error", PrinterOffline, DeviceState.OFFLINE),  # cupsd keeps offline-report out of the reasons
-    ("cover-open-report", CoverOpen, DeviceState.USER_ERROR),
-])
+@pytest.mark.parametrize(
+    ("reason", "error", "state"),
+    [
+        ("media-empty-error", PaperOut, DeviceState.USER_ERROR),
+        ("media-jam-error", PaperJam, DeviceState.HARDWARE_ERROR),
+        (
+            "offline-error",
+            PrinterOffline,
+            DeviceState.OFFLINE,
+        ),  # cupsd keeps offline-report out of the reasons
+        ("cover-open-report", CoverOpen, DeviceState.USER_ERROR),
+    ],
+)
 def test_backend_fault_fails_the_job_and_recovers(cupsd, certificate_pdf, tmp_path, reason, error, state):
     queue = cupsd.FAULT_QUEUE
     cupsd.set_fault(queue, reason)
@@ -93,9 +105,15 @@ def test_backend_fault_fails_the_job_and_recovers(cupsd, certificate_pdf, tmp_pa
     printer.events.subscribe(events.append)
     try:
         with pytest.raises(error):
-            journal.print_once(f"{CASE}:si:{reason}", printer="document", kind="si_certificate", case_no=CASE,
-                               send=lambda submitted: printer.print_pdf(str(certificate_pdf), title="证明",
-                                                                       on_submitted=submitted))
+            journal.print_once(
+                f"{CASE}:si:{reason}",
+                printer="document",
+                kind="si_certificate",
+                case_no=CASE,
+                send=lambda submitted: printer.print_pdf(
+                    str(certificate_pdf), title="证明", on_submitted=submitted
+                ),
+            )
         assert printer.status().state == state and printer.status().reason == error.key
         job = journal.get(f"{CASE}:si:{reason}")
         assert job.state == FAILED and error.key in job.detail
@@ -103,9 +121,15 @@ def test_backend_fault_fails_the_job_and_recovers(cupsd, certificate_pdf, tmp_pa
         assert cupsd.run("lpstat", "-o", queue).strip() == ""
         # a technician fixes the printer; the poller sees the queue come back by itself
         cupsd.reset(queue)
-        journal.print_once(f"{CASE}:si:{reason}", printer="document", kind="si_certificate", case_no=CASE,
-                           send=lambda submitted: printer.print_pdf(str(certificate_pdf), title="证明",
-                                                                   on_submitted=submitted))
+        journal.print_once(
+            f"{CASE}:si:{reason}",
+            printer="document",
+            kind="si_certificate",
+            case_no=CASE,
+            send=lambda submitted: printer.print_pdf(
+                str(certificate_pdf), title="证明", on_submitted=submitted
+            ),
+        )
         assert journal.get(f"{CASE}:si:{reason}").state == COMPLETED
         deadline = time.monotonic() + 3
         while printer.status().state != DeviceState.ONLINE and time.monotonic() < deadline:
@@ -146,28 +170,42 @@ def test_missing_queue_and_cupsd_down(cupsd, certificate_pdf, tmp_path):
 def test_reason_mapping():
     assert interpret({"printer-state": 3, "printer-state-reasons": ["none"]})[:2] == (DeviceState.ONLINE, "")
     assert interpret({"printer-state": 3, "printer-state-reasons": ["media-low-warning"]})[3] is True
-    assert interpret({"printer-state": 5, "printer-state-reasons": ["media-empty-error", "paused"]})[1] == PaperOut.key
+    assert (
+        interpret({"printer-state": 5, "printer-state-reasons": ["media-empty-error", "paused"]})[1]
+        == PaperOut.key
+    )
     assert interpret({"printer-state": 5, "printer-state-reasons": ["paused"]})[1] == PrinterStopped.key
-    assert interpret({"printer-state": 4, "printer-state-reasons": ["toner-empty-error"]})[0] == \
-        DeviceState.HARDWARE_ERROR
+    assert (
+        interpret({"printer-state": 4, "printer-state-reasons": ["toner-empty-error"]})[0]
+        == DeviceState.HARDWARE_ERROR
+    )
     # an idle, re-enabled queue still lists the last job's fault: history, the next job checks again
-    assert interpret({"printer-state": 3, "printer-state-reasons": ["media-empty-error"]})[0] == DeviceState.ONLINE
-    assert interpret({"printer-state": 3, "printer-state-reasons": ["none"],
-                      "printer-is-accepting-jobs": False})[1] == PrinterStopped.key
+    assert (
+        interpret({"printer-state": 3, "printer-state-reasons": ["media-empty-error"]})[0]
+        == DeviceState.ONLINE
+    )
+    assert (
+        interpret(
+            {"printer-state": 3, "printer-state-reasons": ["none"], "printer-is-accepting-jobs": False}
+        )[1]
+        == PrinterStopped.key
+    )
 
 
 def test_cli_test_print_document_on_cups(cupsd, tmp_path):
     import sys
 
     base = [sys.executable, "-m", "kiosk", "devices", "test-print", "document", "--data-dir", str(tmp_path)]
-    ok = subprocess.run([*base, "--device", cupsd.url(cupsd.PDF_QUEUE)], capture_output=True, text=True,
-                        timeout=60)
+    ok = subprocess.run(
+        [*base, "--device", cupsd.url(cupsd.PDF_QUEUE)], capture_output=True, text=True, timeout=60
+    )
     assert ok.returncode == 0, ok.stderr
     assert "printed (cups:kiosk-pdf:" in ok.stdout
     cupsd.set_fault(cupsd.FAULT_QUEUE, "media-empty-error")
     try:
-        failed = subprocess.run([*base, "--device", cupsd.url(cupsd.FAULT_QUEUE)], capture_output=True, text=True,
-                                timeout=60)
+        failed = subprocess.run(
+            [*base, "--device", cupsd.url(cupsd.FAULT_QUEUE)], capture_output=True, text=True, timeout=60
+        )
         assert failed.returncode == 3
         assert "error.printer.paper_out" in failed.stderr
     finally:
@@ -181,9 +219,14 @@ def test_recovery_asks_cups_what_happened(cupsd, certificate_pdf, tmp_path):
     printer = cups_printer(cupsd, cupsd.PDF_QUEUE, tmp_path=tmp_path)
     try:
         journal.begin("X:si:1", printer="document", kind="si_certificate", case_no="X")
-        result = printer.print_pdf(str(certificate_pdf), title="证明",
-                                   on_submitted=lambda detail: journal.mark_sent("X:si:1", detail))
-        journal.begin("Y:si:1", printer="document", kind="si_certificate", case_no="Y")  # crashed before submit
+        result = printer.print_pdf(
+            str(certificate_pdf),
+            title="证明",
+            on_submitted=lambda detail: journal.mark_sent("X:si:1", detail),
+        )
+        journal.begin(
+            "Y:si:1", printer="document", kind="si_certificate", case_no="Y"
+        )  # crashed before submit
         # (the process "dies" here: neither job's outcome was written)
         interrupted = PrintJournal(store).recover(lambda job: printer.job_outcome(job.detail))
         assert [job.job_key for job in interrupted] == ["Y:si:1"]

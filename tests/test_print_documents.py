@@ -44,11 +44,14 @@ def pages_of(path: Path) -> int:
 def qr_on_page(path: Path, page: int, x_mm: float, y_mm: float, size_mm: float, payload: str) -> bool:
     """Rasterise the page and compare every QR module with the matrix the payload must produce."""
     dpi = 300
-    pgm = subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), str(path)],
-                         check=True, capture_output=True).stdout
+    pgm = subprocess.run(
+        ["pdftoppm", "-gray", "-r", str(dpi), "-f", str(page), "-l", str(page), str(path)],
+        check=True,
+        capture_output=True,
+    ).stdout
     header = re.match(rb"P5\s+(\d+)\s+(\d+)\s+(\d+)\s", pgm)
     width = int(header.group(1))
-    pixels = pgm[header.end():]
+    pixels = pgm[header.end() :]
     matrix = qr_matrix(payload)
     module = size_mm / len(matrix)
     for row, cells in enumerate(matrix):
@@ -65,8 +68,9 @@ def rows(text: str, first: str) -> list[list[str]]:
 
 
 def test_si_certificate_text_pages_codes_and_qr(tmp_path):
-    data = query_services.run_query("si.contributions", {"id_number": PERSON.id_number, "from": "2023-01",
-                                                         "to": "2025-12"})
+    data = query_services.run_query(
+        "si.contributions", {"id_number": PERSON.id_number, "from": "2023-01", "to": "2025-12"}
+    )
     spec = certificates.si_certificate(data, CASE, issued="2026-11-22")
     path = tmp_path / "si.pdf"
     pages = certificates.render(spec, path)
@@ -78,10 +82,21 @@ def test_si_certificate_text_pages_codes_and_qr(tmp_path):
         assert f"验证码：{spec.code}" in text
         assert re.search(rf"第\s*{page}\s*页\s*共\s*{pages}\s*页", text)
         assert re.search(rf"办件编号：{CASE}", text) and "2026-11-22" in text
-        assert qr_on_page(path, page, certificates.RIGHT - 26, certificates.FOOTER_TOP + 2, 26, spec.verify_url)
+        assert qr_on_page(
+            path, page, certificates.RIGHT - 26, certificates.FOOTER_TOP + 2, 26, spec.verify_url
+        )
         printed_rows += rows(text, "20")
-    expected = [[m["month"], str(m["base"]), f"{m['pension']:.2f}", f"{m['medical']:.2f}",
-                 f"{m['unemployment']:.2f}", m["status"]] for m in data["months"]]
+    expected = [
+        [
+            m["month"],
+            str(m["base"]),
+            f"{m['pension']:.2f}",
+            f"{m['medical']:.2f}",
+            f"{m['unemployment']:.2f}",
+            m["status"],
+        ]
+        for m in data["months"]
+    ]
     assert printed_rows == expected and len(expected) == 36
     last = pdftotext(path, pages)
     assert f"个人缴费合计（元）：{data['total_personal']:.2f}" in last
@@ -95,8 +110,16 @@ def test_hf_statement_amounts(tmp_path):
     certificates.render(spec, path)
     text = pdftotext(path)
     assert f"个人账号：{data['account']}" in text and f"账户余额（元）：{data['balance']:.2f}" in text
-    expected = [[m["month"], f"{m['personal']:.2f}", f"{m['employer']:.2f}", f"{m['personal'] + m['employer']:.2f}",
-                 f"{m['balance']:.2f}"] for m in data["months"]]
+    expected = [
+        [
+            m["month"],
+            f"{m['personal']:.2f}",
+            f"{m['employer']:.2f}",
+            f"{m['personal'] + m['employer']:.2f}",
+            f"{m['balance']:.2f}",
+        ]
+        for m in data["months"]
+    ]
     assert rows(text, "20") == expected
 
 
@@ -108,9 +131,15 @@ def test_property_certificate_records(tmp_path):
     certificates.render(spec, path)
     text = pdftotext(path)
     record = data["records"][0]
-    for expected in (f"权利人：{person.name}", f"证件号码：{person.id_number}", f"不动产权证书号：{record['certificate']}",
-                     f"坐落：{record['location']}", f"建筑面积：{record['area']:.2f} 平方米",
-                     f"登记日期：{record['registered']}", f"验证码：{spec.code}"):
+    for expected in (
+        f"权利人：{person.name}",
+        f"证件号码：{person.id_number}",
+        f"不动产权证书号：{record['certificate']}",
+        f"坐落：{record['location']}",
+        f"建筑面积：{record['area']:.2f} 平方米",
+        f"登记日期：{record['registered']}",
+        f"验证码：{spec.code}",
+    ):
         assert expected in text
     assert qr_on_page(path, 1, certificates.RIGHT - 26, certificates.FOOTER_TOP + 2, 26, spec.verify_url)
 
@@ -135,10 +164,15 @@ def test_rendering_runs_off_the_gui_thread(tmp_path):
 
 
 def words_with_boxes(path: Path) -> list[tuple[str, float, float]]:
-    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True).stdout
-    return [(m.group(5), float(m.group(1)) / PT_PER_MM, float(m.group(2)) / PT_PER_MM)
-            for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
-                                 html)]
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return [
+        (m.group(5), float(m.group(1)) / PT_PER_MM, float(m.group(2)) / PT_PER_MM)
+        for m in re.finditer(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html
+        )
+    ]
 
 
 @pytest.mark.parametrize("calibration", [Calibration(), Calibration(2.5, -1.5)])
@@ -161,8 +195,14 @@ def test_license_fields_at_template_positions(tmp_path, calibration):
     assert company["scope"] in pdftotext(path, layout=False).replace("\n", "")
     assert company["legal_representative"] == person.name
     qr = template["qr"]
-    assert qr_on_page(path, 1, qr["x_mm"] + calibration.x_mm, qr["y_mm"] + calibration.y_mm, qr["size_mm"],
-                      values["verify_url"])
+    assert qr_on_page(
+        path,
+        1,
+        qr["x_mm"] + calibration.x_mm,
+        qr["y_mm"] + calibration.y_mm,
+        qr["size_mm"],
+        values["verify_url"],
+    )
 
 
 def test_calibration_is_stored_and_printed(tmp_path):

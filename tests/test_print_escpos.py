@@ -28,11 +28,15 @@ PUNCTUATION = "，。、；：！？“”‘’《》【】（）——…·"  
 
 
 def sample_receipt() -> Receipt:
-    return Receipt((ReceiptLine("社保参保缴费证明 回执", align="center", bold=True, double=True),
-                    ReceiptLine(PUNCTUATION),
-                    ReceiptLine("金额：￥1,234.50 元"),
-                    ReceiptLine("生僻字：䶮𠀀堃喆")),
-                   qr="https://zwfw.example.gov.cn/v/2026112200010000001?c=8F3K2Q")
+    return Receipt(
+        (
+            ReceiptLine("社保参保缴费证明 回执", align="center", bold=True, double=True),
+            ReceiptLine(PUNCTUATION),
+            ReceiptLine("金额：￥1,234.50 元"),
+            ReceiptLine("生僻字：䶮𠀀堃喆"),
+        ),
+        qr="https://zwfw.example.gov.cn/v/2026112200010000001?c=8F3K2Q",
+    )
 
 
 def test_encoder_roundtrip_gb18030_every_character():
@@ -50,7 +54,9 @@ def test_encoder_roundtrip_gb18030_every_character():
 def test_encoder_gbk_substitutes_and_marks_unencodable():
     receipt = Receipt((ReceiptLine("收费 ¥5.00"), ReceiptLine(PUNCTUATION), ReceiptLine("䶮")))
     [printed] = decode(encode_receipt(receipt, EncoderSettings(encoding="gbk")), "gbk").receipts
-    assert printed.lines[0].text == "收费 ￥5.00"  # U+00A5 would be a 4-byte GB18030 sequence GBK heads garble
+    assert (
+        printed.lines[0].text == "收费 ￥5.00"
+    )  # U+00A5 would be a 4-byte GB18030 sequence GBK heads garble
     assert printed.lines[1].text == PUNCTUATION
     assert printed.lines[2].text == "?"  # outside GBK: visible, not silently dropped
 
@@ -93,9 +99,14 @@ def receipt_printer(tmp_path):
 def test_sim_receipt_prints_through_tcp(receipt_printer):
     assert receipt_printer.simulator.port > 0
     assert receipt_printer.transport.kind == "network"  # the real python-escpos Network class
-    receipt = case_receipt(terminal_id="T-0001", service="社保参保缴费证明打印", case_no="2026112200010000001",
-                           lines=["打印份数：1 份", "页数：2 页"], verify_url="https://zwfw.example.gov.cn/v/X",
-                           when="2026-11-22 09:30")
+    receipt = case_receipt(
+        terminal_id="T-0001",
+        service="社保参保缴费证明打印",
+        case_no="2026112200010000001",
+        lines=["打印份数：1 份", "页数：2 页"],
+        verify_url="https://zwfw.example.gov.cn/v/X",
+        when="2026-11-22 09:30",
+    )
     result = receipt_printer.print_receipt(receipt)
     assert result.job_id
     [printed] = receipt_printer.simulator.printed
@@ -106,14 +117,17 @@ def test_sim_receipt_prints_through_tcp(receipt_printer):
     assert decode(receipt_printer.simulator.raw).cuts == 1
 
 
-@pytest.mark.parametrize(("fault", "error", "state"), [
-    ("paper_out", PaperOut, DeviceState.USER_ERROR),
-    ("cover_open", CoverOpen, DeviceState.USER_ERROR),
-    ("jam", PaperJam, DeviceState.HARDWARE_ERROR),
-    ("silent", PrinterNoAnswer, DeviceState.UNKNOWN),
-    ("garbage", PrinterError, DeviceState.UNKNOWN),
-    ("unreachable", PrinterOffline, DeviceState.OFFLINE),
-])
+@pytest.mark.parametrize(
+    ("fault", "error", "state"),
+    [
+        ("paper_out", PaperOut, DeviceState.USER_ERROR),
+        ("cover_open", CoverOpen, DeviceState.USER_ERROR),
+        ("jam", PaperJam, DeviceState.HARDWARE_ERROR),
+        ("silent", PrinterNoAnswer, DeviceState.UNKNOWN),
+        ("garbage", PrinterError, DeviceState.UNKNOWN),
+        ("unreachable", PrinterOffline, DeviceState.OFFLINE),
+    ],
+)
 def test_faults_refuse_to_print(receipt_printer, fault, error, state):
     receipt_printer.simulator.set_fault(fault)
     status = receipt_printer.refresh_status()
@@ -166,8 +180,11 @@ def test_escpos_tcp_url_and_gbk(tmp_path):
 
     simulator = EscposPrinterSimulator(encoding="gbk").start()
     try:
-        printer = open_device("receipt", f"escpos+tcp://127.0.0.1:{simulator.port}?encoding=gbk&width=58&poll=0",
-                              DeviceContext(tmp_path))
+        printer = open_device(
+            "receipt",
+            f"escpos+tcp://127.0.0.1:{simulator.port}?encoding=gbk&width=58&poll=0",
+            DeviceContext(tmp_path),
+        )
         printer.open()
         assert printer.settings.columns == 32
         printer.print_receipt(Receipt((ReceiptLine("收费：¥8.00，请取回执。"),), qr="2026112200010000001"))

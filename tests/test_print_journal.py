@@ -48,11 +48,14 @@ def send_receipt(printer):
 
 def test_completed_job_is_not_printed_again(store, printer):
     journal = PrintJournal(store)
-    journal.print_once("C1:receipt:1", printer="receipt", kind="receipt", case_no="C1", send=send_receipt(printer))
+    journal.print_once(
+        "C1:receipt:1", printer="receipt", kind="receipt", case_no="C1", send=send_receipt(printer)
+    )
     assert journal.get("C1:receipt:1").state == COMPLETED
     with pytest.raises(AlreadyPrinted):
-        journal.print_once("C1:receipt:1", printer="receipt", kind="receipt", case_no="C1",
-                           send=send_receipt(printer))
+        journal.print_once(
+            "C1:receipt:1", printer="receipt", kind="receipt", case_no="C1", send=send_receipt(printer)
+        )
     assert len(printer.simulator.printed) == 1
 
 
@@ -60,12 +63,15 @@ def test_refused_job_is_failed_and_may_be_retried(store, printer):
     journal = PrintJournal(store)
     printer.simulator.set_fault("paper_out")
     with pytest.raises(PaperOut):
-        journal.print_once("C2:receipt:1", printer="receipt", kind="receipt", case_no="C2",
-                           send=send_receipt(printer))
+        journal.print_once(
+            "C2:receipt:1", printer="receipt", kind="receipt", case_no="C2", send=send_receipt(printer)
+        )
     job = journal.get("C2:receipt:1")
     assert job.state == FAILED and "error.printer.paper_out" in job.detail
     printer.simulator.set_fault(None)
-    journal.print_once("C2:receipt:1", printer="receipt", kind="receipt", case_no="C2", send=send_receipt(printer))
+    journal.print_once(
+        "C2:receipt:1", printer="receipt", kind="receipt", case_no="C2", send=send_receipt(printer)
+    )
     assert journal.get("C2:receipt:1").state == COMPLETED and len(printer.simulator.printed) == 1
 
 
@@ -80,8 +86,9 @@ def test_unconfirmed_job_is_interrupted_not_retried(store, printer):
         journal.print_once("C3:receipt:1", printer="receipt", kind="receipt", case_no="C3", send=send)
     assert journal.get("C3:receipt:1").state == INTERRUPTED
     with pytest.raises(JobInterrupted):
-        journal.print_once("C3:receipt:1", printer="receipt", kind="receipt", case_no="C3",
-                           send=send_receipt(printer))
+        journal.print_once(
+            "C3:receipt:1", printer="receipt", kind="receipt", case_no="C3", send=send_receipt(printer)
+        )
     journal.resolve("C3:receipt:1", COMPLETED, "staff saw the receipt in the tray")
     assert journal.interrupted() == []
 
@@ -105,12 +112,19 @@ def test_no_double_print_across_killed_process(tmp_path, escpos_sim, stage, on_p
     interrupted = journal.recover()
     assert [job.job_key for job in interrupted] == ["B:receipt:1"]
     assert journal.get("A:receipt:1").state == COMPLETED
-    printer = open_device("receipt", f"escpos+tcp://127.0.0.1:{escpos_sim.port}?poll=0", DeviceContext(tmp_path))
+    printer = open_device(
+        "receipt", f"escpos+tcp://127.0.0.1:{escpos_sim.port}?poll=0", DeviceContext(tmp_path)
+    )
     printer.open()
     for key in ("A:receipt:1", "B:receipt:1"):  # the flow is replayed: nothing goes to paper again
         with pytest.raises((AlreadyPrinted, JobInterrupted)):
-            journal.print_once(key, printer="receipt", kind="receipt", case_no=key[0],
-                               send=lambda submitted: printer.print_receipt(RECEIPT))
+            journal.print_once(
+                key,
+                printer="receipt",
+                kind="receipt",
+                case_no=key[0],
+                send=lambda submitted: printer.print_receipt(RECEIPT),
+            )
     assert len(escpos_sim.printed) == on_paper
     printer.close()
     store.close()

@@ -28,7 +28,9 @@ def test_log_scrubber_masks_id_numbers_that_slip_through(caplog):
     with caplog.at_level(logging.INFO):
         logger.info("lookup for %s failed", "42010619900101123X")
     assert "42010619900101123X" not in caplog.text and "4201**********123X" in caplog.text
-    assert scrub("case 202611220001000001 ok") == "case 202611220001000001 ok"  # case numbers are not ID numbers
+    assert (
+        scrub("case 202611220001000001 ok") == "case 202611220001000001 ok"
+    )  # case numbers are not ID numbers
 
 
 def test_scrubber_masks_exception_text(caplog):

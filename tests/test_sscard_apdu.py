@@ -39,8 +39,10 @@ def _read(card) -> object:
     return SsCard(card.process).read_identity()
 
 
-@pytest.mark.parametrize("behaviour", [{}, {"t0_get_response": True}, {"strict_le": True},
-                                       {"t0_get_response": True, "strict_le": True}])
+@pytest.mark.parametrize(
+    "behaviour",
+    [{}, {"t0_get_response": True}, {"strict_le": True}, {"t0_get_response": True, "strict_le": True}],
+)
 def test_reads_identity_whatever_the_le_handling(behaviour):
     identity = _read(card_from_identity(PERSON, **behaviour))
     assert identity.card_type == CARD_SOCIAL_SECURITY and identity.source == "sscard"
@@ -89,6 +91,8 @@ def test_not_a_social_security_card():
 
 
 def test_bad_social_security_number_is_refused():
-    person = dict(PERSON, id_number=PERSON["id_number"][:17] + ("0" if PERSON["id_number"][17] != "0" else "1"))
+    person = dict(
+        PERSON, id_number=PERSON["id_number"][:17] + ("0" if PERSON["id_number"][17] != "0" else "1")
+    )
     with pytest.raises(InvalidCardData):
         _read(card_from_identity(person))

@@ -23,18 +23,21 @@ def _read_with(tag: int, value: bytes):
     return SsCard(card.process).read_identity()
 
 
-@pytest.mark.parametrize("tag,value", [
-    (0x09, "张\x00三丰".encode("gb18030").ljust(30, b"\x00")),  # embedded NUL in the name
-    (0x09, b"\x07" + "张三丰".encode("gb18030")),  # a control character
-    (0x09, b"\xff\xff\xff"),  # undecodable bytes
-    (0x08, PERSON["id_number"][:6].encode() + b"\x00" + PERSON["id_number"][7:].encode()),
-    (0x0D, bytes.fromhex("196C0A08")),  # not BCD
-    (0x0D, bytes.fromhex("19901301")),  # month 13
-    (0x0D, bytes.fromhex("19910101")),  # a real date, but not the ID number's
-    (0x0A, b"3"),  # no such gender code
-    (0x0A, b"\x00"),
-    (0x0A, b"2"),  # the ID number says male
-])
+@pytest.mark.parametrize(
+    "tag,value",
+    [
+        (0x09, "张\x00三丰".encode("gb18030").ljust(30, b"\x00")),  # embedded NUL in the name
+        (0x09, b"\x07" + "张三丰".encode("gb18030")),  # a control character
+        (0x09, b"\xff\xff\xff"),  # undecodable bytes
+        (0x08, PERSON["id_number"][:6].encode() + b"\x00" + PERSON["id_number"][7:].encode()),
+        (0x0D, bytes.fromhex("196C0A08")),  # not BCD
+        (0x0D, bytes.fromhex("19901301")),  # month 13
+        (0x0D, bytes.fromhex("19910101")),  # a real date, but not the ID number's
+        (0x0A, b"3"),  # no such gender code
+        (0x0A, b"\x00"),
+        (0x0A, b"2"),  # the ID number says male
+    ],
+)
 def test_badly_coded_or_disagreeing_items_are_refused(tag, value):
     with pytest.raises(InvalidCardData) as refused:
         _read_with(tag, value)
@@ -45,8 +48,11 @@ def test_badly_coded_or_disagreeing_items_are_refused(tag, value):
 def test_genuine_cards_still_read():
     for person in CARDS:
         identity = SsCard(card_from_identity(person).process).read_identity()
-        assert (identity.name, identity.id_number, identity.gender) == (person["name"], person["id_number"],
-                                                                        person["gender"])
+        assert (identity.name, identity.id_number, identity.gender) == (
+            person["name"],
+            person["id_number"],
+            person["gender"],
+        )
 
 
 def test_cards_storing_bad_items_are_never_accepted_with_wrong_fields():

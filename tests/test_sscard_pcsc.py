@@ -95,7 +95,9 @@ def test_one_shot_read_and_health(pcscd):
 def test_sim_url(pcscd, tmp_path):
     from backoffice.demo.data import demo_cards
 
-    reader = open_device("sscard", "sim://sscard", DeviceContext(Path(tmp_path), options={"cards": demo_cards()}))
+    reader = open_device(
+        "sscard", "sim://sscard", DeviceContext(Path(tmp_path), options={"cards": demo_cards()})
+    )
     recorder = EventRecorder()
     reader.events.subscribe(recorder)
     reader.open()
@@ -115,8 +117,11 @@ def test_sim_url_without_pcscd_does_not_crash(tmp_path):
     # a port where nothing listens and (in this test) a reader name nothing matches
     from backoffice.demo.data import demo_cards
 
-    reader = open_device("sscard", "sim://sscard?port=9&reader=No Such Reader",
-                         DeviceContext(Path(tmp_path), options={"cards": demo_cards()}))
+    reader = open_device(
+        "sscard",
+        "sim://sscard?port=9&reader=No Such Reader",
+        DeviceContext(Path(tmp_path), options={"cards": demo_cards()}),
+    )
     reader.open()
     try:
         reader.simulator.place(0)  # connects in the background; never raises

@@ -80,7 +80,9 @@ def test_a_clone_with_a_key_of_its_own_fails_too():
 def test_third_generation_card_reads_after_authentication(with_psam):
     with_psam.simulator.place(card_from_identity(VICTIM, version="3.00"))
     identity = with_psam.recorder.wait_for(CardPresented).identity
-    assert identity.id_number == VICTIM["id_number"] and identity.extra["assurance"] == ASSURANCE_AUTHENTICATED
+    assert (
+        identity.id_number == VICTIM["id_number"] and identity.extra["assurance"] == ASSURANCE_AUTHENTICATED
+    )
 
 
 def test_without_a_psam_the_card_is_unauthenticated_and_refused_for_personal_data(without_psam):
@@ -90,7 +92,9 @@ def test_without_a_psam_the_card_is_unauthenticated_and_refused_for_personal_dat
     refused = identify_outcome(presented, ACCEPT)
     assert (refused.outcome, refused.key, refused.identity) == (OUTCOME_REFUSED, NOT_AUTHENTICATED_KEY, None)
     assert identify_outcome(presented, ACCEPT, assurance="authenticated").outcome == OUTCOME_REFUSED
-    assert identify_outcome(presented, ACCEPT, assurance="any").outcome == OUTCOME_OK  # no personal data shown
+    assert (
+        identify_outcome(presented, ACCEPT, assurance="any").outcome == OUTCOME_OK
+    )  # no personal data shown
 
 
 def test_sim_url_has_a_psam_unless_told_otherwise(tmp_path):

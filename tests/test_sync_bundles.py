@@ -26,11 +26,17 @@ def _tar(directory) -> bytes:
 
 def test_signed_bundle_reaches_the_bundle_manager(tmp_path, backoffice):
     operator_key = Ed25519PrivateKey.generate()
-    backoffice.op("PUT", "/api/v1/operator/bundle-root-keys",
-                  json={"threshold": 1, "keys": [bundles.public_hex(operator_key)]})
+    backoffice.op(
+        "PUT",
+        "/api/v1/operator/bundle-root-keys",
+        json={"threshold": 1, "keys": [bundles.public_hex(operator_key)]},
+    )
     data_dir = tmp_path / "kiosk"
     token = backoffice.token(group="wuchang")
-    assert main(["provision", "--backoffice", backoffice.url, "--token", token, "--data-dir", str(data_dir)]) == 0
+    assert (
+        main(["provision", "--backoffice", backoffice.url, "--token", token, "--data-dir", str(data_dir)])
+        == 0
+    )
     credentials = Credentials.load(data_dir)
 
     src = FLOWS_DIR.parent
@@ -43,8 +49,13 @@ def test_signed_bundle_reaches_the_bundle_manager(tmp_path, backoffice):
 
     manager = bundles.BundleManager(data_dir, credentials.group)
     store = Store(data_dir / "kiosk.db", terminal_id=credentials.terminal_id)
-    client = SyncClient(store, credentials.base_url, credentials, on_bundle=lambda path, _v: manager.install(path),
-                        bundle_version=manager.active_version)
+    client = SyncClient(
+        store,
+        credentials.base_url,
+        credentials,
+        on_bundle=lambda path, _v: manager.install(path),
+        bundle_version=manager.active_version,
+    )
     publish = {"group": "wuchang", "version": 7, "content_b64": base64.b64encode(_tar(good)).decode()}
     assert backoffice.op("POST", "/api/v1/operator/bundles", json=publish).status_code == 201
     client.run_once()
@@ -53,7 +64,9 @@ def test_signed_bundle_reaches_the_bundle_manager(tmp_path, backoffice):
 
     publish = {"group": "wuchang", "version": 8, "content_b64": base64.b64encode(_tar(forged)).decode()}
     answer = backoffice.op("POST", "/api/v1/operator/bundles", json=publish)
-    assert answer.status_code == 422 and answer.json()["error"] == "bundle.missing_signature"  # checked at publish
+    assert (
+        answer.status_code == 422 and answer.json()["error"] == "bundle.missing_signature"
+    )  # checked at publish
     _plant(backoffice, "wuchang", 8, _tar(forged))  # a compromised back office serves it anyway
     client.fetch_updates()
     assert manager.installed() == [7]
@@ -70,6 +83,15 @@ def _plant(backoffice, group: str, version: int, content: bytes) -> None:
     from backoffice.models import Bundle
 
     with backoffice.state.sessions.begin() as session:
-        session.add(Bundle(group=group, version=version, sha256=hashlib.sha256(content).hexdigest(),
-                           length=len(content), content=content, published_at=0.0, note=""))
+        session.add(
+            Bundle(
+                group=group,
+                version=version,
+                sha256=hashlib.sha256(content).hexdigest(),
+                length=len(content),
+                content=content,
+                published_at=0.0,
+                note="",
+            )
+        )
     backoffice.state.forget_latest_bundle(group)

@@ -30,8 +30,14 @@ def _cases(store: Store, count: int) -> list[str]:
 def _client(tmp_path, backoffice, url=None, **kwargs) -> tuple[Store, SyncClient]:
     credentials = backoffice.enrol()
     store = Store(tmp_path / "kiosk.sqlite3", terminal_id=credentials.terminal_id)
-    options = {"heartbeat_interval": 3600, "fetch_interval": 3600, "backoff_base": 0.5, "backoff_cap": 5,
-               "timeout": (2, 2), "rng": random.Random(1)} | kwargs
+    options = {
+        "heartbeat_interval": 3600,
+        "fetch_interval": 3600,
+        "backoff_base": 0.5,
+        "backoff_cap": 5,
+        "timeout": (2, 2),
+        "rng": random.Random(1),
+    } | kwargs
     return store, SyncClient(store, url or backoffice.url, credentials, **options)
 
 
@@ -195,8 +201,11 @@ def test_updates_are_fetched_and_cached(tmp_path, backoffice):
 
     store, client = _client(tmp_path, backoffice)
     content = b"signed bundle bytes"
-    backoffice.op("POST", "/api/v1/operator/bundles",
-                  json={"version": 4, "content_b64": base64.b64encode(content).decode()})
+    backoffice.op(
+        "POST",
+        "/api/v1/operator/bundles",
+        json={"version": 4, "content_b64": base64.b64encode(content).decode()},
+    )
     backoffice.op("PUT", "/api/v1/operator/config/group/default", json={"idle_seconds": 45})
     backoffice.op("PUT", "/api/v1/operator/announcements", json=[{"id": "n1", "text": {"zh_CN": "通知"}}])
     _attempt(client)
@@ -228,12 +237,20 @@ def test_application_queued_offline_is_run_once(tmp_path, backoffice, fault_prox
     fault_proxy.down()
     case_no = store.open_case("hf.withdraw", "X")
     signature = '<svg><path d="M10 10L20 20L30 12"/></svg>'
-    key = store.queue_submission(case_no, "hf.withdraw_apply", {"id_number": person.id_number, "signed": True,
-                                                                "amount": 100, "signature": signature}, session)
-    bad = store.queue_submission(case_no, "hf.withdraw_apply", {"id_number": person.id_number, "signed": False},
-                                 session)
-    no_session = store.queue_submission(case_no, "hf.withdraw_apply", {
-        "id_number": person.id_number, "signed": True, "amount": 100, "signature": signature})
+    key = store.queue_submission(
+        case_no,
+        "hf.withdraw_apply",
+        {"id_number": person.id_number, "signed": True, "amount": 100, "signature": signature},
+        session,
+    )
+    bad = store.queue_submission(
+        case_no, "hf.withdraw_apply", {"id_number": person.id_number, "signed": False}, session
+    )
+    no_session = store.queue_submission(
+        case_no,
+        "hf.withdraw_apply",
+        {"id_number": person.id_number, "signed": True, "amount": 100, "signature": signature},
+    )
     _attempt(client)
     assert not client.online and store.submission_result(key) is None
     fault_proxy.up()

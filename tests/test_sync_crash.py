@@ -34,7 +34,15 @@ def test_sigkill_at_random_points_every_case_exactly_once(tmp_path, backoffice):
     creds_file = tmp_path / "credentials.json"
     creds_file.write_text(json.dumps({"terminal_id": credentials.terminal_id, "secret": credentials.secret}))
     db = tmp_path / "kiosk.sqlite3"
-    command = [sys.executable, __file__, "--worker", str(db), backoffice.url, str(creds_file), str(TARGET_CASES)]
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        str(db),
+        backoffice.url,
+        str(creds_file),
+        str(TARGET_CASES),
+    ]
     env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     kills = 0
     deadline = time.monotonic() + 80
@@ -61,7 +69,9 @@ def test_sigkill_at_random_points_every_case_exactly_once(tmp_path, backoffice):
         if worker.returncode == -signal.SIGKILL:
             kills += 1
             continue
-        raise AssertionError(f"seed {seed}: worker ended on its own ({worker.returncode}): {err.decode()[-2000:]}")
+        raise AssertionError(
+            f"seed {seed}: worker ended on its own ({worker.returncode}): {err.decode()[-2000:]}"
+        )
     else:
         raise AssertionError(f"seed {seed}: run did not finish in time after {kills} kills")
     assert kills >= 10, f"seed {seed}: only {kills} kills: make the runs longer"
@@ -92,8 +102,16 @@ def worker(db: str, url: str, creds_file: str, target: int) -> int:
     credentials = Credentials(terminal_id=data["terminal_id"], secret=data["secret"])
     store = Store(db, terminal_id=credentials.terminal_id)
     store.close_abandoned()
-    client = SyncClient(store, url, credentials, heartbeat_interval=0.5, fetch_interval=3600, batch_size=50,
-                        backoff_base=0.05, backoff_cap=0.2)
+    client = SyncClient(
+        store,
+        url,
+        credentials,
+        heartbeat_interval=0.5,
+        fetch_interval=3600,
+        batch_size=50,
+        backoff_base=0.05,
+        backoff_cap=0.2,
+    )
     client.start()
     rng = random.Random()
     count = store._conn.execute("SELECT count(*) FROM cases").fetchone()[0]

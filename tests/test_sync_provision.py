@@ -27,7 +27,9 @@ def test_provision_enrols_and_stores_private_credentials(tmp_path, backoffice, c
     backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json={"threshold": 2, "keys": keys})
     token = backoffice.token(group="wuchang")
     data_dir = tmp_path / "kiosk"
-    assert _provision(data_dir, backoffice.url, token, "--terminal-id", "T-4201-0007", "--group", "wuchang") == 0
+    assert (
+        _provision(data_dir, backoffice.url, token, "--terminal-id", "T-4201-0007", "--group", "wuchang") == 0
+    )
     out = capsys.readouterr().out
     assert "enrolled terminal T-4201-0007 (group wuchang)" in out and "signed request accepted" in out
     assert "2 root keys pinned, threshold 2" in out
@@ -62,7 +64,9 @@ def test_bad_tokens_are_refused_and_change_nothing(tmp_path, backoffice, capsys,
     capsys.readouterr()
     assert _provision(data_dir, backoffice.url, token) == 1
     err = capsys.readouterr().err
-    expected = {"wrong": "does not know this token", "used": "already used", "expired": "has expired"}[problem]
+    expected = {"wrong": "does not know this token", "used": "already used", "expired": "has expired"}[
+        problem
+    ]
     assert "enrolment refused" in err and expected in err
     assert not data_dir.exists()
 
@@ -86,8 +90,13 @@ def test_https_with_pinned_certificate(tmp_path, tls_backoffice, capsys):
     assert _provision(data_dir, live.url, "x") == 2  # https without a certificate to pin
     assert "needs --server-cert" in capsys.readouterr().err
     other_cert, _ = make_self_signed(tmp_path, "impostor")
-    token = requests.post(live.url + "/api/v1/operator/tokens", json={}, verify=str(cert), timeout=10,
-                          headers={"X-Operator-Key": live.operator_key}).json()["tokens"][0]
+    token = requests.post(
+        live.url + "/api/v1/operator/tokens",
+        json={},
+        verify=str(cert),
+        timeout=10,
+        headers={"X-Operator-Key": live.operator_key},
+    ).json()["tokens"][0]
     assert _provision(data_dir, live.url, token, "--server-cert", str(other_cert)) == 1
     assert "does not match" in capsys.readouterr().err and not data_dir.exists()
     assert _provision(data_dir, live.url, token, "--server-cert", str(cert)) == 0
@@ -101,8 +110,9 @@ def test_https_with_pinned_certificate(tmp_path, tls_backoffice, capsys):
     client.run_once()
     assert client.online and store.queue_depth() == 0
     # the same server presented to a terminal that pinned another certificate is refused
-    impostor = Credentials(terminal_id=credentials.terminal_id, secret=credentials.secret,
-                           server_cert=str(other_cert))
+    impostor = Credentials(
+        terminal_id=credentials.terminal_id, secret=credentials.secret, server_cert=str(other_cert)
+    )
     with pytest.raises(Unreachable) as info:
         Transport(live.url, Signer(impostor)).call("GET", "/api/v1/config")
     assert info.value.code == "tls"
@@ -115,26 +125,44 @@ def test_server_certificate_rotation_announced_through_the_old_one(tmp_path, tls
 
     live, cert = tls_backoffice
     data_dir = tmp_path / "kiosk"
-    token = requests.post(live.url + "/api/v1/operator/tokens", json={}, verify=str(cert), timeout=10,
-                          headers={"X-Operator-Key": live.operator_key}).json()["tokens"][0]
+    token = requests.post(
+        live.url + "/api/v1/operator/tokens",
+        json={},
+        verify=str(cert),
+        timeout=10,
+        headers={"X-Operator-Key": live.operator_key},
+    ).json()["tokens"][0]
     assert _provision(data_dir, live.url, token, "--server-cert", str(cert)) == 0
     credentials = Credentials.load(data_dir)
-    client = SyncClient(Store(tmp_path / "k.sqlite3", terminal_id=credentials.terminal_id), live.url, credentials)
+    client = SyncClient(
+        Store(tmp_path / "k.sqlite3", terminal_id=credentials.terminal_id), live.url, credentials
+    )
     client.run_once()
     next_cert, next_key = make_self_signed(tmp_path, "next")
-    answer = requests.put(live.url + "/api/v1/operator/server-cert-next", json={"pem": next_cert.read_text()},
-                          verify=str(cert), timeout=10, headers={"X-Operator-Key": live.operator_key})
+    answer = requests.put(
+        live.url + "/api/v1/operator/server-cert-next",
+        json={"pem": next_cert.read_text()},
+        verify=str(cert),
+        timeout=10,
+        headers={"X-Operator-Key": live.operator_key},
+    )
     assert answer.status_code == 200
-    bad = requests.put(live.url + "/api/v1/operator/server-cert-next", json={"pem": "not a certificate"},
-                       verify=str(cert), timeout=10, headers={"X-Operator-Key": live.operator_key})
+    bad = requests.put(
+        live.url + "/api/v1/operator/server-cert-next",
+        json={"pem": "not a certificate"},
+        verify=str(cert),
+        timeout=10,
+        headers={"X-Operator-Key": live.operator_key},
+    )
     assert bad.status_code == 422
     stale = Credentials(terminal_id=credentials.terminal_id, secret=credentials.secret, server_cert=str(cert))
     client.heartbeat()  # over the connection pinned to the current certificate
     assert next_cert.read_text().strip() in (data_dir / "server-cert.pem").read_text()
 
     live.server.stop()  # the back office switches to its next certificate, same address
-    live.server = ThreadedServer(live.app, port=int(live.url.rsplit(":", 1)[1]), ssl_certfile=str(next_cert),
-                                 ssl_keyfile=str(next_key)).start()
+    live.server = ThreadedServer(
+        live.app, port=int(live.url.rsplit(":", 1)[1]), ssl_certfile=str(next_cert), ssl_keyfile=str(next_key)
+    ).start()
     client.heartbeat()  # the running client trusts it at once
     restarted = Transport(live.url, Signer(Credentials.load(data_dir)))  # and after a restart, from the file
     assert "config" in restarted.call("GET", "/api/v1/config")

@@ -22,8 +22,10 @@ SIM_DEVICES = '[devices]\nidcard = "sim://idcard"\nreceipt = "sim://receipt"\ndo
 
 def _config(tmp_path: Path, body: str = "", terminal_id: str = "T-4201-0201") -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f'[terminal]\nid = "{terminal_id}"\ngroup = "wuchang"\n[paths]\ndata_dir = "data"\n{body}',
-                    encoding="utf-8")
+    path.write_text(
+        f'[terminal]\nid = "{terminal_id}"\ngroup = "wuchang"\n[paths]\ndata_dir = "data"\n{body}',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -53,7 +55,9 @@ def test_production_takes_the_enrolment_only_when_it_matches(tmp_path):
 def _lived_in(tmp_path: Path) -> Config:
     """A data directory as a running kiosk leaves it: a case, device events, a refused bundle, a heartbeat."""
     config = load_config(_config(tmp_path, '[backoffice]\nurl = "https://bo.example.gov.cn"\n' + SIM_DEVICES))
-    Credentials("T-4201-0201", "s", group="wuchang", base_url="https://bo.example.gov.cn").save(config.data_dir)
+    Credentials("T-4201-0201", "s", group="wuchang", base_url="https://bo.example.gov.cn").save(
+        config.data_dir
+    )
     store = Store(Path(config.data_dir) / "kiosk.db", terminal_id=config.terminal_id)
     case_no = store.open_case("si_contribution_print", "item")
     store.close_case(case_no, "done")
@@ -103,25 +107,33 @@ def test_status_does_not_create_or_change_anything(tmp_path):
     config = load_config(_config(tmp_path, SIM_DEVICES))
     facts = gather(config)
     assert not Path(config.data_dir).exists()
-    assert any("not enrolled" in p for p in facts["problems"]) and any("no database" in p for p in facts["problems"])
+    assert any("not enrolled" in p for p in facts["problems"]) and any(
+        "no database" in p for p in facts["problems"]
+    )
 
 
 def test_selftest_external_prints_reads_and_reports(tmp_path, capsys):
     config = replace(load_config(_config(tmp_path, '[backoffice]\nurl = "embedded"\n' + SIM_DEVICES)))
     Path(config.data_dir).mkdir(mode=0o700)
-    assert main(["--log-level", "WARNING", "selftest", "--config", str(tmp_path / "config.toml"), "--json"]) == 0
+    assert (
+        main(["--log-level", "WARNING", "selftest", "--config", str(tmp_path / "config.toml"), "--json"]) == 0
+    )
     report = json.loads(capsys.readouterr().out)
     checks = {c["name"]: c for c in report["checks"]}
     assert report["ok"] and checks["print.receipt"]["ok"] and "decoded" in checks["print.receipt"]["detail"]
-    assert checks["print.document"]["ok"] and list((Path(config.data_dir) / "printed" / "document").glob("*.pdf"))
+    assert checks["print.document"]["ok"] and list(
+        (Path(config.data_dir) / "printed" / "document").glob("*.pdf")
+    )
     card = checks["card.idcard"]["detail"]
     assert checks["card.idcard"]["ok"] and "*" in card  # masked
     assert checks["backoffice"]["ok"] is None  # embedded: skipped, not a fault
 
 
 def test_selftest_fails_on_a_dead_printer_and_on_a_rejected_page(tmp_path, capsys):
-    body = '[backoffice]\nurl = "embedded"\n[devices]\nreceipt = "escpos+tcp://127.0.0.1:9?poll=0&status_timeout=0.3"\n' \
-           'document = "sim://document"\n'
+    body = (
+        '[backoffice]\nurl = "embedded"\n[devices]\nreceipt = "escpos+tcp://127.0.0.1:9?poll=0&status_timeout=0.3"\n'
+        'document = "sim://document"\n'
+    )
     path = _config(tmp_path, body)
     Path(load_config(path).data_dir).mkdir(mode=0o700)
     assert main(["--log-level", "ERROR", "selftest", "--config", str(path)]) == 1
@@ -154,11 +166,40 @@ def test_provision_sets_the_maintenance_pin_and_prints_json(tmp_path, backoffice
     from kiosk.maintenance import check_pin
 
     data_dir = tmp_path / "kiosk"
-    assert main(["provision", "--backoffice", backoffice.url, "--token", backoffice.token(), "--data-dir",
-                 str(data_dir), "--maintenance-pin", "12"]) == 2
+    assert (
+        main(
+            [
+                "provision",
+                "--backoffice",
+                backoffice.url,
+                "--token",
+                backoffice.token(),
+                "--data-dir",
+                str(data_dir),
+                "--maintenance-pin",
+                "12",
+            ]
+        )
+        == 2
+    )
     assert "6 to 12 digits" in capsys.readouterr().err and not data_dir.exists()
-    assert main(["provision", "--backoffice", backoffice.url, "--token", backoffice.token(), "--data-dir",
-                 str(data_dir), "--maintenance-pin", "24681012", "--json"]) == 0
+    assert (
+        main(
+            [
+                "provision",
+                "--backoffice",
+                backoffice.url,
+                "--token",
+                backoffice.token(),
+                "--data-dir",
+                str(data_dir),
+                "--maintenance-pin",
+                "24681012",
+                "--json",
+            ]
+        )
+        == 0
+    )
     answer = json.loads(capsys.readouterr().out)
     assert answer["maintenance_pin"] and answer["check"] == "signed request accepted"
     assert check_pin(data_dir, "24681012")
@@ -171,8 +212,22 @@ def test_provision_sets_the_maintenance_pin_and_prints_json(tmp_path, backoffice
 def test_selftest_ui_takes_the_terminals_config(qapp, tmp_path, capsys):
     path = _config(tmp_path, '[backoffice]\nurl = "embedded"\n' + SIM_DEVICES, terminal_id="T-4201-0999")
     png = tmp_path / "attract.png"
-    assert main(["--log-level", "ERROR", "selftest-ui", "--config", str(path), "--screenshot", str(png),
-                 "--data-dir", str(tmp_path / "scratch")]) == 0
+    assert (
+        main(
+            [
+                "--log-level",
+                "ERROR",
+                "selftest-ui",
+                "--config",
+                str(path),
+                "--screenshot",
+                str(png),
+                "--data-dir",
+                str(tmp_path / "scratch"),
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert report["terminal"] == "T-4201-0999" and report["config"] == str(path) and png.is_file()
     assert not (tmp_path / "data").exists()  # the terminal's own data directory is left alone

@@ -20,7 +20,9 @@ from kiosk.cli import main
 from kiosk.sync.tls import describe_tls_error
 
 
-def _certificate(directory: Path, name: str, *, san_ip: bool = True, expired: bool = False) -> tuple[Path, Path]:
+def _certificate(
+    directory: Path, name: str, *, san_ip: bool = True, expired: bool = False
+) -> tuple[Path, Path]:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -29,20 +31,33 @@ def _certificate(directory: Path, name: str, *, san_ip: bool = True, expired: bo
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "backoffice.test")])
     now = datetime.datetime.now(datetime.UTC)
-    start, end = (now - datetime.timedelta(days=60), now - datetime.timedelta(days=1)) if expired else \
-        (now - datetime.timedelta(days=1), now + datetime.timedelta(days=30))
+    start, end = (
+        (now - datetime.timedelta(days=60), now - datetime.timedelta(days=1))
+        if expired
+        else (now - datetime.timedelta(days=1), now + datetime.timedelta(days=30))
+    )
     names: list[x509.GeneralName] = [x509.DNSName("backoffice.test")]
     if san_ip:
         names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(start).not_valid_after(end)
-            .add_extension(x509.SubjectAlternativeName(names), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return cert_path, key_path
 
 
@@ -76,19 +91,37 @@ def _serve_tls(cert: Path, key: Path) -> Iterator[int]:
 
 @pytest.fixture
 def certs(tmp_path: Path) -> dict[str, tuple[Path, Path]]:
-    return {"good": _certificate(tmp_path, "good"), "no_ip": _certificate(tmp_path, "no-ip", san_ip=False),
-            "expired": _certificate(tmp_path, "expired", expired=True), "other": _certificate(tmp_path, "other")}
+    return {
+        "good": _certificate(tmp_path, "good"),
+        "no_ip": _certificate(tmp_path, "no-ip", san_ip=False),
+        "expired": _certificate(tmp_path, "expired", expired=True),
+        "other": _certificate(tmp_path, "other"),
+    }
 
 
-@pytest.mark.parametrize(("presented", "pinned", "expected"), [
-    ("no_ip", "no_ip", "does not name this"),
-    ("expired", "expired", "has expired"),
-    ("good", "other", "does not match the pinned one"),
-])
+@pytest.mark.parametrize(
+    ("presented", "pinned", "expected"),
+    [
+        ("no_ip", "no_ip", "does not name this"),
+        ("expired", "expired", "has expired"),
+        ("good", "other", "does not match the pinned one"),
+    ],
+)
 def test_provision_names_the_tls_problem(tmp_path, certs, capsys, presented, pinned, expected):
     for port in _serve_tls(*certs[presented]):
-        status = main(["provision", "--backoffice", f"https://127.0.0.1:{port}", "--token", "t",
-                       "--server-cert", str(certs[pinned][0]), "--data-dir", str(tmp_path / "kiosk")])
+        status = main(
+            [
+                "provision",
+                "--backoffice",
+                f"https://127.0.0.1:{port}",
+                "--token",
+                "t",
+                "--server-cert",
+                str(certs[pinned][0]),
+                "--data-dir",
+                str(tmp_path / "kiosk"),
+            ]
+        )
         assert status == 1
         err = capsys.readouterr().err.strip()
         assert expected in err and len(err.splitlines()) == 1 and "nothing was written" in err

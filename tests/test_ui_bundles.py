@@ -30,17 +30,27 @@ def publish(app, tmp_path: Path, version: int, new_title: str) -> None:
     src = tmp_path / f"src{version}"
     shutil.copytree(FLOWS, src, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     flow_file = src / "definitions" / f"{FLOW}.yaml"
-    flow_file.write_text(flow_file.read_text(encoding="utf-8").replace(
-        "title: {zh_CN: 社保参保缴费证明打印,", f"title: {{zh_CN: {new_title},", 1), encoding="utf-8")
+    flow_file.write_text(
+        flow_file.read_text(encoding="utf-8").replace(
+            "title: {zh_CN: 社保参保缴费证明打印,", f"title: {{zh_CN: {new_title},", 1
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / f"bundle{version}"
     bundles.pack(src, out, version, datetime.now(UTC) + timedelta(days=30), [app.ctx.config.group])
     key = bundles.load_private_key(Path(app.ctx.config.data_dir) / "backoffice" / "bundle-signing.key")
     bundles.sign(out, [key])
     backoffice = app.ctx.link.embedded
-    answer = requests.post(f"{backoffice.url}/api/v1/operator/bundles", timeout=10,
-                           headers={"X-Operator-Key": backoffice.operator_key},
-                           json={"group": app.ctx.config.group, "version": version,
-                                 "content_b64": base64.b64encode(_tar(out)).decode()})
+    answer = requests.post(
+        f"{backoffice.url}/api/v1/operator/bundles",
+        timeout=10,
+        headers={"X-Operator-Key": backoffice.operator_key},
+        json={
+            "group": app.ctx.config.group,
+            "version": version,
+            "content_b64": base64.b64encode(_tar(out)).decode(),
+        },
+    )
     assert answer.status_code == 201, answer.text
 
 
@@ -60,8 +70,10 @@ def test_bundle_waits_for_the_citizen_then_activates(kiosk, tmp_path):
     robot.tap("homeButton")  # the citizen leaves
     app.take_up_bundles()
     robot.wait_until(lambda: app.ctx.bundles.active_version() == 2, timeout=15, what="bundle 2 active")
-    robot.wait_until(lambda: any(item["title"] == "社保缴费证明打印（新版）" for item in ctl.catalog),
-                     what="the catalog shows the new flow")
+    robot.wait_until(
+        lambda: any(item["title"] == "社保缴费证明打印（新版）" for item in ctl.catalog),
+        what="the catalog shows the new flow",
+    )
     events = app.ctx.store.db.execute("SELECT state FROM device_events WHERE device='flows'").fetchall()
     assert ("bundle_deferred",) in events and ("bundle_activated",) in events
 
@@ -70,11 +82,17 @@ def _pack_signed(app, tmp_path: Path, version: int, new_title: str, expires: dat
     src = tmp_path / f"src{version}"
     shutil.copytree(FLOWS, src, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     flow_file = src / "definitions" / f"{FLOW}.yaml"
-    flow_file.write_text(flow_file.read_text(encoding="utf-8").replace(
-        "title: {zh_CN: 社保参保缴费证明打印,", f"title: {{zh_CN: {new_title},", 1), encoding="utf-8")
+    flow_file.write_text(
+        flow_file.read_text(encoding="utf-8").replace(
+            "title: {zh_CN: 社保参保缴费证明打印,", f"title: {{zh_CN: {new_title},", 1
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / f"bundle{version}"
     bundles.pack(src, out, version, expires, [app.ctx.config.group])
-    bundles.sign(out, [bundles.load_private_key(Path(app.ctx.config.data_dir) / "backoffice" / "bundle-signing.key")])
+    bundles.sign(
+        out, [bundles.load_private_key(Path(app.ctx.config.data_dir) / "backoffice" / "bundle-signing.key")]
+    )
     return out
 
 
@@ -83,15 +101,24 @@ def test_bundle_carried_in_by_hand_reaches_the_running_app(kiosk, tmp_path):
     from kiosk.cli import main
 
     app, robot = kiosk
-    assert app.ctx.link.sync.heartbeat_interval == app.ctx.config.heartbeat_s == 30.0  # the configured interval
+    assert (
+        app.ctx.link.sync.heartbeat_interval == app.ctx.config.heartbeat_s == 30.0
+    )  # the configured interval
     config = tmp_path / "kiosk.toml"
-    config.write_text(f'[terminal]\nid = "{app.ctx.config.terminal_id}"\nname = "t"\ngroup = "{app.ctx.config.group}"\n'
-                      f'[paths]\ndata_dir = "{app.ctx.config.data_dir}"\n', encoding="utf-8")
+    config.write_text(
+        f'[terminal]\nid = "{app.ctx.config.terminal_id}"\nname = "t"\ngroup = "{app.ctx.config.group}"\n'
+        f'[paths]\ndata_dir = "{app.ctx.config.data_dir}"\n',
+        encoding="utf-8",
+    )
     bundle = _pack_signed(app, tmp_path, 5, "U盘带来的新版", datetime.now(UTC) + timedelta(days=30))
     assert main(["flows", "install", str(bundle), "--config", str(config)]) == 0
-    robot.wait_until(lambda: app.ctx.flows_version == 5, timeout=20, what="the app took up bundle 5 by itself")
-    robot.wait_until(lambda: any(item["title"] == "U盘带来的新版" for item in app.controller.catalog),
-                     what="the catalog shows the new flow")
+    robot.wait_until(
+        lambda: app.ctx.flows_version == 5, timeout=20, what="the app took up bundle 5 by itself"
+    )
+    robot.wait_until(
+        lambda: any(item["title"] == "U盘带来的新版" for item in app.controller.catalog),
+        what="the catalog shows the new flow",
+    )
 
 
 def test_expired_bundle_falls_back_while_running(kiosk, tmp_path):
@@ -102,7 +129,9 @@ def test_expired_bundle_falls_back_while_running(kiosk, tmp_path):
     robot.wait_until(lambda: app.ctx.flows_version == 6, timeout=20, what="bundle 6 on screen")
     manager.now = lambda: datetime.now(UTC) + timedelta(hours=2)  # time passes
     robot.wait_until(lambda: app.ctx.flows_version is None, timeout=20, what="back to the built-in flows")
-    robot.wait_until(lambda: all(item["title"] != "即将过期的版本" for item in app.controller.catalog),
-                     what="the expired flow is gone from the catalog")
+    robot.wait_until(
+        lambda: all(item["title"] != "即将过期的版本" for item in app.controller.catalog),
+        what="the expired flow is gone from the catalog",
+    )
     events = app.ctx.store.db.execute("SELECT state FROM device_events WHERE device='flows'").fetchall()
     assert ("bundle_expired",) in events

@@ -24,8 +24,14 @@ def test_a_card_on_the_attract_screen_is_read_confirmed_then_the_services_that_t
 def test_the_catalog_after_a_card_offers_only_the_services_that_take_it(kiosk):
     app, robot = kiosk
     ctl = app.controller
-    permit = {**demo_cards()[1], "card_type": "hkmt", "id_number": "810000199001011230", "birth_date": "19900101",
-              "gender": "1", "extra": {"pass_number": "H12345678", "issue_count": "01"}}
+    permit = {
+        **demo_cards()[1],
+        "card_type": "hkmt",
+        "id_number": "810000199001011230",
+        "birth_date": "19900101",
+        "gender": "1",
+        "extra": {"pass_number": "H12345678", "issue_count": "01"},
+    }
     app.ctx.devices["idcard"].simulator.place(permit)
     robot.tap("confirmButton", timeout=10)
     robot.wait_until(lambda: ctl.screen == "catalog", what="the catalog")
@@ -75,8 +81,11 @@ def test_home_during_printing_records_what_the_printer_did_not_cancelled(kiosk):
     if robot.find("homeButton") is not None:  # Home may be locked while printing: then nothing to press
         robot.tap("homeButton")
         robot.wait_until(lambda: ctl.screen == "attract", what="home")
-    robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome is not None,
-                     timeout=25, what="the case closed when the printer answered")
+    robot.wait_until(
+        lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome is not None,
+        timeout=25,
+        what="the case closed when the printer answered",
+    )
     case = app.ctx.store.get_case(case_no)
     assert case.outcome == "failed" and case.reason == "printer"
 
@@ -93,5 +102,7 @@ def test_no_licence_ready_is_not_a_success(kiosk):
     assert robot.find("doneTick") is None and "办理完成" not in robot.text_of("stepTitle")
     assert case_no in robot.text_of("caseNumber")
     robot.tap("doneHome")
-    robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None
-                     and c.outcome == "nothing_to_deliver", what="case closed as nothing_to_deliver")
+    robot.wait_until(
+        lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome == "nothing_to_deliver",
+        what="case closed as nothing_to_deliver",
+    )

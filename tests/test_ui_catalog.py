@@ -19,8 +19,11 @@ SERVICES = [
 def walk(robot, ctl) -> None:
     """Touch through whatever the flow shows, choosing the first option of each choice."""
     for _ in range(30):
-        robot.wait_until(lambda: ctl.view.get("stepType") not in (None, "query", "print"), timeout=20,
-                         what="a step that waits for the citizen")
+        robot.wait_until(
+            lambda: ctl.view.get("stepType") not in (None, "query", "print"),
+            timeout=20,
+            what="a step that waits for the citizen",
+        )
         step = ctl.view["stepType"]
         if step == "identify":  # the test put the citizen's card on the reader before starting
             robot.wait_until(lambda: ctl.view.get("stepType") != "identify", timeout=10, what="card read")

@@ -10,7 +10,8 @@ from kiosk import consumables
 
 def _events(app, device: str) -> list[tuple[str, str, float | None]]:
     rows = app.ctx.store.db.execute(
-        "SELECT payload, delivered_at FROM outbox WHERE kind='device_event' ORDER BY id").fetchall()
+        "SELECT payload, delivered_at FROM outbox WHERE kind='device_event' ORDER BY id"
+    ).fetchall()
     import json
 
     found = []
@@ -27,9 +28,14 @@ def test_paper_near_end_is_an_event_delivered_within_seconds(kiosk):
     printer.simulator.set_fault("paper_near_end")
     started = time.monotonic()
     app.ctx.tasks.run("receipt", printer.refresh_status)
-    robot.wait_until(lambda: any(reason == "state.printer.paper_near_end" and delivered
-                                 for _, reason, delivered in _events(app, "receipt")),
-                     timeout=10, what="paper near end delivered to the back office")
+    robot.wait_until(
+        lambda: any(
+            reason == "state.printer.paper_near_end" and delivered
+            for _, reason, delivered in _events(app, "receipt")
+        ),
+        timeout=10,
+        what="paper near end delivered to the back office",
+    )
     assert time.monotonic() - started < 10  # not the next heartbeat, a minute away
     assert app.controller.device_states["receipt"].state.usable  # near end still prints
     # and the heartbeat's entry for the printer carries the paper left and the days it will last
@@ -42,10 +48,15 @@ def test_a_reader_gone_and_back_is_two_events(kiosk):
     app, robot = kiosk
     reader = app.ctx.devices["idcard"]
     reader.simulator.unplug()
-    robot.wait_until(lambda: any(state != "online" for state, _, _ in _events(app, "idcard")), timeout=10,
-                     what="reader gone recorded")
+    robot.wait_until(
+        lambda: any(state != "online" for state, _, _ in _events(app, "idcard")),
+        timeout=10,
+        what="reader gone recorded",
+    )
     reader.simulator.replug()
-    robot.wait_until(lambda: _events(app, "idcard")[-1][0] == "online", timeout=15, what="reader back recorded")
+    robot.wait_until(
+        lambda: _events(app, "idcard")[-1][0] == "online", timeout=15, what="reader back recorded"
+    )
 
 
 def test_paper_is_counted_from_what_was_printed_and_reset_when_replaced(tmp_path):
@@ -58,13 +69,22 @@ def test_paper_is_counted_from_what_was_printed_and_reset_when_replaced(tmp_path
     printer.open()
     try:
         service = PrintService(store, tmp_path)
-        context = {"terminal": {"name": "终端"}, "case": {"case_no": "C1", "time": "2026-11-27 10:00"},
-                   "identity": {"name": "张三", "id_number": "420106199001011234"},
-                   "rights": {"employer": "单位", "year": 2026, "paid_months_total": 12,
-                              "pension_account_balance": 1.0, "medical_account_balance": 2.0}}
+        context = {
+            "terminal": {"name": "终端"},
+            "case": {"case_no": "C1", "time": "2026-11-27 10:00"},
+            "identity": {"name": "张三", "id_number": "420106199001011234"},
+            "rights": {
+                "employer": "单位",
+                "year": 2026,
+                "paid_months_total": 12,
+                "pension_account_balance": 1.0,
+                "medical_account_balance": 2.0,
+            },
+        }
         for number in range(3):
-            service.print_step(printer, "receipt", "si_rights_receipt", context, case_no=f"C{number}",
-                               step_id="print")
+            service.print_step(
+                printer, "receipt", "si_rights_receipt", context, case_no=f"C{number}", step_id="print"
+            )
     finally:
         printer.close()
         printer.simulator.stop()

@@ -8,8 +8,10 @@ from tests.test_ui_flow import FLOW, walk_to
 
 
 def case_of(app, case_no, robot, outcome):
-    robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome == outcome,
-                     what=f"case closed as {outcome}")
+    robot.wait_until(
+        lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome == outcome,
+        what=f"case closed as {outcome}",
+    )
     return app.ctx.store.get_case(case_no)
 
 
@@ -97,9 +99,15 @@ def test_paper_out_left_on_the_failure_screen_is_failed_not_completed(kiosk):
     case = case_of(app, case_no, robot, "failed")
     assert case.reason == "printer"
     assert app.ctx.devices["receipt"].simulator.printed == []
-    robot.wait_until(lambda: app.ctx.store.db.execute(
-        "SELECT count(*) FROM device_events WHERE device='receipt' AND reason='error.printer.paper_out'"
-    ).fetchone()[0] >= 1, what="fault recorded as a device event")
+    robot.wait_until(
+        lambda: (
+            app.ctx.store.db.execute(
+                "SELECT count(*) FROM device_events WHERE device='receipt' AND reason='error.printer.paper_out'"
+            ).fetchone()[0]
+            >= 1
+        ),
+        what="fault recorded as a device event",
+    )
 
 
 def test_printed_but_not_rated_is_completed(make_kiosk):
@@ -178,5 +186,10 @@ def test_dead_network_live_services_pause_and_offline_ones_queue(kiosk):
     robot.tap("rateSubmit")
     robot.wait_for("doneHome")
     assert "联网后将自动提交" in robot.text_of("queuedNote")
-    robot.wait_until(lambda: any(e["kind"] == "case" and e["payload"]["case_no"] == case_no
-                                 for e in app.ctx.store.pending_events(1000)), what="case queued in the outbox")
+    robot.wait_until(
+        lambda: any(
+            e["kind"] == "case" and e["payload"]["case_no"] == case_no
+            for e in app.ctx.store.pending_events(1000)
+        ),
+        what="case queued in the outbox",
+    )

@@ -129,8 +129,10 @@ def test_the_card_removed_message_follows_the_language(kiosk):
     robot.wait_for("messageText", timeout=10)
     assert robot.text_of("messageText") == "身份证已取走，本次办理已取消，您的信息已清除"
     robot.tap("langButton")
-    robot.wait_until(lambda: robot.text_of("messageText").startswith("Your ID card was lifted"),
-                     what="the message in English")
+    robot.wait_until(
+        lambda: robot.text_of("messageText").startswith("Your ID card was lifted"),
+        what="the message in English",
+    )
 
 
 def to_withdrawal_form(robot) -> None:

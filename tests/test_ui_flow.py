@@ -19,7 +19,9 @@ def walk_to(robot, ctl, target: str) -> None:
     robot.tap("beginButton")
     if target == "identify":
         return
-    robot.wait_until(lambda: robot.find("demoPlaceCard") or robot.find("confirmButton"), what="identify or confirm")
+    robot.wait_until(
+        lambda: robot.find("demoPlaceCard") or robot.find("confirmButton"), what="identify or confirm"
+    )
     if ctl.view.get("stepType") == "identify":  # a card left on the reader is offered to the next service
         robot.tap("demoPlaceCard")
     robot.wait_for("confirmButton", timeout=10)
@@ -74,11 +76,24 @@ def test_citizen_prints_contribution_record_by_touch(kiosk, tmp_path, caplog):
     assert "个人缴费合计" in text
 
     # the stored case, its steps and its rating
-    robot.wait_until(lambda: (app.ctx.store.get_case(case_no) or None) is not None
-                     and app.ctx.store.get_case(case_no).outcome == "completed", what="case closed")
+    robot.wait_until(
+        lambda: (
+            (app.ctx.store.get_case(case_no) or None) is not None
+            and app.ctx.store.get_case(case_no).outcome == "completed"
+        ),
+        what="case closed",
+    )
     case = app.ctx.store.get_case(case_no)
     assert case.service_id == FLOW
-    assert [s["step"] for s in case.steps] == ["identify", "confirm", "period", "query", "preview", "print", "rate"]
+    assert [s["step"] for s in case.steps] == [
+        "identify",
+        "confirm",
+        "period",
+        "query",
+        "preview",
+        "print",
+        "rate",
+    ]
     assert all(s["outcome"] == "ok" for s in case.steps)
     assert case.rating == {"level": 2, "indicators": ["slow", "complex"], "comment": ""}
 
@@ -163,8 +178,12 @@ def test_a_service_taking_either_card_works_with_the_id_card_reader_alone(kiosk)
 def test_a_slow_press_still_counts(kiosk):
     """Elderly citizens often press and hold: a long press on a button acts like a tap."""
     app, robot = kiosk
-    robot.tap_at(robot.wait_for("startButton").mapToScene(
-        robot.wait_for("startButton").boundingRect().center()).toPoint(), settle=1.5)
+    robot.tap_at(
+        robot.wait_for("startButton")
+        .mapToScene(robot.wait_for("startButton").boundingRect().center())
+        .toPoint(),
+        settle=1.5,
+    )
     robot.wait_until(lambda: app.controller.screen == "catalog", what="the catalog after a slow press")
 
 
@@ -183,15 +202,23 @@ def test_the_demo_card_button_serves_one_citizen_after_another(kiosk):
 def test_a_card_the_service_does_not_take_is_refused_with_a_clear_message(kiosk):
     app, robot = kiosk
     ctl = app.controller
-    permit = {**demo_cards()[1], "card_type": "hkmt", "id_number": "810000199001011230", "birth_date": "19900101",
-              "gender": "1",
-              "extra": {"pass_number": "H12345678", "issue_count": "01"}}
+    permit = {
+        **demo_cards()[1],
+        "card_type": "hkmt",
+        "id_number": "810000199001011230",
+        "birth_date": "19900101",
+        "gender": "1",
+        "extra": {"pass_number": "H12345678", "issue_count": "01"},
+    }
     robot.tap("startButton")
     robot.tap(f"service_{FLOW}")
     robot.tap("beginButton")
     app.ctx.devices["idcard"].simulator.place(permit)
-    robot.wait_until(lambda: ctl.view.get("status") == "该证件不能办理本业务，请使用居民身份证", timeout=10,
-                     what="the refusal shown")
+    robot.wait_until(
+        lambda: ctl.view.get("status") == "该证件不能办理本业务，请使用居民身份证",
+        timeout=10,
+        what="the refusal shown",
+    )
     assert robot.text_of("identifyStatus") == "该证件不能办理本业务，请使用居民身份证"
     assert ctl.view["stepType"] == "identify" and "identity" not in ctl.session.run.context
 

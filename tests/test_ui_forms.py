@@ -66,18 +66,29 @@ def test_housing_fund_withdrawal_with_keypad_keyboard_and_signature(kiosk):
     robot.tap("rate_5")
     robot.tap("rateSubmit")
     robot.wait_for("doneHome")
-    robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome == "completed",
-                     what="case closed")
+    robot.wait_until(
+        lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome == "completed",
+        what="case closed",
+    )
     # the signature is kept with the case: it reaches the back office with it
     app.ctx.link.wake()
     backoffice = app.ctx.link.embedded
-    robot.wait_until(lambda: case_signature(backoffice, case_no) is not None, timeout=15, what="case delivered")
+    robot.wait_until(
+        lambda: case_signature(backoffice, case_no) is not None, timeout=15, what="case delivered"
+    )
     assert case_signature(backoffice, case_no) == signature
     # the citizen's back-office session opened at the card (with its type) and closed with the case
-    robot.wait_until(lambda: "citizen_session.close" in session_actions(backoffice), timeout=15,
-                     what="citizen session closed")
+    robot.wait_until(
+        lambda: "citizen_session.close" in session_actions(backoffice),
+        timeout=15,
+        what="citizen session closed",
+    )
     actions = session_actions(backoffice)
-    assert actions.index("citizen_session.open") < actions.index("query") < actions.index("citizen_session.close")
+    assert (
+        actions.index("citizen_session.open")
+        < actions.index("query")
+        < actions.index("citizen_session.close")
+    )
 
 
 def session_actions(backoffice) -> list[str]:
@@ -87,8 +98,11 @@ def session_actions(backoffice) -> list[str]:
     from backoffice.models import AuditEntry
 
     with backoffice.app.state.backoffice.sessions() as session:
-        return list(session.scalars(select(AuditEntry.action).where(AuditEntry.actor_kind == "terminal")
-                                    .order_by(AuditEntry.id)))
+        return list(
+            session.scalars(
+                select(AuditEntry.action).where(AuditEntry.actor_kind == "terminal").order_by(AuditEntry.id)
+            )
+        )
 
 
 def case_signature(backoffice, case_no: str):
@@ -116,13 +130,17 @@ def test_declining_the_commitment_submits_nothing(kiosk):
     robot.tap("submitButton")
     robot.tap("continueButton")  # the notice for renters without a registered lease
     robot.tap("declineButton")
-    robot.wait_for("doneBody")  # issue 10: the end screen of a declined case (was a notice, then "All done ✓")
+    robot.wait_for(
+        "doneBody"
+    )  # issue 10: the end screen of a declined case (was a notice, then "All done ✓")
     assert "未提交" in robot.text_of("doneBody")
     assert "application" not in ctl.session.run.context
     assert robot.find("doneTick") is None and robot.text_of("caseNumber")
     case_no = ctl.session.case_no
-    robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome == "declined",
-                     what="case closed as declined")
+    robot.wait_until(
+        lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome == "declined",
+        what="case closed as declined",
+    )
 
 
 def test_rating_an_earlier_case_by_its_number(kiosk):

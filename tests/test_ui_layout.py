@@ -42,11 +42,22 @@ def begin(robot, ctl, flow_id: str, lang: str, card: int | None = 0) -> None:
 def to_step(robot, ctl, step_type: str) -> None:
     """Touch on (first option of each choice, Continue on notices) until a step of this type shows."""
     for _ in range(10):
-        robot.wait_until(lambda: ctl.view.get("stepType") not in (None, "query", "identify", "print"),
-                         timeout=20, what="a step that waits for the citizen")
+        robot.wait_until(
+            lambda: ctl.view.get("stepType") not in (None, "query", "identify", "print"),
+            timeout=20,
+            what="a step that waits for the citizen",
+        )
         if ctl.view["stepType"] == step_type:
-            robot.wait_for({"preview": "printButton", "finish": "doneHome", "notice": "continueButton",
-                            "form": "submitButton", "rate": "rateSubmit"}[step_type], timeout=10)
+            robot.wait_for(
+                {
+                    "preview": "printButton",
+                    "finish": "doneHome",
+                    "notice": "continueButton",
+                    "form": "submitButton",
+                    "rate": "rateSubmit",
+                }[step_type],
+                timeout=10,
+            )
             return
         if ctl.view["stepType"] == "form":
             for field in ctl.view["fields"]:
@@ -71,8 +82,12 @@ def test_property_table_and_done_text_stay_inside_their_places(kiosk, lang):
     to_step(robot, ctl, "preview")
     robot.pump(0.1)
     cells = items(robot, "previewCell")
-    headers = items(robot, "previewHeader_0") + items(robot, "previewHeader_1") + items(robot, "previewHeader_2") \
+    headers = (
+        items(robot, "previewHeader_0")
+        + items(robot, "previewHeader_1")
+        + items(robot, "previewHeader_2")
         + items(robot, "previewHeader_3")
+    )
     assert cells and len(headers) == 4
     for cell in cells + headers:  # no text wider than its column: it would print over the next one
         assert cell.property("contentWidth") <= cell.width() + 0.5, cell.property("text")
@@ -202,8 +217,10 @@ def test_tapping_a_paused_service_says_why(kiosk):
     app.ctx.tasks.run("receipt", printer.refresh_status)
     robot.tap("startButton")
     ctl = app.controller
-    robot.wait_until(lambda: not next(i for i in ctl.catalog if i["id"] == "si_contribution_print")["available"],
-                     what="paused")
+    robot.wait_until(
+        lambda: not next(i for i in ctl.catalog if i["id"] == "si_contribution_print")["available"],
+        what="paused",
+    )
     robot.tap("service_si_contribution_print")
     assert ctl.screen == "catalog"
     assert "打印机仓盖未关闭" in robot.text_of("pausedNoteText")
@@ -228,8 +245,12 @@ def test_the_sign_first_reminder_goes_once_signed(kiosk):
     ctl = app.controller
     begin(robot, ctl, "hf_withdraw_rent", "zh")
     robot.wait_for("submitButton", timeout=10)
-    for field, digits in (("rent_monthly", "2000"), ("amount", "6000"), ("bank_card", "6222021234567890"),
-                          ("phone", "13800138000")):
+    for field, digits in (
+        ("rent_monthly", "2000"),
+        ("amount", "6000"),
+        ("bank_card", "6222021234567890"),
+        ("phone", "13800138000"),
+    ):
         robot.tap(f"input_{field}")
         for key in digits:
             robot.tap(f"key_{key}")

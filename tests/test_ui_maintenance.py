@@ -85,14 +85,18 @@ def test_each_panel_works_against_the_simulators_and_leaving_resumes_service(mai
     robot.wait_until(lambda: "测试页已打印" in robot.text_of("maintResult"), timeout=10, what="test print")
     assert len(printer.simulator.printed) == before + 1
     robot.tap("paperReplaced_receipt")
-    robot.wait_until(lambda: "换纸 1 次" in robot.text_of("counters_receipt"), timeout=10, what="paper replaced")
+    robot.wait_until(
+        lambda: "换纸 1 次" in robot.text_of("counters_receipt"), timeout=10, what="paper replaced"
+    )
     assert consumables.estimate(app.ctx.store, "receipt")["paper_changes"] == 1
     robot.tap("readCard_idcard")
     robot.wait_until(lambda: "读卡成功" in robot.text_of("maintResult"), timeout=15, what="test card read")
     result = robot.text_of("maintResult")
     assert "*" in result and not any(len(w) == 18 and w[:17].isdigit() for w in result.split())
     robot.tap("testPrint_license")
-    robot.wait_until(lambda: "license: 测试页已打印" in robot.text_of("maintResult"), timeout=15, what="calibration sheet")
+    robot.wait_until(
+        lambda: "license: 测试页已打印" in robot.text_of("maintResult"), timeout=15, what="calibration sheet"
+    )
     assert list((tmp_path / "data" / "printed" / "license").glob("*.pdf"))
     robot.tap("offset_x+")
     robot.wait_until(lambda: "x +0.5 mm" in robot.text_of("maintResult"), what="offset stored")
@@ -104,7 +108,9 @@ def test_each_panel_works_against_the_simulators_and_leaving_resumes_service(mai
     robot.wait_for("sync_待上传", timeout=10)
     assert "流程包" in robot.text_of("sync_流程包") and "当前" in robot.text_of("sync_流程包")
     robot.tap("linkTest")
-    robot.wait_until(lambda: robot.text_of("maintResult").startswith("后台连接"), timeout=15, what="link test")
+    robot.wait_until(
+        lambda: robot.text_of("maintResult").startswith("后台连接"), timeout=15, what="link test"
+    )
     # logs: the last lines, scrubbed; a diagnostic bundle without personal data
     robot.tap("tab_logs")
     robot.wait_until(lambda: "maintenance mode entered" in robot.text_of("logText"), what="log lines")

@@ -19,8 +19,11 @@ def needles_of(card: dict, signature: str) -> dict[str, list[bytes]]:
     """The byte patterns that would betray the citizen: as SQLite (UTF-8), JSON escapes and GB18030 store them."""
     found: dict[str, list[bytes]] = {}
     for label, value in (("id_number", card["id_number"]), ("name", card["name"]), ("signature", signature)):
-        forms = {value.encode("utf-8"), value.encode("gb18030"),
-                 json.dumps(value).strip('"').encode("ascii", "backslashreplace")}
+        forms = {
+            value.encode("utf-8"),
+            value.encode("gb18030"),
+            json.dumps(value).strip('"').encode("ascii", "backslashreplace"),
+        }
         found[label] = sorted(forms)
     # the signature's pen path on its own, however the SVG around it was written
     path_data = signature.split(' d="', 1)[1].split('"', 1)[0] if ' d="' in signature else signature
@@ -34,8 +37,11 @@ def traces(root: Path, needles: dict[str, list[bytes]], skip: Path | None = None
         if skip is not None and skip in path.parents:
             continue
         data = path.read_bytes()
-        hits += [f"{label} in {path.relative_to(root)}" for label, forms in needles.items()
-                 if any(form in data for form in forms)]
+        hits += [
+            f"{label} in {path.relative_to(root)}"
+            for label, forms in needles.items()
+            if any(form in data for form in forms)
+        ]
     return hits
 
 
@@ -71,8 +77,15 @@ def test_no_trace_of_the_citizen_after_acknowledgement(make_kiosk, tmp_path, mon
 
     # the back office acknowledges the case (and the application): the terminal's queue empties
     app.ctx.link.wake()
-    robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and c.outcome
-                     and app.ctx.store.queue_depth() == 0, timeout=20, what="everything acknowledged")
+    robot.wait_until(
+        lambda: (
+            (c := app.ctx.store.get_case(case_no)) is not None
+            and c.outcome
+            and app.ctx.store.queue_depth() == 0
+        ),
+        timeout=20,
+        what="everything acknowledged",
+    )
     robot.pump(0.5)
 
     needles = needles_of(card, signature)
@@ -110,8 +123,23 @@ def test_the_demo_removes_its_temporary_directory(tmp_path):
     temp.mkdir()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(temp)}
     env.pop("DISPLAY", None)
-    result = subprocess.run([sys.executable, "-m", "kiosk", "--log-level", "WARNING", "demo", "--headless",
-                             "--out", str(tmp_path / "out")], cwd=Path(__file__).resolve().parent.parent,
-                            env=env, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kiosk",
+            "--log-level",
+            "WARNING",
+            "demo",
+            "--headless",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert [p.name for p in temp.iterdir() if p.name.startswith("kiosk-demo-")] == []

@@ -52,9 +52,11 @@ def test_production_window_is_locked_down(qapp, tmp_path):
         assert flags & Qt.WindowType.FramelessWindowHint and flags & Qt.WindowType.WindowStaysOnTopHint
         robot.tap("startButton")
         assert app.controller.screen == "catalog"
-        for key, modifiers in ((Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
-                               (Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
-                               (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)):
+        for key, modifiers in (
+            (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+            (Qt.Key.Key_F4, Qt.KeyboardModifier.AltModifier),
+            (Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier),
+        ):
             for kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
                 event = QKeyEvent(kind, key, modifiers)
                 qapp.sendEvent(app.window, event)

@@ -10,7 +10,9 @@ from wire.commands import parse_commands
 
 
 def _acks(app) -> dict[str, dict]:
-    rows = app.ctx.store.db.execute("SELECT payload FROM outbox WHERE kind='command_ack' ORDER BY id").fetchall()
+    rows = app.ctx.store.db.execute(
+        "SELECT payload FROM outbox WHERE kind='command_ack' ORDER BY id"
+    ).fetchall()
     return {json.loads(r[0])["command_id"]: json.loads(r[0]) for r in rows}
 
 
@@ -53,7 +55,9 @@ def test_maintenance_announcement_and_screenshot(kiosk):
     assert ack["outcome"] == "done" and "97531864" not in json.dumps(ack)
     assert check_pin(app.ctx.config.data_dir, "97531864")
     app.remote.handle(RemoteCommand("c8", "maintenance_pin", {"pin": "1"}))
-    assert _wait_ack(app, robot, "c8")["outcome"] == "refused" and check_pin(app.ctx.config.data_dir, "97531864")
+    assert _wait_ack(app, robot, "c8")["outcome"] == "refused" and check_pin(
+        app.ctx.config.data_dir, "97531864"
+    )
 
 
 def test_settings_and_restart_wait_for_the_citizen(kiosk):
@@ -81,11 +85,19 @@ def test_settings_and_restart_wait_for_the_citizen(kiosk):
 
 
 def test_heartbeat_commands_are_parsed_strictly():
-    answer = {"commands": [{"id": "a", "kind": "restart"}, {"id": 5, "kind": "x"}, "junk",
-                           {"id": "b", "kind": "announcement", "args": {"text": "hi"}}, {"id": "c", "kind": "x",
-                                                                                         "args": []}]}
-    assert parse_commands(answer) == [RemoteCommand("a", "restart", {}),
-                                      RemoteCommand("b", "announcement", {"text": "hi"})]
+    answer = {
+        "commands": [
+            {"id": "a", "kind": "restart"},
+            {"id": 5, "kind": "x"},
+            "junk",
+            {"id": "b", "kind": "announcement", "args": {"text": "hi"}},
+            {"id": "c", "kind": "x", "args": []},
+        ]
+    }
+    assert parse_commands(answer) == [
+        RemoteCommand("a", "restart", {}),
+        RemoteCommand("b", "announcement", {"text": "hi"}),
+    ]
     assert parse_commands({"server_time": 1}) == [] and parse_commands(None) == []
 
 

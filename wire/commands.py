@@ -16,11 +16,14 @@ MAINTENANCE_OFF = "maintenance_off"
 RESTART = "restart"  # restart the app between citizens
 SCREENSHOT = "screenshot"  # only while no citizen is in a session
 ANNOUNCEMENT = "announcement"  # args: {"text": str} shown on the attract screen ("" clears it)
-SETTINGS = "settings"  # args: {"inactivity_s": n, "countdown_s": n, "locale": "zh_CN"}, applied between citizens
+SETTINGS = (
+    "settings"  # args: {"inactivity_s": n, "countdown_s": n, "locale": "zh_CN"}, applied between citizens
+)
 MAINTENANCE_PIN = "maintenance_pin"  # args: {"pin": "6-12 digits"}: stored hashed, never echoed in the ack
 
-COMMAND_KINDS: frozenset[str] = frozenset({MAINTENANCE_ON, MAINTENANCE_OFF, RESTART, SCREENSHOT, ANNOUNCEMENT,
-                                           SETTINGS, MAINTENANCE_PIN})
+COMMAND_KINDS: frozenset[str] = frozenset(
+    {MAINTENANCE_ON, MAINTENANCE_OFF, RESTART, SCREENSHOT, ANNOUNCEMENT, SETTINGS, MAINTENANCE_PIN}
+)
 
 ACK_DONE = "done"
 ACK_REFUSED = "refused"  # not run, with the reason (unknown kind, bad arguments, a citizen in a session)
@@ -49,7 +52,11 @@ def parse_commands(answer: object) -> list[Command]:
         if not isinstance(entry, dict):
             continue
         command_id, kind, args = entry.get("id"), entry.get("kind"), entry.get("args", {})
-        if isinstance(command_id, str) and 0 < len(command_id) <= COMMAND_ID_MAX and isinstance(kind, str) \
-                and isinstance(args, dict):
+        if (
+            isinstance(command_id, str)
+            and 0 < len(command_id) <= COMMAND_ID_MAX
+            and isinstance(kind, str)
+            and isinstance(args, dict)
+        ):
             commands.append(Command(command_id, kind, dict(args)))
     return commands

@@ -7,10 +7,21 @@ of them (``tests/test_wire_contract.py`` checks that the two sides agree).
 
 from __future__ import annotations
 
-SERVICE_NAMES: frozenset[str] = frozenset({
-    "si.contributions", "si.rights_record", "medical.certificate", "hf.statement", "hf.withdraw_apply",
-    "property.records", "license.ready", "license.detail", "license.collect", "case.lookup", "guide.services",
-})
+SERVICE_NAMES: frozenset[str] = frozenset(
+    {
+        "si.contributions",
+        "si.rights_record",
+        "medical.certificate",
+        "hf.statement",
+        "hf.withdraw_apply",
+        "property.records",
+        "license.ready",
+        "license.detail",
+        "license.collect",
+        "case.lookup",
+        "guide.services",
+    }
+)
 
 # Services whose answers are about a person (their parameters hold ``id_number``): the back office answers
 # them only inside a live citizen session for that person (``POST /api/v1/sessions``, header
@@ -27,7 +38,21 @@ E_UNKNOWN = "error.service.unknown"
 E_UNSIGNED = "error.service.unsigned"  # a commitment the citizen did not sign
 E_AMOUNT = "error.service.amount"  # an amount above what the record allows
 E_SESSION = "error.service.session"  # no live citizen session for this person at this terminal
-E_SESSION_RATE = "error.service.session_rate"  # too many citizens' sessions at this terminal: refused, alerted
+E_SESSION_RATE = (
+    "error.service.session_rate"  # too many citizens' sessions at this terminal: refused, alerted
+)
 
-ERROR_CODES: frozenset[str] = frozenset({E_FAILED, E_OFFLINE, E_NO_RECORD, E_BAD_PERIOD, E_BAD_REQUEST, E_UNKNOWN,
-                                         E_UNSIGNED, E_AMOUNT, E_SESSION, E_SESSION_RATE})
+ERROR_CODES: frozenset[str] = frozenset(
+    {
+        E_FAILED,
+        E_OFFLINE,
+        E_NO_RECORD,
+        E_BAD_PERIOD,
+        E_BAD_REQUEST,
+        E_UNKNOWN,
+        E_UNSIGNED,
+        E_AMOUNT,
+        E_SESSION,
+        E_SESSION_RATE,
+    }
+)

@@ -49,23 +49,34 @@ def canonical(method: str, path: str, timestamp: str, nonce: str, body: bytes) -
 
 
 def sign(secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), canonical(method, path, timestamp, nonce, body), hashlib.sha256).hexdigest()
+    return hmac.new(
+        secret.encode(), canonical(method, path, timestamp, nonce, body), hashlib.sha256
+    ).hexdigest()
 
 
-def signed_headers(terminal_id: str, secret: str, method: str, path: str, body: bytes, now: float) -> dict[str, str]:
+def signed_headers(
+    terminal_id: str, secret: str, method: str, path: str, body: bytes, now: float
+) -> dict[str, str]:
     timestamp = str(int(now))
     nonce = secrets.token_hex(16)
-    return {H_TERMINAL: terminal_id, H_TIMESTAMP: timestamp, H_NONCE: nonce,
-            H_SIGNATURE: sign(secret, method, path, timestamp, nonce, body)}
+    return {
+        H_TERMINAL: terminal_id,
+        H_TIMESTAMP: timestamp,
+        H_NONCE: nonce,
+        H_SIGNATURE: sign(secret, method, path, timestamp, nonce, body),
+    }
 
 
-def verify(secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes, signature: str) -> bool:
+def verify(
+    secret: str, method: str, path: str, timestamp: str, nonce: str, body: bytes, signature: str
+) -> bool:
     return hmac.compare_digest(sign(secret, method, path, timestamp, nonce, body), signature)
 
 
 def token_hash(token: str) -> str:
     """Enrolment tokens are stored hashed: a leaked database does not enrol anyone."""
     return hashlib.sha256(token.encode()).hexdigest()
+
 
 # A citizen's session (POST /api/v1/sessions): personal queries carry its token in this header.
 H_SESSION = "X-Kiosk-Session"

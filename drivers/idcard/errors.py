@@ -72,45 +72,94 @@ class StatusError(IdCardError):
         super().__init__(detail or f"SAM status {self.status:#04x}")
 
 
-def _status(code: int, name: str, key: str, state: DeviceState = DeviceState.ONLINE,
-            doc: str = "") -> type[StatusError]:
-    cls = type(name, (StatusError,), {"status": code, "key": key, "state": state, "__doc__": doc,
-                                      "__module__": __name__})
+def _status(
+    code: int, name: str, key: str, state: DeviceState = DeviceState.ONLINE, doc: str = ""
+) -> type[StatusError]:
+    cls = type(
+        name,
+        (StatusError,),
+        {"status": code, "key": key, "state": state, "__doc__": doc, "__module__": __name__},
+    )
     return cls
 
 
-SamChecksumError = _status(0x10, "SamChecksumError", "error.idcard.sam_checksum",
-                           doc="The SAM received a request with a bad checksum (line noise).")
-SamLengthError = _status(0x11, "SamLengthError", "error.idcard.sam_length",
-                         doc="The SAM received a request with a bad length.")
-BadCommand = _status(0x21, "BadCommand", "error.idcard.bad_command",
-                     doc="The SAM does not know this command or parameter.")
-Unauthorized = _status(0x23, "Unauthorized", "error.idcard.unauthorized",
-                       doc="The operation is not authorised.")
-UnrecognizedError = _status(0x24, "UnrecognizedError", "error.idcard.unrecognized",
-                            doc="The SAM reports an error it does not name.")
-CardAuthFailed = _status(0x31, "CardAuthFailed", "error.idcard.card_auth",
-                         doc="The card failed to authenticate the SAM.")
-SamAuthFailed = _status(0x32, "SamAuthFailed", "error.idcard.sam_auth",
-                        doc="The SAM failed to authenticate the card (forged or damaged card).")
-VerifyFailed = _status(0x33, "VerifyFailed", "error.idcard.verify",
-                       doc="The card's information failed verification.")
-UnsupportedCardType = _status(0x40, "UnsupportedCardType", "error.idcard.unsupported_card",
-                              doc="Unrecognised card type; older modules answer this for I/J/Y cards.")
-CardReadFailed = _status(0x41, "CardReadFailed", "error.idcard.read_failed",
-                         doc="Reading the card failed (moved, lifted, damaged).")
-RandomFailed = _status(0x47, "RandomFailed", "error.idcard.random_failed",
-                       doc="Getting a random number from the card failed.")
-SamSelfTestFailed = _status(0x60, "SamSelfTestFailed", "error.idcard.sam_selftest", DeviceState.HARDWARE_ERROR,
-                            doc="The SAM self-test failed: the module needs service.")
-SamNotAuthorized = _status(0x66, "SamNotAuthorized", "error.idcard.sam_not_authorized",
-                           DeviceState.HARDWARE_ERROR, doc="The SAM is not authorised: the module needs service.")
-FindCardFailed = _status(0x80, "FindCardFailed", "error.idcard.no_card",
-                         doc="No card in the field (or a card already read and not yet lifted).")
-SelectCardFailed = _status(0x81, "SelectCardFailed", "error.idcard.select_failed",
-                           doc="Selecting the card failed (lifted, or a card already read).")
-ItemEmpty = _status(0x91, "ItemEmpty", "error.idcard.item_empty",
-                    doc="The requested item is not on the card (e.g. no newer address).")
+SamChecksumError = _status(
+    0x10,
+    "SamChecksumError",
+    "error.idcard.sam_checksum",
+    doc="The SAM received a request with a bad checksum (line noise).",
+)
+SamLengthError = _status(
+    0x11, "SamLengthError", "error.idcard.sam_length", doc="The SAM received a request with a bad length."
+)
+BadCommand = _status(
+    0x21, "BadCommand", "error.idcard.bad_command", doc="The SAM does not know this command or parameter."
+)
+Unauthorized = _status(
+    0x23, "Unauthorized", "error.idcard.unauthorized", doc="The operation is not authorised."
+)
+UnrecognizedError = _status(
+    0x24, "UnrecognizedError", "error.idcard.unrecognized", doc="The SAM reports an error it does not name."
+)
+CardAuthFailed = _status(
+    0x31, "CardAuthFailed", "error.idcard.card_auth", doc="The card failed to authenticate the SAM."
+)
+SamAuthFailed = _status(
+    0x32,
+    "SamAuthFailed",
+    "error.idcard.sam_auth",
+    doc="The SAM failed to authenticate the card (forged or damaged card).",
+)
+VerifyFailed = _status(
+    0x33, "VerifyFailed", "error.idcard.verify", doc="The card's information failed verification."
+)
+UnsupportedCardType = _status(
+    0x40,
+    "UnsupportedCardType",
+    "error.idcard.unsupported_card",
+    doc="Unrecognised card type; older modules answer this for I/J/Y cards.",
+)
+CardReadFailed = _status(
+    0x41,
+    "CardReadFailed",
+    "error.idcard.read_failed",
+    doc="Reading the card failed (moved, lifted, damaged).",
+)
+RandomFailed = _status(
+    0x47, "RandomFailed", "error.idcard.random_failed", doc="Getting a random number from the card failed."
+)
+SamSelfTestFailed = _status(
+    0x60,
+    "SamSelfTestFailed",
+    "error.idcard.sam_selftest",
+    DeviceState.HARDWARE_ERROR,
+    doc="The SAM self-test failed: the module needs service.",
+)
+SamNotAuthorized = _status(
+    0x66,
+    "SamNotAuthorized",
+    "error.idcard.sam_not_authorized",
+    DeviceState.HARDWARE_ERROR,
+    doc="The SAM is not authorised: the module needs service.",
+)
+FindCardFailed = _status(
+    0x80,
+    "FindCardFailed",
+    "error.idcard.no_card",
+    doc="No card in the field (or a card already read and not yet lifted).",
+)
+SelectCardFailed = _status(
+    0x81,
+    "SelectCardFailed",
+    "error.idcard.select_failed",
+    doc="Selecting the card failed (lifted, or a card already read).",
+)
+ItemEmpty = _status(
+    0x91,
+    "ItemEmpty",
+    "error.idcard.item_empty",
+    doc="The requested item is not on the card (e.g. no newer address).",
+)
 
 
 class UnknownStatus(StatusError):
@@ -119,10 +168,27 @@ class UnknownStatus(StatusError):
     key = "error.idcard.status_unknown"
 
 
-STATUS_ERRORS: dict[int, type[StatusError]] = {cls.status: cls for cls in (
-    SamChecksumError, SamLengthError, BadCommand, Unauthorized, UnrecognizedError, CardAuthFailed,
-    SamAuthFailed, VerifyFailed, UnsupportedCardType, CardReadFailed, RandomFailed, SamSelfTestFailed,
-    SamNotAuthorized, FindCardFailed, SelectCardFailed, ItemEmpty)}
+STATUS_ERRORS: dict[int, type[StatusError]] = {
+    cls.status: cls
+    for cls in (
+        SamChecksumError,
+        SamLengthError,
+        BadCommand,
+        Unauthorized,
+        UnrecognizedError,
+        CardAuthFailed,
+        SamAuthFailed,
+        VerifyFailed,
+        UnsupportedCardType,
+        CardReadFailed,
+        RandomFailed,
+        SamSelfTestFailed,
+        SamNotAuthorized,
+        FindCardFailed,
+        SelectCardFailed,
+        ItemEmpty,
+    )
+}
 
 
 def status_error(status: int) -> StatusError:

@@ -60,9 +60,17 @@ class SimulatedIdCardReader(IdCardReader):
 def open_simulated(url: DeviceUrl, context: DeviceContext) -> SimulatedIdCardReader:
     # the cards come from the URL (a JSON file) or the caller (through the device options); none:
     # an empty simulator, to which ``place(card_dict)`` still works
-    cards = load_cards(url.params["cards"]) if url.params.get("cards") else list(context.options.get("cards") or [])
-    simulator = SamSimulator(cards, baud=_baud(url), pace=url.params.get("pace", "1") not in ("0", "false", "no"),
-                             old_module=url.params.get("old_module", "0") in ("1", "true", "yes"))
+    cards = (
+        load_cards(url.params["cards"])
+        if url.params.get("cards")
+        else list(context.options.get("cards") or [])
+    )
+    simulator = SamSimulator(
+        cards,
+        baud=_baud(url),
+        pace=url.params.get("pace", "1") not in ("0", "false", "no"),
+        old_module=url.params.get("old_module", "0") in ("1", "true", "yes"),
+    )
     return SimulatedIdCardReader(simulator, poll_interval=_float_param(url, "poll", 0.5))
 
 
@@ -80,6 +88,10 @@ def open_serial(url: DeviceUrl, context: DeviceContext) -> IdCardReader:
         port, baud = found.port, found.baud or baud
     if not port:
         raise DeviceConfigError(f"device URL {url.raw!r} names no port (serial:///dev/ttyUSB0?baud=115200)")
-    return IdCardReader(port, baud, poll_interval=_float_param(url, "poll", 0.5),
-                        with_fingerprint=url.params.get("fingerprint", "0") in ("1", "true"),
-                        read_new_address=url.params.get("new_address", "0") in ("1", "true"))
+    return IdCardReader(
+        port,
+        baud,
+        poll_interval=_float_param(url, "poll", 0.5),
+        with_fingerprint=url.params.get("fingerprint", "0") in ("1", "true"),
+        read_new_address=url.params.get("new_address", "0") in ("1", "true"),
+    )

@@ -102,7 +102,7 @@ class NoisyLine:
             return self.frame
         frame = corrupt(self.frame, self.rng)
         self.corrupted += 1
-        if frame[:p.HEADER_LEN] == self.frame[:p.HEADER_LEN] and p.checksum(frame[5:-1]) == frame[-1]:
+        if frame[: p.HEADER_LEN] == self.frame[: p.HEADER_LEN] and p.checksum(frame[5:-1]) == frame[-1]:
             self.checksum_blind += 1
         return frame
 
@@ -125,8 +125,9 @@ def genuine(card: dict) -> tuple[bytes, Identity]:
     return p.encode_reply(p.STATUS_OK, p.build_base_message(text, photo)), parse_text(text, photo)
 
 
-def fuzz(cards: list[dict], frames: int, *, seed: int = 1, confirm_read: bool = True,
-         error_rate: float = 0.5) -> FuzzResult:
+def fuzz(
+    cards: list[dict], frames: int, *, seed: int = 1, confirm_read: bool = True, error_rate: float = 0.5
+) -> FuzzResult:
     """Place random cards on noisy lines until ``frames`` corrupted frames went through the real read step."""
     rng = random.Random(seed)
     prepared = [genuine(card) for card in cards]

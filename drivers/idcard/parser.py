@@ -26,25 +26,65 @@ from drivers.identity import (
 TEXT_LEN = 256
 TYPE_OFFSET = 248
 
-_COMMON = [("name", 30), ("gender", 2), ("nation", 4), ("birth_date", 16), ("address", 70),
-           ("id_number", 36), ("authority", 30), ("valid_from", 16), ("valid_to", 16)]
+_COMMON = [
+    ("name", 30),
+    ("gender", 2),
+    ("nation", 4),
+    ("birth_date", 16),
+    ("address", 70),
+    ("id_number", 36),
+    ("authority", 30),
+    ("valid_from", 16),
+    ("valid_to", 16),
+]
 LAYOUTS: dict[str, list[tuple[str, int]]] = {
     CARD_RESIDENT: _COMMON + [("_reserved", 36)],
-    CARD_HKMT: _COMMON + [("pass_number", 18), ("issue_count", 4), ("_reserved", 6), ("_type", 2),
-                          ("_reserved2", 6)],
-    CARD_FOREIGN_2017: [("english_name", 120), ("gender", 2), ("id_number", 30), ("nationality", 6),
-                        ("name", 30), ("valid_from", 16), ("valid_to", 16), ("birth_date", 16),
-                        ("card_version", 4), ("authority_code", 8), ("_type", 2), ("_reserved", 6)],
-    CARD_FOREIGN_2023: [("name", 30), ("gender", 2), ("renewal_count", 4), ("birth_date", 16),
-                        ("english_name_1", 70), ("id_number", 36), ("_reserved", 30), ("valid_from", 16),
-                        ("valid_to", 16), ("english_name_2", 22), ("nationality", 6), ("_type", 2),
-                        ("old_card_link", 6)],
+    CARD_HKMT: _COMMON
+    + [("pass_number", 18), ("issue_count", 4), ("_reserved", 6), ("_type", 2), ("_reserved2", 6)],
+    CARD_FOREIGN_2017: [
+        ("english_name", 120),
+        ("gender", 2),
+        ("id_number", 30),
+        ("nationality", 6),
+        ("name", 30),
+        ("valid_from", 16),
+        ("valid_to", 16),
+        ("birth_date", 16),
+        ("card_version", 4),
+        ("authority_code", 8),
+        ("_type", 2),
+        ("_reserved", 6),
+    ],
+    CARD_FOREIGN_2023: [
+        ("name", 30),
+        ("gender", 2),
+        ("renewal_count", 4),
+        ("birth_date", 16),
+        ("english_name_1", 70),
+        ("id_number", 36),
+        ("_reserved", 30),
+        ("valid_from", 16),
+        ("valid_to", 16),
+        ("english_name_2", 22),
+        ("nationality", 6),
+        ("_type", 2),
+        ("old_card_link", 6),
+    ],
 }
 TYPE_FLAGS = {" ": CARD_RESIDENT, "J": CARD_HKMT, "I": CARD_FOREIGN_2017, "Y": CARD_FOREIGN_2023}
 FLAG_OF_TYPE = {v: k for k, v in TYPE_FLAGS.items()}
 
-_IDENTITY_FIELDS = {"name", "id_number", "gender", "nation", "birth_date", "address", "authority",
-                    "valid_from", "valid_to"}
+_IDENTITY_FIELDS = {
+    "name",
+    "id_number",
+    "gender",
+    "nation",
+    "birth_date",
+    "address",
+    "authority",
+    "valid_from",
+    "valid_to",
+}
 
 REPLACEMENT = "\ufffd"
 
@@ -90,7 +130,7 @@ def card_type_of(text: bytes) -> str:
     """The card type from the flag at offset 248 (unknown flags are reported, not guessed)."""
     if len(text) != TEXT_LEN:
         raise InvalidCardData(f"text block of {len(text)} bytes")
-    flag = text[TYPE_OFFSET:TYPE_OFFSET + 2].decode("utf-16-le", errors="replace")
+    flag = text[TYPE_OFFSET : TYPE_OFFSET + 2].decode("utf-16-le", errors="replace")
     if flag in ("\x00", ""):
         flag = " "
     if flag not in TYPE_FLAGS:
@@ -189,9 +229,12 @@ def _parse_text(text: bytes, photo: bytes | None, fingerprint: bytes | None) -> 
     card_type = card_type_of(text)
     for name, (off, length) in OFFSETS[card_type].items():
         if not name.startswith("_"):
-            _check_raw_field(name, text[off:off + length])
-    fields = {name: decode_ucs2(text[off:off + length])
-              for name, (off, length) in OFFSETS[card_type].items() if not name.startswith("_")}
+            _check_raw_field(name, text[off : off + length])
+    fields = {
+        name: decode_ucs2(text[off : off + length])
+        for name, (off, length) in OFFSETS[card_type].items()
+        if not name.startswith("_")
+    }
     extra: dict[str, object] = {}
     if card_type in (CARD_RESIDENT, CARD_HKMT):
         id_number, more = _check_id_number(fields["id_number"])
@@ -204,30 +247,50 @@ def _parse_text(text: bytes, photo: bytes | None, fingerprint: bytes | None) -> 
         if card_type == CARD_HKMT:
             extra["pass_number"] = fields["pass_number"]
             extra["issue_count"] = fields["issue_count"]
-        identity_fields = dict(name=fields["name"], gender=fields["gender"], nation=nation,
-                               birth_date=fields["birth_date"], address=fields["address"],
-                               authority=fields["authority"], valid_from=fields["valid_from"],
-                               valid_to=fields["valid_to"])
+        identity_fields = dict(
+            name=fields["name"],
+            gender=fields["gender"],
+            nation=nation,
+            birth_date=fields["birth_date"],
+            address=fields["address"],
+            authority=fields["authority"],
+            valid_from=fields["valid_from"],
+            valid_to=fields["valid_to"],
+        )
     elif card_type == CARD_FOREIGN_2017:
         id_number = fields["id_number"].upper()
         if not _FOREIGN_2017_ID.fullmatch(id_number):
             raise InvalidCardData(f"2017 foreigner card number of {len(id_number)} characters")
-        extra.update(english_name=fields["english_name"], card_version=fields["card_version"],
-                     authority_code=fields["authority_code"])
-        identity_fields = dict(name=fields["name"] or fields["english_name"], gender=fields["gender"],
-                               nation=fields["nationality"], birth_date=fields["birth_date"],
-                               valid_from=fields["valid_from"], valid_to=fields["valid_to"],
-                               authority="中华人民共和国国家移民管理局")
+        extra.update(
+            english_name=fields["english_name"],
+            card_version=fields["card_version"],
+            authority_code=fields["authority_code"],
+        )
+        identity_fields = dict(
+            name=fields["name"] or fields["english_name"],
+            gender=fields["gender"],
+            nation=fields["nationality"],
+            birth_date=fields["birth_date"],
+            valid_from=fields["valid_from"],
+            valid_to=fields["valid_to"],
+            authority="中华人民共和国国家移民管理局",
+        )
     else:  # CARD_FOREIGN_2023
         id_number, more = _check_id_number(fields["id_number"], must_start_with="9")
         extra.update(more)
         english = (fields["english_name_1"] + fields["english_name_2"]).strip()
-        extra.update(english_name=english, renewal_count=fields["renewal_count"],
-                     old_card_link=fields["old_card_link"])
-        identity_fields = dict(name=fields["name"] or english, gender=fields["gender"],
-                               nation=fields["nationality"], birth_date=fields["birth_date"],
-                               valid_from=fields["valid_from"], valid_to=fields["valid_to"],
-                               authority="中华人民共和国国家移民管理局")
+        extra.update(
+            english_name=english, renewal_count=fields["renewal_count"], old_card_link=fields["old_card_link"]
+        )
+        identity_fields = dict(
+            name=fields["name"] or english,
+            gender=fields["gender"],
+            nation=fields["nationality"],
+            birth_date=fields["birth_date"],
+            valid_from=fields["valid_from"],
+            valid_to=fields["valid_to"],
+            authority="中华人民共和国国家移民管理局",
+        )
     _check_fields(card_type, id_number, {**identity_fields, "nation": str(extra.get("nation_code", ""))})
     rare = {name: rare_characters(str(value)) for name, value in identity_fields.items()}
     rare = {name: chars for name, chars in rare.items() if chars}
@@ -235,8 +298,14 @@ def _parse_text(text: bytes, photo: bytes | None, fingerprint: bytes | None) -> 
         extra["rare_characters"] = sorted(rare)  # field names only: the characters are personal data
     if fingerprint:
         extra["fingerprint"] = bytes(fingerprint)
-    return Identity(card_type=card_type, id_number=id_number, source=SOURCE_IDCARD, extra=extra,
-                    photo=bytes(photo) if photo else None, **identity_fields)
+    return Identity(
+        card_type=card_type,
+        id_number=id_number,
+        source=SOURCE_IDCARD,
+        extra=extra,
+        photo=bytes(photo) if photo else None,
+        **identity_fields,
+    )
 
 
 def build_text(card: dict) -> bytes:
@@ -268,5 +337,5 @@ def build_text(card: dict) -> bytes:
     for name, length in LAYOUTS[card_type]:
         out += encode_ucs2(values.get(name, ""), length)
     if card_type == CARD_RESIDENT:
-        out[TYPE_OFFSET:TYPE_OFFSET + 2] = " ".encode("utf-16-le")
+        out[TYPE_OFFSET : TYPE_OFFSET + 2] = " ".encode("utf-16-le")
     return bytes(out)

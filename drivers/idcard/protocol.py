@@ -29,10 +29,17 @@ READ_NEW_ADDRESS = (0x30, 0x03)
 READ_BASE_FP = (0x30, 0x10)
 SET_MAX_RF = (0x61, 0xFF)  # data: one byte, 0x50
 
-COMMAND_NAMES = {RESET_SAM: "reset_sam", SAM_STATUS: "sam_status", READ_SAM_ID: "read_sam_id",
-                 FIND_CARD: "find_card", SELECT_CARD: "select_card", READ_BASE: "read_base",
-                 READ_NEW_ADDRESS: "read_new_address", READ_BASE_FP: "read_base_fp",
-                 SET_MAX_RF: "set_max_rf"}
+COMMAND_NAMES = {
+    RESET_SAM: "reset_sam",
+    SAM_STATUS: "sam_status",
+    READ_SAM_ID: "read_sam_id",
+    FIND_CARD: "find_card",
+    SELECT_CARD: "select_card",
+    READ_BASE: "read_base",
+    READ_NEW_ADDRESS: "read_new_address",
+    READ_BASE_FP: "read_base_fp",
+    SET_MAX_RF: "set_max_rf",
+}
 
 STATUS_OK = 0x90
 STATUS_FIND_OK = 0x9F
@@ -149,7 +156,7 @@ class FrameDecoder:
                         keep = n
                         break
                 self.skipped += len(buf) - keep
-                del buf[:len(buf) - keep]
+                del buf[: len(buf) - keep]
                 return out
             if start:
                 self.skipped += start
@@ -207,17 +214,19 @@ def split_base_message(data: bytes, with_fingerprint: bool = False) -> BaseMessa
     fields = 3 if with_fingerprint else 2
     if len(data) < 2 * fields:
         raise FrameError(f"base message of {len(data)} bytes")
-    lengths = [int.from_bytes(data[2 * i:2 * i + 2], "big") for i in range(fields)]
+    lengths = [int.from_bytes(data[2 * i : 2 * i + 2], "big") for i in range(fields)]
     text_len, photo_len = lengths[0], lengths[1]
     fp_len = lengths[2] if with_fingerprint else 0
     start = 2 * fields
     if text_len != TEXT_LEN or photo_len > 4 * PHOTO_LEN or fp_len > 4 * FINGERPRINT_LEN:
         raise FrameError(f"base message lengths {lengths}")
     if len(data) < start + text_len + photo_len + fp_len:
-        raise FrameError(f"base message of {len(data)} bytes, lengths say {start + text_len + photo_len + fp_len}")
-    text = data[start:start + text_len]
-    photo = data[start + text_len:start + text_len + photo_len]
-    fingerprint = data[start + text_len + photo_len:start + text_len + photo_len + fp_len]
+        raise FrameError(
+            f"base message of {len(data)} bytes, lengths say {start + text_len + photo_len + fp_len}"
+        )
+    text = data[start : start + text_len]
+    photo = data[start + text_len : start + text_len + photo_len]
+    fingerprint = data[start + text_len + photo_len : start + text_len + photo_len + fp_len]
     return BaseMessage(bytes(text), bytes(photo), bytes(fingerprint))
 
 

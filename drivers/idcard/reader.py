@@ -51,10 +51,20 @@ class IdCardReader(StatefulDevice):
 
     name = "idcard"
 
-    def __init__(self, port: str, baud: int = 115200, *, poll_interval: float = 0.5,
-                 with_fingerprint: bool = False, read_new_address: bool = False,
-                 reconnect_interval: float = 1.0, failure_limit: int = 3, read_attempts: int = 2,
-                 confirm_read: bool = True, port_opener: PortOpener = open_port):
+    def __init__(
+        self,
+        port: str,
+        baud: int = 115200,
+        *,
+        poll_interval: float = 0.5,
+        with_fingerprint: bool = False,
+        read_new_address: bool = False,
+        reconnect_interval: float = 1.0,
+        failure_limit: int = 3,
+        read_attempts: int = 2,
+        confirm_read: bool = True,
+        port_opener: PortOpener = open_port,
+    ):
         super().__init__()
         self.port_name = port
         self.baud = baud
@@ -235,8 +245,11 @@ class IdCardReader(StatefulDevice):
                 if self._failures >= self.failure_limit:
                     self._recover(exc)
             except StatusError as exc:
-                self._set_state(exc.state if exc.state != DeviceState.ONLINE else DeviceState.HARDWARE_ERROR,
-                                exc.key, exc.detail)
+                self._set_state(
+                    exc.state if exc.state != DeviceState.ONLINE else DeviceState.HARDWARE_ERROR,
+                    exc.key,
+                    exc.detail,
+                )
                 wait = self.reconnect_interval
             except Exception as exc:  # the loop must survive anything: report and keep going
                 log.exception("idcard loop error")

@@ -26,7 +26,6 @@ except ImportError:  # pragma: no cover - Windows
     PORT_ERRORS = (OSError, ValueError)
 
 
-
 class SerialPort(Protocol):
     """The pyserial surface :class:`SamLink` uses, so simulators and fuzz lines can stand in for a port."""
 
@@ -48,12 +47,26 @@ class SerialPort(Protocol):
 INTER_BYTE_GAP = 0.1
 
 # Per-command timeouts of existing readers (seconds), before the reply's own wire time is added.
-TIMEOUTS = {p.FIND_CARD: 0.1, p.SELECT_CARD: 0.1, p.READ_BASE: 2.0, p.READ_BASE_FP: 3.0,
-            p.READ_NEW_ADDRESS: 1.5, p.SAM_STATUS: 0.3, p.READ_SAM_ID: 0.3, p.RESET_SAM: 2.0,
-            p.SET_MAX_RF: 0.3}
+TIMEOUTS = {
+    p.FIND_CARD: 0.1,
+    p.SELECT_CARD: 0.1,
+    p.READ_BASE: 2.0,
+    p.READ_BASE_FP: 3.0,
+    p.READ_NEW_ADDRESS: 1.5,
+    p.SAM_STATUS: 0.3,
+    p.READ_SAM_ID: 0.3,
+    p.RESET_SAM: 2.0,
+    p.SET_MAX_RF: 0.3,
+}
 # Expected reply sizes, so slow lines get their wire time on top of the timeout.
-REPLY_BYTES = {p.FIND_CARD: 15, p.SELECT_CARD: 19, p.READ_BASE: 1295, p.READ_BASE_FP: 2321,
-               p.READ_NEW_ADDRESS: 81, p.READ_SAM_ID: 27}
+REPLY_BYTES = {
+    p.FIND_CARD: 15,
+    p.SELECT_CARD: 19,
+    p.READ_BASE: 1295,
+    p.READ_BASE_FP: 2321,
+    p.READ_NEW_ADDRESS: 81,
+    p.READ_SAM_ID: 27,
+}
 
 
 @dataclass
@@ -67,8 +80,14 @@ class LinkStats:
 class SamLink:
     """Sends commands and returns typed replies; knows nothing about cards or states."""
 
-    def __init__(self, port: SerialPort, baud: int = 115200, *, checksum_retries: int = 2,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        port: SerialPort,
+        baud: int = 115200,
+        *,
+        checksum_retries: int = 2,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.port = port
         self.baud = baud
         self.checksum_retries = checksum_retries
@@ -147,7 +166,8 @@ def open_port(port: str, baud: int) -> SerialPort:
     import serial  # optional dependency, imported only when a serial reader is used
 
     try:
-        return serial.serial_for_url(port, baudrate=baud, bytesize=8, parity="N", stopbits=1, timeout=0.1,
-                                     write_timeout=1.0)
+        return serial.serial_for_url(
+            port, baudrate=baud, bytesize=8, parity="N", stopbits=1, timeout=0.1, write_timeout=1.0
+        )
     except (OSError, ValueError) as exc:
         raise PortError(f"cannot open {port}: {exc}") from exc

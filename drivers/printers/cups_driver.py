@@ -71,8 +71,11 @@ def interpret(attrs: dict[str, Any]) -> tuple[DeviceState, str, str, bool]:
     reasons = [r for r in attrs.get("printer-state-reasons", []) or [] if r and r != "none"]
     message = attrs.get("printer-state-message", "") or ""
     low = any(_keyword(r)[0] in ("media-low", "toner-low", "marker-supply-low") for r in reasons)
-    if (attrs.get("printer-state") == PRINTER_IDLE and attrs.get("printer-is-accepting-jobs", True)
-            and "paused" not in reasons):
+    if (
+        attrs.get("printer-state") == PRINTER_IDLE
+        and attrs.get("printer-is-accepting-jobs", True)
+        and "paused" not in reasons
+    ):
         # CUPS learns about faults only while a job runs, and keeps the last reasons after a
         # technician re-enables the queue: on an idle, enabled queue they are history, not state.
         # Trusting them would keep the service closed forever (no job ever runs to clear them);
@@ -101,8 +104,16 @@ def interpret(attrs: dict[str, Any]) -> tuple[DeviceState, str, str, bool]:
 class CupsPrinter(PolledPrinter):
     """:class:`~drivers.printers.model.DocumentPrinter` for one CUPS queue. Every method blocks."""
 
-    def __init__(self, queue: str, *, name: str = "document", server: str | None = None,
-                 job_timeout: float = 120.0, poll_interval: float = 5.0, follow_interval: float = 0.05):
+    def __init__(
+        self,
+        queue: str,
+        *,
+        name: str = "document",
+        server: str | None = None,
+        job_timeout: float = 120.0,
+        poll_interval: float = 5.0,
+        follow_interval: float = 0.05,
+    ):
         self.name = name
         super().__init__()
         self.queue = queue
@@ -127,8 +138,14 @@ class CupsPrinter(PolledPrinter):
         self._stop_polling()
         self._publish(DeviceState.OFFLINE, "state.closed")
 
-    def _publish(self, state: DeviceState, reason: str = "", detail: str = "", near_end: bool = False,
-                 extra: dict[str, str] | None = None) -> None:
+    def _publish(
+        self,
+        state: DeviceState,
+        reason: str = "",
+        detail: str = "",
+        near_end: bool = False,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         super()._publish(state, reason, detail, near_end, extra or {"queue": self.queue})
 
     def _query(self, conn: Any = None) -> PrinterStatus:
@@ -153,13 +170,27 @@ class CupsPrinter(PolledPrinter):
 
     def health(self) -> HealthReport:
         status = self.refresh_status()
-        return HealthReport(self.name, status.state.usable,
-                            {"queue": self.queue, "status": "ok" if status.state.usable
-                             else f"{status.state.value}: {status.reason} {status.detail}".strip()})
+        return HealthReport(
+            self.name,
+            status.state.usable,
+            {
+                "queue": self.queue,
+                "status": "ok"
+                if status.state.usable
+                else f"{status.state.value}: {status.reason} {status.detail}".strip(),
+            },
+        )
 
     # -- printing ------------------------------------------------------------------------------
-    def print_pdf(self, pdf_path: str, *, title: str, media: str = "A4", options: dict[str, str] | None = None,
-                  on_submitted: Any = None) -> PrintResult:
+    def print_pdf(
+        self,
+        pdf_path: str,
+        *,
+        title: str,
+        media: str = "A4",
+        options: dict[str, str] | None = None,
+        on_submitted: Any = None,
+    ) -> PrintResult:
         """Submit and follow to completion; raise the printer's fault or :class:`JobFailed`.
 
         ``on_submitted(detail)`` is called once CUPS has the job (the journal stores the job id).
@@ -192,8 +223,10 @@ class CupsPrinter(PolledPrinter):
         deadline = time.monotonic() + self.job_timeout
         while True:
             try:
-                job = conn.getJobAttributes(job_id, requested_attributes=[
-                    "job-state", "job-state-reasons", "job-printer-state-message"])
+                job = conn.getJobAttributes(
+                    job_id,
+                    requested_attributes=["job-state", "job-state-reasons", "job-printer-state-message"],
+                )
             except RuntimeError as exc:
                 raise PrintUnconfirmed(f"job {job_id}: lost cupsd while following ({exc})") from None
             state = job.get("job-state")
@@ -201,8 +234,10 @@ class CupsPrinter(PolledPrinter):
                 return
             if state in (JOB_CANCELED, JOB_ABORTED):
                 self._query(conn)
-                raise JobFailed(f"job {job_id} {'cancelled' if state == JOB_CANCELED else 'aborted'}: "
-                                f"{job.get('job-state-reasons', '')} {job.get('job-printer-state-message', '')}")
+                raise JobFailed(
+                    f"job {job_id} {'cancelled' if state == JOB_CANCELED else 'aborted'}: "
+                    f"{job.get('job-state-reasons', '')} {job.get('job-printer-state-message', '')}"
+                )
             printer = self._query(conn)
             if not printer.state.usable and state in (JOB_PENDING, JOB_HELD, JOB_STOPPED):
                 self._cancel(conn, job_id)

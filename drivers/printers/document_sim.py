@@ -56,8 +56,9 @@ class PrintedPdf:
 
     def text(self) -> str:
         """The document's text as ``pdftotext -layout`` reads it (fed on stdin: no file is written)."""
-        return subprocess.run(["pdftotext", "-layout", "-", "-"], input=self.data, capture_output=True,
-                              check=True).stdout.decode("utf-8")
+        return subprocess.run(
+            ["pdftotext", "-layout", "-", "-"], input=self.data, capture_output=True, check=True
+        ).stdout.decode("utf-8")
 
 
 class DocumentPrinterSimulator:
@@ -113,11 +114,21 @@ class SimulatedDocumentPrinter(StatefulDevice):
 
     def health(self) -> HealthReport:
         status = self.refresh_status()
-        return HealthReport(self.name, status.state.usable, {"simulator": str(self.simulator.folder or "memory"),
-                                                             "status": status.state.value})
+        return HealthReport(
+            self.name,
+            status.state.usable,
+            {"simulator": str(self.simulator.folder or "memory"), "status": status.state.value},
+        )
 
-    def print_pdf(self, pdf_path: str, *, title: str, media: str = "A4", options: dict[str, str] | None = None,
-                  on_submitted: Any = None) -> PrintResult:
+    def print_pdf(
+        self,
+        pdf_path: str,
+        *,
+        title: str,
+        media: str = "A4",
+        options: dict[str, str] | None = None,
+        on_submitted: Any = None,
+    ) -> PrintResult:
         with self._lock:
             status = self.refresh_status()
             if not status.state.usable:

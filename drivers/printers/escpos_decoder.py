@@ -91,7 +91,9 @@ def decode(data: bytes, encoding: str = "gb18030") -> DecodeResult:
                 double = bool(data[i + 2] & 0x30)
                 bold = bool(data[i + 2] & 0x08)
                 i += 3
-            elif cmd in (0x64, 0x4A, 0x74, 0x2D, 0x4D, 0x33) and i + 2 < n:  # feed, codepage, underline, spacing
+            elif (
+                cmd in (0x64, 0x4A, 0x74, 0x2D, 0x4D, 0x33) and i + 2 < n
+            ):  # feed, codepage, underline, spacing
                 i += 3
             elif cmd == 0x32:  # ESC 2
                 i += 2
@@ -117,7 +119,7 @@ def decode(data: bytes, encoding: str = "gb18030") -> DecodeResult:
             elif cmd == 0x28 and i + 4 < n:  # GS ( x pL pH ...: length-prefixed functions
                 kind = data[i + 2]
                 length = data[i + 3] | data[i + 4] << 8
-                body = data[i + 5:i + 5 + length]
+                body = data[i + 5 : i + 5 + length]
                 if kind == 0x6B and len(body) >= 3 and body[0] == 0x31:  # GS ( k, symbol = QR
                     fn = body[1]
                     if fn == 0x50:  # store the data

@@ -182,9 +182,17 @@ class EscposTransport:
 class EscposReceiptPrinter(PolledPrinter):
     """:class:`~drivers.printers.model.ReceiptPrinter` over ESC/POS. All methods block."""
 
-    def __init__(self, transport: EscposTransport, settings: EncoderSettings | None = None, *,
-                 name: str = "receipt", status_timeout: float = 0.5, write_timeout: float = 10.0,
-                 poll_interval: float = 2.0, simulator: Any = None):
+    def __init__(
+        self,
+        transport: EscposTransport,
+        settings: EncoderSettings | None = None,
+        *,
+        name: str = "receipt",
+        status_timeout: float = 0.5,
+        write_timeout: float = 10.0,
+        poll_interval: float = 2.0,
+        simulator: Any = None,
+    ):
         self.name = name
         super().__init__()
         self.transport = transport
@@ -226,8 +234,11 @@ class EscposReceiptPrinter(PolledPrinter):
             self.transport.drain()
             first = self._ask(1)
             if first is None:
-                self._publish(DeviceState.UNKNOWN, PrinterNoAnswer.key,
-                              f"no answer to DLE EOT 1 within {self.status_timeout:.1f} s")
+                self._publish(
+                    DeviceState.UNKNOWN,
+                    PrinterNoAnswer.key,
+                    f"no answer to DLE EOT 1 within {self.status_timeout:.1f} s",
+                )
                 return self._status
             answers: dict[int, int | None] = {1: first}
             for n in (2, 4):
@@ -246,16 +257,20 @@ class EscposReceiptPrinter(PolledPrinter):
             shown = " ".join("--" if v is None else f"{v:02x}" for v in answers.values())
             self._publish(DeviceState.UNKNOWN, REASON_BAD_ANSWER, f"status bytes {shown}")
             return self._status
-        state, reason, near_end = interpret(StatusBytes(first, answers.get(2), answers.get(3),
-                                                        answers.get(4)))
+        state, reason, near_end = interpret(
+            StatusBytes(first, answers.get(2), answers.get(3), answers.get(4))
+        )
         self._publish(state, reason, "", near_end)
         return self._status
 
     def health(self) -> HealthReport:
         status = self.refresh_status()
-        checks = {"connection": "ok" if self.transport.connected else f"not connected ({status.detail})",
-                  "status": "ok" if status.state.usable else f"{status.state.value}: {status.reason}",
-                  "encoding": self.settings.encoding, "width_mm": str(self.settings.width_mm)}
+        checks = {
+            "connection": "ok" if self.transport.connected else f"not connected ({status.detail})",
+            "status": "ok" if status.state.usable else f"{status.state.value}: {status.reason}",
+            "encoding": self.settings.encoding,
+            "width_mm": str(self.settings.width_mm),
+        }
         if status.paper_near_end:
             checks["paper"] = "near end"
         return HealthReport(self.name, status.state.usable, checks)
@@ -282,4 +297,3 @@ class EscposReceiptPrinter(PolledPrinter):
                 raise error_for_status(after)
         log.info("%s: printed %s (%s, %d bytes)", self.name, job_id, receipt.title or "receipt", len(data))
         return PrintResult(job_id=job_id, detail=f"{len(data)} bytes")
-

@@ -89,19 +89,24 @@ def qr_command(payload: str, size: int = 6, level: str = "M") -> bytes:
     if len(data) > 7089:
         raise ValueError("QR payload too long")
     store_len = len(data) + 3
-    return b"".join([
-        GS + b"(k\x04\x001A2\x00",  # fn 165: model 2
-        GS + b"(k\x03\x001C" + bytes([size]),  # fn 167: module size
-        GS + b"(k\x03\x001E" + bytes([0x30 + "LMQH".index(level)]),  # fn 169: error correction
-        GS + b"(k" + bytes([store_len & 0xFF, store_len >> 8]) + b"1P0" + data,  # fn 180: store
-        GS + b"(k\x03\x001Q0",  # fn 181: print
-    ])
+    return b"".join(
+        [
+            GS + b"(k\x04\x001A2\x00",  # fn 165: model 2
+            GS + b"(k\x03\x001C" + bytes([size]),  # fn 167: module size
+            GS + b"(k\x03\x001E" + bytes([0x30 + "LMQH".index(level)]),  # fn 169: error correction
+            GS + b"(k" + bytes([store_len & 0xFF, store_len >> 8]) + b"1P0" + data,  # fn 180: store
+            GS + b"(k\x03\x001Q0",  # fn 181: print
+        ]
+    )
 
 
 def encode_line(line: ReceiptLine, settings: EncoderSettings) -> bytes:
     columns = settings.columns // (2 if line.double else 1)
-    out = [ALIGN.get(line.align, ALIGN["left"]), BOLD_ON if line.bold else BOLD_OFF,
-           SIZE_DOUBLE if line.double else SIZE_NORMAL]
+    out = [
+        ALIGN.get(line.align, ALIGN["left"]),
+        BOLD_ON if line.bold else BOLD_OFF,
+        SIZE_DOUBLE if line.double else SIZE_NORMAL,
+    ]
     for part in wrap(line.text, columns):
         out.append(encode_text(part, settings.encoding) + LF)
     return b"".join(out)
@@ -114,8 +119,9 @@ def encode_receipt(receipt: Receipt, settings: EncoderSettings | None = None) ->
     out.extend(encode_line(line, settings) for line in receipt.lines)
     out.append(ALIGN["left"] + BOLD_OFF + SIZE_NORMAL)
     if receipt.qr:
-        out.append(ALIGN["center"] + qr_command(receipt.qr, settings.qr_size, settings.qr_level) + LF
-                   + ALIGN["left"])
+        out.append(
+            ALIGN["center"] + qr_command(receipt.qr, settings.qr_size, settings.qr_level) + LF + ALIGN["left"]
+        )
     if receipt.cut:
         out.append(ESC + b"d" + bytes([settings.feed_before_cut]))
         out.append(PARTIAL_CUT if settings.partial_cut else FULL_CUT)

@@ -21,7 +21,9 @@ from drivers.printers.escpos_driver import EscposReceiptPrinter, EscposTransport
 from drivers.printers.escpos_encoder import EncoderSettings
 from drivers.registry import DeviceContext, DeviceUrl
 
-if TYPE_CHECKING:  # imported when the URL asks for them: CUPS and the document simulator stay unloaded otherwise
+if (
+    TYPE_CHECKING
+):  # imported when the URL asks for them: CUPS and the document simulator stay unloaded otherwise
     from drivers.printers.cups_driver import CupsPrinter
     from drivers.printers.document_sim import SimulatedDocumentPrinter
 
@@ -35,15 +37,23 @@ def _float_param(url: DeviceUrl, name: str, default: float) -> float:
 
 def _settings(url: DeviceUrl) -> EncoderSettings:
     try:
-        return EncoderSettings(encoding=url.params.get("encoding", "gb18030").lower(),
-                               width_mm=url.int_param("width", 80), qr_size=url.int_param("qr_size", 6))
+        return EncoderSettings(
+            encoding=url.params.get("encoding", "gb18030").lower(),
+            width_mm=url.int_param("width", 80),
+            qr_size=url.int_param("qr_size", 6),
+        )
     except ValueError as exc:
         raise DeviceConfigError(f"device URL {url.raw!r}: {exc}") from None
 
 
 def _driver(url: DeviceUrl, transport: EscposTransport, simulator: Any = None) -> EscposReceiptPrinter:
-    return EscposReceiptPrinter(transport, _settings(url), status_timeout=_float_param(url, "status_timeout", 0.5),
-                                poll_interval=_float_param(url, "poll", 2.0), simulator=simulator)
+    return EscposReceiptPrinter(
+        transport,
+        _settings(url),
+        status_timeout=_float_param(url, "status_timeout", 0.5),
+        poll_interval=_float_param(url, "poll", 2.0),
+        simulator=simulator,
+    )
 
 
 def _usb_ids(url: DeviceUrl) -> tuple[int, int]:
@@ -63,18 +73,21 @@ def transport_for(url: DeviceUrl, context: DeviceContext | None = None) -> Escpo
         if not url.host:
             raise DeviceConfigError(f"device URL {url.raw!r}: give host and port (escpos+tcp://HOST:9100)")
         host, port = url.host, url.port or 9100
-        return EscposTransport("network", lambda: printers.Network(host, port, timeout=write_timeout),
-                               f"{host}:{port}")
+        return EscposTransport(
+            "network", lambda: printers.Network(host, port, timeout=write_timeout), f"{host}:{port}"
+        )
     if url.scheme == "escpos+serial":
         if not url.path:
             raise DeviceConfigError(f"device URL {url.raw!r}: give the port (escpos+serial:///dev/ttyS0)")
         baud = url.int_param("baud", 9600)
-        return EscposTransport("serial", lambda: printers.Serial(devfile=url.path, baudrate=baud, timeout=0.5),
-                               url.path)
+        return EscposTransport(
+            "serial", lambda: printers.Serial(devfile=url.path, baudrate=baud, timeout=0.5), url.path
+        )
     if url.scheme == "escpos+usb":
         vid, pid = _usb_ids(url)
-        return EscposTransport("usb", lambda: printers.Usb(vid, pid, timeout=int(write_timeout * 1000)),
-                               f"{vid:04x}:{pid:04x}")
+        return EscposTransport(
+            "usb", lambda: printers.Usb(vid, pid, timeout=int(write_timeout * 1000)), f"{vid:04x}:{pid:04x}"
+        )
     raise DeviceConfigError(f"device URL {url.raw!r}: not an escpos URL")
 
 
@@ -99,9 +112,13 @@ def open_cups(url: DeviceUrl, context: DeviceContext) -> CupsPrinter:
     if not queue:
         raise DeviceConfigError(f"device URL {url.raw!r}: name the CUPS queue (cups://QUEUE)")
     device_class = url.params.get("class", "license" if "license" in queue.lower() else "document")
-    return CupsPrinter(queue, name=device_class, server=url.params.get("server"),
-                       job_timeout=_float_param(url, "job_timeout", 120.0),
-                       poll_interval=_float_param(url, "poll", 5.0))
+    return CupsPrinter(
+        queue,
+        name=device_class,
+        server=url.params.get("server"),
+        job_timeout=_float_param(url, "job_timeout", 120.0),
+        poll_interval=_float_param(url, "poll", 5.0),
+    )
 
 
 def _open_simulated_document(url: DeviceUrl, context: DeviceContext, name: str) -> SimulatedDocumentPrinter:

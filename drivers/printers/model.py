@@ -75,8 +75,18 @@ class PrintUnconfirmed(PrinterError):
 
 # reason key -> error class, so a status snapshot can be turned back into the error to raise
 ERRORS_BY_KEY: dict[str, type[PrinterError]] = {
-    cls.key: cls for cls in (PrinterError, PaperOut, CoverOpen, PaperJam, PrinterOffline, PrinterNoAnswer,
-                             PrinterStopped, JobFailed, PrintUnconfirmed)
+    cls.key: cls
+    for cls in (
+        PrinterError,
+        PaperOut,
+        CoverOpen,
+        PaperJam,
+        PrinterOffline,
+        PrinterNoAnswer,
+        PrinterStopped,
+        JobFailed,
+        PrintUnconfirmed,
+    )
 }
 
 
@@ -103,6 +113,7 @@ class ReceiptPrinter(Protocol):
     def refresh_status(self) -> DeviceStatus:
         """Ask the printer now (real-time status); UNKNOWN when it does not answer."""
         ...
+
     def health(self) -> HealthReport: ...
     def print_receipt(self, receipt: Receipt) -> PrintResult:
         """Print or raise a :class:`PrinterError`; checks status first."""

@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 class PolledPrinter(StatefulDevice, abc.ABC):
     poll_interval: float = 2.0
     poll_join_timeout: float = 5.0
-    _status: PrinterStatus  # narrower than StatefulDevice's: printers publish through _publish, never _set_state
+    _status: (
+        PrinterStatus  # narrower than StatefulDevice's: printers publish through _publish, never _set_state
+    )
 
     def __init__(self) -> None:
         super().__init__()
@@ -63,11 +65,19 @@ class PolledPrinter(StatefulDevice, abc.ABC):
         with self._io:
             return self._query()
 
-    def _publish(self, state: DeviceState, reason: str = "", detail: str = "", near_end: bool = False,
-                 extra: dict[str, str] | None = None) -> None:
+    def _publish(
+        self,
+        state: DeviceState,
+        reason: str = "",
+        detail: str = "",
+        near_end: bool = False,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         previous = self._status
         if previous.state == state and previous.reason == reason and previous.paper_near_end == near_end:
             return
-        self._status = PrinterStatus(self.name, state, reason, detail, paper_near_end=near_end, extra=extra or {})
+        self._status = PrinterStatus(
+            self.name, state, reason, detail, paper_near_end=near_end, extra=extra or {}
+        )
         log.info("%s: %s %s %s", self.name, state.value, reason, detail)
         self.events.emit(self._status)

@@ -143,7 +143,9 @@ class EscposPrinterSimulator:
             with self._lock:
                 self._clients.add(client)
                 self.connections += 1
-            threading.Thread(target=self._serve, args=(client,), name="escpos-sim-client", daemon=True).start()
+            threading.Thread(
+                target=self._serve, args=(client,), name="escpos-sim-client", daemon=True
+            ).start()
 
     def _serve(self, client: socket.socket) -> None:
         carry = b""

@@ -73,7 +73,7 @@ def parse_item(data: bytes, tag: int) -> bytes:
     length = data[1]
     if len(data) < 2 + length:
         raise ValueError(f"item {tag:#04x}: {len(data) - 2} bytes, length says {length}")
-    return bytes(data[2:2 + length])
+    return bytes(data[2 : 2 + length])
 
 
 def encode_item(tag: int, value: bytes) -> bytes:
@@ -87,7 +87,7 @@ def decode_bcd(value: bytes) -> str:
 
 def encode_bcd(digits: str, length: int) -> bytes:
     digits = digits + "F" * (2 * length - len(digits))
-    return bytes.fromhex(digits[:2 * length])
+    return bytes.fromhex(digits[: 2 * length])
 
 
 def decode_an(value: bytes) -> str:
@@ -156,6 +156,6 @@ class Apdu:
         if len(body) == 1:
             return cls(cla, ins, p1, p2, le=body[0] or 256)
         lc = body[0]
-        data = body[1:1 + lc]
+        data = body[1 : 1 + lc]
         le = (body[1 + lc] or 256) if len(body) > 1 + lc else None
         return cls(cla, ins, p1, p2, bytes(data), le)

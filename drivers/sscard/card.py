@@ -115,7 +115,9 @@ class SsCard:
         if needed & set(refused06) or not needed <= set(ef06):
             if refused06 or self.version.startswith("3"):
                 algorithm = "SM4" if b"SM4" in fci else ("SSF33" if b"SSF33" in fci else "")
-                raise CardNeedsPsam(f"version {self.version or '?'} card; EF06 needs PSAM authentication {algorithm}")
+                raise CardNeedsPsam(
+                    f"version {self.version or '?'} card; EF06 needs PSAM authentication {algorithm}"
+                )
             raise CardReadError("EF06 lacks the ID number or the name")
         if self.confirm_read:  # a transient line error must not become another person: read EF06 again
             first = {name: self.raw[name] for name in ef06}
@@ -127,12 +129,27 @@ class SsCard:
         # merge the bytes, not the texts: the 30-byte cut may fall inside a character
         name = a.decode_gbk(self.raw["name"].rstrip(b"\x00") + self.raw.get("name_extension", b""))
         nation_code = ef06.get("nation", "")
-        extra: dict[str, Any] = {k: ef05[k] for k in ("card_number", "card_id_code", "card_category", "issuer") if k in ef05}
-        extra.update(version=self.version, birthplace=ef06.get("birthplace", ""), nation_code=nation_code,
-                     assurance=assurance)
+        extra: dict[str, Any] = {
+            k: ef05[k] for k in ("card_number", "card_id_code", "card_category", "issuer") if k in ef05
+        }
+        extra.update(
+            version=self.version,
+            birthplace=ef06.get("birthplace", ""),
+            nation_code=nation_code,
+            assurance=assurance,
+        )
         if ef05.get("card_id_code"):
             extra["region"] = ef05["card_id_code"][:6]
-        return Identity(card_type=CARD_SOCIAL_SECURITY, source=SOURCE_SSCARD, name=name, id_number=id_number,
-                        gender=ef06.get("gender", ""), nation=nation_name(nation_code) if nation_code else "",
-                        birth_date=ef06.get("birth_date", ""), valid_from=ef05.get("issue_date", ""),
-                        valid_to=ef05.get("expiry_date", ""), authority=ef05.get("issuer", ""), extra=extra)
+        return Identity(
+            card_type=CARD_SOCIAL_SECURITY,
+            source=SOURCE_SSCARD,
+            name=name,
+            id_number=id_number,
+            gender=ef06.get("gender", ""),
+            nation=nation_name(nation_code) if nation_code else "",
+            birth_date=ef06.get("birth_date", ""),
+            valid_from=ef05.get("issue_date", ""),
+            valid_to=ef05.get("expiry_date", ""),
+            authority=ef05.get("issuer", ""),
+            extra=extra,
+        )

@@ -89,7 +89,7 @@ class EmulatedSsCard:
                 return b"\x6f\x00"
             if cmd.le is not None and cmd.le != len(self.pending) and self.strict_le:
                 return bytes([0x6C, len(self.pending)])
-            out, self.pending = self.pending[:cmd.le or 256], self.pending[cmd.le or 256:]
+            out, self.pending = self.pending[: cmd.le or 256], self.pending[cmd.le or 256 :]
             return out + (bytes([0x61, len(self.pending)]) if self.pending else b"\x90\x00")
         if cmd.ins in (ps.INS_INTERNAL_AUTH, ps.INS_GET_CHALLENGE, ps.INS_EXTERNAL_AUTH):
             return self._authentication(cmd)
@@ -125,8 +125,14 @@ class EmulatedSsCard:
         return data + b"\x90\x00"
 
 
-def card_from_identity(card: dict, *, version: str = "2.00", genuine: bool = True,
-                       master_key: bytes = ps.TEST_MASTER_KEY, **behaviour: Any) -> EmulatedSsCard:
+def card_from_identity(
+    card: dict,
+    *,
+    version: str = "2.00",
+    genuine: bool = True,
+    master_key: bytes = ps.TEST_MASTER_KEY,
+    **behaviour: Any,
+) -> EmulatedSsCard:
     """An emulated card for a person (a dict in Identity field names, as the demo data has).
 
     A name longer than 15 GBK characters' 30 bytes spills into the 4E extension item. A genuine
@@ -142,14 +148,20 @@ def card_from_identity(card: dict, *, version: str = "2.00", genuine: bool = Tru
     nation = card.get("nation", "")
     values05 = {
         "card_id_code": region + "D15600000500" + "0" * (32 - 6 - 12),
-        "card_category": "3", "version": version, "issuer": extra.get("issuer", "420100D15600"),
+        "card_category": "3",
+        "version": version,
+        "issuer": extra.get("issuer", "420100D15600"),
         "issue_date": card.get("valid_from", "") or "20200101",
         "expiry_date": card.get("valid_to", "") if str(card.get("valid_to", "")).isdigit() else "20300101",
         "card_number": extra.get("card_number", "A" + id_number[-8:]),
     }
-    values06 = {"id_number": id_number, "gender": card.get("gender", ""),
-                "nation": nation_code(nation) if nation else "", "birthplace": region,
-                "birth_date": card.get("birth_date", "")}
+    values06 = {
+        "id_number": id_number,
+        "gender": card.get("gender", ""),
+        "nation": nation_code(nation) if nation else "",
+        "birthplace": region,
+        "birth_date": card.get("birth_date", ""),
+    }
     files: dict[int, dict[int, bytes]] = {a.EF05: {}, a.EF06: {}}
     for ef, tag, name_, length, kind in a.ITEMS:
         if name_ == "name":
@@ -177,8 +189,13 @@ class VpcdEmulator:
     the background, like a card left in a reader while the service comes back.
     """
 
-    def __init__(self, cards: list[dict] | None = None, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-                 retry_interval: float = 0.2):
+    def __init__(
+        self,
+        cards: list[dict] | None = None,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        retry_interval: float = 0.2,
+    ):
         self.cards = list(cards or [])
         self.host, self.port = host, port
         self.retry_interval = retry_interval

@@ -43,7 +43,9 @@ def corrupt_bytes(data: bytes, rng: random.Random) -> bytes:
 def corrupt_stored(card: EmulatedSsCard, rng: random.Random) -> None:
     """Damage one EF06 item of ``card`` in place, in one of the ways a bad or forged card would."""
     items = card.files[a.EF06]
-    kind = rng.choice(("nul", "non_bcd", "impossible_date", "gender", "id_digit", "other_date", "swap_gender"))
+    kind = rng.choice(
+        ("nul", "non_bcd", "impossible_date", "gender", "id_digit", "other_date", "swap_gender")
+    )
     if kind == "nul":
         tag = rng.choice((0x09, 0x08))
         value = bytearray(items[tag])
@@ -53,8 +55,11 @@ def corrupt_stored(card: EmulatedSsCard, rng: random.Random) -> None:
     elif kind == "non_bcd":
         value = bytearray(items[0x0D])
         i = rng.randrange(len(value))
-        value[i] = (value[i] & 0xF0) | rng.randrange(0xA, 0xF) if rng.random() < 0.5 else \
-            (rng.randrange(0xA, 0x10) << 4) | (value[i] & 0x0F)
+        value[i] = (
+            (value[i] & 0xF0) | rng.randrange(0xA, 0xF)
+            if rng.random() < 0.5
+            else (rng.randrange(0xA, 0x10) << 4) | (value[i] & 0x0F)
+        )
         items[0x0D] = bytes(value)
     elif kind == "impossible_date":
         items[0x0D] = bytes.fromhex(rng.choice(("19901301", "19900230", "19900100", "00000000", "19909999")))
@@ -81,8 +86,15 @@ class SsFuzzResult:
     uncaught: int = 0
 
 
-def fuzz(cards: list[dict], responses: int, *, seed: int = 1, stored: bool = False,
-         error_rate: float = 0.05, confirm_read: bool = True) -> SsFuzzResult:
+def fuzz(
+    cards: list[dict],
+    responses: int,
+    *,
+    seed: int = 1,
+    stored: bool = False,
+    error_rate: float = 0.05,
+    confirm_read: bool = True,
+) -> SsFuzzResult:
     rng = random.Random(seed)
     result = SsFuzzResult()
     expected = [SsCard(card_from_identity(c).process).read_identity() for c in cards]
@@ -95,6 +107,7 @@ def fuzz(cards: list[dict], responses: int, *, seed: int = 1, stored: bool = Fal
             result.responses += 1
             transmit = card.process
         else:
+
             def noisy(command: bytes, card: EmulatedSsCard = card) -> bytes:
                 response = card.process(command)
                 if command[1] == 0xB2 and len(response) > 2 and rng.random() < error_rate:

@@ -76,10 +76,18 @@ class Psam:
 
     def cipher(self, card_number: str, usage: int, block: bytes) -> bytes:
         """Ask the PSAM to encrypt ``block`` under the card's diversified key for ``usage``."""
-        _check(self._transmit(bytes([0x80, INS_PSAM_DIVERSIFY, usage, 0x00, BLOCK])
-                              + diversification_data(card_number)), "PSAM DIVERSIFY", PsamError)
-        out = _check(self._transmit(bytes([0x80, INS_PSAM_CIPHER, 0x00, 0x00, BLOCK]) + block + bytes([BLOCK])),
-                     "PSAM CIPHER DATA", PsamError)
+        _check(
+            self._transmit(
+                bytes([0x80, INS_PSAM_DIVERSIFY, usage, 0x00, BLOCK]) + diversification_data(card_number)
+            ),
+            "PSAM DIVERSIFY",
+            PsamError,
+        )
+        out = _check(
+            self._transmit(bytes([0x80, INS_PSAM_CIPHER, 0x00, 0x00, BLOCK]) + block + bytes([BLOCK])),
+            "PSAM CIPHER DATA",
+            PsamError,
+        )
         if len(out) != BLOCK:
             raise PsamError(f"PSAM CIPHER DATA gave {len(out)} bytes")
         return out
@@ -94,13 +102,17 @@ class Psam:
         expected = self.cipher(card_number, KEY_INTERNAL, challenge)
         if not hmac.compare_digest(data, expected):
             raise CardNotGenuine("INTERNAL AUTHENTICATE: the card's answer is not the issuer key's")
-        card_challenge = _check(card(bytes([0x00, INS_GET_CHALLENGE, 0x00, 0x00, BLOCK])), "GET CHALLENGE",
-                                CardNotGenuine)
+        card_challenge = _check(
+            card(bytes([0x00, INS_GET_CHALLENGE, 0x00, 0x00, BLOCK])), "GET CHALLENGE", CardNotGenuine
+        )
         if len(card_challenge) != BLOCK:
             raise CardNotGenuine(f"GET CHALLENGE gave {len(card_challenge)} bytes")
         proof = self.cipher(card_number, KEY_EXTERNAL, card_challenge)
-        _check(card(bytes([0x00, INS_EXTERNAL_AUTH, 0x00, 0x00, BLOCK]) + proof), "EXTERNAL AUTHENTICATE",
-               CardNotGenuine)
+        _check(
+            card(bytes([0x00, INS_EXTERNAL_AUTH, 0x00, 0x00, BLOCK]) + proof),
+            "EXTERNAL AUTHENTICATE",
+            CardNotGenuine,
+        )
 
 
 class EmulatedPsam:
@@ -124,7 +136,11 @@ class EmulatedPsam:
         self.log.append(raw[:2].hex())
         if cmd.cla != 0x80:
             return b"\x6e\x00"
-        if cmd.ins == INS_PSAM_DIVERSIFY and cmd.p1 in (KEY_INTERNAL, KEY_EXTERNAL) and len(cmd.data) == BLOCK:
+        if (
+            cmd.ins == INS_PSAM_DIVERSIFY
+            and cmd.p1 in (KEY_INTERNAL, KEY_EXTERNAL)
+            and len(cmd.data) == BLOCK
+        ):
             data = bytearray(cmd.data)
             data[-1] ^= cmd.p1
             self._key = sm4_encrypt(self._master, bytes(data))

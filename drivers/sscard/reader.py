@@ -40,8 +40,13 @@ def _scard() -> Any:  # pyscard ships no types
 
 
 def _service_gone(scard: Any, hresult: int) -> bool:
-    return hresult in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED, scard.SCARD_E_INVALID_HANDLE,
-                       scard.SCARD_F_COMM_ERROR, scard.SCARD_E_NO_READERS_AVAILABLE)
+    return hresult in (
+        scard.SCARD_E_NO_SERVICE,
+        scard.SCARD_E_SERVICE_STOPPED,
+        scard.SCARD_E_INVALID_HANDLE,
+        scard.SCARD_F_COMM_ERROR,
+        scard.SCARD_E_NO_READERS_AVAILABLE,
+    )
 
 
 class PcscContext:
@@ -70,8 +75,9 @@ class PcscContext:
         slot = next((r for r in self.readers() if psam_reader in r and r != reader), None)
         if slot is None:
             raise PsamError(f"no PSAM reader matching {psam_reader!r}")
-        hresult, hpsam, protocol = s.SCardConnect(self.handle, slot, s.SCARD_SHARE_SHARED,
-                                                  s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1)
+        hresult, hpsam, protocol = s.SCardConnect(
+            self.handle, slot, s.SCARD_SHARE_SHARED, s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1
+        )
         if hresult != s.SCARD_S_SUCCESS:
             raise PsamError(f"PSAM connect: {s.SCardGetErrorMessage(hresult)}")
 
@@ -99,8 +105,9 @@ class PcscContext:
         if isinstance(psam, str):
             return self._with_pcsc_psam(reader, psam)
         s = self.scard
-        hresult, hcard, protocol = s.SCardConnect(self.handle, reader, s.SCARD_SHARE_SHARED,
-                                                  s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1)
+        hresult, hcard, protocol = s.SCardConnect(
+            self.handle, reader, s.SCARD_SHARE_SHARED, s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1
+        )
         if hresult in (s.SCARD_E_NO_SMARTCARD, s.SCARD_W_REMOVED_CARD):
             raise CardRemovedDuringRead("no card at connect")
         if hresult != s.SCARD_S_SUCCESS:
@@ -136,8 +143,14 @@ class SsCardReader(StatefulDevice):
 
     name = "sscard"
 
-    def __init__(self, reader_name: str | None = None, *, wait_ms: int = 500, reconnect_interval: float = 0.5,
-                 psam: PsamSource = None):
+    def __init__(
+        self,
+        reader_name: str | None = None,
+        *,
+        wait_ms: int = 500,
+        reconnect_interval: float = 0.5,
+        psam: PsamSource = None,
+    ):
         super().__init__()
         self.reader_name = reader_name
         # the terminal's PSAM: a transmit function (emulated, vendor library) or a PC/SC reader name;
@@ -232,8 +245,9 @@ class SsCardReader(StatefulDevice):
             try:
                 self._watch(s, self._context)
             except SsCardError as exc:
-                self._set_state(exc.state if exc.state != DeviceState.ONLINE else DeviceState.OFFLINE,
-                                exc.key, exc.detail)
+                self._set_state(
+                    exc.state if exc.state != DeviceState.ONLINE else DeviceState.OFFLINE, exc.key, exc.detail
+                )
             except Exception as exc:  # keep the loop alive whatever happens
                 log.exception("sscard loop error")
                 self._set_state(DeviceState.HARDWARE_ERROR, "error.sscard.generic", type(exc).__name__)

@@ -15,14 +15,35 @@ ROTATION = "root_rotation.json"  # optional: signed new root keys carried beside
 BUNDLE_TYPE = "kiosk-flow-bundle"
 SPEC = 1
 MAX_FILES = 2000
-ROOT_KEYS_FILE = Path("trust") / "bundle_root_keys.json"  # under the data dir; provisioning and the demo write it
+ROOT_KEYS_FILE = (
+    Path("trust") / "bundle_root_keys.json"
+)  # under the data dir; provisioning and the demo write it
 
-REASONS = frozenset({
-    "malformed", "oversized", "missing_signature", "bad_signature", "threshold_not_met", "old_version",
-    "expired", "wrong_group", "unexpected_file", "missing_file", "length_mismatch", "hash_mismatch",
-    "lint_failed", "no_root_keys", "corrupt_archive", "bad_compression", "yaml_bomb", "out_of_memory",
-    "unreadable", "bad_rotation", "internal_error",
-})
+REASONS = frozenset(
+    {
+        "malformed",
+        "oversized",
+        "missing_signature",
+        "bad_signature",
+        "threshold_not_met",
+        "old_version",
+        "expired",
+        "wrong_group",
+        "unexpected_file",
+        "missing_file",
+        "length_mismatch",
+        "hash_mismatch",
+        "lint_failed",
+        "no_root_keys",
+        "corrupt_archive",
+        "bad_compression",
+        "yaml_bomb",
+        "out_of_memory",
+        "unreadable",
+        "bad_rotation",
+        "internal_error",
+    }
+)
 
 
 class BundleRefused(Exception):

@@ -79,8 +79,11 @@ class RootKeys:
         return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": self.version, "threshold": self.threshold,
-                "keys": sorted(public_hex(k) for k in self.keys.values())}
+        return {
+            "version": self.version,
+            "threshold": self.threshold,
+            "keys": sorted(public_hex(k) for k in self.keys.values()),
+        }
 
 
 def count_signatures(payload: bytes, entries: Any, keys: dict[str, Ed25519PublicKey]) -> tuple[int, int]:
@@ -134,8 +137,12 @@ def rotate(current: RootKeys, chain: Any) -> RootKeys:
         by_old, _ = count_signatures(payload, document.get("signatures"), root.keys)
         by_new, _ = count_signatures(payload, document.get("signatures"), new.keys)
         if by_old < root.threshold:
-            raise BundleRefused("bad_rotation", f"root {new.version}: {by_old} of {root.threshold} old-key signatures")
+            raise BundleRefused(
+                "bad_rotation", f"root {new.version}: {by_old} of {root.threshold} old-key signatures"
+            )
         if by_new < new.threshold:
-            raise BundleRefused("bad_rotation", f"root {new.version}: {by_new} of {new.threshold} new-key signatures")
+            raise BundleRefused(
+                "bad_rotation", f"root {new.version}: {by_new} of {new.threshold} new-key signatures"
+            )
         root = new
     return root

@@ -54,10 +54,18 @@ class BundleManager:
     and withdrawal; see :func:`store_sink` for recording them in the terminal's store (and so the
     back office's outbox). ``crash_hook(point)`` is for the power-cut tests only."""
 
-    def __init__(self, data_dir: Path, group: str, *, on_event: EventSink | None = None,
-                 max_bytes: int = MAX_BUNDLE_BYTES, terminal_devices: frozenset[str] | None = None,
-                 root_keys_path: Path | None = None, now: Callable[[], datetime] | None = None,
-                 crash_hook: CrashHook | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        group: str,
+        *,
+        on_event: EventSink | None = None,
+        max_bytes: int = MAX_BUNDLE_BYTES,
+        terminal_devices: frozenset[str] | None = None,
+        root_keys_path: Path | None = None,
+        now: Callable[[], datetime] | None = None,
+        crash_hook: CrashHook | None = None,
+    ):
         self.data_dir = Path(data_dir)
         self.root = self.data_dir / "bundles"
         self.group = group
@@ -115,8 +123,11 @@ class BundleManager:
     def highest_version(self) -> int:
         """The highest version ever verified here (failed, expired, withdrawn included): none lower or
         equal is taken again. A refused bundle is not counted: its version was never proven."""
-        versions = [int(p.name.split(".")[0]) for p in self.root.iterdir()
-                    if p.is_dir() and p.name.split(".")[0].isdigit() and p.name.count(".") <= 1]
+        versions = [
+            int(p.name.split(".")[0])
+            for p in self.root.iterdir()
+            if p.is_dir() and p.name.split(".")[0].isdigit() and p.name.count(".") <= 1
+        ]
         return max(versions, default=0)
 
     def pending(self) -> list[int]:
@@ -135,17 +146,25 @@ class BundleManager:
     def status(self) -> dict[str, Any]:
         """What runs and what does not, honestly: for the heartbeat and ``kiosk status``."""
         journal = self.journal()
-        return {"active": self.active_version(), "previous": self.previous_version(), "staged": self.pending(),
-                "refused": [e for e in journal if e.get("kind") in ("bundle_refused", "bundle_rolled_back")][-5:],
-                "notices": journal[-5:]}
+        return {
+            "active": self.active_version(),
+            "previous": self.previous_version(),
+            "staged": self.pending(),
+            "refused": [e for e in journal if e.get("kind") in ("bundle_refused", "bundle_rolled_back")][-5:],
+            "notices": journal[-5:],
+        }
 
     def _emit(self, kind: str, **detail: Any) -> None:
         level = logging.WARNING if kind in NOTICES else logging.INFO
         log.log(level, "%s %s", kind, json.dumps(detail, ensure_ascii=False, sort_keys=True))
         if kind in NOTICES:
             try:
-                entries = self.journal() + [{"kind": kind, "at": self.now().strftime("%Y-%m-%dT%H:%M:%SZ"), **detail}]
-                write_atomic(self.root / JOURNAL, json.dumps(entries[-JOURNAL_KEEP:], ensure_ascii=False).encode())
+                entries = self.journal() + [
+                    {"kind": kind, "at": self.now().strftime("%Y-%m-%dT%H:%M:%SZ"), **detail}
+                ]
+                write_atomic(
+                    self.root / JOURNAL, json.dumps(entries[-JOURNAL_KEEP:], ensure_ascii=False).encode()
+                )
             except OSError:
                 log.exception("bundle journal not written")
         if self.on_event is not None:
@@ -174,8 +193,9 @@ class BundleManager:
         except (ValueError, KeyError, TypeError) as exc:
             raise BundleRefused("no_root_keys", f"pinned root keys unreadable: {exc}") from None
 
-    def receive(self, source: Path, *, in_session: bool | Callable[[], bool] = False,
-                version: int | None = None) -> Outcome:
+    def receive(
+        self, source: Path, *, in_session: bool | Callable[[], bool] = False, version: int | None = None
+    ) -> Outcome:
         """The one path for every bundle: verify and stage, then activate unless a citizen is in a session."""
         with self._exclusive():
             return self._receive(source, in_session, version)
@@ -207,10 +227,17 @@ class BundleManager:
             refusal = refusal_of(exc)
             for path in self.root.glob(".staging-*"):
                 shutil.rmtree(path, ignore_errors=True)
-            self._emit("bundle_refused", version=version, reason=refusal.reason, detail=refusal.detail[:500],
-                       source=source.name)
+            self._emit(
+                "bundle_refused",
+                version=version,
+                reason=refusal.reason,
+                detail=refusal.detail[:500],
+                source=source.name,
+            )
             raise refusal from None
-        self._emit("bundle_staged", version=manifest.version, files=len(manifest.files), bytes=manifest.total_bytes)
+        self._emit(
+            "bundle_staged", version=manifest.version, files=len(manifest.files), bytes=manifest.total_bytes
+        )
         return manifest.version
 
     def _install(self, source: Path) -> Manifest:
@@ -232,8 +259,15 @@ class BundleManager:
         return manifest
 
     def _verify(self, directory: Path) -> Manifest:
-        return verify(directory, self.root_keys(), group=self.group, above_version=self.highest_version(),
-                      now=self.now(), max_bytes=self.max_bytes, terminal_devices=self.terminal_devices)
+        return verify(
+            directory,
+            self.root_keys(),
+            group=self.group,
+            above_version=self.highest_version(),
+            now=self.now(),
+            max_bytes=self.max_bytes,
+            terminal_devices=self.terminal_devices,
+        )
 
     # activate ---------------------------------------------------------------------------------------------
     def _point(self, name: str, version: int | None) -> None:
@@ -266,7 +300,9 @@ class BundleManager:
                 return False
             version = pending[-1]
         if version not in pending:
-            raise BundleRefused("old_version", f"version {version} is not an installed version above the active one")
+            raise BundleRefused(
+                "old_version", f"version {version} is not an installed version above the active one"
+            )
         busy = in_session() if callable(in_session) else in_session
         if busy:
             self._emit("bundle_deferred", version=version, reason="citizen_in_session")
@@ -321,14 +357,22 @@ class BundleManager:
         elif version == previous:
             self._point("previous", None)
         self._retire(version, "withdrawn")
-        self._emit("bundle_withdrawn", version=version, to=previous if version == active else active, reason=reason)
+        self._emit(
+            "bundle_withdrawn", version=version, to=previous if version == active else active, reason=reason
+        )
         return version == active
 
     # load -------------------------------------------------------------------------------------------------
     def _load(self, directory: Path) -> dict[str, Flow]:
         """Re-check the bundle on disk (hashes, lint, expiry) and load its flows."""
-        verify(directory, self.root_keys(), above_version=0, now=self.now(), max_bytes=self.max_bytes,
-               terminal_devices=self.terminal_devices)
+        verify(
+            directory,
+            self.root_keys(),
+            above_version=0,
+            now=self.now(),
+            max_bytes=self.max_bytes,
+            terminal_devices=self.terminal_devices,
+        )
         flows = load_directory(directory / "definitions")
         if not flows:
             raise ValueError("the bundle holds no flows")
@@ -376,7 +420,11 @@ def store_sink(store: Any) -> EventSink:
     """Record bundle events in the terminal's store (device events, queued for the back office)."""
 
     def sink(kind: str, detail: dict[str, Any]) -> None:
-        store.record_device_event("flows", kind, str(detail.get("reason", "")),
-                                  json.dumps(detail, ensure_ascii=False, sort_keys=True))
+        store.record_device_event(
+            "flows",
+            kind,
+            str(detail.get("reason", "")),
+            json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        )
 
     return sink

@@ -68,17 +68,30 @@ def parse_manifest(data: Any) -> Manifest:
             raise BundleRefused("malformed", "files is not a mapping")
         for name, spec in files.items():
             parts = PurePosixPath(name).parts
-            if (name.startswith("/") or "\\" in name or not parts or ".." in parts
-                    or name in (MANIFEST, SIGNATURES, ROTATION)
-                    or not isinstance(spec.get("length"), int) or spec["length"] < 0
-                    or not isinstance(spec.get("sha256"), str) or len(spec["sha256"]) != 64):
+            if (
+                name.startswith("/")
+                or "\\" in name
+                or not parts
+                or ".." in parts
+                or name in (MANIFEST, SIGNATURES, ROTATION)
+                or not isinstance(spec.get("length"), int)
+                or spec["length"] < 0
+                or not isinstance(spec.get("sha256"), str)
+                or len(spec["sha256"]) != 64
+            ):
                 raise BundleRefused("malformed", f"bad file entry {name[:80]!r}")
         groups = data["groups"]
         if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
             raise BundleRefused("malformed", "groups is not a list of names")
-        return Manifest(version=version, expires=parse_expiry(str(data["expires"])), groups=tuple(groups),
-                        threshold=int(data.get("threshold", 1)), files=files, created=str(data.get("created", "")),
-                        raw=data)
+        return Manifest(
+            version=version,
+            expires=parse_expiry(str(data["expires"])),
+            groups=tuple(groups),
+            threshold=int(data.get("threshold", 1)),
+            files=files,
+            created=str(data.get("created", "")),
+            raw=data,
+        )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise BundleRefused("malformed", f"manifest: {type(exc).__name__}: {exc}") from None
 

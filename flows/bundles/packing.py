@@ -33,8 +33,17 @@ def _source_files(src: Path) -> list[str]:
     return names
 
 
-def pack(src: Path, out: Path, version: int, expires: str | date | datetime, groups: list[str],
-         threshold: int = 1, terminal: str | None = None, *, allow_past: bool = False) -> Manifest:
+def pack(
+    src: Path,
+    out: Path,
+    version: int,
+    expires: str | date | datetime,
+    groups: list[str],
+    threshold: int = 1,
+    terminal: str | None = None,
+    *,
+    allow_past: bool = False,
+) -> Manifest:
     """Build a bundle directory from a tree laid out like ``flows/``; refuses a tree that fails lint,
     and an expiry already past (every terminal would refuse the bundle; ``allow_past`` is for the
     tests of that refusal)."""
@@ -58,10 +67,16 @@ def pack(src: Path, out: Path, version: int, expires: str | date | datetime, gro
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src / name, target)
         files[name] = {"sha256": sha256_file(target), "length": target.stat().st_size}
-    manifest = {"type": BUNDLE_TYPE, "spec": SPEC, "version": version,
-                "expires": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"), "groups": sorted(set(groups)),
-                "threshold": threshold, "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "files": files}
+    manifest = {
+        "type": BUNDLE_TYPE,
+        "spec": SPEC,
+        "version": version,
+        "expires": expiry.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "groups": sorted(set(groups)),
+        "threshold": threshold,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "files": files,
+    }
     (out / MANIFEST).write_bytes(canonical_json(manifest))
     (out / SIGNATURES).write_text(json.dumps({"signatures": []}), encoding="utf-8")
     return parse_manifest(manifest)
@@ -75,8 +90,10 @@ def sign(bundle: Path, keys: list[Ed25519PrivateKey]) -> list[str]:
     by_key = {s["keyid"]: s for s in existing}
     for entry in sign_payload(manifest, keys):
         by_key[entry["keyid"]] = entry
-    path.write_text(json.dumps({"signatures": sorted(by_key.values(), key=lambda s: s["keyid"])}, indent=1),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"signatures": sorted(by_key.values(), key=lambda s: s["keyid"])}, indent=1),
+        encoding="utf-8",
+    )
     return sorted(by_key)
 
 

@@ -28,7 +28,9 @@ def check_signatures(manifest_bytes: bytes, signatures: Any, root: RootKeys, wan
     threshold = max(root.threshold, wanted, 1)
     if valid < threshold:
         if bad:
-            raise BundleRefused("bad_signature", f"{bad} signature(s) do not verify; {valid} of {threshold} valid")
+            raise BundleRefused(
+                "bad_signature", f"{bad} signature(s) do not verify; {valid} of {threshold} valid"
+            )
         if not valid:
             raise BundleRefused("missing_signature", "no signature by a pinned key")
         raise BundleRefused("threshold_not_met", f"{valid} of {threshold} required signatures")
@@ -54,9 +56,17 @@ def bundle_root(bundle: Path, root: RootKeys) -> RootKeys:
     return rotate(root, _small_json(bundle / ROTATION, "bad_rotation", ROTATION))
 
 
-def verify(bundle: Path, root: RootKeys, *, group: str | None = None, above_version: int = 0,
-           now: datetime | None = None, max_bytes: int = MAX_BUNDLE_BYTES, lint: bool = True,
-           terminal_devices: frozenset[str] | None = None) -> Manifest:
+def verify(
+    bundle: Path,
+    root: RootKeys,
+    *,
+    group: str | None = None,
+    above_version: int = 0,
+    now: datetime | None = None,
+    max_bytes: int = MAX_BUNDLE_BYTES,
+    lint: bool = True,
+    terminal_devices: frozenset[str] | None = None,
+) -> Manifest:
     """Check a bundle directory completely; raise :class:`BundleRefused` with the first reason found."""
     manifest_path = bundle / MANIFEST
     if not manifest_path.is_file() or manifest_path.is_symlink():
@@ -78,7 +88,9 @@ def verify(bundle: Path, root: RootKeys, *, group: str | None = None, above_vers
     if manifest.expires <= (now or datetime.now(UTC)):
         raise BundleRefused("expired", f"expired {manifest.expires:%Y-%m-%dT%H:%M:%SZ}")
     if group is not None and group not in manifest.groups:
-        raise BundleRefused("wrong_group", f"for groups {list(manifest.groups)}, this terminal is in {group!r}")
+        raise BundleRefused(
+            "wrong_group", f"for groups {list(manifest.groups)}, this terminal is in {group!r}"
+        )
     if len(manifest.files) > MAX_FILES or manifest.total_bytes > max_bytes:
         raise BundleRefused("oversized", f"{len(manifest.files)} files, {manifest.total_bytes} bytes")
     _check_files(bundle, manifest, max_bytes)
@@ -86,8 +98,11 @@ def verify(bundle: Path, root: RootKeys, *, group: str | None = None, above_vers
         if name.endswith((".yaml", ".yml")):
             check_yaml_structure(bundle / name)
     if lint:
-        problems = errors_only(lint_paths([bundle]) if terminal_devices is None else
-                               lint_directory(bundle / "definitions", LintContext.for_root(bundle, terminal_devices)))
+        problems = errors_only(
+            lint_paths([bundle])
+            if terminal_devices is None
+            else lint_directory(bundle / "definitions", LintContext.for_root(bundle, terminal_devices))
+        )
         if problems:
             raise BundleRefused("lint_failed", "; ".join(str(p) for p in problems[:5]))
     return manifest
@@ -112,6 +127,8 @@ def _check_files(bundle: Path, manifest: Manifest, max_bytes: int) -> None:
         if name not in present:
             raise BundleRefused("missing_file", name)
         if path.stat().st_size != spec["length"]:
-            raise BundleRefused("length_mismatch", f"{name}: {path.stat().st_size} bytes, manifest says {spec['length']}")
+            raise BundleRefused(
+                "length_mismatch", f"{name}: {path.stat().st_size} bytes, manifest says {spec['length']}"
+            )
         if sha256_file(path) != spec["sha256"]:
             raise BundleRefused("hash_mismatch", name)

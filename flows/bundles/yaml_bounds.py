@@ -23,8 +23,13 @@ MAX_EXPANDED_NODES = 200_000  # nodes with every alias expanded (the real flows 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def check_yaml_structure(path: Path, *, max_depth: int = MAX_DEPTH, max_aliases: int = MAX_ALIASES,
-                         max_nodes: int = MAX_EXPANDED_NODES) -> int:
+def check_yaml_structure(
+    path: Path,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_aliases: int = MAX_ALIASES,
+    max_nodes: int = MAX_EXPANDED_NODES,
+) -> int:
     """Refuse a YAML file whose structure is out of bounds; returns its expanded node count."""
     anchors: dict[str, int] = {}
     stack: list[list[Any]] = [[None, 0]]  # [anchor, expanded nodes so far] per open collection
@@ -54,7 +59,9 @@ def check_yaml_structure(path: Path, *, max_depth: int = MAX_DEPTH, max_aliases:
                         anchors[anchor] = size
                     stack[-1][1] += size
                 if stack[-1][1] > max_nodes or sum(level[1] for level in stack) > max_nodes:
-                    raise BundleRefused("yaml_bomb", f"{name}: more than {max_nodes} nodes once aliases expand")
+                    raise BundleRefused(
+                        "yaml_bomb", f"{name}: more than {max_nodes} nodes once aliases expand"
+                    )
     except yaml.YAMLError as exc:
         raise BundleRefused("malformed", f"{name}: not YAML ({type(exc).__name__})") from None
     return int(stack[0][1])

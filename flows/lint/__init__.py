@@ -41,9 +41,21 @@ from flows.lint.text import check_translations
 from flows.loader import FLOWS_DIR, FlowLoadError, build, parse_yaml, schema_errors
 from flows.model import Flow
 
-__all__ = ["FLOWS_ROOT", "TERMINALS_PATH", "LintContext", "Problem", "errors_only", "flow_files",
-           "lint_directory", "lint_file", "lint_flow", "lint_paths", "lint_text", "load_document_templates",
-           "terminal_types"]
+__all__ = [
+    "FLOWS_ROOT",
+    "TERMINALS_PATH",
+    "LintContext",
+    "Problem",
+    "errors_only",
+    "flow_files",
+    "lint_directory",
+    "lint_file",
+    "lint_flow",
+    "lint_paths",
+    "lint_text",
+    "load_document_templates",
+    "terminal_types",
+]
 
 
 def flow_files(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
@@ -51,7 +63,9 @@ def flow_files(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
     found = []
     for path in paths:
         if path.is_dir():
-            root, directory = (path, path / "definitions") if (path / "definitions").is_dir() else (path.parent, path)
+            root, directory = (
+                (path, path / "definitions") if (path / "definitions").is_dir() else (path.parent, path)
+            )
             found += [(p, root) for p in sorted(directory.glob("*.yaml"))]
         else:
             root = path.parent.parent if path.parent.name == "definitions" else FLOWS_ROOT
@@ -64,8 +78,15 @@ def lint_paths(paths: Iterable[Path], terminal: str | None = None) -> list[Probl
     if terminal:
         types = terminal_types()
         if terminal not in types:
-            return [Problem(terminal, 0, "error", "terminal-type", f"unknown terminal type {terminal!r} "
-                            f"(known: {', '.join(sorted(types))})")]
+            return [
+                Problem(
+                    terminal,
+                    0,
+                    "error",
+                    "terminal-type",
+                    f"unknown terminal type {terminal!r} (known: {', '.join(sorted(types))})",
+                )
+            ]
         devices = types[terminal]
     problems: list[Problem] = []
     contexts: dict[Path, LintContext] = {}
@@ -81,8 +102,15 @@ def lint_paths(paths: Iterable[Path], terminal: str | None = None) -> list[Probl
         problems += found
         if flow is not None:
             if flow.id in seen:
-                problems.append(Problem(str(path), 1, "error", "duplicate-id",
-                                        f"flow id {flow.id!r} is also defined in {seen[flow.id]}"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        1,
+                        "error",
+                        "duplicate-id",
+                        f"flow id {flow.id!r} is also defined in {seen[flow.id]}",
+                    )
+                )
             seen.setdefault(flow.id, str(path))
     return problems
 

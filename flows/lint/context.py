@@ -64,9 +64,11 @@ class LintContext:
         """A bundle or source tree laid out like ``flows/``: definitions/, templates/, document_templates.yaml."""
         templates = root / "templates"
         documents = root / "document_templates.yaml"
-        return cls(templates_dir=templates if templates.is_dir() else FLOWS_ROOT / "templates",
-                   document_templates=load_document_templates(documents) if documents.is_file() else None,
-                   terminal_devices=terminal_devices)
+        return cls(
+            templates_dir=templates if templates.is_dir() else FLOWS_ROOT / "templates",
+            document_templates=load_document_templates(documents) if documents.is_file() else None,
+            terminal_devices=terminal_devices,
+        )
 
 
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:

@@ -24,9 +24,24 @@ from flows.model import Flow, Step
 # Context roots the UI sets for every run: the terminal, the flow, the case (number and time), the
 # citizen's language.
 ALWAYS = frozenset({"terminal", "flow", "case", "lang"})
-IDENTITY_FIELDS = frozenset({"card_type", "source", "name", "id_number", "gender", "nation", "birth_date",
-                             "address", "authority", "valid_from", "valid_to", "masked_name",
-                             "masked_id_number", "extra"})
+IDENTITY_FIELDS = frozenset(
+    {
+        "card_type",
+        "source",
+        "name",
+        "id_number",
+        "gender",
+        "nation",
+        "birth_date",
+        "address",
+        "authority",
+        "valid_from",
+        "valid_to",
+        "masked_name",
+        "masked_id_number",
+        "extra",
+    }
+)
 
 Read = tuple[str, int, str]  # (context path, line, 'before'|'after' the step's own data)
 
@@ -42,15 +57,21 @@ def check_data(report: Report, edges: list[Edge]) -> None:
             continue  # unreachable, reported already
         after = before | produced[step.id]
         for path, at_line, scope in reads(report, step):
-            known = (after if scope == "after" else before) | ({"item"} if path.startswith("item.") else set())
+            known = (after if scope == "after" else before) | (
+                {"item"} if path.startswith("item.") else set()
+            )
             if step.type == "form" and path.startswith("form."):
                 known = known | produced[step.id]
             if provided(path, known):
                 _check_identity_path(report, path, at_line)
                 continue
             if provided(path, anywhere):
-                report.add(at_line, "maybe-unset", f"{path!r} is read in step {step.id!r} but not provided on "
-                                                   "every path to it", "warning")
+                report.add(
+                    at_line,
+                    "maybe-unset",
+                    f"{path!r} is read in step {step.id!r} but not provided on every path to it",
+                    "warning",
+                )
             else:
                 report.add(at_line, "unset", f"{path!r} is read in step {step.id!r} but no step provides it")
 

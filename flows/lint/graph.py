@@ -32,12 +32,18 @@ def check_transitions(report: Report) -> list[Edge]:
             edges.append((step.id, outcome, target))
         for index, transition in enumerate(step.next):
             if transition.goto not in flow.steps:
-                report.add(transition_line(report, step, index), "nowhere",
-                           f"step {step.id!r} goes to {transition.goto!r}, which does not exist")
+                report.add(
+                    transition_line(report, step, index),
+                    "nowhere",
+                    f"step {step.id!r} goes to {transition.goto!r}, which does not exist",
+                )
         for outcome, target in step.on.items():
             if target not in flow.steps:
-                report.add(transition_line(report, step, -1), "nowhere",
-                           f"step {step.id!r} goes to {target!r} on {outcome!r}, which does not exist")
+                report.add(
+                    transition_line(report, step, -1),
+                    "nowhere",
+                    f"step {step.id!r} goes to {target!r} on {outcome!r}, which does not exist",
+                )
         _check_exits(report, step)
     return [e for e in edges if e[2] in flow.steps]
 
@@ -46,22 +52,37 @@ def _check_exits(report: Report, step: Step) -> None:
     """A step has a way out (finish steps none), a default transition, and a path for its failures."""
     if step.type == "finish":
         if step.next or step.on:
-            report.add(step.line, "finish", f"finish step {step.id!r} has transitions; they are never taken",
-                       "warning")
+            report.add(
+                step.line,
+                "finish",
+                f"finish step {step.id!r} has transitions; they are never taken",
+                "warning",
+            )
     elif not step.next and not (step.type == "rate" and step.on.get("skip")):
         report.add(step.line, "dead-end", f"step {step.id!r} has no `next`: the citizen is stuck there")
     if step.next and all(t.when for t in step.next):
-        report.add(step.line, "no-default", f"every transition of {step.id!r} has a condition; add one "
-                                            "without `when` as the default", "warning")
+        report.add(
+            step.line,
+            "no-default",
+            f"every transition of {step.id!r} has a condition; add one without `when` as the default",
+            "warning",
+        )
     for outcome in REQUIRED_OUTCOMES.get(step.type, ()):
         if outcome not in step.on:
-            report.add(step.line, "unhandled", f"{step.type} step {step.id!r} does not say where to go on "
-                                               f"{outcome!r}")
+            report.add(
+                step.line,
+                "unhandled",
+                f"{step.type} step {step.id!r} does not say where to go on {outcome!r}",
+            )
     if step.type == "identify":
         for outcome in ("refused", "error"):
             if outcome not in step.on:
-                report.add(step.line, "unhandled", f"identify step {step.id!r} has no path for {outcome!r}",
-                           "warning")
+                report.add(
+                    step.line,
+                    "unhandled",
+                    f"identify step {step.id!r} has no path for {outcome!r}",
+                    "warning",
+                )
 
 
 def transition_line(report: Report, step: Step, index: int) -> int:

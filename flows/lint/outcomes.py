@@ -34,7 +34,10 @@ def check_outcomes(report: Report, edges: list[Edge]) -> None:
     for source, label, target in edges:
         if label in SUCCESS_LABELS or target == source or source not in before_paper:
             continue
-        def onward(edge: Edge, start: str = source) -> bool:  # not back into the failing step, not past the paper
+
+        def onward(
+            edge: Edge, start: str = source
+        ) -> bool:  # not back into the failing step, not past the paper
             return edge[2] != start and not delivers(edge)
 
         reached = _reach(target, forward, onward)
@@ -45,9 +48,13 @@ def check_outcomes(report: Report, edges: list[Edge]) -> None:
             if (step_id, source) in flagged:
                 continue
             flagged.add((step_id, source))
-            report.add(step.line, "outcome", f"finish {step_id!r} is reached when {source!r} reports {label!r} "
-                                             "but would record the case as completed; declare its `outcome:` "
-                                             "(nothing_to_deliver, declined, failed) or end that path elsewhere")
+            report.add(
+                step.line,
+                "outcome",
+                f"finish {step_id!r} is reached when {source!r} reports {label!r} "
+                "but would record the case as completed; declare its `outcome:` "
+                "(nothing_to_deliver, declined, failed) or end that path elsewhere",
+            )
 
 
 def _reach(start: str, forward: dict[str, list[Edge]], follow: Callable[[Edge], bool]) -> set[str]:

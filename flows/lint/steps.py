@@ -12,8 +12,13 @@ import re
 from flows.lint.context import Report
 from flows.model import Step
 
-CARD_DEVICES = {"resident": "idcard", "hkmt": "idcard", "foreign2017": "idcard", "foreign2023": "idcard",
-                "sscard": "sscard"}
+CARD_DEVICES = {
+    "resident": "idcard",
+    "hkmt": "idcard",
+    "foreign2017": "idcard",
+    "foreign2023": "idcard",
+    "sscard": "sscard",
+}
 
 
 def check_identity_and_devices(report: Report) -> None:
@@ -28,17 +33,33 @@ def check_identity_and_devices(report: Report) -> None:
     for step in identify:
         accept = step.params.get("accept") or (["sscard"] if flow.identity == "ss_card" else ["resident"])
         cards = {CARD_DEVICES[a] for a in accept}
-        if flow.identity == "id_card" and "sscard" in cards or flow.identity == "ss_card" and "idcard" in cards:
-            report.add(step.line, "identity", f"step accepts {sorted(accept)} but the flow's identity is "
-                                              f"{flow.identity!r}")
-        if flow.identity == "either" and cards != {"idcard", "sscard"}:
-            report.add(step.line, "identity", "identity 'either' but the step does not accept both cards",
-                       "warning")
-        if step.params.get("assurance") == "any" and "sscard" in accept and any(
-            s.type == "query" for s in flow.steps.values()
+        if (
+            flow.identity == "id_card"
+            and "sscard" in cards
+            or flow.identity == "ss_card"
+            and "idcard" in cards
         ):
-            report.add(step.line, "assurance", "assurance 'any' lets an unauthenticated social-security card "
-                                               "reach a query that shows personal data", "warning")
+            report.add(
+                step.line,
+                "identity",
+                f"step accepts {sorted(accept)} but the flow's identity is {flow.identity!r}",
+            )
+        if flow.identity == "either" and cards != {"idcard", "sscard"}:
+            report.add(
+                step.line, "identity", "identity 'either' but the step does not accept both cards", "warning"
+            )
+        if (
+            step.params.get("assurance") == "any"
+            and "sscard" in accept
+            and any(s.type == "query" for s in flow.steps.values())
+        ):
+            report.add(
+                step.line,
+                "assurance",
+                "assurance 'any' lets an unauthenticated social-security card "
+                "reach a query that shows personal data",
+                "warning",
+            )
         for device in cards:
             needed.setdefault(device, step.line)
     for step in flow.steps.values():
@@ -50,23 +71,33 @@ def check_identity_and_devices(report: Report) -> None:
     if report.ctx.terminal_devices is not None:
         for device in flow.devices:
             if device not in report.ctx.terminal_devices:
-                report.add(report.line_of_key("devices", line), "terminal-device",
-                           f"needs device {device!r} which this terminal type does not have")
+                report.add(
+                    report.line_of_key("devices", line),
+                    "terminal-device",
+                    f"needs device {device!r} which this terminal type does not have",
+                )
 
 
 def check_step(report: Report, step: Step) -> None:
     """The parameters of one step, by type: the service, the template, the form's fields, the commitment."""
     p, ctx = step.params, report.ctx
     if step.type == "query" and p.get("service") not in ctx.services:
-        report.add(step.line, "service", f"unknown service {p.get('service')!r} (the terminal offers: "
-                                         f"{', '.join(sorted(ctx.services))})")
+        report.add(
+            step.line,
+            "service",
+            f"unknown service {p.get('service')!r} (the terminal offers: {', '.join(sorted(ctx.services))})",
+        )
     if step.type == "print":
         _check_print(report, step)
     if step.type == "form":
         _check_form(report, step)
     if step.type == "commitment" and not p.get("store_as"):
-        report.add(step.line, "commitment", "commitment step without store_as: the signature would not be kept",
-                   "warning")
+        report.add(
+            step.line,
+            "commitment",
+            "commitment step without store_as: the signature would not be kept",
+            "warning",
+        )
 
 
 def _check_print(report: Report, step: Step) -> None:
@@ -80,8 +111,11 @@ def _check_print(report: Report, step: Step) -> None:
     if spec is None:
         report.add(step.line, "template", f"no {printer} template {template!r} in document_templates.yaml")
     elif spec.get("printer") != printer:
-        report.add(step.line, "template", f"template {template!r} is for the {spec.get('printer')} "
-                                          f"printer, not {printer!r}")
+        report.add(
+            step.line,
+            "template",
+            f"template {template!r} is for the {spec.get('printer')} printer, not {printer!r}",
+        )
 
 
 def _check_form(report: Report, step: Step) -> None:

@@ -25,8 +25,11 @@ def check_translations(report: Report, node: Any, line: int = 1) -> None:
         if keys and keys <= {"zh_CN", "en"}:
             for lang in ("zh_CN", "en"):
                 if not str(node.get(lang) or "").strip():
-                    report.add(line, "translation",
-                               f"text has no {lang}: {str(node.get('zh_CN') or node.get('en'))[:30]!r}")
+                    report.add(
+                        line,
+                        "translation",
+                        f"text has no {lang}: {str(node.get('zh_CN') or node.get('en'))[:30]!r}",
+                    )
             zh = str(node.get("zh_CN") or "")
             if _ASCII_PUNCT_NEAR_CJK.search(LOOSE_PLACEHOLDER.sub("", zh)):
                 report.add(line, "punctuation", f"zh_CN text uses ASCII punctuation: {zh[:30]!r}", "warning")

@@ -12,8 +12,16 @@ import logging
 import sys
 from typing import NoReturn
 
-COMMAND_MODULES = ("kiosk.cli.app_commands", "kiosk.cli.devices", "kiosk.cli.flows", "kiosk.cli.provision", "kiosk.cli.selftest",
-                   "kiosk.cli.status", "kiosk.cli.health", "kiosk.cli.maintenance")
+COMMAND_MODULES = (
+    "kiosk.cli.app_commands",
+    "kiosk.cli.devices",
+    "kiosk.cli.flows",
+    "kiosk.cli.provision",
+    "kiosk.cli.selftest",
+    "kiosk.cli.status",
+    "kiosk.cli.health",
+    "kiosk.cli.maintenance",
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -24,12 +32,21 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="kiosk", description="政务服务24小时自助终端 — self-service government terminal")
-    parser.add_argument("--log-level", type=str.upper, choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-                        help="DEBUG, INFO, WARNING, ERROR (default: INFO for run and demo; WARNING for the "
-                             "technicians' commands, whose output is their result)")
-    parser.add_argument("--log-format", choices=("text", "json"),
-                        help="log lines as text or JSON (default: JSON for `kiosk run`, text otherwise)")
+    parser = OneLineParser(
+        prog="kiosk", description="政务服务24小时自助终端 — self-service government terminal"
+    )
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="DEBUG, INFO, WARNING, ERROR (default: INFO for run and demo; WARNING for the "
+        "technicians' commands, whose output is their result)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="log lines as text or JSON (default: JSON for `kiosk run`, text otherwise)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     register_modules(subparsers, COMMAND_MODULES)
     return parser

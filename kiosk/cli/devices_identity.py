@@ -15,8 +15,18 @@ from pathlib import Path
 
 from kiosk.cli import CliError
 
-FIELDS = ("card_type", "name", "id_number", "gender", "nation", "birth_date", "address", "authority",
-          "valid_from", "valid_to")
+FIELDS = (
+    "card_type",
+    "name",
+    "id_number",
+    "gender",
+    "nation",
+    "birth_date",
+    "address",
+    "authority",
+    "valid_from",
+    "valid_to",
+)
 
 
 def register(subparsers) -> None:
@@ -27,8 +37,12 @@ def register(subparsers) -> None:
 
     read_id = subparsers.add_parser("read-id", help="read one resident ID card from a SAM reader")
     read_id.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0 (or a pyserial URL)")
-    read_id.add_argument("--baud", type=int, choices=(115200, 57600, 38400, 19200, 9600),
-                         help="line speed (default: probe the five rates)")
+    read_id.add_argument(
+        "--baud",
+        type=int,
+        choices=(115200, 57600, 38400, 19200, 9600),
+        help="line speed (default: probe the five rates)",
+    )
     read_id.add_argument("--json", action="store_true", help="print the fields as JSON")
     read_id.add_argument("--reveal", action="store_true", help="print personal data unmasked")
     read_id.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for a card")
@@ -80,8 +94,11 @@ def identity_fields(identity, reveal: bool) -> dict:
         fields["birth_date"] = fields["birth_date"][:4] + "****" if fields["birth_date"] else ""
     extra = {k: v for k, v in identity.extra.items() if isinstance(v, str | int | list)}
     if not reveal:
-        extra = {k: v for k, v in extra.items()
-                 if k in ("version", "nation_code", "rare_characters", "card_version", "renewal_count")}
+        extra = {
+            k: v
+            for k, v in extra.items()
+            if k in ("version", "nation_code", "rare_characters", "card_version", "renewal_count")
+        }
     fields.update({f"extra.{k}": v for k, v in extra.items()})
     fields = {k: display_text(v) if isinstance(v, str) else v for k, v in fields.items()}
     fields["photo_bytes"] = len(identity.photo or b"")
@@ -109,8 +126,10 @@ def cmd_read_id(args) -> int:
     if baud is None:
         found = probe_port(args.port)
         if not found.found:
-            raise CliError(f"no SAM module answers on {args.port} at any of 115200/57600/38400/19200/9600 baud "
-                           f"({found.detail})")
+            raise CliError(
+                f"no SAM module answers on {args.port} at any of 115200/57600/38400/19200/9600 baud "
+                f"({found.detail})"
+            )
         baud = found.baud
     reader = IdCardReader(args.port, baud)
     try:
@@ -169,8 +188,9 @@ def _probe_sscard(context, reader: str) -> str:
     from drivers.sscard.errors import SsCardError
 
     s = context.scard
-    hresult, hcard, protocol = s.SCardConnect(context.handle, reader, s.SCARD_SHARE_SHARED,
-                                              s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1)
+    hresult, hcard, protocol = s.SCardConnect(
+        context.handle, reader, s.SCARD_SHARE_SHARED, s.SCARD_PROTOCOL_T0 | s.SCARD_PROTOCOL_T1
+    )
     if hresult != s.SCARD_S_SUCCESS:
         return f"connect failed: {s.SCardGetErrorMessage(hresult)}"
     s.SCardBeginTransaction(hcard)
@@ -191,7 +211,9 @@ def cmd_scan(args) -> int:
     from drivers.idcard.probe import candidate_ports, probe
 
     ports = candidate_ports() + [p for p in args.port if p not in candidate_ports()]
-    serial_rows = [{"port": r.port, "baud": r.baud, "sam_id": r.sam_id, "detail": r.detail} for r in probe(ports)]
+    serial_rows = [
+        {"port": r.port, "baud": r.baud, "sam_id": r.sam_id, "detail": r.detail} for r in probe(ports)
+    ]
     pcsc_rows = scan_pcsc()
     if args.json:
         print(json.dumps({"serial": serial_rows, "pcsc": pcsc_rows}, ensure_ascii=False, indent=2))

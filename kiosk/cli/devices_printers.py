@@ -20,13 +20,16 @@ CLASSES = ("receipt", "document", "license")
 
 
 def register(device_subparsers) -> None:
-    test = device_subparsers.add_parser("test-print", help="print a test page (Chinese text, QR) on a printer")
+    test = device_subparsers.add_parser(
+        "test-print", help="print a test page (Chinese text, QR) on a printer"
+    )
     test.add_argument("printer", choices=CLASSES)
     _common(test)
     test.set_defaults(handler=run_test_print)
 
     calibrate = device_subparsers.add_parser(
-        "calibrate", help="print the license calibration page; with --x/--y store the terminal's offsets")
+        "calibrate", help="print the license calibration page; with --x/--y store the terminal's offsets"
+    )
     calibrate.add_argument("printer", choices=("license",))
     calibrate.add_argument("--x", type=float, help="horizontal offset in mm (positive: right)")
     calibrate.add_argument("--y", type=float, help="vertical offset in mm (positive: down)")
@@ -36,10 +39,17 @@ def register(device_subparsers) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--device", help="device URL (default: the printer of this class in the configuration)")
-    parser.add_argument("--config", type=Path, help="the terminal's TOML configuration "
-                        "(default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
-    parser.add_argument("--data-dir", type=Path, help="the terminal's data directory (default: from the config)")
+    parser.add_argument(
+        "--device", help="device URL (default: the printer of this class in the configuration)"
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="the terminal's TOML configuration (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="the terminal's data directory (default: from the config)"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
 
 
@@ -67,8 +77,11 @@ def device_settings(args, device_class: str) -> tuple[str, Path, str]:
         return args.device, Path(args.data_dir or DEFAULT_DATA_DIR), "T-UNCONFIGURED"
     url = args.device or config.devices.get(device_class)
     if not url:
-        raise CliError(f"{config.source} configures no {device_class} device ([devices] {device_class} = URL); "
-                       f"pass --device URL to test one", status=2)
+        raise CliError(
+            f"{config.source} configures no {device_class} device ([devices] {device_class} = URL); "
+            f"pass --device URL to test one",
+            status=2,
+        )
     return url, Path(args.data_dir or config.data_dir), config.terminal_id
 
 
@@ -91,8 +104,11 @@ def _check(printer: Any, url: str) -> None:
     """Refuse unless a fresh status says the printer can print (UNKNOWN is a refusal too)."""
     status = printer.refresh_status()
     if not status.state.usable:
-        raise CliError(f"{printer.name} printer {url} is {status.state.value}: {status.reason}"
-                       f"{' (' + status.detail + ')' if status.detail else ''}; nothing was printed", status=3)
+        raise CliError(
+            f"{printer.name} printer {url} is {status.state.value}: {status.reason}"
+            f"{' (' + status.detail + ')' if status.detail else ''}; nothing was printed",
+            status=3,
+        )
 
 
 def _close(printer: Any) -> None:
@@ -121,14 +137,26 @@ def run_test_print(args) -> int:
         try:
             result = test_print(printer, args.printer, terminal_id, data_dir, url=url)
         except NotUsable as exc:
-            raise CliError(f"{printer.name} printer {url} is {exc.detail}; nothing was printed", status=3) from None
+            raise CliError(
+                f"{printer.name} printer {url} is {exc.detail}; nothing was printed", status=3
+            ) from None
         except DeviceError as exc:  # PrinterError and the rest: the key and the technician's detail
             raise CliError(f"{args.printer} printer: {exc.key} {exc.detail}".rstrip(), status=3) from None
         except ValueError as exc:  # a damaged stored calibration
             raise CliError(f"{exc}; nothing was printed", status=2) from None
         if args.json:
-            print(json.dumps({"printer": args.printer, "device": url, "printed": True, "job_id": result.job_id,
-                              "simulator": result.simulated or None}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "printer": args.printer,
+                        "device": url,
+                        "printed": True,
+                        "job_id": result.job_id,
+                        "simulator": result.simulated or None,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             where = f"; {result.simulated}" if result.simulated else ""
             print(f"test-print: {args.printer} printer {url}: printed ({result.job_id}){where}")
@@ -164,8 +192,9 @@ def run_calibrate(args) -> int:
             if value is not None and not math.isfinite(value):
                 raise CliError(f"{name} must be a finite number of mm (got {value})", status=2)
         try:
-            new = Calibration(args.x if args.x is not None else current.x_mm,
-                              args.y if args.y is not None else current.y_mm)
+            new = Calibration(
+                args.x if args.x is not None else current.x_mm, args.y if args.y is not None else current.y_mm
+            )
         except ValueError as exc:
             raise CliError(str(exc), status=2) from None
         path = save_calibration(data_dir, new)
@@ -182,7 +211,9 @@ def run_calibrate(args) -> int:
     return 0
 
 
-def _print_calibration_sheet(args, url: str, data_dir: Path, current: Any, report: dict[str, Any], say: Any) -> None:
+def _print_calibration_sheet(
+    args, url: str, data_dir: Path, current: Any, report: dict[str, Any], say: Any
+) -> None:
     from kiosk.documents.license import render_calibration_page
 
     printer = _open("license", url, data_dir)
@@ -194,7 +225,9 @@ def _print_calibration_sheet(args, url: str, data_dir: Path, current: Any, repor
             result = _print_pdf(printer, pdf, "营业执照套打校准页", "A3")
         report.update(printed=True, job_id=result.job_id)
         say(f"calibrate: calibration page printed on {url} ({result.job_id}){_sim_output(printer)}")
-        say("calibrate: measure the crosses against the stock's marks, then run "
-            "`kiosk devices calibrate license --x X --y Y` with X, Y = current offset - measured deviation")
+        say(
+            "calibrate: measure the crosses against the stock's marks, then run "
+            "`kiosk devices calibrate license --x X --y Y` with X, Y = current offset - measured deviation"
+        )
     finally:
         _close(printer)

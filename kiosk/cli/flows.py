@@ -16,13 +16,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     lint = sub.add_parser("lint", help="check flow files or directories; non-zero exit on any error")
     lint.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    lint.add_argument("--terminal", help="terminal type whose devices the flows may use (flows/terminals.yaml)")
+    lint.add_argument(
+        "--terminal", help="terminal type whose devices the flows may use (flows/terminals.yaml)"
+    )
     lint.add_argument("--quiet", action="store_true", help="errors only, no warnings")
     lint.set_defaults(handler=cmd_lint)
 
     pack = sub.add_parser("pack", help="build a bundle from a tree laid out like flows/")
     pack.add_argument("source", type=Path, metavar="DIR")
-    pack.add_argument("--version", type=int, required=True, help="bundle version; must grow with every bundle")
+    pack.add_argument(
+        "--version", type=int, required=True, help="bundle version; must grow with every bundle"
+    )
     pack.add_argument("--expires", required=True, help="YYYY-MM-DD (end of day, UTC) or an ISO 8601 time")
     pack.add_argument("--group", action="append", required=True, help="terminal group (repeat for several)")
     pack.add_argument("--threshold", type=int, default=1, help="signatures the bundle itself demands")
@@ -32,7 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     sign = sub.add_parser("sign", help="add operator signatures to a bundle")
     sign.add_argument("bundle", type=Path, metavar="BUNDLE")
-    sign.add_argument("--key", type=Path, action="append", required=True, help="operator key file (repeatable)")
+    sign.add_argument(
+        "--key", type=Path, action="append", required=True, help="operator key file (repeatable)"
+    )
     sign.set_defaults(handler=cmd_sign)
 
     verify = sub.add_parser("verify", help="check a bundle as a terminal would")
@@ -49,12 +55,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     keygen.add_argument("--threshold", type=int, help="set the threshold in the root keys file")
     keygen.set_defaults(handler=cmd_keygen)
 
-    rotate = sub.add_parser("rotate-root", help="carry new root keys in a bundle, signed by the old and new keys")
-    rotate.add_argument("bundle", type=Path, metavar="BUNDLE", help="the bundle directory (sign it with the new keys)")
+    rotate = sub.add_parser(
+        "rotate-root", help="carry new root keys in a bundle, signed by the old and new keys"
+    )
+    rotate.add_argument(
+        "bundle", type=Path, metavar="BUNDLE", help="the bundle directory (sign it with the new keys)"
+    )
     rotate.add_argument("--old-root", type=Path, required=True, help="the root keys file terminals pin now")
-    rotate.add_argument("--new-root", type=Path, required=True, help="the new root keys file (its version is set)")
-    rotate.add_argument("--key", type=Path, action="append", required=True,
-                        help="key file: a threshold of old keys and a threshold of new keys (repeatable)")
+    rotate.add_argument(
+        "--new-root", type=Path, required=True, help="the new root keys file (its version is set)"
+    )
+    rotate.add_argument(
+        "--key",
+        type=Path,
+        action="append",
+        required=True,
+        help="key file: a threshold of old keys and a threshold of new keys (repeatable)",
+    )
     rotate.set_defaults(handler=cmd_rotate_root)
 
     from kiosk.cli import flows_operator
@@ -85,14 +102,20 @@ def cmd_pack(args: argparse.Namespace) -> int:
     try:
         parse_expiry(args.expires)
     except ValueError:
-        raise CliError(f"--expires {args.expires}: not a date; use YYYY-MM-DD (e.g. 2027-06-30) "
-                       "or an ISO 8601 time", status=2) from None
+        raise CliError(
+            f"--expires {args.expires}: not a date; use YYYY-MM-DD (e.g. 2027-06-30) or an ISO 8601 time",
+            status=2,
+        ) from None
     try:
-        manifest = pack(args.source, out, args.version, args.expires, args.group, args.threshold, args.terminal)
+        manifest = pack(
+            args.source, out, args.version, args.expires, args.group, args.threshold, args.terminal
+        )
     except BundleRefused as exc:
         raise CliError(f"not packed: {exc}") from None
-    print(f"packed {out}: version {manifest.version}, {len(manifest.files)} files, {manifest.total_bytes} bytes, "
-          f"groups {', '.join(manifest.groups)}, expires {manifest.expires:%Y-%m-%d %H:%M:%SZ}; sign it next")
+    print(
+        f"packed {out}: version {manifest.version}, {len(manifest.files)} files, {manifest.total_bytes} bytes, "
+        f"groups {', '.join(manifest.groups)}, expires {manifest.expires:%Y-%m-%d %H:%M:%SZ}; sign it next"
+    )
     return 0
 
 
@@ -124,14 +147,25 @@ def cmd_verify(args: argparse.Namespace) -> int:
     try:
         with tempfile.TemporaryDirectory() as unpack:
             bundle = extract_archive(args.bundle, Path(unpack)) if args.bundle.is_file() else args.bundle
-            manifest = verify(bundle, root, group=args.group, above_version=args.active_version,
-                              terminal_devices=devices)
+            manifest = verify(
+                bundle, root, group=args.group, above_version=args.active_version, terminal_devices=devices
+            )
     except BundleRefused as exc:
         print(json.dumps({"ok": False, "reason": exc.reason, "detail": exc.detail}, ensure_ascii=False))
         raise CliError(f"refused: {exc}") from None
-    print(json.dumps({"ok": True, "version": manifest.version, "files": len(manifest.files),
-                      "bytes": manifest.total_bytes, "groups": list(manifest.groups),
-                      "expires": manifest.expires.strftime("%Y-%m-%dT%H:%M:%SZ")}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "ok": True,
+                "version": manifest.version,
+                "files": len(manifest.files),
+                "bytes": manifest.total_bytes,
+                "groups": list(manifest.groups),
+                "expires": manifest.expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 
@@ -143,8 +177,11 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     public = generate_key(args.out)
     print(f"wrote {args.out}; public key {public}")
     if args.root_keys:
-        data: dict[str, Any] = json.loads(args.root_keys.read_text(encoding="utf-8")) \
-            if args.root_keys.is_file() else {"threshold": 1, "keys": []}
+        data: dict[str, Any] = (
+            json.loads(args.root_keys.read_text(encoding="utf-8"))
+            if args.root_keys.is_file()
+            else {"threshold": 1, "keys": []}
+        )
         if public not in data["keys"]:
             data["keys"].append(public)
         if args.threshold:
@@ -177,6 +214,8 @@ def cmd_rotate_root(args: argparse.Namespace) -> int:
         raise CliError(f"not enough signatures: {exc.detail}") from None
     chain_path.write_text(json.dumps(chain, indent=1), encoding="utf-8")
     args.new_root.write_text(json.dumps(new, indent=1), encoding="utf-8")
-    print(f"{args.bundle}: carries root version {new['version']} ({len(new['keys'])} key(s), threshold "
-          f"{new.get('threshold', 1)}); sign the bundle with the new keys, then publish it")
+    print(
+        f"{args.bundle}: carries root version {new['version']} ({len(new['keys'])} key(s), threshold "
+        f"{new.get('threshold', 1)}); sign the bundle with the new keys, then publish it"
+    )
     return 0

@@ -21,12 +21,19 @@ from kiosk.cli import CliError
 
 
 def register(flows_sub: argparse._SubParsersAction) -> None:
-    publish = flows_sub.add_parser("publish", help="publish a signed bundle to its groups through the back office")
+    publish = flows_sub.add_parser(
+        "publish", help="publish a signed bundle to its groups through the back office"
+    )
     publish.add_argument("bundle", type=Path, metavar="BUNDLE", help="a bundle directory or .tar.gz")
-    publish.add_argument("--group", action="append", help="publish to this group only (default: the manifest's)")
+    publish.add_argument(
+        "--group", action="append", help="publish to this group only (default: the manifest's)"
+    )
     publish.add_argument("--note", default="", help="a note for other operators")
-    publish.add_argument("--rollout", metavar="PLAN",
-                         help="staged: 'canary=T-0001,T-0002;waves=10,50,100[;soak=3600;min_cases=3;max_failed_rise=0.2]'")
+    publish.add_argument(
+        "--rollout",
+        metavar="PLAN",
+        help="staged: 'canary=T-0001,T-0002;waves=10,50,100[;soak=3600;min_cases=3;max_failed_rise=0.2]'",
+    )
     _add_backoffice(publish)
     publish.set_defaults(handler=cmd_publish)
 
@@ -50,11 +57,19 @@ def register(flows_sub: argparse._SubParsersAction) -> None:
 
 
 def _add_backoffice(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--backoffice", required=True, metavar="URL", help="the back office, http(s)://host:port")
-    parser.add_argument("--token", default=os.environ.get("BACKOFFICE_TOKEN"),
-                        help="operator API token from POST /api/v1/operator/login (default: $BACKOFFICE_TOKEN)")
-    parser.add_argument("--operator-key", default=os.environ.get("BACKOFFICE_OPERATOR_KEY"),
-                        help="the bootstrap key of a demo or test back office (default: $BACKOFFICE_OPERATOR_KEY)")
+    parser.add_argument(
+        "--backoffice", required=True, metavar="URL", help="the back office, http(s)://host:port"
+    )
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("BACKOFFICE_TOKEN"),
+        help="operator API token from POST /api/v1/operator/login (default: $BACKOFFICE_TOKEN)",
+    )
+    parser.add_argument(
+        "--operator-key",
+        default=os.environ.get("BACKOFFICE_OPERATOR_KEY"),
+        help="the bootstrap key of a demo or test back office (default: $BACKOFFICE_OPERATOR_KEY)",
+    )
     parser.add_argument("--ca", type=Path, help="CA bundle or certificate to trust for https")
 
 
@@ -69,8 +84,9 @@ def _call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> An
         raise CliError("no operator credentials: pass --token (or set BACKOFFICE_TOKEN)", status=2)
     url = args.backoffice.rstrip("/") + "/api/v1/operator" + path
     try:
-        answer = requests.request(method, url, headers=headers, timeout=60,
-                                  verify=str(args.ca) if args.ca else True, **kwargs)
+        answer = requests.request(
+            method, url, headers=headers, timeout=60, verify=str(args.ca) if args.ca else True, **kwargs
+        )
     except requests.RequestException as exc:
         raise CliError(f"{args.backoffice}: unreachable ({type(exc).__name__})") from None
     try:
@@ -80,7 +96,9 @@ def _call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> An
     if answer.status_code >= 400:
         code = body.get("error", "") if isinstance(body, dict) else ""
         detail = body.get("detail", "") if isinstance(body, dict) else answer.text[:200]
-        raise CliError(f"refused by the back office (HTTP {answer.status_code} {code}): {detail}".rstrip(": "))
+        raise CliError(
+            f"refused by the back office (HTTP {answer.status_code} {code}): {detail}".rstrip(": ")
+        )
     return body
 
 
@@ -110,12 +128,17 @@ def parse_plan(text: str) -> dict[str, Any]:
             elif name == "waves":
                 plan["waves"] = [int(w) for w in value.split(",")]
             elif name in ("soak", "min_cases", "max_failed_rise"):
-                plan[{"soak": "soak_seconds"}.get(name, name)] = float(value) if name != "min_cases" else int(value)
+                plan[{"soak": "soak_seconds"}.get(name, name)] = (
+                    float(value) if name != "min_cases" else int(value)
+                )
             else:
                 raise ValueError(name)
         except ValueError:
-            raise CliError(f"--rollout: cannot read {part!r} (canary=IDS;waves=PCTS;soak=S;min_cases=N;"
-                           "max_failed_rise=F)", status=2) from None
+            raise CliError(
+                f"--rollout: cannot read {part!r} (canary=IDS;waves=PCTS;soak=S;min_cases=N;"
+                "max_failed_rise=F)",
+                status=2,
+            ) from None
     return plan
 
 
@@ -123,12 +146,23 @@ def cmd_publish(args: argparse.Namespace) -> int:
     content, manifest = _archive(args.bundle)
     plan = parse_plan(args.rollout) if args.rollout else None
     for group in args.group or list(manifest.groups):
-        _call(args, "POST", "/bundles", json={"group": group, "version": manifest.version, "note": args.note,
-                                               "content_b64": base64.b64encode(content).decode(),
-                                               **({"rollout": plan} if plan else {})})
+        _call(
+            args,
+            "POST",
+            "/bundles",
+            json={
+                "group": group,
+                "version": manifest.version,
+                "note": args.note,
+                "content_b64": base64.b64encode(content).decode(),
+                **({"rollout": plan} if plan else {}),
+            },
+        )
         how = "to its canary terminals first" if plan else "at their next heartbeat"
-        print(f"published bundle {manifest.version} to group {group} ({len(content)} bytes); terminals take it "
-              f"up {how}")
+        print(
+            f"published bundle {manifest.version} to group {group} ({len(content)} bytes); terminals take it "
+            f"up {how}"
+        )
     return 0
 
 
@@ -154,20 +188,33 @@ def fleet_status(args: argparse.Namespace) -> dict[str, Any]:
     for term in terminals:
         beat = term.get("heartbeat") or {}
         bundles = beat.get("bundles") or {}
-        rows.append({"terminal_id": term["terminal_id"], "group": term["group"], "status": term["status"],
-                     "active": beat.get("bundle_version"), "staged": bundles.get("staged", []),
-                     "refused": [{"version": r.get("version"), "reason": r.get("reason"), "detail": r.get("detail", "")}
-                                 for r in bundles.get("refused", [])],
-                     "last_heartbeat_at": term.get("last_heartbeat_at")})
+        rows.append(
+            {
+                "terminal_id": term["terminal_id"],
+                "group": term["group"],
+                "status": term["status"],
+                "active": beat.get("bundle_version"),
+                "staged": bundles.get("staged", []),
+                "refused": [
+                    {"version": r.get("version"), "reason": r.get("reason"), "detail": r.get("detail", "")}
+                    for r in bundles.get("refused", [])
+                ],
+                "last_heartbeat_at": term.get("last_heartbeat_at"),
+            }
+        )
     groups: dict[str, Any] = {}
     for meta in published:
         group = groups.setdefault(meta["group"], {"published": [], "withdrawn": meta.get("withdrawn", [])})
         group["published"].append(meta["version"])
-    notices = [e for e in events if e["kind"] in ("bundle_refused", "bundle_rolled_back", "bundle_expired",
-                                                  "bundle_withdrawn")]
+    notices = [
+        e
+        for e in events
+        if e["kind"] in ("bundle_refused", "bundle_rolled_back", "bundle_expired", "bundle_withdrawn")
+    ]
     for rollout in rollouts:
         groups.setdefault(rollout["group"], {"published": [], "withdrawn": []})["rollout"] = {
-            k: rollout.get(k) for k in ("version", "state", "wave", "waves", "canary", "halt_reason")}
+            k: rollout.get(k) for k in ("version", "state", "wave", "waves", "canary", "halt_reason")
+        }
     return {"terminals": rows, "groups": groups, "events": notices[:50]}
 
 
@@ -182,14 +229,20 @@ def cmd_status(args: argparse.Namespace) -> int:
         if "rollout" in group:
             r = group["rollout"]
             stage = "canary" if r["wave"] == 0 else f"wave {r['wave']} ({r['waves'][r['wave'] - 1]}%)"
-            print(f"  rollout of {r['version']}: {r['state']} at {stage}"
-                  f"{': ' + r['halt_reason'] if r['halt_reason'] else ''}")
+            print(
+                f"  rollout of {r['version']}: {r['state']} at {stage}"
+                f"{': ' + r['halt_reason'] if r['halt_reason'] else ''}"
+            )
     for row in report["terminals"]:
         staged = f", staged {', '.join(map(str, row['staged']))}" if row["staged"] else ""
-        print(f"{row['terminal_id']} ({row['group']}, {row['status']}): runs {row['active'] or 'built-in flows'}"
-              f"{staged}")
+        print(
+            f"{row['terminal_id']} ({row['group']}, {row['status']}): runs {row['active'] or 'built-in flows'}"
+            f"{staged}"
+        )
         for refusal in row["refused"]:
-            print(f"  refused bundle {refusal['version'] or '?'}: {refusal['reason']} {refusal['detail']}".rstrip())
+            print(
+                f"  refused bundle {refusal['version'] or '?'}: {refusal['reason']} {refusal['detail']}".rstrip()
+            )
     for event in report["events"][:10]:
         print(f"event {event['terminal_id']}: {event['kind']} {event['reason']}".rstrip())
     return 0

@@ -17,8 +17,11 @@ from kiosk.cli import CliError
 def register(subparsers) -> None:
     parser = subparsers.add_parser("maintenance-pin", help="set the PIN of the terminal's maintenance screen")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--config", type=Path, help="the terminal's TOML configuration "
-                       "(default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
+    where.add_argument(
+        "--config",
+        type=Path,
+        help="the terminal's TOML configuration (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)",
+    )
     where.add_argument("--data-dir", type=Path, help="the terminal's data directory")
     parser.add_argument("--pin", help="the new PIN, 6 to 12 digits (default: asked without echo)")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")

@@ -43,19 +43,34 @@ _REFUSALS = {
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("provision", help="enrol this terminal with the back office (technicians)")
-    parser.add_argument("--backoffice", required=True, metavar="URL", help="the back office, http(s)://host:port")
+    parser.add_argument(
+        "--backoffice", required=True, metavar="URL", help="the back office, http(s)://host:port"
+    )
     parser.add_argument("--token", required=True, help="the one-time enrolment token from the operator")
-    parser.add_argument("--terminal-id", help="this terminal's id, if the operator did not fix it in the token")
+    parser.add_argument(
+        "--terminal-id", help="this terminal's id, if the operator did not fix it in the token"
+    )
     parser.add_argument("--group", help="the terminal group (must match the token's)")
-    parser.add_argument("--server-cert", type=Path, metavar="PEM",
-                        help="the back office's certificate to pin (required for https)")
-    parser.add_argument("--data-dir", type=Path, help=f"where the kiosk keeps its data (default {DEFAULT_DATA_DIR})")
+    parser.add_argument(
+        "--server-cert",
+        type=Path,
+        metavar="PEM",
+        help="the back office's certificate to pin (required for https)",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help=f"where the kiosk keeps its data (default {DEFAULT_DATA_DIR})"
+    )
     parser.add_argument("--config", type=Path, help="take the data directory from this kiosk configuration")
-    parser.add_argument("--owner", help="the user the kiosk runs as (default: 'kiosk' if it exists and we are root)")
+    parser.add_argument(
+        "--owner", help="the user the kiosk runs as (default: 'kiosk' if it exists and we are root)"
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing enrolment")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    parser.add_argument("--maintenance-pin", metavar="PIN",
-                        help="the PIN of the maintenance screen, 6 to 12 digits (stored hashed)")
+    parser.add_argument(
+        "--maintenance-pin",
+        metavar="PIN",
+        help="the PIN of the maintenance screen, 6 to 12 digits (stored hashed)",
+    )
     parser.set_defaults(handler=run_provision)
 
 
@@ -145,8 +160,10 @@ def _check_root_keys(enrolment: dict[str, Any]) -> None:
     try:
         RootKeys.from_json({"keys": keys, "threshold": enrolment.get("bundle_root_threshold") or 1})
     except (ValueError, TypeError, KeyError) as exc:
-        raise CliError(f"the back office handed out unusable bundle root keys ({exc}); the token is spent, "
-                       "ask the operator to fix the keys and issue a new one") from None
+        raise CliError(
+            f"the back office handed out unusable bundle root keys ({exc}); the token is spent, "
+            "ask the operator to fix the keys and issue a new one"
+        ) from None
 
 
 def run_provision(args: argparse.Namespace) -> int:
@@ -159,14 +176,22 @@ def run_provision(args: argparse.Namespace) -> int:
     data_dir = _data_dir(args).resolve()
     owner = _owner(args.owner)
     if (data_dir / CREDENTIALS_FILE).exists() and not args.force:
-        raise CliError(f"this terminal is already enrolled ({data_dir / CREDENTIALS_FILE}); use --force to replace",
-                       status=2)
-    if args.maintenance_pin is not None and not (args.maintenance_pin.isascii() and args.maintenance_pin.isdigit()
-                                                 and 6 <= len(args.maintenance_pin) <= 12):
+        raise CliError(
+            f"this terminal is already enrolled ({data_dir / CREDENTIALS_FILE}); use --force to replace",
+            status=2,
+        )
+    if args.maintenance_pin is not None and not (
+        args.maintenance_pin.isascii()
+        and args.maintenance_pin.isdigit()
+        and 6 <= len(args.maintenance_pin) <= 12
+    ):
         raise CliError("--maintenance-pin must be 6 to 12 digits", status=2)
     pem, fingerprint = _certificate(args.server_cert, url)
-    body = {"token": args.token, **({"terminal_id": args.terminal_id} if args.terminal_id else {}),
-            **({"group": args.group} if args.group else {})}
+    body = {
+        "token": args.token,
+        **({"terminal_id": args.terminal_id} if args.terminal_id else {}),
+        **({"group": args.group} if args.group else {}),
+    }
     enrolment = _enrol(url, body, args.server_cert)
     _check_root_keys(enrolment)
 
@@ -179,15 +204,20 @@ def run_provision(args: argparse.Namespace) -> int:
         cert_path = data_dir / SERVER_CERT_FILE
         write_private(cert_path, pem, owner)
     keys = list(enrolment.get("bundle_root_keys") or [])
-    root = {"threshold": int(enrolment.get("bundle_root_threshold") or 1), "keys": keys,
-            "version": int(enrolment.get("bundle_root_version") or 1)}
+    root = {
+        "threshold": int(enrolment.get("bundle_root_threshold") or 1),
+        "keys": keys,
+        "version": int(enrolment.get("bundle_root_version") or 1),
+    }
     if keys:
         trust = (data_dir / ROOT_KEYS_FILE).parent
         trust.mkdir(mode=0o700, exist_ok=True)
         if owner:
             os.chown(trust, *owner)
         write_private(data_dir / ROOT_KEYS_FILE, json.dumps(root, indent=1), owner)
-    credentials = Credentials.from_enrolment(enrolment, base_url=url, server_cert=str(cert_path) if cert_path else None)
+    credentials = Credentials.from_enrolment(
+        enrolment, base_url=url, server_cert=str(cert_path) if cert_path else None
+    )
     credentials.save(data_dir)
     if owner:
         os.chown(data_dir / CREDENTIALS_FILE, *owner)
@@ -200,23 +230,47 @@ def run_provision(args: argparse.Namespace) -> int:
 
     check = _check(credentials)
     if args.json:
-        print(json.dumps({"terminal_id": credentials.terminal_id, "group": credentials.group, "backoffice": url,
-                          "credentials": str(data_dir / CREDENTIALS_FILE), "pinned_cert": str(cert_path or "") or None,
-                          "cert_sha256": fingerprint, "bundle_root_keys": len(keys),
-                          "maintenance_pin": args.maintenance_pin is not None, "check": check}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "terminal_id": credentials.terminal_id,
+                    "group": credentials.group,
+                    "backoffice": url,
+                    "credentials": str(data_dir / CREDENTIALS_FILE),
+                    "pinned_cert": str(cert_path or "") or None,
+                    "cert_sha256": fingerprint,
+                    "bundle_root_keys": len(keys),
+                    "maintenance_pin": args.maintenance_pin is not None,
+                    "check": check,
+                },
+                ensure_ascii=False,
+            )
+        )
         return 0
     print(f"enrolled terminal {credentials.terminal_id} (group {credentials.group}) with {url}")
-    print(f"  credentials    {data_dir / CREDENTIALS_FILE} (mode 0600"
-          f"{', owner ' + pwd.getpwuid(owner[0]).pw_name if owner else ''})")
-    print("  maintenance    " + ("PIN stored hashed" if args.maintenance_pin is not None
-                                 else "no PIN: set one with `kiosk maintenance-pin`"))
+    print(
+        f"  credentials    {data_dir / CREDENTIALS_FILE} (mode 0600"
+        f"{', owner ' + pwd.getpwuid(owner[0]).pw_name if owner else ''})"
+    )
+    print(
+        "  maintenance    "
+        + (
+            "PIN stored hashed"
+            if args.maintenance_pin is not None
+            else "no PIN: set one with `kiosk maintenance-pin`"
+        )
+    )
     if cert_path:
         print(f"  pinned cert    {cert_path} (sha256 {fingerprint})")
     if keys:
-        print(f"  bundle keys    {data_dir / ROOT_KEYS_FILE} ({len(keys)} root key{'s' if len(keys) != 1 else ''}"
-              f" pinned, threshold {root['threshold']})")
+        print(
+            f"  bundle keys    {data_dir / ROOT_KEYS_FILE} ({len(keys)} root key{'s' if len(keys) != 1 else ''}"
+            f" pinned, threshold {root['threshold']})"
+        )
     else:
-        print("  bundle keys    none from the back office: flow updates will be refused until keys are pinned")
+        print(
+            "  bundle keys    none from the back office: flow updates will be refused until keys are pinned"
+        )
     print(f"  check          {check}")
     return 0
 

@@ -35,14 +35,23 @@ Item {
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("selftest-ui", help="start offscreen, save the attract screen as PNG, exit")
+    parser = subparsers.add_parser(
+        "selftest-ui", help="start offscreen, save the attract screen as PNG, exit"
+    )
     parser.add_argument("--screenshot", type=Path, required=True, help="where to write the PNG")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for the first frame")
-    parser.add_argument("--check-keyboard", action="store_true",
-                        help="also load the Qt Virtual Keyboard (InputPanel, Pinyin) QML module")
+    parser.add_argument(
+        "--check-keyboard",
+        action="store_true",
+        help="also load the Qt Virtual Keyboard (InputPanel, Pinyin) QML module",
+    )
     parser.add_argument("--data-dir", type=Path, help="data directory (default: a fresh temporary one)")
-    parser.add_argument("--config", type=Path, help="start from the terminal's configuration (locale, name, "
-                        "devices, back office) instead of the demo's; the data stays in --data-dir")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="start from the terminal's configuration (locale, name, "
+        "devices, back office) instead of the demo's; the data stays in --data-dir",
+    )
     parser.set_defaults(handler=run_selftest)
 
 
@@ -108,8 +117,10 @@ def _check(app, args, qml_dir: Path) -> int:
     end = time.monotonic() + args.timeout
     while not (app.controller.screen == "attract" and frames[0] > 0):
         if time.monotonic() > end:
-            raise CliError(f"selftest-ui: no rendered attract screen within {args.timeout} s "
-                           f"(screen {app.controller.screen!r}, {frames[0]} frames)")
+            raise CliError(
+                f"selftest-ui: no rendered attract screen within {args.timeout} s "
+                f"(screen {app.controller.screen!r}, {frames[0]} frames)"
+            )
         _pump(0.01)
     first_frame_s = time.monotonic() - _STARTED
     process_age = _process_age()
@@ -131,9 +142,17 @@ def _check(app, args, qml_dir: Path) -> int:
         "colours": _distinct_colours(image),
         "saved": saved,
     }
-    problems = [name for name, bad in (("flows", report["flows"] == 0), ("strings", report["strings_zh_CN"] == 0),
-                                       ("strings_en", report["strings_en"] == 0), ("saved", not saved),
-                                       ("blank", report["colours"] < 3)) if bad]
+    problems = [
+        name
+        for name, bad in (
+            ("flows", report["flows"] == 0),
+            ("strings", report["strings_zh_CN"] == 0),
+            ("strings_en", report["strings_en"] == 0),
+            ("saved", not saved),
+            ("blank", report["colours"] < 3),
+        )
+        if bad
+    ]
     if args.check_keyboard:
         report["keyboard"] = _load_keyboard(app)
         if report["keyboard"] != "ok":
@@ -150,7 +169,9 @@ def _load_keyboard(app) -> str:
 
     component = QQmlComponent(app.engine)
     # A local URL (the file need not exist) so the imports resolve synchronously.
-    component.setData(KEYBOARD_QML, QUrl.fromLocalFile(str(Path(tempfile.gettempdir()) / "selftest-keyboard.qml")))
+    component.setData(
+        KEYBOARD_QML, QUrl.fromLocalFile(str(Path(tempfile.gettempdir()) / "selftest-keyboard.qml"))
+    )
     panel = component.create()
     if panel is None:
         return "; ".join(error.toString() for error in component.errors()) or "not created"

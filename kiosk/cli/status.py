@@ -13,10 +13,15 @@ from kiosk.cli import CliError
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("status", help="terminal, enrolment, back office, devices, queue, bundles, disk")
+    parser = subparsers.add_parser(
+        "status", help="terminal, enrolment, back office, devices, queue, bundles, disk"
+    )
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--config", type=Path, help="the terminal's TOML configuration "
-                       "(default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)")
+    where.add_argument(
+        "--config",
+        type=Path,
+        help="the terminal's TOML configuration (default: $KIOSK_CONFIG, else /etc/kiosk/kiosk.toml)",
+    )
     where.add_argument("--data-dir", type=Path, help="read a data directory without a configuration")
     parser.add_argument("--json", action="store_true", help="print the facts as one JSON object")
     parser.set_defaults(handler=run_status)

@@ -26,12 +26,16 @@ class Terminal:
 
 def add_target(parser: argparse.ArgumentParser) -> None:
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--data-dir", type=Path, help="the terminal's data directory (enrolled by kiosk provision)")
+    target.add_argument(
+        "--data-dir", type=Path, help="the terminal's data directory (enrolled by kiosk provision)"
+    )
     target.add_argument("--config", type=Path, help="the terminal's TOML configuration")
 
 
 def register_install(flows_sub: argparse._SubParsersAction) -> None:
-    install = flows_sub.add_parser("install", help="take a bundle (directory or .tar.gz) in by hand, as if fetched")
+    install = flows_sub.add_parser(
+        "install", help="take a bundle (directory or .tar.gz) in by hand, as if fetched"
+    )
     install.add_argument("bundle", type=Path, metavar="BUNDLE")
     add_target(install)
     install.set_defaults(handler=cmd_install)
@@ -55,7 +59,9 @@ def terminal(args: argparse.Namespace) -> Terminal:
     try:
         credentials = Credentials.load(data_dir)
     except FileNotFoundError:
-        raise CliError(f"{data_dir}: not enrolled (run kiosk provision, or pass --config)", status=2) from None
+        raise CliError(
+            f"{data_dir}: not enrolled (run kiosk provision, or pass --config)", status=2
+        ) from None
     except (OSError, ValueError, KeyError) as exc:
         raise CliError(f"{data_dir}: enrolment unreadable: {type(exc).__name__}", status=2) from None
     return Terminal(data_dir, credentials.terminal_id, credentials.group)

@@ -20,8 +20,10 @@ def demo_cards() -> list[dict[str, Any]]:
     return cards()
 
 
-def with_demo_cards(devices: Mapping[str, str], options: Mapping[str, dict[str, Any]] | None = None,
-                    ) -> dict[str, dict[str, Any]]:
+def with_demo_cards(
+    devices: Mapping[str, str],
+    options: Mapping[str, dict[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
     """``options`` plus the demo cards for each simulated card reader the caller gave no cards of its own."""
     merged = {name: dict(values) for name, values in (options or {}).items()}
     for name in CARD_READERS:

@@ -58,9 +58,15 @@ class EmbeddedBackoffice:
         self.server.stop()
 
 
-def start_embedded(data_dir: Path | str, *, port: int = 0, terminal_id: str = "T-0001", group: str = "default",
-                   database_url: str | None = None,
-                   bundle_root_keys: dict[str, Any] | None = None) -> EmbeddedBackoffice:
+def start_embedded(
+    data_dir: Path | str,
+    *,
+    port: int = 0,
+    terminal_id: str = "T-0001",
+    group: str = "default",
+    database_url: str | None = None,
+    bundle_root_keys: dict[str, Any] | None = None,
+) -> EmbeddedBackoffice:
     """Start the back office on 127.0.0.1 (``port`` 0: any free one) and enrol the demo terminal once.
 
     ``bundle_root_keys`` (``{"threshold": N, "keys": [hex, ...]}``) are handed to terminals at enrolment.
@@ -71,8 +77,11 @@ def start_embedded(data_dir: Path | str, *, port: int = 0, terminal_id: str = "T
     if not key_file.exists():
         _write_private(key_file, secrets.token_urlsafe(24))
     operator_key = key_file.read_text().strip()
-    app = create_app(database_url or f"sqlite:///{data_dir / 'backoffice.sqlite3'}", operator_key=operator_key,
-                     bundle_root_keys=bundle_root_keys)
+    app = create_app(
+        database_url or f"sqlite:///{data_dir / 'backoffice.sqlite3'}",
+        operator_key=operator_key,
+        bundle_root_keys=bundle_root_keys,
+    )
     server = ThreadedServer(app, port=port).start()
     enrolment_file = data_dir / "demo-terminal.json"
     enrolment = json.loads(enrolment_file.read_text()) if enrolment_file.exists() else None

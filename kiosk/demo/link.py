@@ -47,8 +47,12 @@ def embedded_connector(terminal_id: str, group: str) -> Connect:
     def connect(data_dir: Path) -> tuple[str, Credentials, Any]:
         from kiosk.demo.embedded import start_embedded
 
-        embedded = start_embedded(data_dir / "backoffice", terminal_id=terminal_id, group=group,
-                                  bundle_root_keys=demo_bundle_root_keys(data_dir / "backoffice"))
+        embedded = start_embedded(
+            data_dir / "backoffice",
+            terminal_id=terminal_id,
+            group=group,
+            bundle_root_keys=demo_bundle_root_keys(data_dir / "backoffice"),
+        )
         credentials = Credentials.from_enrolment(embedded.enrolment)
         pin_root_keys(data_dir, credentials.bundle_root_keys, credentials.bundle_root_threshold)
         return embedded.url, credentials, embedded

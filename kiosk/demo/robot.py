@@ -138,8 +138,11 @@ class UiRobot:
         stack = [panel]
         while stack:
             item = stack.pop()
-            if (item.isVisible() and item.metaObject().className().startswith("Key_")
-                    and str(item.property("text")).lower() == char.lower()):
+            if (
+                item.isVisible()
+                and item.metaObject().className().startswith("Key_")
+                and str(item.property("text")).lower() == char.lower()
+            ):
                 return item
             stack.extend(item.childItems())
         return None

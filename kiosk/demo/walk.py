@@ -19,8 +19,15 @@ from flows import forms
 from flows.model import Step
 from kiosk.demo.robot import UiRobot
 
-SAMPLE_VALUES = {"text": "ABC-123456", "number": 3, "money": "1500.00", "date": "2024-05-01",
-                 "month": "2024-01", "phone": "13912345678", "yesno": True}
+SAMPLE_VALUES = {
+    "text": "ABC-123456",
+    "number": 3,
+    "money": "1500.00",
+    "date": "2024-05-01",
+    "month": "2024-01",
+    "phone": "13912345678",
+    "yesno": True,
+}
 
 
 def sample_values(step: Step, context: dict[str, Any]) -> dict[str, Any]:
@@ -56,8 +63,11 @@ class Walk:
         self.paper_at: tuple[int, int] | None = None  # (taps, screens) when the paper came out
 
     def printed(self) -> int:
-        return sum(len(getattr(getattr(d, "simulator", None), "printed", []) or [])
-                   for name, d in self.app.ctx.devices.items() if name in ("receipt", "document", "license"))
+        return sum(
+            len(getattr(getattr(d, "simulator", None), "printed", []) or [])
+            for name, d in self.app.ctx.devices.items()
+            if name in ("receipt", "document", "license")
+        )
 
     def shot(self, name: str) -> None:
         self.screens.append(name)
@@ -69,17 +79,33 @@ class Walk:
         self.taps += 1
 
 
-def walk_flow(app, flow_id: str, out: Path, *, card: int = 0, lang: str = "zh_CN",
-              fault: tuple[str, str] | None = None, timeout: float = 30.0) -> dict[str, Any]:
+def walk_flow(
+    app,
+    flow_id: str,
+    out: Path,
+    *,
+    card: int = 0,
+    lang: str = "zh_CN",
+    fault: tuple[str, str] | None = None,
+    timeout: float = 30.0,
+) -> dict[str, Any]:
     """Walk ``flow_id`` card first; write screenshots and ``result.json`` under ``out``; return the result."""
     walk = Walk(app, out)
     ctl, robot = walk.ctl, walk.robot
     if flow_id not in app.ctx.flows:
         raise KeyError(flow_id)
     robot.wait_until(lambda: ctl.screen == "attract", what="attract screen")
-    robot.wait_until(lambda: ctl.online and all(
-        ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable for d in ("idcard", "receipt")),
-        timeout=30, what="devices and back office ready")
+    robot.wait_until(
+        lambda: (
+            ctl.online
+            and all(
+                ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable
+                for d in ("idcard", "receipt")
+            )
+        ),
+        timeout=30,
+        what="devices and back office ready",
+    )
     if fault is not None and getattr(app.ctx.devices.get(fault[0]), "simulator", None) is None:
         raise ValueError(f"--fault {fault[0]}: no simulated device of that name")
     if ctl.lang != lang:
@@ -89,13 +115,26 @@ def walk_flow(app, flow_id: str, out: Path, *, card: int = 0, lang: str = "zh_CN
     app.ctx.devices["idcard"].simulator.place(card)
     case_no, outcome, last = "", "", None
     for _ in range(40):
-        robot.wait_until(lambda: ctl.screen in ("catalog", "message") or (
-            ctl.screen == "step" and ctl.view.get("stepType") not in (None, "identify", "query", "print")),
-            timeout=timeout, what="a screen waiting for the citizen")
+        robot.wait_until(
+            lambda: (
+                ctl.screen in ("catalog", "message")
+                or (
+                    ctl.screen == "step"
+                    and ctl.view.get("stepType") not in (None, "identify", "query", "print")
+                )
+            ),
+            timeout=timeout,
+            what="a screen waiting for the citizen",
+        )
         if walk.paper_at is None and walk.printed():
             walk.paper_at = (walk.taps, len(walk.screens) + 1)  # the printing screen counted
         view = dict(ctl.view)
-        key = (ctl.screen, view.get("stepId"), view.get("status"), len(ctl.session.run.history) if ctl.session else -1)
+        key = (
+            ctl.screen,
+            view.get("stepId"),
+            view.get("status"),
+            len(ctl.session.run.history) if ctl.session else -1,
+        )
         if key == last:
             robot.pump(0.1)
             continue
@@ -117,17 +156,30 @@ def walk_flow(app, flow_id: str, out: Path, *, card: int = 0, lang: str = "zh_CN
         _act(walk, step, fault)
     if walk.paper_at is None and walk.printed():
         walk.paper_at = (walk.taps, len(walk.screens))
-    if ctl.screen == "step" and robot.find("doneHome", enabled=False) is not None:  # tap waits for it to settle
+    if (
+        ctl.screen == "step" and robot.find("doneHome", enabled=False) is not None
+    ):  # tap waits for it to settle
         robot.tap("doneHome")  # leaving the end screen closes a case that could still have been retried
     if case_no:
-        robot.wait_until(lambda: (c := app.ctx.store.get_case(case_no)) is not None and bool(c.outcome),
-                         timeout=10, what="case closed")
+        robot.wait_until(
+            lambda: (c := app.ctx.store.get_case(case_no)) is not None and bool(c.outcome),
+            timeout=10,
+            what="case closed",
+        )
         outcome = app.ctx.store.get_case(case_no).outcome or ""
-    result = {"flow": flow_id, "lang": lang, "case_no": case_no, "outcome": outcome,
-              "taps_to_paper": walk.paper_at[0] if walk.paper_at else None,
-              "screens_to_paper": walk.paper_at[1] if walk.paper_at else None,
-              "taps": walk.taps, "screens": walk.screens}
-    (out / "result.json").write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    result = {
+        "flow": flow_id,
+        "lang": lang,
+        "case_no": case_no,
+        "outcome": outcome,
+        "taps_to_paper": walk.paper_at[0] if walk.paper_at else None,
+        "screens_to_paper": walk.paper_at[1] if walk.paper_at else None,
+        "taps": walk.taps,
+        "screens": walk.screens,
+    }
+    (out / "result.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return result
 
 

@@ -49,8 +49,9 @@ class DocumentSpec:
 
     def __post_init__(self) -> None:
         self.issued = self.issued or datetime.now().strftime("%Y-%m-%d")
-        self.code = self.code or verification_code(self.kind, self.case_no, self.issued,
-                                                   *(v for _, v in self.fields))
+        self.code = self.code or verification_code(
+            self.kind, self.case_no, self.issued, *(v for _, v in self.fields)
+        )
         self.verify_url = self.verify_url or f"{VERIFY_BASE}{self.code}"
 
 
@@ -58,8 +59,11 @@ def money(value: float | int) -> str:
     return f"{float(value):.2f}"
 
 
-_ALIGN = {"left": Qt.AlignmentFlag.AlignLeft, "center": Qt.AlignmentFlag.AlignHCenter,
-          "right": Qt.AlignmentFlag.AlignRight}
+_ALIGN = {
+    "left": Qt.AlignmentFlag.AlignLeft,
+    "center": Qt.AlignmentFlag.AlignHCenter,
+    "right": Qt.AlignmentFlag.AlignRight,
+}
 
 
 def _header(c: Canvas, spec: DocumentSpec) -> float:
@@ -170,71 +174,159 @@ def render(spec: DocumentSpec, path: Path | str) -> int:
 # -- the documents -------------------------------------------------------------------------------
 def si_certificate(data: dict[str, Any], case_no: str, *, issued: str | None = None) -> DocumentSpec:
     """社保参保缴费证明 from the ``si.contributions`` query answer."""
-    rows = [[m["month"], str(m["base"]), money(m["pension"]), money(m["medical"]), money(m["unemployment"]),
-             m["status"]] for m in data["months"]]
+    rows = [
+        [
+            m["month"],
+            str(m["base"]),
+            money(m["pension"]),
+            money(m["medical"]),
+            money(m["unemployment"]),
+            m["status"],
+        ]
+        for m in data["months"]
+    ]
     return DocumentSpec(
-        title="社会保险参保缴费证明", issuer="武汉市社会保险中心", kind="si_certificate", case_no=case_no,
+        title="社会保险参保缴费证明",
+        issuer="武汉市社会保险中心",
+        kind="si_certificate",
+        case_no=case_no,
         issued=issued or data.get("issued", ""),
-        fields=[("姓名", data["name"]), ("公民身份号码", data["id_number"]), ("参保单位", data["employer"]),
-                ("首次参保年月", data["insured_since"]), ("缴费期间", f"{data['from']} 至 {data['to']}"),
-                ("实缴月数", str(data["paid_months"]))],
-        columns=[Column("缴费年月", 26), Column("缴费基数", 26, "right"), Column("养老保险(个人)", 32, "right"),
-                 Column("医疗保险(个人)", 32, "right"), Column("失业保险(个人)", 32, "right"),
-                 Column("缴费状态", 22, "center")],
+        fields=[
+            ("姓名", data["name"]),
+            ("公民身份号码", data["id_number"]),
+            ("参保单位", data["employer"]),
+            ("首次参保年月", data["insured_since"]),
+            ("缴费期间", f"{data['from']} 至 {data['to']}"),
+            ("实缴月数", str(data["paid_months"])),
+        ],
+        columns=[
+            Column("缴费年月", 26),
+            Column("缴费基数", 26, "right"),
+            Column("养老保险(个人)", 32, "right"),
+            Column("医疗保险(个人)", 32, "right"),
+            Column("失业保险(个人)", 32, "right"),
+            Column("缴费状态", 22, "center"),
+        ],
         rows=rows,
         summary=[("个人缴费合计（元）", money(data["total_personal"]))],
-        notes=["本证明依据社会保险信息系统记录出具，扫描二维码或登录核验网址输入验证码可核验真伪。"])
+        notes=["本证明依据社会保险信息系统记录出具，扫描二维码或登录核验网址输入验证码可核验真伪。"],
+    )
 
 
 def property_certificate(data: dict[str, Any], case_no: str, *, issued: str | None = None) -> DocumentSpec:
     """不动产登记信息查询结果 from the ``property.records`` query answer."""
-    sections = [[("不动产权证书号", r["certificate"]), ("坐落", r["location"]), ("建筑面积", f"{r['area']:.2f} 平方米"),
-                 ("用途", r["use"]), ("权利类型", r["right_type"]), ("登记日期", r["registered"]),
-                 ("抵押状态", "已抵押" if r.get("mortgaged") else "无抵押")] for r in data.get("records") or []]
+    sections = [
+        [
+            ("不动产权证书号", r["certificate"]),
+            ("坐落", r["location"]),
+            ("建筑面积", f"{r['area']:.2f} 平方米"),
+            ("用途", r["use"]),
+            ("权利类型", r["right_type"]),
+            ("登记日期", r["registered"]),
+            ("抵押状态", "已抵押" if r.get("mortgaged") else "无抵押"),
+        ]
+        for r in data.get("records") or []
+    ]
     return DocumentSpec(
-        title="不动产登记信息查询结果", issuer="武汉市不动产登记中心", kind="property_certificate", case_no=case_no,
+        title="不动产登记信息查询结果",
+        issuer="武汉市不动产登记中心",
+        kind="property_certificate",
+        case_no=case_no,
         issued=issued or data.get("issued", ""),
-        fields=[("权利人", data["name"]), ("证件号码", data["id_number"]), ("查询结果", f"共 {data.get('count') or 0} 条")],
+        fields=[
+            ("权利人", data["name"]),
+            ("证件号码", data["id_number"]),
+            ("查询结果", f"共 {data.get('count') or 0} 条"),
+        ],
         sections=sections or [[("查询结果", "未查询到不动产登记记录")]],
-        notes=["本查询结果仅反映出具时登记簿记载的信息，扫描二维码可核验真伪。"])
+        notes=["本查询结果仅反映出具时登记簿记载的信息，扫描二维码可核验真伪。"],
+    )
 
 
 def hf_statement(data: dict[str, Any], case_no: str, *, issued: str | None = None) -> DocumentSpec:
     """住房公积金缴存明细 from the ``hf.statement`` query answer."""
-    rows = [[m["month"], money(m["personal"]), money(m["employer"]), money(m["personal"] + m["employer"]),
-             money(m["balance"])] for m in data["months"]]
+    rows = [
+        [
+            m["month"],
+            money(m["personal"]),
+            money(m["employer"]),
+            money(m["personal"] + m["employer"]),
+            money(m["balance"]),
+        ]
+        for m in data["months"]
+    ]
     return DocumentSpec(
-        title="住房公积金缴存明细", issuer="武汉住房公积金管理中心", kind="hf_statement", case_no=case_no,
+        title="住房公积金缴存明细",
+        issuer="武汉住房公积金管理中心",
+        kind="hf_statement",
+        case_no=case_no,
         issued=issued or data.get("issued", ""),
-        fields=[("姓名", data["name"]), ("证件号码", data["id_number"]), ("个人账号", data["account"]),
-                ("单位名称", data["employer"]), ("查询期间", f"{data['from']} 至 {data['to']}"),
-                ("账户余额（元）", money(data["balance"]))],
-        columns=[Column("缴存年月", 30), Column("个人缴存", 34, "right"), Column("单位缴存", 34, "right"),
-                 Column("合计", 34, "right"), Column("余额", 38, "right")],
+        fields=[
+            ("姓名", data["name"]),
+            ("证件号码", data["id_number"]),
+            ("个人账号", data["account"]),
+            ("单位名称", data["employer"]),
+            ("查询期间", f"{data['from']} 至 {data['to']}"),
+            ("账户余额（元）", money(data["balance"])),
+        ],
+        columns=[
+            Column("缴存年月", 30),
+            Column("个人缴存", 34, "right"),
+            Column("单位缴存", 34, "right"),
+            Column("合计", 34, "right"),
+            Column("余额", 38, "right"),
+        ],
         rows=rows,
-        notes=["本明细依据住房公积金业务系统记录出具，扫描二维码可核验真伪。"])
+        notes=["本明细依据住房公积金业务系统记录出具，扫描二维码可核验真伪。"],
+    )
 
 
 def medical_certificate(data: dict[str, Any], case_no: str, *, issued: str | None = None) -> DocumentSpec:
     """医疗保险参保证明 from the ``medical.certificate`` query answer."""
     return DocumentSpec(
-        title="医疗保险参保证明", issuer="武汉市医疗保障局", kind="medical_certificate", case_no=case_no,
+        title="医疗保险参保证明",
+        issuer="武汉市医疗保障局",
+        kind="medical_certificate",
+        case_no=case_no,
         issued=issued or data.get("issued", ""),
         fields=[("姓名", data["name"]), ("公民身份号码", data["id_number"])],
-        sections=[[("险种", data["insurance"]), ("参保状态", data["status"]), ("参保起始年月", data["since"]),
-                   ("参保地", data["region"])]],
-        notes=["兹证明上述人员参加基本医疗保险，特此证明。扫描二维码可核验真伪。"])
+        sections=[
+            [
+                ("险种", data["insurance"]),
+                ("参保状态", data["status"]),
+                ("参保起始年月", data["since"]),
+                ("参保地", data["region"]),
+            ]
+        ],
+        notes=["兹证明上述人员参加基本医疗保险，特此证明。扫描二维码可核验真伪。"],
+    )
 
 
 def test_page(terminal_id: str, printer: str) -> DocumentSpec:
     """The technician's A4 test page (Chinese text, a table row, a QR, the footer)."""
     return DocumentSpec(
-        title="打印机测试页", issuer="政务服务24小时自助终端", kind="test_page", case_no="TEST",
-        fields=[("终端编号", terminal_id), ("打印机", printer),
-                ("时间", datetime.now().strftime("%Y-%m-%d %H:%M:%S")), ("字体", "文泉驿微米黑")],
+        title="打印机测试页",
+        issuer="政务服务24小时自助终端",
+        kind="test_page",
+        case_no="TEST",
+        fields=[
+            ("终端编号", terminal_id),
+            ("打印机", printer),
+            ("时间", datetime.now().strftime("%Y-%m-%d %H:%M:%S")),
+            ("字体", "文泉驿微米黑"),
+        ],
         columns=[Column("项目", 60), Column("内容", 110)],
-        rows=[["中文", "政务服务24小时自助终端"], ["标点", "，。、；：！？“”《》【】（）"], ["数字", "0123456789 ￥1,234.56"]])
+        rows=[
+            ["中文", "政务服务24小时自助终端"],
+            ["标点", "，。、；：！？“”《》【】（）"],
+            ["数字", "0123456789 ￥1,234.56"],
+        ],
+    )
 
 
-DOCUMENTS = {"si_certificate": si_certificate, "property_certificate": property_certificate,
-             "hf_statement": hf_statement, "medical_certificate": medical_certificate}
+DOCUMENTS = {
+    "si_certificate": si_certificate,
+    "property_certificate": property_certificate,
+    "hf_statement": hf_statement,
+    "medical_certificate": medical_certificate,
+}

@@ -39,7 +39,9 @@ class Calibration:
         if not (math.isfinite(self.x_mm) and math.isfinite(self.y_mm)):
             raise ValueError("offsets must be finite numbers of mm")
         if abs(self.x_mm) > MAX_OFFSET_MM or abs(self.y_mm) > MAX_OFFSET_MM:
-            raise ValueError(f"offsets beyond ±{MAX_OFFSET_MM:g} mm mean the stock is loaded wrong, not a calibration")
+            raise ValueError(
+                f"offsets beyond ±{MAX_OFFSET_MM:g} mm mean the stock is loaded wrong, not a calibration"
+            )
 
 
 def calibration_path(data_dir: Path) -> Path:
@@ -81,15 +83,32 @@ def _page(template: dict[str, Any]) -> Page:
 def license_values(company: dict[str, Any], *, issued: str | None = None) -> dict[str, str]:
     """The printed values from a ``license.ready`` record."""
     today = date.today()
-    values = {key: str(company.get(key, "")) for key in
-              ("credit_code", "name", "type", "legal_representative", "scope", "capital", "established", "address")}
+    values = {
+        key: str(company.get(key, ""))
+        for key in (
+            "credit_code",
+            "name",
+            "type",
+            "legal_representative",
+            "scope",
+            "capital",
+            "established",
+            "address",
+        )
+    }
     values["issued"] = issued or f"{today.year}年{today.month}月{today.day}日"
     values["verify_url"] = f"{VERIFY_BASE}{values['credit_code']}"
     return values
 
 
-def render_license(company: dict[str, Any], path: Path | str, calibration: Calibration = Calibration(), *,
-                   template: dict[str, Any] | None = None, issued: str | None = None) -> None:
+def render_license(
+    company: dict[str, Any],
+    path: Path | str,
+    calibration: Calibration = Calibration(),
+    *,
+    template: dict[str, Any] | None = None,
+    issued: str | None = None,
+) -> None:
     template = template or load_template()
     values = license_values(company, issued=issued)
     dx, dy = calibration.x_mm, calibration.y_mm
@@ -103,16 +122,20 @@ def render_license(company: dict[str, Any], path: Path | str, calibration: Calib
                 c.painter.setFont(c.font(field["size_pt"]))
                 c.painter.setPen(c._text_pen)
                 box = QRectF(mm(x), mm(y), mm(field["max_width_mm"]), mm(field["height_mm"]))
-                c.painter.drawText(box, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-                                            | Qt.TextFlag.TextWordWrap), value)
+                c.painter.drawText(
+                    box,
+                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                    value,
+                )
             else:
                 c.baseline_text(x, y, value, field["size_pt"])
         qr = template["qr"]
         c.qr(qr["x_mm"] + dx, qr["y_mm"] + dy, qr["size_mm"], values[qr["key"]])
 
 
-def render_calibration_page(path: Path | str, calibration: Calibration = Calibration(), *,
-                            template: dict[str, Any] | None = None) -> None:
+def render_calibration_page(
+    path: Path | str, calibration: Calibration = Calibration(), *, template: dict[str, Any] | None = None
+) -> None:
     """Crosses at the stock's reference marks (shifted by the current offsets) and a millimetre scale."""
     template = template or load_template()
     page = _page(template)
@@ -129,6 +152,15 @@ def render_calibration_page(path: Path | str, calibration: Calibration = Calibra
             c.line(cx + dx + 10 + i, cy + dy + 12, cx + dx + 10 + i, cy + dy + 12 + length, 0.1)
             c.line(cx + dx - 12, cy + dy + 10 + i, cx + dx - 12 - length, cy + dy + 10 + i, 0.1)
         c.baseline_text(40 + dx, 60 + dy, "营业执照套打校准页", 20, bold=True)
-        c.baseline_text(40 + dx, 80 + dy, f"当前偏移：X {calibration.x_mm:+.1f} mm，Y {calibration.y_mm:+.1f} mm", 12)
-        c.baseline_text(40 + dx, 92 + dy, "用预印底纹纸打印本页，量出十字中心相对底纹标记的偏差（向右、向下为正）；", 11)
-        c.baseline_text(40 + dx, 102 + dy, "新偏移 = 当前偏移 − 量得偏差，执行：kiosk devices calibrate license --x X --y Y", 11)
+        c.baseline_text(
+            40 + dx, 80 + dy, f"当前偏移：X {calibration.x_mm:+.1f} mm，Y {calibration.y_mm:+.1f} mm", 12
+        )
+        c.baseline_text(
+            40 + dx, 92 + dy, "用预印底纹纸打印本页，量出十字中心相对底纹标记的偏差（向右、向下为正）；", 11
+        )
+        c.baseline_text(
+            40 + dx,
+            102 + dy,
+            "新偏移 = 当前偏移 − 量得偏差，执行：kiosk devices calibrate license --x X --y Y",
+            11,
+        )

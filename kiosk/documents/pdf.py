@@ -20,8 +20,10 @@ from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
 DPI = 254  # 10 device units per mm
-FONT_FILES = (Path(__file__).resolve().parents[2] / "assets" / "fonts" / "wqy-microhei.ttc",
-              Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"))
+FONT_FILES = (
+    Path(__file__).resolve().parents[2] / "assets" / "fonts" / "wqy-microhei.ttc",
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+)
 FONT_FAMILY = "WenQuanYi Micro Hei"
 _font_lock = threading.Lock()
 _font_family: str | None = None
@@ -96,8 +98,19 @@ class Canvas:
             font = self._fonts[(size_pt, bold)] = raw
         return font
 
-    def text(self, x: float, y: float, w: float, h: float, text: str, size: float = 10.5, *, bold: bool = False,
-             align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft, wrap: bool = False) -> None:
+    def text(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        text: str,
+        size: float = 10.5,
+        *,
+        bold: bool = False,
+        align: Qt.AlignmentFlag = Qt.AlignmentFlag.AlignLeft,
+        wrap: bool = False,
+    ) -> None:
         """Draw text in a box given in mm (vertically centred)."""
         self.painter.setFont(self.font(size, bold))
         self.painter.setPen(self._text_pen)
@@ -138,8 +151,9 @@ class Canvas:
                     start = col
                     while col < len(cells) and cells[col]:
                         col += 1
-                    self.painter.drawRect(QRectF(left + start * module, top + row * module,
-                                                 (col - start) * module, module))
+                    self.painter.drawRect(
+                        QRectF(left + start * module, top + row * module, (col - start) * module, module)
+                    )
                 else:
                     col += 1
         self.painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -158,15 +172,21 @@ def qr_matrix(payload: str) -> list[list[bool]]:
 
 
 @contextmanager
-def pdf_canvas(path: Path | str, page: Page, *, title: str = "", creator: str = "gov-kiosk") -> Iterator[Canvas]:
+def pdf_canvas(
+    path: Path | str, page: Page, *, title: str = "", creator: str = "gov-kiosk"
+) -> Iterator[Canvas]:
     """Open a PDF with exact page size and zero margins; the painter ends (and the file closes) on exit."""
     font_family()
     writer = QPdfWriter(str(path))
     writer.setResolution(DPI)
     writer.setTitle(title)
     writer.setCreator(creator)
-    size = QPageSize(QSizeF(page.width_mm, page.height_mm), QPageSize.Unit.Millimeter, "",
-                     QPageSize.SizeMatchPolicy.ExactMatch)
+    size = QPageSize(
+        QSizeF(page.width_mm, page.height_mm),
+        QPageSize.Unit.Millimeter,
+        "",
+        QPageSize.SizeMatchPolicy.ExactMatch,
+    )
     writer.setPageLayout(QPageLayout(size, QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
     painter = QPainter()
     if not painter.begin(writer):

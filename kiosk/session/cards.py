@@ -53,8 +53,13 @@ class CardEvents(CoreParts):
                 self._show("attract")
             return
         identity = session.run.context.get("identity")
-        if not identity or identity.get("source") != reader or self.screen != "step" \
-                or session.run.current.type in CARD_MAY_LEAVE or session.printing:
+        if (
+            not identity
+            or identity.get("source") != reader
+            or self.screen != "step"
+            or session.run.current.type in CARD_MAY_LEAVE
+            or session.printing
+        ):
             return
         session.card_away = True
         self.on_change()
@@ -68,11 +73,13 @@ class CardEvents(CoreParts):
         session = self.session
         if session is not None and self.screen == "step" and session.run.current.type == "identify":
             step = session.run.current
-            result = identify_outcome(CardReadFailed("", error), step.params.get("accept"),
-                                      assurance=step.params.get("assurance"))
+            result = identify_outcome(
+                CardReadFailed("", error), step.params.get("accept"), assurance=step.params.get("assurance")
+            )
             assert result is not None  # a read failure always means something to an identify step
-            self._identify_failed(session, result.outcome,
-                                  result.key if result.key.startswith("error.") else "identify.failed")
+            self._identify_failed(
+                session, result.outcome, result.key if result.key.startswith("error.") else "identify.failed"
+            )
 
     def _identify_failed(self, session: Session, outcome: str, key: str) -> None:
         """A refused or unreadable card: follow the flow's own path for it, or ask for another card here."""
@@ -94,25 +101,37 @@ class CardEvents(CoreParts):
         if result.outcome != "ok":
             self._identify_failed(session, result.outcome, result.key)
             return
-        data = {**identity.public_dict(), "name": identity.name, "id_number": identity.id_number,
-                "masked_name": display_text(identity.masked_name), "masked_id_number": identity.masked_id_number}
+        data = {
+            **identity.public_dict(),
+            "name": identity.name,
+            "id_number": identity.id_number,
+            "masked_name": display_text(identity.masked_name),
+            "masked_id_number": identity.masked_id_number,
+        }
         session.run.context["identity"] = data
 
         def subject() -> None:
             if session.case_no:
-                self.ports.store.set_subject(session.case_no, identity.id_number, identity.name, identity.card_type)
+                self.ports.store.set_subject(
+                    session.case_no, identity.id_number, identity.name, identity.card_type
+                )
 
         self.ports.lanes.run("db", subject)
         opener = self.ports.open_session  # the back office's session for this citizen
         if opener is not None:
-            self.ports.lanes.run("net", lambda: opener(identity.id_number, identity.card_type, session.case_no),
-                                 on_error=lambda e: log.warning("citizen session not opened: %s", type(e).__name__))
+            self.ports.lanes.run(
+                "net",
+                lambda: opener(identity.id_number, identity.card_type, session.case_no),
+                on_error=lambda e: log.warning("citizen session not opened: %s", type(e).__name__),
+            )
         self.advance("ok")
 
 
 def identify_outcome_for(identity: Identity, params: dict[str, Any]) -> Any:
     """The identify step's verdict on a card on the reader (accepted type, assurance)."""
-    return identify_outcome(CardPresented("", identity), params.get("accept"), assurance=params.get("assurance"))
+    return identify_outcome(
+        CardPresented("", identity), params.get("accept"), assurance=params.get("assurance")
+    )
 
 
 def identify_outcome_ok(identity: Identity, params: dict[str, Any]) -> bool:

@@ -116,8 +116,11 @@ class SessionCore(CardEvents, StepInput):
 
     def _open_failed(self, error: BaseException) -> None:
         key = getattr(error, "key", "error.unexpected")
-        self.end(outcomes.FAILED, reason=outcomes.TERMINAL,
-                 message_key=key if key.startswith("error.") else "error.unexpected")
+        self.end(
+            outcomes.FAILED,
+            reason=outcomes.TERMINAL,
+            message_key=key if key.startswith("error.") else "error.unexpected",
+        )
 
     def tap_back(self, _value: Any = None) -> None:
         session = self.session
@@ -206,7 +209,9 @@ class SessionCore(CardEvents, StepInput):
             if session.case_no:
                 self.ports.store.record_step(session.case_no, step_id, step_type, outcome)
 
-        self.ports.lanes.run("db", save, on_error=lambda e: log.error("step not stored: %s", type(e).__name__))
+        self.ports.lanes.run(
+            "db", save, on_error=lambda e: log.error("step not stored: %s", type(e).__name__)
+        )
 
     def _enter_step(self) -> None:
         """Show the current step and start what it does by itself (read a card, query, print)."""
@@ -228,8 +233,11 @@ class SessionCore(CardEvents, StepInput):
         if step.params.get("timeout") and "timeout" in step.on:
             # a step with its own time limit (e.g. reading a commitment) follows its timeout path
             step_id, entered = step.id, len(session.run.history)
-            self.ports.timers.after(float(step.params["timeout"]),
-                                    lambda: self._step_timed_out(session, step_id, entered), guard=session)
+            self.ports.timers.after(
+                float(step.params["timeout"]),
+                lambda: self._step_timed_out(session, step_id, entered),
+                guard=session,
+            )
         self.screen = "step"
         self.on_change()
         if step.type == "identify":
@@ -240,7 +248,11 @@ class SessionCore(CardEvents, StepInput):
             self._print(session)
 
     def _step_timed_out(self, session: Session, step_id: str, entered: int) -> None:
-        if session is self.session and session.run.current_id == step_id and len(session.run.history) == entered:
+        if (
+            session is self.session
+            and session.run.current_id == step_id
+            and len(session.run.history) == entered
+        ):
             self.advance("timeout")
 
     def _query(self, session: Session) -> None:
@@ -249,15 +261,21 @@ class SessionCore(CardEvents, StepInput):
         service, offline = step.params["service"], session.flow.offline
         session.status = "query.working"
         self.ports.lanes.run(
-            "net", lambda: self.ports.query(service, params, offline),
+            "net",
+            lambda: self.ports.query(service, params, offline),
             on_done=lambda result: self.advance("ok", result),
-            on_error=lambda error: self._query_failed(session, error), guard=session)
+            on_error=lambda error: self._query_failed(session, error),
+            guard=session,
+        )
 
     def _query_failed(self, session: Session, error: BaseException) -> None:
         if isinstance(error, ServiceOffline):
             outcome, session.failure = "offline", outcomes.NETWORK
-        elif isinstance(error, ServiceError) and error.key == services.E_NO_RECORD and "empty" in \
-                session.run.current.on:
+        elif (
+            isinstance(error, ServiceError)
+            and error.key == services.E_NO_RECORD
+            and "empty" in session.run.current.on
+        ):
             outcome = "empty"
         else:
             outcome, session.failure = "error", outcomes.SERVICE
@@ -266,8 +284,10 @@ class SessionCore(CardEvents, StepInput):
 
     def _print(self, session: Session) -> None:
         step = session.run.current
-        session.run.context["case"] = {"case_no": session.case_no or "",
-                                       "time": self.ports.clock().strftime("%Y-%m-%d %H:%M")}
+        session.run.context["case"] = {
+            "case_no": session.case_no or "",
+            "time": self.ports.clock().strftime("%Y-%m-%d %H:%M"),
+        }
         session.status = "print.printing"
         session.printing = True
         context = copy.deepcopy(session.run.context)
@@ -275,13 +295,22 @@ class SessionCore(CardEvents, StepInput):
 
         def work() -> Any:
             context["case"]["case_no"] = session.case_no or ""  # set by the db lane by now
-            return self.ports.print_step(printer_class, step.params["template"], context,
-                                         case_no=session.case_no or "", step_id=step.id,
-                                         data_path=step.params.get("data"))
+            return self.ports.print_step(
+                printer_class,
+                step.params["template"],
+                context,
+                case_no=session.case_no or "",
+                step_id=step.id,
+                data_path=step.params.get("data"),
+            )
 
         # not guarded: the outcome follows the paper even when the citizen has already gone home
-        self.ports.lanes.run(printer_class, work, on_done=lambda _r: self._printed(session),
-                             on_error=lambda error: self._print_failed(session, error))
+        self.ports.lanes.run(
+            printer_class,
+            work,
+            on_done=lambda _r: self._printed(session),
+            on_error=lambda error: self._print_failed(session, error),
+        )
 
     def _printed(self, session: Session) -> None:
         session.printing, session.delivered = False, True
@@ -304,8 +333,11 @@ class SessionCore(CardEvents, StepInput):
         step = session.run.current
         session.run.context.setdefault("case", {})["case_no"] = session.case_no or ""
         outcome = step.params.get("outcome") or outcomes.COMPLETED
-        reason = (step.params.get("reason") or session.failure or outcomes.SERVICE) \
-            if outcome == outcomes.FAILED else ""
+        reason = (
+            (step.params.get("reason") or session.failure or outcomes.SERVICE)
+            if outcome == outcomes.FAILED
+            else ""
+        )
         if outcome == outcomes.FAILED and session.failure:
             reason = session.failure  # what actually failed (a network error routed to the service's end)
         if reason == outcomes.PRINTER:
@@ -339,17 +371,22 @@ class SessionCore(CardEvents, StepInput):
                 self.ports.store.close_case(session.case_no, outcome, data)
                 self.ports.outbox_changed()
 
-        self.ports.lanes.run("db", close, on_error=lambda e: log.error("case not closed: %s", type(e).__name__))
+        self.ports.lanes.run(
+            "db", close, on_error=lambda e: log.error("case not closed: %s", type(e).__name__)
+        )
         self._close_citizen_session()
 
     def _close_citizen_session(self) -> None:
         """The back office's session for the citizen ends with the case (or when the citizen leaves)."""
         closer = self.ports.close_session
         if closer is not None:
-            self.ports.lanes.run("net", closer, on_error=lambda e: log.warning("session not closed: %s",
-                                                                             type(e).__name__))
+            self.ports.lanes.run(
+                "net", closer, on_error=lambda e: log.warning("session not closed: %s", type(e).__name__)
+            )
 
-    def end(self, outcome: str | None, *, reason: str = "", message_key: str = "", to: str = "attract") -> None:
+    def end(
+        self, outcome: str | None, *, reason: str = "", message_key: str = "", to: str = "attract"
+    ) -> None:
         """End the session: close the case with its true outcome, wipe everything personal, go home (or show
         a message first). ``outcome`` is what ended it (cancelled, abandoned, declined, failed); None for
         leaving an intro or an end screen."""
@@ -358,10 +395,14 @@ class SessionCore(CardEvents, StepInput):
         if session is not None and outcome is None and not session.outcome:
             self._close_citizen_session()
         if session is not None and not session.closed and session.outcome:
-            self._close_case(session, session.outcome, session.reason)  # left the end screen of a failed print
+            self._close_case(
+                session, session.outcome, session.reason
+            )  # left the end screen of a failed print
         elif session is not None and not session.closed and outcome is not None:
             if session.printing:
-                session.end_requested = outcome  # closed when the printer answers: the outcome follows the paper
+                session.end_requested = (
+                    outcome  # closed when the printer answers: the outcome follows the paper
+                )
             elif outcome == outcomes.FAILED:
                 self._close_case(session, outcome, reason or outcomes.TERMINAL)
             else:

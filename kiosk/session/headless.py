@@ -18,8 +18,14 @@ class QueuedLanes:
         self.current_session = current_session
         self.queue: list[tuple[str, Callable[[], Any], Any, Any, Any]] = []
 
-    def run(self, lane: str, work: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, guard: Any = None) -> None:
+    def run(
+        self,
+        lane: str,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        guard: Any = None,
+    ) -> None:
         self.queue.append((lane, work, on_done, on_error, guard))
 
     def pending(self, lane: str) -> bool:

@@ -18,7 +18,12 @@ from drivers.identity import Identity
 OUTCOME_OK, OUTCOME_REFUSED, OUTCOME_ERROR, OUTCOME_REMOVED = "ok", "refused", "error", "removed"
 # Read failures that are the card's nature, not a fault: the citizen should use another card.
 REFUSAL_KEYS = frozenset(
-    {"error.sscard.needs_psam", "error.sscard.not_sscard", "error.idcard.unsupported_card", "error.sscard.not_genuine"}
+    {
+        "error.sscard.needs_psam",
+        "error.sscard.not_sscard",
+        "error.idcard.unsupported_card",
+        "error.sscard.not_genuine",
+    }
 )
 # The one text key for "this flow does not take this kind of card" (assets/i18n/*.json).
 KEY_CARD_REFUSED = "identify.refused"
@@ -41,8 +46,12 @@ class IdentifyOutcome:
         return f"IdentifyOutcome({self.outcome}, {self.key or '-'})"
 
 
-def identify_outcome(event: Any, accept: list[str] | tuple[str, ...] | set[str] | None,
-                     identified: bool = False, assurance: str | None = None) -> IdentifyOutcome | None:
+def identify_outcome(
+    event: Any,
+    accept: list[str] | tuple[str, ...] | set[str] | None,
+    identified: bool = False,
+    assurance: str | None = None,
+) -> IdentifyOutcome | None:
     """Map a reader event (drivers.events) to an identify-step outcome; None if it means nothing here.
 
     ``accept`` lists the card types the flow allows (None: any). ``identified`` says whether this

@@ -73,8 +73,11 @@ class StepInput(CoreParts):
             return
         step = session.run.current
         clean, errors = forms.validate(step, session.form_values, session.run.context)
-        months = [f["id"] for f in forms.visible_fields(step, session.run.context, session.form_values)
-                  if f["type"] == "month"]
+        months = [
+            f["id"]
+            for f in forms.visible_fields(step, session.run.context, session.form_values)
+            if f["type"] == "month"
+        ]
         if len(months) == 2 and not errors and str(clean[months[0]]) > str(clean[months[1]]):
             errors[months[1]] = services.E_BAD_PERIOD
         if errors:
@@ -110,7 +113,9 @@ class StepInput(CoreParts):
         session = self.session
         if session is None or session.run.current.type != "commitment":
             return
-        strokes = [[(round(float(x), 1), round(float(y), 1)) for x, y in stroke] for stroke in (signature or [])]
+        strokes = [
+            [(round(float(x), 1), round(float(y), 1)) for x, y in stroke] for stroke in (signature or [])
+        ]
         if session.run.current.params.get("signature") and not any(len(stroke) > 1 for stroke in strokes):
             session.status = "commitment.need_signature"
             self.on_change()
@@ -150,19 +155,28 @@ class StepInput(CoreParts):
         session = self.session
         if session is None or not session.rating_level:
             return
-        level, indicators, comment = session.rating_level, list(session.rating_indicators), session.rating_comment
+        level, indicators, comment = (
+            session.rating_level,
+            list(session.rating_indicators),
+            session.rating_comment,
+        )
         subject = session.run.current.params.get("subject")  # rating an earlier case by its number
         case_no = render(subject["case_no"], session.run.context) if subject else None
-        item_code = render(subject.get("item_code", ""), session.run.context) if subject else session.flow.item_code
+        item_code = (
+            render(subject.get("item_code", ""), session.run.context) if subject else session.flow.item_code
+        )
 
         def save() -> None:
             target = case_no or session.case_no
             if target:
-                self.ports.store.record_rating(target, item_code or session.flow.item_code, level, indicators,
-                                             comment)
+                self.ports.store.record_rating(
+                    target, item_code or session.flow.item_code, level, indicators, comment
+                )
                 self.ports.outbox_changed()
 
-        self.ports.lanes.run("db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__))
+        self.ports.lanes.run(
+            "db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__)
+        )
         self.advance("ok")
 
     def tap_rate_skip(self, _value: Any = None) -> None:

@@ -17,8 +17,14 @@ def ports_from_context(ctx: Any, lanes: Lanes, timers: Timers) -> Ports:
     def query(service: str, params: dict[str, Any], allow_cached: bool) -> dict[str, Any]:
         return ctx.query_service.query(service, params, allow_cached=allow_cached)
 
-    return Ports(store=ctx.store, query=query, print_step=device_printer(ctx.devices, ctx.printing), lanes=lanes,
-                 timers=timers, outbox_changed=ctx.outbox_changed,
-                 terminal={"id": config.terminal_id, "name": config.terminal_name},
-                 open_session=getattr(ctx.query_service, "open_session", None),
-                 close_session=getattr(ctx.query_service, "close_session", None))
+    return Ports(
+        store=ctx.store,
+        query=query,
+        print_step=device_printer(ctx.devices, ctx.printing),
+        lanes=lanes,
+        timers=timers,
+        outbox_changed=ctx.outbox_changed,
+        terminal={"id": config.terminal_id, "name": config.terminal_name},
+        open_session=getattr(ctx.query_service, "open_session", None),
+        close_session=getattr(ctx.query_service, "close_session", None),
+    )

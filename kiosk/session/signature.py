@@ -14,5 +14,7 @@ def signature_svg(strokes: list[list[tuple[float, float]]], width: int = 900, he
         (x0, y0), rest = stroke[0], stroke[1:]
         parts.append(f"M{x0:g} {y0:g}" + "".join(f"L{x:g} {y:g}" for x, y in rest))
     path = " ".join(parts)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}">'
-            f'<path d="{path}" fill="none" stroke="black" stroke-width="3"/></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}">'
+        f'<path d="{path}" fill="none" stroke="black" stroke-width="3"/></svg>'
+    )

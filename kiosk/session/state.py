@@ -19,8 +19,14 @@ from flows.model import Flow
 class Lanes(Protocol):
     """Blocking work off the caller's thread; callbacks for a ``guard`` session are dropped once it ended."""
 
-    def run(self, lane: str, work: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None, guard: Any = None) -> None: ...
+    def run(
+        self,
+        lane: str,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        guard: Any = None,
+    ) -> None: ...
 
 
 class Timers(Protocol):
@@ -80,10 +86,12 @@ class CoreParts:
     on_change: Callable[[], None]
 
     if TYPE_CHECKING:
+
         def advance(self, outcome: str, data: dict[str, Any] | None = None) -> None: ...
 
-        def end(self, outcome: str | None, *, reason: str = "", message_key: str = "",
-                to: str = "attract") -> None: ...
+        def end(
+            self, outcome: str | None, *, reason: str = "", message_key: str = "", to: str = "attract"
+        ) -> None: ...
 
         def _show(self, screen: str) -> None: ...
 

@@ -39,5 +39,14 @@ from kiosk.sync.credentials import Credentials
 from kiosk.sync.query import HttpQueryService
 from kiosk.sync.transport import Refused, Revoked, TransportError, Unreachable
 
-__all__ = ["Credentials", "HttpQueryService", "Refused", "Revoked", "SyncClient", "SyncStatus", "TransportError",
-           "Unreachable", "full_jitter"]
+__all__ = [
+    "Credentials",
+    "HttpQueryService",
+    "Refused",
+    "Revoked",
+    "SyncClient",
+    "SyncStatus",
+    "TransportError",
+    "Unreachable",
+    "full_jitter",
+]

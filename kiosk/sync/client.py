@@ -54,16 +54,28 @@ class SyncClient:
     it); the back office deduplicates on the event's idempotency key.
     """
 
-    def __init__(self, store: Store, base_url: str, credentials: Credentials, *,
-                 batch_size: int = 200, heartbeat_interval: float = 60.0, fetch_interval: float = 300.0,
-                 backoff_base: float = 1.0, backoff_cap: float = 60.0, timeout: tuple[float, float] = (3.05, 15.0),
-                 device_states: Callable[[], list[dict[str, Any]]] | None = None,
-                 software_version: str = SOFTWARE_VERSION, bundle_dir: Path | str | None = None,
-                 on_bundle: Callable[[Path, int], Any] | None = None,
-                 bundle_version: Callable[[], int | None] | None = None,
-                 bundle_status: Callable[[], dict[str, Any]] | None = None,
-                 on_withdraw: Callable[[int], Any] | None = None,
-                 clock: Callable[[], float] = time.time, rng: random.Random | None = None):
+    def __init__(
+        self,
+        store: Store,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        batch_size: int = 200,
+        heartbeat_interval: float = 60.0,
+        fetch_interval: float = 300.0,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 60.0,
+        timeout: tuple[float, float] = (3.05, 15.0),
+        device_states: Callable[[], list[dict[str, Any]]] | None = None,
+        software_version: str = SOFTWARE_VERSION,
+        bundle_dir: Path | str | None = None,
+        on_bundle: Callable[[Path, int], Any] | None = None,
+        bundle_version: Callable[[], int | None] | None = None,
+        bundle_status: Callable[[], dict[str, Any]] | None = None,
+        on_withdraw: Callable[[int], Any] | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ):
         self.store = store
         self.base_url = base_url.rstrip("/")
         self.signer = Signer(credentials, clock)
@@ -83,8 +95,9 @@ class SyncClient:
         self.on_withdraw = on_withdraw  # e.g. BundleManager.withdraw: the back office withdrew a version
         self.rng = rng or random.Random()
         self.events = EventSource()
-        self.query_service = HttpQueryService(self.base_url, self.signer, store=store, health=_ClientHealth(self),
-                                              timeout=timeout)
+        self.query_service = HttpQueryService(
+            self.base_url, self.signer, store=store, health=_ClientHealth(self), timeout=timeout
+        )
         self._status = SyncStatus(online=False, reason="not started")
         self._commands_seen: set[str] = set()
         self._status_lock = threading.Lock()
@@ -147,11 +160,16 @@ class SyncClient:
             self._status = new
         if (old.online, old.revoked) != (new.online, new.revoked) or old.reason == "not started":
             if new.revoked:  # a security event: the back office no longer accepts this terminal
-                log.error("back office revoked this terminal (%s): working offline until it is re-enrolled",
-                          self.signer.credentials.terminal_id)
+                log.error(
+                    "back office revoked this terminal (%s): working offline until it is re-enrolled",
+                    self.signer.credentials.terminal_id,
+                )
             else:
-                log.info("back office %s%s", "online" if new.online else "offline",
-                         f" ({new.reason})" if new.reason and not new.online else "")
+                log.info(
+                    "back office %s%s",
+                    "online" if new.online else "offline",
+                    f" ({new.reason})" if new.reason and not new.online else "",
+                )
             self.events.emit(new)
 
     def report_success(self) -> None:
@@ -220,8 +238,11 @@ class SyncClient:
 
     def _send_batch(self, pending: list[dict[str, Any]]) -> int:
         keys = [e["idem_key"] for e in pending]
-        body = {"events": [{"idem_key": e["idem_key"], "kind": e["kind"], "payload": e["payload"]}
-                           for e in pending]}
+        body = {
+            "events": [
+                {"idem_key": e["idem_key"], "kind": e["kind"], "payload": e["payload"]} for e in pending
+            ]
+        }
         assert self._transport is not None
         try:
             answer = self._transport.call("POST", "/api/v1/events", body)
@@ -261,9 +282,13 @@ class SyncClient:
     def heartbeat(self) -> dict[str, Any]:
         assert self._transport is not None
         body: dict[str, Any] = {
-            "devices": self.device_states(), "software_version": self.software_version,
-            "bundle_version": self.active_bundle(), "queue_depth": self.store.queue_depth(),
-            "oldest_pending_age": self.store.oldest_pending_age(), "clock": self.signer.clock()}
+            "devices": self.device_states(),
+            "software_version": self.software_version,
+            "bundle_version": self.active_bundle(),
+            "queue_depth": self.store.queue_depth(),
+            "oldest_pending_age": self.store.oldest_pending_age(),
+            "clock": self.signer.clock(),
+        }
         if self.bundle_status is not None:
             body["bundles"] = self.bundle_status()
         answer = self._transport.call("POST", "/api/v1/heartbeat", body)
@@ -283,11 +308,16 @@ class SyncClient:
             self._next_fetch = 0.0
         self._learn_certificate(answer.get("server_cert_next"))
         latest = answer.get("bundle_version")
-        if isinstance(latest, int) and latest != self.active_bundle() and self.store.bundle_state(latest) is None:
+        if (
+            isinstance(latest, int)
+            and latest != self.active_bundle()
+            and self.store.bundle_state(latest) is None
+        ):
             self._next_fetch = 0.0  # a version this terminal has not seen: fetch now, not at the next fetch
         withdrawn = answer.get("bundle_withdrawn")
-        if isinstance(withdrawn, list) and any(isinstance(v, int) and self.store.bundle_state(v) not in
-                                               (None, "withdrawn") for v in withdrawn):
+        if isinstance(withdrawn, list) and any(
+            isinstance(v, int) and self.store.bundle_state(v) not in (None, "withdrawn") for v in withdrawn
+        ):
             self._next_fetch = 0.0  # a version this terminal holds was withdrawn: act now
         return answer
 
@@ -327,7 +357,10 @@ class SyncClient:
             raise
         if isinstance(meta, dict) and self.on_withdraw is not None:
             for withdrawn in meta.get("withdrawn") or []:
-                if isinstance(withdrawn, int) and self.store.bundle_state(withdrawn) not in (None, "withdrawn"):
+                if isinstance(withdrawn, int) and self.store.bundle_state(withdrawn) not in (
+                    None,
+                    "withdrawn",
+                ):
                     self.on_withdraw(withdrawn)
                     self.store.set_bundle_version_state(withdrawn, "withdrawn")
         version = meta.get("version") if isinstance(meta, dict) else None
@@ -353,8 +386,10 @@ class SyncClient:
         if self.on_bundle is not None:
             try:
                 outcome = self.on_bundle(path, version)
-                state, detail = _STATES.get(getattr(outcome, "state", "staged"), "installed"), \
-                    str(getattr(outcome, "reason", ""))
+                state, detail = (
+                    _STATES.get(getattr(outcome, "state", "staged"), "installed"),
+                    str(getattr(outcome, "reason", "")),
+                )
             except Exception as exc:  # refused (signature, version, group...): recorded, not fetched again
                 state, detail = "refused", f"{getattr(exc, 'reason', type(exc).__name__)}: {exc}"[:300]
             if state == "refused":

@@ -33,13 +33,19 @@ class Credentials:
     bundle_root_threshold: int = 1
 
     @classmethod
-    def from_enrolment(cls, enrolment: dict[str, Any], base_url: str = "", server_cert: str | None = None
-                       ) -> Credentials:
+    def from_enrolment(
+        cls, enrolment: dict[str, Any], base_url: str = "", server_cert: str | None = None
+    ) -> Credentials:
         """From the back office's enrolment answer (``POST /api/v1/enrol``, or ``EmbeddedBackoffice.enrolment``)."""
-        return cls(terminal_id=enrolment["terminal_id"], secret=enrolment["secret"],
-                   group=enrolment.get("group", "default"), base_url=base_url, server_cert=server_cert,
-                   bundle_root_keys=tuple(enrolment.get("bundle_root_keys") or ()),
-                   bundle_root_threshold=int(enrolment.get("bundle_root_threshold") or 1))
+        return cls(
+            terminal_id=enrolment["terminal_id"],
+            secret=enrolment["secret"],
+            group=enrolment.get("group", "default"),
+            base_url=base_url,
+            server_cert=server_cert,
+            bundle_root_keys=tuple(enrolment.get("bundle_root_keys") or ()),
+            bundle_root_threshold=int(enrolment.get("bundle_root_threshold") or 1),
+        )
 
     @classmethod
     def load(cls, directory: Path | str) -> Credentials:
@@ -52,7 +58,9 @@ class Credentials:
         directory.mkdir(parents=True, exist_ok=True)
         os.chmod(directory, 0o700)
         path = directory / CREDENTIALS_FILE
-        write_private(path, json.dumps(asdict(self) | {"bundle_root_keys": list(self.bundle_root_keys)}, indent=1))
+        write_private(
+            path, json.dumps(asdict(self) | {"bundle_root_keys": list(self.bundle_root_keys)}, indent=1)
+        )
         return path
 
 

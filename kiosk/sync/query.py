@@ -30,7 +30,9 @@ from kiosk.sync.transport import Refused, Revoked, Signer, Transport, TransportE
 from wire import services, signing
 
 FAIL_FAST_SECONDS = 5.0
-CACHEABLE = frozenset({"guide.services"})  # answers with no personal data in them  # right after a failure, answer 'offline' at once instead of waiting on a timeout
+CACHEABLE = frozenset(
+    {"guide.services"}
+)  # answers with no personal data in them  # right after a failure, answer 'offline' at once instead of waiting on a timeout
 
 
 class LinkHealth(Protocol):
@@ -61,8 +63,15 @@ class ReferenceCache(Protocol):
 
 
 class HttpQueryService:
-    def __init__(self, base_url: str, signer: Signer, *, store: ReferenceCache | None = None,
-                 health: LinkHealth | None = None, timeout: tuple[float, float] = (3.05, 15.0)):
+    def __init__(
+        self,
+        base_url: str,
+        signer: Signer,
+        *,
+        store: ReferenceCache | None = None,
+        health: LinkHealth | None = None,
+        timeout: tuple[float, float] = (3.05, 15.0),
+    ):
         self.base_url = base_url
         self.signer = signer
         self.store = store
@@ -71,15 +80,20 @@ class HttpQueryService:
         self._local = threading.local()  # one HTTP session per calling thread
         self._last_failure = 0.0
         self._citizen_lock = threading.Lock()
-        self._citizen: tuple[str, str] | None = None  # (ID number, session token) of the citizen at the terminal
+        self._citizen: tuple[str, str] | None = (
+            None  # (ID number, session token) of the citizen at the terminal
+        )
 
     # -- the citizen's session -------------------------------------------------------------------------
     def open_session(self, id_number: str, card_type: str = "resident", case_no: str | None = None) -> str:
         """Open the back office's session for the citizen just identified; its token (kept for the
         queries). Raises ServiceOffline / ServiceError like a query."""
         self.close_session()
-        payload = {"id_number": id_number, "card_type": card_type or "resident",
-                   **({"case_no": case_no} if case_no else {})}
+        payload = {
+            "id_number": id_number,
+            "card_type": card_type or "resident",
+            **({"case_no": case_no} if case_no else {}),
+        }
         token = str(self._call("POST", "/api/v1/sessions", payload)["session"])
         with self._citizen_lock:
             self._citizen = (id_number.upper(), token)
@@ -145,11 +159,14 @@ class HttpQueryService:
             raise ServiceOffline("terminal revoked")
         if not self.online and time.monotonic() - self._last_failure < FAIL_FAST_SECONDS:
             raise ServiceOffline("back office unreachable")
-        headers = {signing.H_SESSION: self._session_for(params)} if service in services.PERSONAL_SERVICES else None
+        headers = (
+            {signing.H_SESSION: self._session_for(params)} if service in services.PERSONAL_SERVICES else None
+        )
         return self._call("POST", f"/api/v1/query/{quote(service, safe='.-_')}", params, headers)
 
-    def _call(self, method: str, path: str, payload: dict[str, Any],
-              headers: dict[str, str] | None = None) -> dict[str, Any]:
+    def _call(
+        self, method: str, path: str, payload: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         if self.health is not None and self.health.revoked:
             raise ServiceOffline("terminal revoked")
         try:
@@ -164,8 +181,9 @@ class HttpQueryService:
             if exc.status in (401, 403) and not exc.code.startswith("error."):  # our credentials or clock
                 self._failed(exc)
                 raise ServiceOffline(str(exc)) from None
-            raise ServiceError(exc.code if exc.code.startswith("error.") else services.E_FAILED,
-                               str(exc)) from None
+            raise ServiceError(
+                exc.code if exc.code.startswith("error.") else services.E_FAILED, str(exc)
+            ) from None
         if not isinstance(answer, dict):
             raise ServiceOffline("answer not understood")
         if self.health is not None:
@@ -179,5 +197,7 @@ class HttpQueryService:
 
 
 def _cache_key(service: str, params: dict[str, Any]) -> str:
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps(params, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
     return f"query:{service}:{digest[:32]}"

@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 
 
 class TransportError(Exception):
-    def __init__(self, message: str, *, status: int | None = None, code: str = "", retry_after: float | None = None):
+    def __init__(
+        self, message: str, *, status: int | None = None, code: str = "", retry_after: float | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
@@ -122,11 +124,24 @@ class Transport:
     def close(self) -> None:
         self.session.close()
 
-    def call(self, method: str, path: str, payload: Any = None, *, timeout: tuple[float, float] | None = None,
-             raw: bool = False, max_bytes: int = MAX_RESPONSE_BYTES, headers: dict[str, str] | None = None) -> Any:
+    def call(
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        *,
+        timeout: tuple[float, float] | None = None,
+        raw: bool = False,
+        max_bytes: int = MAX_RESPONSE_BYTES,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         """Send one signed request; the JSON answer (or bytes with ``raw``). Retries once after a clock fix.
         ``headers``: extra ones, e.g. the citizen session's token (``wire.signing.H_SESSION``)."""
-        body = b"" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = (
+            b""
+            if payload is None
+            else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        )
         for attempt in range(2):
             response = self._send(method, path, body, timeout or self.timeout, max_bytes, headers)
             if response.status_code == 401 and attempt == 0:
@@ -139,14 +154,22 @@ class Transport:
             return self._answer(response, raw)
         raise AssertionError("unreachable")
 
-    def _send(self, method: str, path: str, body: bytes, timeout: tuple[float, float],
-              max_bytes: int, extra: dict[str, str] | None = None) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        timeout: tuple[float, float],
+        max_bytes: int,
+        extra: dict[str, str] | None = None,
+    ) -> requests.Response:
         headers = {**(extra or {}), **self.signer.headers(method, path, body)}
         if body:
             headers["Content-Type"] = "application/json"
         try:
-            response = self.session.request(method, self.base_url + path, data=body or None, headers=headers,
-                                            timeout=timeout, stream=True)
+            response = self.session.request(
+                method, self.base_url + path, data=body or None, headers=headers, timeout=timeout, stream=True
+            )
             content = bytearray()
             for chunk in response.iter_content(65536):
                 content += chunk
@@ -167,8 +190,11 @@ class Transport:
     def _answer(self, response: requests.Response, raw: bool) -> Any:
         status = response.status_code
         if status >= 500 or status in (408, 429):
-            raise Unreachable(f"HTTP {status}", status=status,
-                              retry_after=parse_retry_after(response.headers.get("Retry-After")))
+            raise Unreachable(
+                f"HTTP {status}",
+                status=status,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
         if status >= 400:
             error = _json_or_none(response)
             code = error.get("error", "") if isinstance(error, dict) else ""

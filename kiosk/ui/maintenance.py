@@ -30,8 +30,14 @@ class MaintenanceController(QObject):
     changed = Signal()
     restartRequested = Signal()
 
-    def __init__(self, ctx: Any, citizen: Any, *, gate: MaintenanceGate | None = None,
-                 export_dir: Callable[[], Path | None] | None = None):
+    def __init__(
+        self,
+        ctx: Any,
+        citizen: Any,
+        *,
+        gate: MaintenanceGate | None = None,
+        export_dir: Callable[[], Path | None] | None = None,
+    ):
         super().__init__()
         self.ctx = ctx
         self.citizen = citizen  # kiosk.ui.controller.KioskController
@@ -156,8 +162,12 @@ class MaintenanceController(QObject):
         from kiosk.status import gather
 
         config = self.ctx.config
-        self.ctx.tasks.run(LANE, lambda: gather(config), on_done=self._facts_arrived,
-                           on_error=lambda e: self._say(f"状态读取失败: {type(e).__name__}"))
+        self.ctx.tasks.run(
+            LANE,
+            lambda: gather(config),
+            on_done=self._facts_arrived,
+            on_error=lambda e: self._say(f"状态读取失败: {type(e).__name__}"),
+        )
 
     def _facts_arrived(self, facts: dict[str, Any]) -> None:
         self._facts = facts
@@ -189,10 +199,14 @@ class MaintenanceController(QObject):
             return
         config = self.ctx.config
         self._say(f"{name}: 正在打印测试页…")
-        self.ctx.tasks.run(name, lambda: test_print(device, name, config.terminal_id, Path(config.data_dir),
-                                                    url=config.devices.get(name, "")),
-                           on_done=lambda r: self._say(f"{name}: 测试页已打印 ({r.job_id})"),
-                           on_error=lambda e: self._say(f"{name}: 打印失败 {_error_text(e)}"))
+        self.ctx.tasks.run(
+            name,
+            lambda: test_print(
+                device, name, config.terminal_id, Path(config.data_dir), url=config.devices.get(name, "")
+            ),
+            on_done=lambda r: self._say(f"{name}: 测试页已打印 ({r.job_id})"),
+            on_error=lambda e: self._say(f"{name}: 打印失败 {_error_text(e)}"),
+        )
 
     def _do_calibrate(self, name: str) -> None:
         self._do_test_print("license")  # the license printer's test page is the calibration sheet
@@ -208,14 +222,19 @@ class MaintenanceController(QObject):
 
         def work() -> Any:
             current = load_calibration(data_dir)
-            new = Calibration(current.x_mm + (delta if step[0] == "x" else 0.0),
-                              current.y_mm + (delta if step[0] == "y" else 0.0))
+            new = Calibration(
+                current.x_mm + (delta if step[0] == "x" else 0.0),
+                current.y_mm + (delta if step[0] == "y" else 0.0),
+            )
             save_calibration(data_dir, new)
             return new
 
-        self.ctx.tasks.run(LANE, work,
-                           on_done=lambda new: self._say(f"license: 偏移 x {new.x_mm:+.1f} mm, y {new.y_mm:+.1f} mm"),
-                           on_error=lambda e: self._say(f"license: {e}"))
+        self.ctx.tasks.run(
+            LANE,
+            work,
+            on_done=lambda new: self._say(f"license: 偏移 x {new.x_mm:+.1f} mm, y {new.y_mm:+.1f} mm"),
+            on_error=lambda e: self._say(f"license: {e}"),
+        )
 
     def _do_paper_replaced(self, name: str) -> None:
         from kiosk.consumables import paper_replaced
@@ -226,8 +245,12 @@ class MaintenanceController(QObject):
             self._say(f"{name}: 已记录更换纸张")
             self.refresh()
 
-        self.ctx.tasks.run("db", lambda: paper_replaced(store, name), on_done=done,
-                           on_error=lambda e: self._say(f"{name}: {_error_text(e)}"))
+        self.ctx.tasks.run(
+            "db",
+            lambda: paper_replaced(store, name),
+            on_done=done,
+            on_error=lambda e: self._say(f"{name}: {_error_text(e)}"),
+        )
 
     def _do_read_card(self, name: str) -> None:
         from kiosk.device_checks import read_test_card
@@ -236,20 +259,28 @@ class MaintenanceController(QObject):
         if device is None:
             return
         self._say(f"{name}: 请放置测试卡…")
-        self.ctx.tasks.run(f"{LANE}-card", lambda: read_test_card(device, name, 20.0),
-                           on_done=lambda card: self._say(
-                               f"{name}: 读卡成功 {card.card_type} {card.masked_name} {card.masked_id_number}"),
-                           on_error=lambda e: self._say(f"{name}: 读卡失败 {_error_text(e)}"))
+        self.ctx.tasks.run(
+            f"{LANE}-card",
+            lambda: read_test_card(device, name, 20.0),
+            on_done=lambda card: self._say(
+                f"{name}: 读卡成功 {card.card_type} {card.masked_name} {card.masked_id_number}"
+            ),
+            on_error=lambda e: self._say(f"{name}: 读卡失败 {_error_text(e)}"),
+        )
 
     def _do_link_test(self, _device: str) -> None:
         from kiosk.selftest import link_test
 
         config = self.ctx.config
         self._say("正在测试后台连接…")
-        self.ctx.tasks.run("net-test", lambda: link_test(config),
-                           on_done=lambda r: self._say({True: "后台连接正常: ", False: "后台连接失败: ",
-                                                        None: "后台连接: "}[r[0]] + r[1]),
-                           on_error=lambda e: self._say(f"后台连接失败: {_error_text(e)}"))
+        self.ctx.tasks.run(
+            "net-test",
+            lambda: link_test(config),
+            on_done=lambda r: self._say(
+                {True: "后台连接正常: ", False: "后台连接失败: ", None: "后台连接: "}[r[0]] + r[1]
+            ),
+            on_error=lambda e: self._say(f"后台连接失败: {_error_text(e)}"),
+        )
 
     def _do_export(self, _device: str) -> None:
         from kiosk.diagnostics import export_bundle
@@ -260,9 +291,12 @@ class MaintenanceController(QObject):
             self._say("未找到U盘")
             return
         facts, lines, config = dict(self._facts), list(recent_lines().lines), self.ctx.config
-        self.ctx.tasks.run(LANE, lambda: export_bundle(target, config.terminal_id, facts, lines, config.source),
-                           on_done=lambda path: self._say(f"诊断包已导出: {path.name}"),
-                           on_error=lambda e: self._say(f"导出失败: {_error_text(e)}"))
+        self.ctx.tasks.run(
+            LANE,
+            lambda: export_bundle(target, config.terminal_id, facts, lines, config.source),
+            on_done=lambda path: self._say(f"诊断包已导出: {path.name}"),
+            on_error=lambda e: self._say(f"导出失败: {_error_text(e)}"),
+        )
 
     def _do_restart(self, _device: str) -> None:
         log.warning("restart requested from the maintenance screen")
@@ -323,16 +357,28 @@ class MaintenanceController(QObject):
         jobs = info.get("jobs") or {}
         counters = []
         if paper:
-            counters.append(f"本卷/本盒已用 {paper['used']:g} {paper['unit']}, 余 {paper['left']:g}"
-                            + (f", 约 {paper['days_left']:g} 天" if paper["days_left"] is not None else "")
-                            + f", 换纸 {paper['paper_changes']} 次")
+            counters.append(
+                f"本卷/本盒已用 {paper['used']:g} {paper['unit']}, 余 {paper['left']:g}"
+                + (f", 约 {paper['days_left']:g} 天" if paper["days_left"] is not None else "")
+                + f", 换纸 {paper['paper_changes']} 次"
+            )
         if jobs:
             counters.append("打印 " + ", ".join(f"{k} {v}" for k, v in sorted(jobs.items())))
-        kind = "printer" if name in ("receipt", "document", "license") else "reader" \
-            if name in ("idcard", "sscard") else "other"
-        return {"name": name, "state": state, "reason": reason, "kind": kind,
-                "lastError": f"{error.get('reason', '')} {error.get('detail', '')}".strip(),
-                "counters": "; ".join(counters)}
+        kind = (
+            "printer"
+            if name in ("receipt", "document", "license")
+            else "reader"
+            if name in ("idcard", "sscard")
+            else "other"
+        )
+        return {
+            "name": name,
+            "state": state,
+            "reason": reason,
+            "kind": kind,
+            "lastError": f"{error.get('reason', '')} {error.get('detail', '')}".strip(),
+            "counters": "; ".join(counters),
+        }
 
 
 def _sync_rows(facts: dict[str, Any]) -> list[dict[str, str]]:
@@ -342,13 +388,25 @@ def _sync_rows(facts: dict[str, Any]) -> list[dict[str, str]]:
     age = bo.get("last_contact_age_s")
     offset = bo.get("clock_offset_s")
     refused = ", ".join(f"{r['version']} ({r['reason']})" for r in bundles.get("refused", [])) or "无"
-    return [{"label": "后台", "value": f"{bo.get('url') or '-'} ({bo.get('link', '-')})"},
-            {"label": "待上传", "value": f"{queue.get('depth', '-')} 条"
-             + (f", 最早 {queue['oldest_pending_age_s']:.0f} 秒前" if queue.get("oldest_pending_age_s") else "")},
-            {"label": "最近联系", "value": "从未" if age is None else f"{age:.0f} 秒前"},
-            {"label": "时钟偏差", "value": "-" if offset is None else f"{offset:+.1f} 秒"},
-            {"label": "流程包", "value": f"当前 {bundles.get('active') or '内置'}, 待启用 {bundles.get('staged') or '无'}, "
-                                       f"拒绝 {refused}"}]
+    return [
+        {"label": "后台", "value": f"{bo.get('url') or '-'} ({bo.get('link', '-')})"},
+        {
+            "label": "待上传",
+            "value": f"{queue.get('depth', '-')} 条"
+            + (
+                f", 最早 {queue['oldest_pending_age_s']:.0f} 秒前"
+                if queue.get("oldest_pending_age_s")
+                else ""
+            ),
+        },
+        {"label": "最近联系", "value": "从未" if age is None else f"{age:.0f} 秒前"},
+        {"label": "时钟偏差", "value": "-" if offset is None else f"{offset:+.1f} 秒"},
+        {
+            "label": "流程包",
+            "value": f"当前 {bundles.get('active') or '内置'}, 待启用 {bundles.get('staged') or '无'}, "
+            f"拒绝 {refused}",
+        },
+    ]
 
 
 def _error_text(error: BaseException) -> str:

@@ -22,8 +22,11 @@ from wire import commands as c
 
 log = logging.getLogger(__name__)
 
-SETTINGS = {"inactivity_s": ("inactivity_s", float, (10, 600)), "countdown_s": ("countdown_s", float, (5, 120)),
-            "locale": ("locale", str, LOCALES)}
+SETTINGS = {
+    "inactivity_s": ("inactivity_s", float, (10, 600)),
+    "countdown_s": ("countdown_s", float, (5, 120)),
+    "locale": ("locale", str, LOCALES),
+}
 
 
 class RemoteCommands(QObject):
@@ -124,6 +127,9 @@ class RemoteCommands(QObject):
 
     def _ack(self, command: Any, outcome: str, detail: str) -> None:
         ctx = self.app.ctx
-        ctx.tasks.run("db", lambda: ctx.store.record_command_ack(command.id, command.kind, outcome, detail),
-                      on_done=lambda _: ctx.outbox_changed(),
-                      on_error=lambda e: log.error("acknowledging %s: %s", command.kind, type(e).__name__))
+        ctx.tasks.run(
+            "db",
+            lambda: ctx.store.record_command_ack(command.id, command.kind, outcome, detail),
+            on_done=lambda _: ctx.outbox_changed(),
+            on_error=lambda e: log.error("acknowledging %s: %s", command.kind, type(e).__name__),
+        )

@@ -109,6 +109,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("settings", "bundles", "device_events", "ratings", "cases", "events", "enrolment_tokens",
-                  "terminals"):
+    for table in (
+        "settings",
+        "bundles",
+        "device_events",
+        "ratings",
+        "cases",
+        "events",
+        "enrolment_tokens",
+        "terminals",
+    ):
         op.drop_table(table)

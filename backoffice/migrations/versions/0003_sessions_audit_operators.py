@@ -116,11 +116,24 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for index, table in (("events_received", "events"), ("ratings_received", "ratings"),
-                         ("cases_received", "cases"), ("ratings_case_no_unique", "ratings"),
-                         ("cases_case_no_unique", "cases")):
+    for index, table in (
+        ("events_received", "events"),
+        ("ratings_received", "ratings"),
+        ("cases_received", "cases"),
+        ("ratings_case_no_unique", "ratings"),
+        ("cases_case_no_unique", "cases"),
+    ):
         op.drop_index(index, table_name=table)
     op.create_index("cases_case_no", "cases", ["case_no"])
-    for table in ("rate_counters", "heartbeat_history", "approvals", "operator_tokens", "operators", "audit_log",
-                  "alerts", "citizen_sessions", "nonces"):
+    for table in (
+        "rate_counters",
+        "heartbeat_history",
+        "approvals",
+        "operator_tokens",
+        "operators",
+        "audit_log",
+        "alerts",
+        "citizen_sessions",
+        "nonces",
+    ):
         op.drop_table(table)

@@ -52,7 +52,7 @@ def fake_photo(card: dict[str, Any]) -> bytes:
     if isinstance(raw, str) and raw:
         return base64.b64decode(raw)
     seed = hashlib.sha256(str(card.get("id_number", "")).encode()).digest()
-    return (b"WLT" + seed * 32)[:p.PHOTO_LEN]
+    return (b"WLT" + seed * 32)[: p.PHOTO_LEN]
 
 
 def fingerprint(card: dict[str, Any]) -> bytes:

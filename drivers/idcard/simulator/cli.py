@@ -19,10 +19,12 @@ from drivers.idcard.simulator.server import SamSimulator
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m drivers.idcard.simulator",
-                                     description="SAM ID-card module simulator on a pty")
-    parser.add_argument("--cards", metavar="FILE",
-                        help="JSON file with a list of cards (without it the reader stays empty)")
+    parser = argparse.ArgumentParser(
+        prog="python -m drivers.idcard.simulator", description="SAM ID-card module simulator on a pty"
+    )
+    parser.add_argument(
+        "--cards", metavar="FILE", help="JSON file with a list of cards (without it the reader stays empty)"
+    )
     parser.add_argument("--link", required=True, help="path of the port symlink to create")
     parser.add_argument("--baud", type=int, default=115200)
     parser.add_argument("--pace", action="store_true", help="send at the baud rate's real speed")
@@ -37,8 +39,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     if args.place is not None and not 0 <= args.place < len(cards):
-        print(f"error: --place {args.place}: there are {len(cards)} cards (give them with --cards FILE)",
-              file=sys.stderr)
+        print(
+            f"error: --place {args.place}: there are {len(cards)} cards (give them with --cards FILE)",
+            file=sys.stderr,
+        )
         return 2
     sim = SamSimulator(cards, baud=args.baud, pace=args.pace, link=args.link, module_baud=args.module_baud)
     try:

@@ -31,7 +31,9 @@ class FaultQueue:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
 
-    def inject(self, kind: str, times: int = 1, command: tuple[int, int] | None = None, status: int = 0) -> None:
+    def inject(
+        self, kind: str, times: int = 1, command: tuple[int, int] | None = None, status: int = 0
+    ) -> None:
         """Queue a fault for the next matching request(s). ``times=-1`` keeps it until cleared."""
         if kind not in FAULTS:
             raise ValueError(f"unknown fault {kind!r}; known: {', '.join(FAULTS)}")
@@ -61,10 +63,10 @@ def damage(fault: Fault, reply: bytes, rng: random.Random) -> bytes:
     if fault.kind == "bad_checksum":
         return reply[:-1] + bytes([reply[-1] ^ 0x5A])
     if fault.kind == "truncated":
-        return reply[:max(8, len(reply) // 2)]
+        return reply[: max(8, len(reply) // 2)]
     if fault.kind == "garbage":
         noise = bytes(rng.randrange(256) for _ in range(rng.randrange(5, 40)))
         return noise + b"\xaa\xaa\x96" + p.PREAMBLE[:3] + reply
     if fault.kind == "lift_mid_read":  # the caller lifts the card after sending this
-        return reply[:len(reply) // 3]
+        return reply[: len(reply) // 3]
     return reply

@@ -147,7 +147,7 @@ class PtyPort:
         chunk = 32 if pace_baud else len(data)
         sent = 0
         while sent < len(data):
-            piece = data[sent:sent + chunk]
+            piece = data[sent : sent + chunk]
             if pace_baud:  # a byte is readable only once its last bit is on the wire
                 delay = start + p.wire_time(sent + len(piece), pace_baud) - time.monotonic()
                 if delay > 0:

@@ -26,9 +26,18 @@ from drivers.identity import CARD_RESIDENT
 class SamSimulator:
     """The module on a pty: card state machine, fault injection, serving thread. Thread-safe control methods."""
 
-    def __init__(self, cards: list[dict[str, Any]] | None = None, *, baud: int = 115200, pace: bool = False,
-                 link: str | Path | None = None, module_baud: int | None = None,
-                 old_module: bool = False, processing_delay: float = 0.0, seed: int = 1):
+    def __init__(
+        self,
+        cards: list[dict[str, Any]] | None = None,
+        *,
+        baud: int = 115200,
+        pace: bool = False,
+        link: str | Path | None = None,
+        module_baud: int | None = None,
+        old_module: bool = False,
+        processing_delay: float = 0.0,
+        seed: int = 1,
+    ):
         self.cards: list[dict[str, Any]] = list(cards or [])
         self.baud = baud
         self.pace = pace
@@ -99,8 +108,9 @@ class SamSimulator:
     def card_present(self) -> bool:
         return self._sam.card_present
 
-    def inject(self, kind: str, times: int = 1, command: tuple[int, int] | None = None,
-               status: int = 0) -> None:
+    def inject(
+        self, kind: str, times: int = 1, command: tuple[int, int] | None = None, status: int = 0
+    ) -> None:
         """Queue a fault for the next matching request(s). ``times=-1`` keeps it until cleared."""
         self._faults.inject(kind, times, command, status)
 
