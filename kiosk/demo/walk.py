@@ -79,6 +79,21 @@ class Walk:
         self.taps += 1
 
 
+def _open_service(walk: Any, flow_id: str) -> None:
+    """Tap the service's tile as a citizen finds it: on the first tab if it is there, else under 全部, page by page
+    (every tap counted). A card on the reader shows the services that card can use first, so a service that needs
+    no card (办事指南, 办件评价) is one tab away."""
+    robot, name = walk.robot, f"service_{flow_id}"
+    robot.pump(0.5)  # the catalog settles before it takes taps
+    if robot.find(name) is None:
+        walk.tap("tab_all")
+        page = 1
+        while robot.find(name) is None and robot.find(f"page_{page}", enabled=False) is not None:
+            walk.tap(f"page_{page}")
+            page += 1
+    walk.tap(name)
+
+
 def walk_flow(
     app,
     flow_id: str,
@@ -144,7 +159,7 @@ def walk_flow(
             break
         if ctl.screen == "catalog":
             walk.shot("catalog")
-            walk.tap(f"service_{flow_id}")
+            _open_service(walk, flow_id)
             continue
         step, step_id = view["stepType"], view.get("stepId", "")
         walk.shot(step_id)
