@@ -15,7 +15,7 @@ from drivers.sscard.errors import CardNotGenuine
 from drivers.sscard.psam import EmulatedPsam, Psam
 from drivers.sscard.reader import SsCardReader
 from kiosk.session.identify import OUTCOME_OK, OUTCOME_REFUSED, identify_outcome
-from tests.fixtures.identity import EventRecorder, make_test_cards, wait_reader_empty
+from tests.fixtures.identity import EventRecorder, make_test_cards, wait_reader_empty, wait_reader_present
 from tests.test_sscard_pcsc import wait_state
 
 VICTIM = make_test_cards()[0]
@@ -111,6 +111,7 @@ def test_psam_in_a_second_pcsc_slot(pcscd):
     """The PSAM as a second virtual card in vpcd's other slot, used through PC/SC like a real one."""
     psam_slot = VpcdEmulator(port=pcscd.port + 1)
     psam_slot.place(EmulatedPsam())
+    wait_reader_present("Virtual PCD 00 01")  # the PSAM must be seen before the first card is read
     reader = _reader(pcscd, "Virtual PCD 00 01")
     try:
         reader.simulator.place(card_from_identity(VICTIM, genuine=False))
