@@ -12,7 +12,7 @@ Three kinds of caller, each with its module of routes:
 * operators — named accounts with roles, ``Authorization: Bearer`` tokens from ``POST
   /api/v1/operator/login`` (``operator_auth``): tokens, revocation, config and the read-only views
   (``operator_routes``), bundles and root keys (``bundle_routes``), operators, approvals, the audit
-  trail and alerts (``admin_routes``).
+  trail and alerts (``admin_routes``), remote commands to terminals (``remote_routes``).
 
 The shared state (engine, caches, nonces) is ``state.Backoffice``; the models are in ``schemas``.
 """
@@ -29,7 +29,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from backoffice import admin_routes, bundle_routes, console, operator_routes, rollout_routes, terminal_routes
+from backoffice import (
+    admin_routes,
+    bundle_routes,
+    console,
+    operator_routes,
+    remote_routes,
+    rollout_routes,
+    terminal_routes,
+)
 from backoffice.console.config import ConsoleConfig
 from backoffice.errors import ApiError
 from backoffice.state import Backoffice, Limits
@@ -109,6 +117,7 @@ def create_app(
     app.include_router(rollout_routes.router)
     app.include_router(operator_routes.router)
     app.include_router(admin_routes.router)
+    app.include_router(remote_routes.router)
     console.install(app, console_config or ConsoleConfig.from_env())
 
     @app.get("/docs", include_in_schema=False)

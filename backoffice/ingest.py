@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backoffice import audit, citizen_sessions
+from backoffice import audit, citizen_sessions, remote_commands
 from backoffice.models import Case, DeviceEvent, Event, Rating
 from backoffice.query_services import SERVICES, run_query
 from backoffice.schemas import EventIn, EventResult, EventsOut
@@ -80,6 +80,8 @@ def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut
             }
             if item.kind == wire_events.EVENT_SUBMISSION and reason is None:
                 answer.update(_run_submission(bo, session, terminal_id, item.payload, now))
+            if item.kind == wire_events.EVENT_COMMAND_ACK and reason is None:
+                remote_commands.on_ack(session, terminal_id, item.payload, now)
             event = Event(
                 terminal_id=terminal_id,
                 idem_key=item.idem_key,

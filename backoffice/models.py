@@ -312,3 +312,40 @@ class Rectification(Base):
     verified_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     closed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     history: Mapped[list] = mapped_column(JSON)
+
+
+class RemoteCommand(Base):
+    """A console command queued for one terminal (``backoffice.remote_commands``): handed out in heartbeat
+    answers until acknowledged or expired. A group command is one row per terminal, sharing ``batch``."""
+
+    __tablename__ = "remote_commands"
+    __table_args__ = (
+        Index("remote_commands_terminal", "terminal_id", "state", "created_at"),
+        Index("remote_commands_batch", "batch"),
+    )
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    args: Mapped[dict] = mapped_column(JSON)  # a PIN only encrypted, and dropped once the command is final
+    state: Mapped[str] = mapped_column(String(16))  # pending | sent | done | refused | failed | expired
+    batch: Mapped[str] = mapped_column(String(64), default="")  # 'group:G' for a group's commands
+    created_at: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[float] = mapped_column(Float)
+    sent_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    send_count: Mapped[int] = mapped_column(Integer, default=0)
+    acked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class Screenshot(Base):
+    """The PNG a terminal uploaded for a screenshot command (at most ``wire.limits.MAX_SCREENSHOT_BYTES``)."""
+
+    __tablename__ = "screenshots"
+    command_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), index=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    length: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[float] = mapped_column(Float)

@@ -126,6 +126,7 @@ class HeartbeatIn(BaseModel):
     clock: float = Field(default=0.0, ge=0, le=1e12)
     online_since: float | None = Field(default=None, ge=0, le=1e12)
     bundles: BundleStatus | None = None
+    maintenance: bool | None = None  # services paused (a technician at the panel, or the console's command)
 
 
 class HeartbeatOut(BaseModel):
@@ -136,6 +137,7 @@ class HeartbeatOut(BaseModel):
     bundle_version: int | None
     bundle_withdrawn: list[int] = Field(default_factory=list)  # the group's withdrawn versions
     server_cert_next: str | None = None  # PEM the terminals add to their pin before the server switches to it
+    commands: list[dict[str, Any]] = Field(default_factory=list)  # console commands (wire.commands)
 
 
 class ServerCertIn(BaseModel):

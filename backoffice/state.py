@@ -56,6 +56,8 @@ class Limits:
         self.heartbeat_history_days = 7.0  # retention (backoffice.retention)
         self.event_days = 400.0
         self.audit_days = 3650.0
+        self.command_seconds = 3600.0  # a console command not acknowledged by then expires: no longer handed out
+        self.command_resend_seconds = 30.0  # an unacknowledged command goes out again after this long
         for key, value in values.items():
             if not hasattr(self, key):
                 raise TypeError(f"unknown limit {key}")

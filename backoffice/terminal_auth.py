@@ -24,7 +24,8 @@ from backoffice.errors import ApiError
 from backoffice.models import Terminal
 from backoffice.state import Backoffice
 from wire import signing
-from wire.limits import MAX_BUNDLE_UPLOAD_BYTES, MAX_REQUEST_BYTES
+from wire.commands import SCREENSHOT_PATH
+from wire.limits import MAX_BUNDLE_UPLOAD_BYTES, MAX_REQUEST_BYTES, MAX_SCREENSHOT_BYTES
 
 UNSIGNED_PATHS = frozenset({f"{signing.API}/health", f"{signing.API}/enrol"})
 OPERATOR_PREFIX = f"{signing.API}/operator"
@@ -41,6 +42,8 @@ def needs_signature(path: str) -> bool:
 
 
 def body_limit(path: str) -> int:
+    if path.startswith(SCREENSHOT_PATH + "/"):
+        return MAX_SCREENSHOT_BYTES
     return MAX_BUNDLE_UPLOAD_BYTES if path == f"{OPERATOR_PREFIX}/bundles" else MAX_REQUEST_BYTES
 
 

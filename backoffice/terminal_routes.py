@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import audit, citizen_sessions, enrolment, rollouts
+from backoffice import audit, citizen_sessions, enrolment, remote_commands, rollouts
 from backoffice.console import alerts
 from backoffice.errors import ApiError
 from backoffice.ingest import ingest as ingest_events
@@ -137,6 +137,7 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> H
         bundle_version=latest,
         bundle_withdrawn=bo.withdrawn_bundles(term.group),
         server_cert_next=settings.get("server_cert_next"),
+        commands=remote_commands.for_heartbeat(bo, term.id),
     )
 
 

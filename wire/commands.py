@@ -4,6 +4,11 @@ The back office hands pending commands to a terminal in its heartbeat answer (``
 "kind": ..., "args": {...}}]``); the terminal runs each once (it remembers the ids it has run, so a command
 repeated before its acknowledgement arrived is not run twice) and acknowledges it with an outbox event of
 kind :data:`wire.events.EVENT_COMMAND_ACK` (``{"command_id", "kind", "outcome", "detail"}``).
+
+The back office re-sends a command that is not acknowledged yet (so the terminal deduplicates by id) and
+lets it expire after a while (``backoffice.remote_commands``). A screenshot is uploaded by the terminal
+to ``PUT SCREENSHOT_PATH/<command id>`` (signed, the PNG bytes as the body, at most
+``wire.limits.MAX_SCREENSHOT_BYTES``); its acknowledgement says only that it was taken.
 """
 
 from __future__ import annotations
@@ -16,9 +21,12 @@ MAINTENANCE_OFF = "maintenance_off"
 RESTART = "restart"  # restart the app between citizens
 SCREENSHOT = "screenshot"  # only while no citizen is in a session
 ANNOUNCEMENT = "announcement"  # args: {"text": str} shown on the attract screen ("" clears it)
-SETTINGS = (
-    "settings"  # args: {"inactivity_s": n, "countdown_s": n, "locale": "zh_CN"}, applied between citizens
-)
+# args: {"inactivity_s": n, "countdown_s": n, "locale": "zh_CN", "paused_services": [flow id, ...]},
+# any subset, applied between citizens; paused services stay in the catalog, marked paused, not startable
+SETTINGS = "settings"
+SETTING_KEYS = ("inactivity_s", "countdown_s", "locale", "paused_services")
+PAUSED_SERVICES_MAX = 200  # flow ids in one paused_services list
+SERVICE_ID_MAX = 64
 MAINTENANCE_PIN = "maintenance_pin"  # args: {"pin": "6-12 digits"}: stored hashed, never echoed in the ack
 
 COMMAND_KINDS: frozenset[str] = frozenset(
@@ -32,6 +40,10 @@ ACK_FAILED = "failed"
 COMMAND_ID_MAX = 64
 ANNOUNCEMENT_MAX = 200
 COMMANDS_PER_HEARTBEAT_MAX = 20
+ACK_DETAIL_MAX = 500  # characters of an acknowledgement's detail the back office keeps
+
+SCREENSHOT_PATH = "/api/v1/screenshots"  # + "/<command id>": the terminal's PNG upload
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -60,3 +72,43 @@ def parse_commands(answer: object) -> list[Command]:
         ):
             commands.append(Command(command_id, kind, dict(args)))
     return commands
+
+
+SETTING_RANGES: dict[str, tuple[float, float]] = {"inactivity_s": (10, 600), "countdown_s": (5, 120)}
+LOCALES = ("zh_CN", "en")
+
+
+def args_problem(kind: str, args: dict[str, Any]) -> str | None:
+    """Why a command's arguments would be refused by a terminal, or None: the back office checks before it
+    queues, so an operator hears of a typo at once instead of from a refused acknowledgement later."""
+    if kind not in COMMAND_KINDS:
+        return f"unknown command {kind!r}"
+    if kind == ANNOUNCEMENT:
+        text = args.get("text", "")
+        if not isinstance(text, str) or len(text) > ANNOUNCEMENT_MAX:
+            return f"text must be a string of at most {ANNOUNCEMENT_MAX} characters"
+    elif kind == MAINTENANCE_PIN:
+        pin = args.get("pin")
+        if not isinstance(pin, str) or not (pin.isascii() and pin.isdigit() and 6 <= len(pin) <= 12):
+            return "the PIN is 6 to 12 digits"
+    elif kind == SETTINGS:
+        if not args:
+            return "no setting given"
+        for key, value in args.items():
+            if key not in SETTING_KEYS:
+                return f"unknown setting {key!r}; known: {', '.join(SETTING_KEYS)}"
+            if key in SETTING_RANGES:
+                low, high = SETTING_RANGES[key]
+                if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+                    return f"{key} must be a number between {low:g} and {high:g}"
+            elif key == "locale" and value not in LOCALES:
+                return f"locale must be one of {', '.join(LOCALES)}"
+            elif key == "paused_services" and not (
+                isinstance(value, list)
+                and len(value) <= PAUSED_SERVICES_MAX
+                and all(isinstance(v, str) and 0 < len(v) <= SERVICE_ID_MAX for v in value)
+            ):
+                return f"paused_services is a list of at most {PAUSED_SERVICES_MAX} service ids"
+    elif args:
+        return f"{kind} takes no arguments"
+    return None

@@ -13,4 +13,5 @@ MAX_MANIFEST_BYTES = 1 * MIB  # a bundle's manifest or signature file
 MAX_RESPONSE_BYTES = 64 * MIB  # any answer the terminal reads (bundle downloads are capped lower, above)
 MAX_BATCH = 1000  # events in one POST /api/v1/events
 MAX_REQUEST_BYTES = 8 * MIB  # any request body but a bundle upload (checked before the body is read)
+MAX_SCREENSHOT_BYTES = 4 * MIB  # a terminal's screenshot upload (PNG), checked before the body is read
 MAX_BUNDLE_UPLOAD_BYTES = MAX_BUNDLE_BYTES * 4 // 3 + 64 * 1024  # a bundle upload: base64 plus its JSON
