@@ -168,9 +168,7 @@ def for_heartbeat(bo: Backoffice, terminal_id: str) -> list[dict[str, Any]]:
 
 def _expire(session: Session, now: float, terminal_id: str | None = None) -> None:
     """Active commands past their time become expired; an expired PIN command forgets its PIN."""
-    stmt = update(RemoteCommand).where(
-        RemoteCommand.state.in_(ACTIVE), RemoteCommand.expires_at <= now
-    )
+    stmt = update(RemoteCommand).where(RemoteCommand.state.in_(ACTIVE), RemoteCommand.expires_at <= now)
     if terminal_id is not None:
         stmt = stmt.where(RemoteCommand.terminal_id == terminal_id)
     values = {"state": EXPIRED, "detail": "not acknowledged in time"}

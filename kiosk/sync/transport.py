@@ -134,14 +134,19 @@ class Transport:
         raw: bool = False,
         max_bytes: int = MAX_RESPONSE_BYTES,
         headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+        content_type: str = "application/octet-stream",
     ) -> Any:
         """Send one signed request; the JSON answer (or bytes with ``raw``). Retries once after a clock fix.
-        ``headers``: extra ones, e.g. the citizen session's token (``wire.signing.H_SESSION``)."""
+        ``headers``: extra ones, e.g. the citizen session's token (``wire.signing.H_SESSION``);
+        ``content``: a body of bytes instead of JSON (a screenshot), sent as ``content_type``."""
         body = (
             b""
             if payload is None
             else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         )
+        if content is not None:
+            body, headers = content, {**(headers or {}), "Content-Type": content_type}
         for attempt in range(2):
             response = self._send(method, path, body, timeout or self.timeout, max_bytes, headers)
             if response.status_code == 401 and attempt == 0:
@@ -165,7 +170,7 @@ class Transport:
     ) -> requests.Response:
         headers = {**(extra or {}), **self.signer.headers(method, path, body)}
         if body:
-            headers["Content-Type"] = "application/json"
+            headers.setdefault("Content-Type", "application/json")
         try:
             response = self.session.request(
                 method, self.base_url + path, data=body or None, headers=headers, timeout=timeout, stream=True
