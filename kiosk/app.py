@@ -215,6 +215,7 @@ class KioskApplication:
             self.bridges.append(link_bridge)
             ctx.link.device_states = self._heartbeat_devices
             ctx.link.in_session = self.in_session
+            ctx.link.maintenance = lambda: self.maintenance.gate.active
             bundle_bridge = EventBridge(ctx.link.bundle_changes)
             bundle_bridge.event.connect(lambda _change: self.take_up_bundles())
             self.bridges.append(bundle_bridge)

@@ -2,7 +2,7 @@
 
 A service is unavailable when a device it needs is not usable (a printer out of
 paper, a reader unplugged — UNKNOWN counts as not usable) or when it needs live
-data and the back office cannot be reached. A flow that takes either card needs
+data and the back office cannot be reached, or when the console paused it (by flow id or 事项编码). A flow that takes either card needs
 only one working card reader. It comes back by itself when the device or the
 network does.
 """
@@ -26,7 +26,14 @@ def _problem(device: str, devices: dict[str, DeviceStatus]) -> str:
     return ""
 
 
-def service_availability(flow: Flow, devices: dict[str, DeviceStatus], online: bool) -> tuple[bool, str]:
+PAUSED = "catalog.paused"  # the console paused this service (settings command, wire.commands)
+
+
+def service_availability(
+    flow: Flow, devices: dict[str, DeviceStatus], online: bool, paused: frozenset[str] = frozenset()
+) -> tuple[bool, str]:
+    if flow.id in paused or (flow.item_code and flow.item_code in paused):
+        return False, PAUSED
     readers = [d for d in flow.devices if d in CARD_READERS]
     others = [d for d in flow.devices if d not in CARD_READERS]
     for device in others:

@@ -55,6 +55,7 @@ class BackofficeLink:
         self.device_states = device_states
         self.bundles = bundles  # flows.bundles.BundleManager, or None (no bundles taken)
         self.in_session = in_session
+        self.maintenance: Callable[[], bool] = lambda: False  # services paused (the app sets it)
         self.bundle_changes = EventSource()  # the active bundle changed (from the sync thread): reload flows
         self.events = EventSource()  # SyncStatus changes, from the sync thread
         self.sync: Any = None
@@ -97,6 +98,7 @@ class BackofficeLink:
                 credentials,
                 device_states=self.device_states,
                 heartbeat_interval=self.config.heartbeat_s,
+                maintenance=lambda: self.maintenance(),
                 **wiring,
             )
             self.sync.events.subscribe(self.events.emit)

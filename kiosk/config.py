@@ -105,6 +105,7 @@ class Config:
     source: str = "(embedded default)"
     maintenance_idle_s: float = 300.0  # maintenance mode ends by itself after this long without a touch
     maintenance_lockout_s: float = 300.0  # three wrong PINs lock the gate this long
+    paused_services: tuple[str, ...] = ()  # flow ids the console paused (listed, not startable)
 
 
 _SPEC: dict[str, dict[str, tuple[str, type, Any]]] = {

@@ -301,3 +301,34 @@ def test_two_server_processes_share_one_queue(two_servers):  # noqa: F811 - the 
     )
     rows = _op(b, "GET", f"/api/v1/operator/terminals/{terminal_id}/commands").json()
     assert [(r["id"], r["state"]) for r in rows] == [(command_id, "done")]
+
+
+def test_the_sync_client_uploads_the_screenshot_and_reports_maintenance(backoffice, tmp_path):
+    """The terminal's half without Qt: the command arrives through the sync client, the PNG the UI saved under
+    DATA_DIR/screenshots is uploaded once (then remembered), the heartbeat says maintenance."""
+    from kiosk.sync import SyncClient
+    from offline_cache.store import Store
+    from wire.commands import Command
+
+    credentials = backoffice.enrol(terminal_id="T-R-10")
+    store = Store(tmp_path / "kiosk.db", terminal_id="T-R-10")
+    client = SyncClient(store, backoffice.url, credentials, maintenance=lambda: True)
+    seen: list[Command] = []
+    client.events.subscribe(lambda e: seen.append(e) if isinstance(e, Command) else None)
+    shot_id = _issue(backoffice, "T-R-10", "screenshot")
+    client.run_once()
+    assert [c.id for c in seen] == [shot_id]
+    terminals = backoffice.op("GET", "/api/v1/operator/terminals").json()
+    assert next(t for t in terminals if t["terminal_id"] == "T-R-10")["heartbeat"]["maintenance"] is True
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    (folder / f"{shot_id}.png").write_bytes(_png(8, 6))
+    (folder / "cmd-unknown.png").write_bytes(_png())  # refused by the back office: given up
+    store.record_command_ack(shot_id, "screenshot", "done", f"{shot_id}.png 8x6")
+    client.wake()
+    client.run_once()
+    got = backoffice.op("GET", f"/api/v1/operator/commands/{shot_id}/screenshot")
+    assert got.status_code == 200 and got.content == _png(8, 6)
+    assert _listing(backoffice, "T-R-10")[shot_id]["state"] == "done"
+    assert sorted(store.get_state("screenshots_sent")) == sorted([f"{shot_id}.png", "cmd-unknown.png"])
+    client._transport.close()

@@ -143,3 +143,35 @@ def test_the_sync_client_hands_over_each_command_once(tmp_path):
         assert [c.id for c in seen[2:]] == ["k1"]
     finally:
         server.stop()
+
+
+def test_paused_services_stay_listed_and_cannot_be_started(kiosk):
+    """Service availability from the console: a paused service is marked paused in the catalog and a tap on
+    it does nothing; an empty list resumes it. Applied between citizens, like the other settings."""
+    app, robot = kiosk
+    ctl = app.controller
+    robot.tap("startButton")
+    robot.wait_until(lambda: ctl.screen == "catalog", what="catalog")
+    flow_id = next(item["id"] for item in ctl.catalog if item["available"])
+    app.remote.handle(RemoteCommand("p1", "settings", {"paused_services": [flow_id]}))
+    robot.pump(1.5)
+    assert "p1" not in _acks(app)  # a citizen is at the catalog: wait
+    robot.tap("homeButton")
+    robot.wait_until(lambda: ctl.screen == "attract", what="home")
+    ack = _wait_ack(app, robot, "p1")
+    assert ack["outcome"] == "done" and flow_id in ack["detail"]
+    robot.tap("startButton")
+    robot.wait_until(lambda: ctl.screen == "catalog", what="catalog")
+    item = next(i for i in ctl.catalog if i["id"] == flow_id)
+    assert item["available"] is False and item["reason"] == "暂停办理"
+    ctl.tap("service", flow_id)
+    assert ctl.screen == "catalog"  # not started
+    robot.tap("homeButton")
+    robot.wait_until(lambda: ctl.screen == "attract", what="home")
+    app.remote.handle(RemoteCommand("p2", "settings", {"paused_services": []}))
+    assert _wait_ack(app, robot, "p2")["outcome"] == "done"
+    app.remote.handle(RemoteCommand("p3", "settings", {"paused_services": "all"}))
+    assert _wait_ack(app, robot, "p3")["outcome"] == "refused"
+    robot.tap("startButton")
+    robot.wait_until(lambda: ctl.screen == "catalog", what="catalog")
+    assert next(i for i in ctl.catalog if i["id"] == flow_id)["available"] is True

@@ -56,6 +56,7 @@ class SessionCore(CardEvents, StepInput):
         self.card_confirmed = False  # card first: the citizen confirmed the card on the reader
         self.device_states: dict[str, DeviceStatus] = {}
         self.online = False
+        self.paused_services: frozenset[str] = frozenset()  # the console's (controller.apply_settings)
         self._generation = 0  # bumps at each end, so timers of an ended screen do nothing
 
     # -- screens ------------------------------------------------------------------------------------
@@ -72,7 +73,7 @@ class SessionCore(CardEvents, StepInput):
         self._show("attract")
 
     def available(self, flow: Flow) -> tuple[bool, str]:
-        return service_availability(flow, self.device_states, self.online)
+        return service_availability(flow, self.device_states, self.online, self.paused_services)
 
     def offers(self, flow: Flow) -> bool:
         """Whether the catalog offers this service now: with a confirmed card, only those that take it."""

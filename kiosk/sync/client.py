@@ -19,6 +19,7 @@ from typing import Any
 from drivers.base import EventSource
 from kiosk.sync.credentials import Credentials, pin_next_certificate
 from kiosk.sync.query import HttpQueryService
+from kiosk.sync.screenshots import upload_screenshots
 from kiosk.sync.transport import Refused, Revoked, Signer, Transport, TransportError, Unreachable
 from offline_cache.store import Store
 from wire.commands import parse_commands
@@ -73,6 +74,7 @@ class SyncClient:
         bundle_version: Callable[[], int | None] | None = None,
         bundle_status: Callable[[], dict[str, Any]] | None = None,
         on_withdraw: Callable[[int], Any] | None = None,
+        maintenance: Callable[[], bool] | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ):
@@ -93,6 +95,7 @@ class SyncClient:
         self.bundle_version = bundle_version  # e.g. BundleManager.active_version, for the heartbeat
         self.bundle_status = bundle_status  # e.g. BundleManager.status: active, staged, refused (heartbeat)
         self.on_withdraw = on_withdraw  # e.g. BundleManager.withdraw: the back office withdrew a version
+        self.maintenance = maintenance  # services paused (heartbeat: the console shows it)
         self.rng = rng or random.Random()
         self.events = EventSource()
         self.query_service = HttpQueryService(
@@ -217,6 +220,7 @@ class SyncClient:
             if now >= self._next_fetch:
                 self.fetch_updates()
                 self._next_fetch = now + self.fetch_interval
+            upload_screenshots(self._transport, self.store, self.store.path.parent / "screenshots")
             self.drain()
         except TransportError as exc:
             return self.report_failure(exc)
@@ -291,6 +295,8 @@ class SyncClient:
         }
         if self.bundle_status is not None:
             body["bundles"] = self.bundle_status()
+        if self.maintenance is not None:
+            body["maintenance"] = bool(self.maintenance())
         answer = self._transport.call("POST", "/api/v1/heartbeat", body)
         if not isinstance(answer, dict) or not isinstance(answer.get("server_time"), int | float):
             raise Unreachable("heartbeat answer not understood", code="garbage")

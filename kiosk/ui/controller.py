@@ -93,6 +93,7 @@ class KioskController(QObject):
             ctx.flows, ports_from_context(ctx, _QtLanes(self), _QtTimers(self)), on_change=self._changed
         )
         self.core.set_lang(self._lang)
+        self.core.paused_services = frozenset(ctx.config.paused_services)
 
         self._inactivity = QTimer(self, singleShot=True, interval=int(ctx.config.inactivity_s * 1000))
         self._inactivity.timeout.connect(self._on_inactive)
@@ -174,8 +175,10 @@ class KioskController(QObject):
     def apply_settings(self) -> None:
         """The console changed settings between citizens: the timer and the default language follow ctx.config."""
         self._inactivity.setInterval(int(self.ctx.config.inactivity_s * 1000))
+        self.core.paused_services = frozenset(self.ctx.config.paused_services)
         if self._lang != self.ctx.config.locale:
             self._set_lang(self.ctx.config.locale)
+        self._refresh_catalog()  # paused services are marked from the next catalog on
 
     def set_inactivity_s(self, seconds: float) -> None:
         """The inactivity timeout (elderly mode lengthens it; kiosk/ui/assist.py)."""

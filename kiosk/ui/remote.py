@@ -1,7 +1,7 @@
 """The terminal's side of the console's remote commands (``wire.commands``), each run once and acknowledged.
 
 maintenance on/off (services paused, the attract screen says 设备维护中), a new maintenance PIN (stored
-hashed), restart and settings (applied
+hashed), restart and settings (timeouts, language, paused services; applied
 between citizens: deferred while a session is open), a screenshot (refused while a citizen is in a
 session: it would show their data), an announcement on the attract screen. The acknowledgement goes to
 the outbox (``Store.record_command_ack``), which also remembers the id so a command is never run twice.
@@ -23,8 +23,8 @@ from wire import commands as c
 log = logging.getLogger(__name__)
 
 SETTINGS = {
-    "inactivity_s": ("inactivity_s", float, (10, 600)),
-    "countdown_s": ("countdown_s", float, (5, 120)),
+    "inactivity_s": ("inactivity_s", float, c.SETTING_RANGES["inactivity_s"]),
+    "countdown_s": ("countdown_s", float, c.SETTING_RANGES["countdown_s"]),
     "locale": ("locale", str, LOCALES),
 }
 
@@ -94,8 +94,14 @@ class RemoteCommands(QObject):
         ctx = self.app.ctx
         changes: dict[str, Any] = {}
         for key, value in args.items():
+            if key == "paused_services":  # service availability: these stay listed, marked paused
+                problem = c.args_problem(c.SETTINGS, {key: value})
+                if problem is not None:
+                    return c.ACK_REFUSED, problem
+                changes["paused_services"] = tuple(value)
+                continue
             if key not in SETTINGS:
-                return c.ACK_REFUSED, f"unknown setting {key!r}; known: {', '.join(SETTINGS)}"
+                return c.ACK_REFUSED, f"unknown setting {key!r}; known: {', '.join(c.SETTING_KEYS)}"
             attribute, kind, constraint = SETTINGS[key]
             try:
                 changes[attribute] = _check("remote", key, value, kind, constraint)
@@ -103,7 +109,10 @@ class RemoteCommands(QObject):
                 return c.ACK_REFUSED, exc.problem
         ctx.config = replace(ctx.config, **changes)
         self.app.controller.apply_settings()
-        return c.ACK_DONE, ", ".join(f"{k}={v}" for k, v in sorted(changes.items()))
+        return c.ACK_DONE, ", ".join(
+            f"{k}={','.join(v) or '-'}" if isinstance(v, tuple) else f"{k}={v}"
+            for k, v in sorted(changes.items())
+        )
 
     def _screenshot(self, command_id: str) -> str:
         folder = Path(self.app.ctx.config.data_dir) / "screenshots"
