@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from backoffice.console.remote_texts import REMOTE_TEXTS
+
 LANGUAGES = ("zh", "en")
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -118,6 +120,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "subject": {"zh": "对象", "en": "Subject"},
     "none": {"zh": "暂无数据", "en": "Nothing here"},
 }
+
+TEXTS.update(REMOTE_TEXTS)
 
 
 def translator(lang: str) -> Callable[[str], str]:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from backoffice.console import alerts, auth, fleet, web
+from backoffice.console import alerts, auth, fleet, remote, web
 from backoffice.console.i18n import LANGUAGES
 from backoffice.errors import ApiError
 from backoffice.operator_auth import OP_ERRORS, Actor, login, require
@@ -133,12 +133,15 @@ def fleet_rows(
 
 
 @router.get("/terminals/{terminal_id}", response_class=HTMLResponse)
-def terminal_page(request: Request, terminal_id: str) -> Response:
+def terminal_page(
+    request: Request, terminal_id: str, queued: Annotated[str, Query(max_length=32)] = ""
+) -> Response:
     ctx = web.context(request, web.READERS)
     data = fleet.terminal(ctx.bo, ctx.config, terminal_id[:64])
     if data is None:
         return web.render(request, "refused.html", code=404, ctx=ctx, message="none")
-    return web.render(request, "terminal.html", ctx=ctx, term=data)
+    extra = remote.panel(ctx, data["id"])  # remote operations (backoffice.console.remote)
+    return web.render(request, "terminal.html", ctx=ctx, term=data, request_queued=queued, **extra)
 
 
 @router.get("/alerts", response_class=HTMLResponse)
