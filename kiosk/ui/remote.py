@@ -119,8 +119,10 @@ class RemoteCommands(QObject):
         folder.mkdir(mode=0o700, exist_ok=True)
         path = folder / f"{command_id[:40].replace('/', '_')}.png"
         image = self.app.window.grabWindow()
-        image.save(str(path))
-        os.chmod(path, 0o600)
+        partial = path.with_suffix(".part")  # the sync thread uploads *.png: never a half-written one
+        image.save(str(partial), "PNG")
+        os.chmod(partial, 0o600)
+        os.replace(partial, path)
         return f"{path.name} {image.width()}x{image.height()}"
 
     def _citizen_present(self) -> bool:

@@ -1,0 +1,138 @@
+"""Issue 13's browser test for remote operations: a remote maintenance command reaching a REAL terminal process
+and its acknowledgement. A provisioned ``kiosk run`` (offscreen Qt, simulated devices) heartbeats every second
+to the real back office on 127.0.0.1; in Chromium a publisher clicks "maintenance on", the acknowledgement
+appears in the page without a reload, and the terminal's own heartbeat says it is in maintenance; then off;
+then a screenshot taken by the terminal appears in the console. Page screenshots go to
+var/console-screenshots/."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk.cli import main as kiosk_cli
+from tests.console_helpers import browser, fast_config, login, needs_browser, shot, start_console, wait_for
+
+pytestmark = pytest.mark.slow  # a kiosk process and Chromium: about 30 s
+ROOT = Path(__file__).resolve().parent.parent
+TERMINAL = "T-4201-0301"
+
+
+def _heartbeat(live: Any) -> dict[str, Any]:
+    rows = live.op("GET", "/api/v1/operator/terminals").json()
+    return next((r.get("heartbeat") or {} for r in rows if r["terminal_id"] == TERMINAL), {})
+
+
+@pytest.fixture
+def kiosk_and_console(tmp_path, monkeypatch) -> Iterator[tuple[Any, subprocess.Popen, Path]]:
+    live = start_console(tmp_path, monkeypatch, fast_config())
+    data_dir = tmp_path / "kiosk"
+    token = live.token(terminal_id=TERMINAL, group="wuchang")
+    assert (
+        kiosk_cli(["provision", "--backoffice", live.url, "--token", token, "--data-dir", str(data_dir)]) == 0
+    )
+    config = tmp_path / "terminal.toml"
+    config.write_text(
+        f'[terminal]\nid = "{TERMINAL}"\ngroup = "wuchang"\n'
+        f'[paths]\ndata_dir = "{data_dir}"\n'
+        f'[backoffice]\nurl = "{live.url}"\nheartbeat_s = 1\n'
+        '[devices]\nidcard = "sim://idcard"\nreceipt = "sim://receipt"\ndocument = "sim://document"\n',
+        encoding="utf-8",
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    env.pop("DISPLAY", None)
+    log = (tmp_path / "kiosk.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "run", "--config", str(config)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while _heartbeat(live).get("maintenance") is not False:
+            assert process.poll() is None, (tmp_path / "kiosk.log").read_text(errors="replace")[-2000:]
+            assert time.monotonic() < deadline, "the kiosk never sent a heartbeat"
+            time.sleep(0.5)
+        yield live, process, tmp_path / "kiosk.log"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+        live.server.stop()
+        live.state.engine.dispose()
+
+
+def _click_and_wait(driver: Any, kind: str, state: str = "done") -> Any:
+    """Click a command button; the new row of that kind reaches ``state`` by htmx polling (no reload)."""
+    from selenium.webdriver.common.by import By
+
+    before = {e.get_attribute("id") for e in driver.find_elements(By.CSS_SELECTOR, f'tr[data-kind="{kind}"]')}
+    driver.find_element(By.ID, f"cmd-{kind}").click()
+    wait_for(lambda: driver.find_elements(By.ID, "remote-queued"), what=f"{kind} queued")
+    row_id = wait_for(
+        lambda: next(
+            (
+                e.get_attribute("id")
+                for e in driver.find_elements(By.CSS_SELECTOR, f'tr[data-kind="{kind}"]')
+                if e.get_attribute("id") not in before
+            ),
+            None,
+        ),
+        what=f"the {kind} row",
+    )
+    wait_for(
+        lambda: driver.find_element(By.ID, row_id).get_attribute("data-state") == state,
+        timeout=30,
+        what=f"{kind} {state}",
+    )
+    return driver.find_element(By.ID, row_id)
+
+
+@needs_browser
+def test_maintenance_and_a_screenshot_reach_a_real_kiosk_process(kiosk_and_console):
+    from selenium.webdriver.common.by import By
+
+    live, process, log = kiosk_and_console
+    driver = browser()
+    try:
+        login(driver, live.url, "publisher")
+        driver.get(f"{live.url}/console/terminals/{TERMINAL}")
+        assert "服务中" in driver.find_element(By.ID, "remote-maintenance").text
+        row = _click_and_wait(driver, "maintenance_on")
+        assert "已完成" in row.text and "maintenance on" in row.text and "publisher" in row.text
+        wait_for(lambda: _heartbeat(live).get("maintenance") is True, timeout=20, what="the heartbeat")
+        driver.get(f"{live.url}/console/terminals/{TERMINAL}")
+        assert "维护中" in driver.find_element(By.ID, "remote-maintenance").text
+        driver.execute_script("document.getElementById('remote').scrollIntoView()")
+        shot(driver, "remote-maintenance-on")
+        _click_and_wait(driver, "maintenance_off")
+        wait_for(lambda: _heartbeat(live).get("maintenance") is False, timeout=20, what="back in service")
+        row = _click_and_wait(driver, "screenshot")
+        command_id = row.get_attribute("id")[4:]
+        image = wait_for(
+            lambda: driver.find_elements(By.ID, f"shot-{command_id}"), timeout=30, what="the screenshot"
+        )[0]
+        wait_for(
+            lambda: driver.execute_script("return arguments[0].naturalWidth", image) > 100,
+            what="the screenshot loaded",
+        )
+        png = live.op("GET", f"/api/v1/operator/commands/{command_id}/screenshot")
+        assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")
+        driver.execute_script("document.getElementById('remote').scrollIntoView()")
+        shot(driver, "remote-screenshot")
+        assert process.poll() is None, log.read_text(errors="replace")[-2000:]
+    finally:
+        driver.quit()
