@@ -79,7 +79,7 @@ def enqueue(
             if not targets:
                 raise ApiError(404, "group.empty", "no active terminal in this group")
             batch = f"group:{group}"[:64]
-        rows = []
+        rows: list[dict[str, Any]] = []
         for target in targets:
             command_id = f"cmd-{secrets.token_hex(12)}"
             stored = dict(args)
@@ -115,10 +115,10 @@ def enqueue(
                 "group": group or "",
                 "terminals": targets[:50],
                 "count": len(targets),
-                "commands": [r["id"] for r in rows[:50]],
+                "commands": [str(r["id"]) for r in rows[:50]],
             },
         )
-    return [r["id"] for r in rows]
+    return [str(r["id"]) for r in rows]
 
 
 def for_heartbeat(bo: Backoffice, terminal_id: str) -> list[dict[str, Any]]:

@@ -56,7 +56,7 @@ class Limits:
         self.heartbeat_history_days = 7.0  # retention (backoffice.retention)
         self.event_days = 400.0
         self.audit_days = 3650.0
-        self.command_seconds = 3600.0  # a console command not acknowledged by then expires: no longer handed out
+        self.command_seconds = 3600.0  # an unacknowledged console command then expires
         self.command_resend_seconds = 30.0  # an unacknowledged command goes out again after this long
         for key, value in values.items():
             if not hasattr(self, key):

@@ -37,6 +37,7 @@ REMOTE_TEXTS: dict[str, dict[str, str]] = {
     "remote.send": {"zh": "下发", "en": "Send"},
     "remote.args": {"zh": "参数", "en": "Arguments"},
     "remote.issued": {"zh": "下发时间", "en": "Issued"},
+    "remote.by": {"zh": "下发人", "en": "Issued by"},
     "remote.acked": {"zh": "回执时间", "en": "Acknowledged"},
     "remote.sends": {"zh": "发送次数", "en": "Sent"},
     "remote.detail": {"zh": "回执说明", "en": "Detail"},
