@@ -2,7 +2,7 @@
 
 Heartbeat history ``heartbeat_history_days`` (the latest state stays on each terminal's row), expired
 nonces and ended citizen sessions after a day, events with their cases, ratings and device events after
-``event_days``, the audit trail after ``audit_days`` (ten years). Run by ``kiosk-backoffice retention``
+``event_days`` (the console's remote commands too; their screenshots after ``screenshot_days``), the audit trail after ``audit_days`` (ten years). Run by ``kiosk-backoffice retention``
 (cron, once a day, on one node); the run itself is audited.
 """
 
@@ -21,6 +21,8 @@ from backoffice.models import (
     Nonce,
     RateCounter,
     Rating,
+    RemoteCommand,
+    Screenshot,
 )
 from backoffice.state import Backoffice, rowcount
 
@@ -51,6 +53,11 @@ def apply_retention(bo: Backoffice) -> dict[str, int]:
             ("ratings", delete(Rating).where(Rating.received_at < events_before)),
             ("device_events", delete(DeviceEvent).where(DeviceEvent.received_at < events_before)),
             ("events", delete(Event).where(Event.received_at < events_before)),
+            ("remote_commands", delete(RemoteCommand).where(RemoteCommand.created_at < events_before)),
+            (
+                "screenshots",
+                delete(Screenshot).where(Screenshot.received_at < now - limits.screenshot_days * DAY),
+            ),
             ("audit_log", delete(AuditEntry).where(AuditEntry.at < now - limits.audit_days * DAY)),
         ]
         for table, statement in steps:

@@ -57,6 +57,7 @@ class Limits:
         self.event_days = 400.0
         self.audit_days = 3650.0
         self.command_seconds = 3600.0  # an unacknowledged console command then expires
+        self.screenshot_days = 30.0  # terminals' screenshots (retention)
         self.command_resend_seconds = 30.0  # an unacknowledged command goes out again after this long
         for key, value in values.items():
             if not hasattr(self, key):

@@ -165,6 +165,7 @@ def _from_database(
             problems.append(f"{name} paper runs out within a day ({facts['left']:g} {facts['unit']} left)")
     return {
         "paper": paper,
+        "remote": state.get("remote_state") or {},  # what the console set (kiosk.ui.remote.SAVED)
         "backoffice": {
             "url": url,
             "link": link,

@@ -332,3 +332,22 @@ def test_the_sync_client_uploads_the_screenshot_and_reports_maintenance(backoffi
     assert _listing(backoffice, "T-R-10")[shot_id]["state"] == "done"
     assert sorted(store.get_state("screenshots_sent")) == sorted([f"{shot_id}.png", "cmd-unknown.png"])
     client._transport.close()
+
+
+def test_retention_removes_old_screenshots_and_commands(backoffice):
+    from backoffice.retention import apply_retention
+
+    kiosk = _terminal(backoffice, "T-R-11")
+    shot_id = _issue(backoffice, "T-R-11", "screenshot")
+    kiosk.call("PUT", f"{SCREENSHOT_PATH}/{shot_id}", content=_png(), content_type="image/png")
+    bo = backoffice.state
+    real_clock = bo.clock
+    bo.clock = lambda: real_clock() + 31 * 86400.0
+    try:
+        removed = apply_retention(bo)
+        assert (removed["screenshots"], removed["remote_commands"]) == (1, 0)  # commands: event_days
+        assert backoffice.op("GET", f"/api/v1/operator/commands/{shot_id}/screenshot").status_code == 404
+        bo.clock = lambda: real_clock() + (bo.limits.event_days + 1) * 86400.0
+        assert apply_retention(bo)["remote_commands"] == 1
+    finally:
+        bo.clock = real_clock

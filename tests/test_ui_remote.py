@@ -175,3 +175,32 @@ def test_paused_services_stay_listed_and_cannot_be_started(kiosk):
     robot.tap("startButton")
     robot.wait_until(lambda: ctl.screen == "catalog", what="catalog")
     assert next(i for i in ctl.catalog if i["id"] == flow_id)["available"] is True
+
+
+def test_what_the_console_set_survives_a_restart(kiosk):
+    """Maintenance, the announcement and the settings are kept in the store and applied again at start: a
+    restart does not reopen a terminal the console closed. ``kiosk status`` shows them."""
+    from dataclasses import replace
+
+    from kiosk.status import gather
+    from kiosk.ui.remote import SAVED, RemoteCommands
+
+    app, robot = kiosk
+    app.remote.handle(RemoteCommand("m1", "maintenance_on", {}))
+    app.remote.handle(RemoteCommand("a1", "announcement", {"text": "系统升级"}))
+    app.remote.handle(RemoteCommand("s1", "settings", {"inactivity_s": 120, "paused_services": ["hf.x"]}))
+    app.remote.handle(RemoteCommand("s2", "settings", {"countdown_s": 20}))
+    _wait_ack(app, robot, "s2")
+    robot.wait_until(
+        lambda: (app.ctx.store.get_state(SAVED) or {}).get("settings", {}).get("countdown_s") == 20,
+        what="saved",
+    )
+    app.ctx.config = replace(app.ctx.config, inactivity_s=60.0, countdown_s=15.0, paused_services=())
+    app.maintenance.set_remote(False)  # as a fresh process starts: the config file's values
+    again = RemoteCommands(app)
+    robot.wait_until(lambda: app.maintenance.gate.remote, what="maintenance again after the restart")
+    config = app.ctx.config
+    assert again.announcement == "系统升级"
+    assert (config.inactivity_s, config.countdown_s, config.paused_services) == (120.0, 20.0, ("hf.x",))
+    remote = gather(config)["remote"]
+    assert remote["maintenance"] is True and remote["settings"]["inactivity_s"] == 120

@@ -5,6 +5,10 @@ hashed), restart and settings (timeouts, language, paused services; applied
 between citizens: deferred while a session is open), a screenshot (refused while a citizen is in a
 session: it would show their data), an announcement on the attract screen. The acknowledgement goes to
 the outbox (``Store.record_command_ack``), which also remembers the id so a command is never run twice.
+
+What the console set — maintenance, the announcement, the settings — is kept in the store (``SAVED``) and
+applied again when the app starts: a restart (the console's, the watchdog's, a power cut) does not quietly
+reopen a terminal the console put into maintenance, nor undo its settings. ``kiosk status --json`` shows it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from kiosk.config import LOCALES, ConfigError, _check
 from wire import commands as c
 
 log = logging.getLogger(__name__)
+SAVED = "remote_state"  # the store's record of what the console set (maintenance, announcement, settings)
 
 SETTINGS = {
     "inactivity_s": ("inactivity_s", float, c.SETTING_RANGES["inactivity_s"]),
@@ -40,6 +45,36 @@ class RemoteCommands(QObject):
         self._between_citizens = QTimer(self, interval=1000)
         self._between_citizens.timeout.connect(self._run_deferred)
         self._between_citizens.start()
+        self._saved: dict[str, Any] = {}
+        ctx = app.ctx
+        ctx.tasks.run(  # the store is read on its lane, never on the GUI thread
+            "db",
+            lambda: ctx.store.get_state(SAVED, {}) or {},
+            on_done=self._restore,
+            on_error=lambda e: log.error("reading the console's saved state: %s", type(e).__name__),
+        )
+
+    def _restore(self, saved: dict[str, Any]) -> None:
+        """At start: what the console set before the restart (a command since then wins)."""
+        fresh, self._saved = self._saved, {**saved, **self._saved}
+        if "maintenance" in saved and "maintenance" not in fresh:
+            self.app.maintenance.set_remote(bool(saved["maintenance"]))
+        if isinstance(saved.get("announcement"), str) and "announcement" not in fresh:
+            self._announcement = saved["announcement"][: c.ANNOUNCEMENT_MAX]
+            self.announcementChanged.emit()
+        if isinstance(saved.get("settings"), dict) and saved["settings"] and "settings" not in fresh:
+            outcome, detail = self._settings(saved["settings"], save=False)
+            if outcome != c.ACK_DONE:
+                log.warning("saved console settings not applied: %s", detail)
+
+    def _save(self, key: str, value: Any) -> None:
+        self._saved[key] = value
+        snapshot, store = dict(self._saved), self.app.ctx.store
+        self.app.ctx.tasks.run(
+            "db",
+            lambda: store.set_state(SAVED, snapshot),
+            on_error=lambda e: log.error("saving the console's state: %s", type(e).__name__),
+        )
 
     def _get_announcement(self) -> str:
         return self._announcement
@@ -63,6 +98,7 @@ class RemoteCommands(QObject):
         kind, args = command.kind, command.args
         if kind == c.MAINTENANCE_ON or kind == c.MAINTENANCE_OFF:
             self.app.maintenance.set_remote(kind == c.MAINTENANCE_ON)
+            self._save("maintenance", kind == c.MAINTENANCE_ON)
             return c.ACK_DONE, "maintenance on" if kind == c.MAINTENANCE_ON else "maintenance off"
         if kind == c.ANNOUNCEMENT:
             text = args.get("text", "")
@@ -70,6 +106,7 @@ class RemoteCommands(QObject):
                 return c.ACK_REFUSED, f"text must be a string of at most {c.ANNOUNCEMENT_MAX} characters"
             self._announcement = text.strip()
             self.announcementChanged.emit()
+            self._save("announcement", self._announcement)
             return c.ACK_DONE, "shown" if self._announcement else "cleared"
         if kind == c.SCREENSHOT:
             if self._citizen_present():
@@ -90,7 +127,7 @@ class RemoteCommands(QObject):
             return c.ACK_DONE, "restarting"
         return c.ACK_REFUSED, f"unknown command {kind!r}"
 
-    def _settings(self, args: dict[str, Any]) -> tuple[str, str]:
+    def _settings(self, args: dict[str, Any], save: bool = True) -> tuple[str, str]:
         ctx = self.app.ctx
         changes: dict[str, Any] = {}
         for key, value in args.items():
@@ -109,6 +146,8 @@ class RemoteCommands(QObject):
                 return c.ACK_REFUSED, exc.problem
         ctx.config = replace(ctx.config, **changes)
         self.app.controller.apply_settings()
+        if save:
+            self._save("settings", {**self._saved.get("settings", {}), **args})
         return c.ACK_DONE, ", ".join(
             f"{k}={','.join(v) or '-'}" if isinstance(v, tuple) else f"{k}={v}"
             for k, v in sorted(changes.items())
