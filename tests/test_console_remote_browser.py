@@ -7,6 +7,7 @@ var/console-screenshots/."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -32,6 +33,7 @@ def _heartbeat(live: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def kiosk_and_console(tmp_path, monkeypatch) -> Iterator[tuple[Any, subprocess.Popen, Path]]:
+    """The console on 127.0.0.1 and a provisioned ``kiosk run`` against it; yields its config file too."""
     live = start_console(tmp_path, monkeypatch, fast_config())
     data_dir = tmp_path / "kiosk"
     token = live.token(terminal_id=TERMINAL, group="wuchang")
@@ -62,7 +64,7 @@ def kiosk_and_console(tmp_path, monkeypatch) -> Iterator[tuple[Any, subprocess.P
             assert process.poll() is None, (tmp_path / "kiosk.log").read_text(errors="replace")[-2000:]
             assert time.monotonic() < deadline, "the kiosk never sent a heartbeat"
             time.sleep(0.5)
-        yield live, process, tmp_path / "kiosk.log"
+        yield live, process, config
     finally:
         process.terminate()
         try:
@@ -105,7 +107,8 @@ def _click_and_wait(driver: Any, kind: str, state: str = "done") -> Any:
 def test_maintenance_and_a_screenshot_reach_a_real_kiosk_process(kiosk_and_console):
     from selenium.webdriver.common.by import By
 
-    live, process, log = kiosk_and_console
+    live, process, config = kiosk_and_console
+    log = config.parent / "kiosk.log"
     driver = browser()
     try:
         login(driver, live.url, "publisher")
@@ -114,6 +117,14 @@ def test_maintenance_and_a_screenshot_reach_a_real_kiosk_process(kiosk_and_conso
         row = _click_and_wait(driver, "maintenance_on")
         assert "已完成" in row.text and "maintenance on" in row.text and "publisher" in row.text
         wait_for(lambda: _heartbeat(live).get("maintenance") is True, timeout=20, what="the heartbeat")
+        status = subprocess.run(  # the technician's view of the same terminal
+            [sys.executable, "-m", "kiosk", "status", "--config", str(config), "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert json.loads(status.stdout)["remote"]["maintenance"] is True, status.stderr
         driver.get(f"{live.url}/console/terminals/{TERMINAL}")
         assert "维护中" in driver.find_element(By.ID, "remote-maintenance").text
         driver.execute_script("document.getElementById('remote').scrollIntoView()")
