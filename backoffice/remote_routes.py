@@ -105,6 +105,12 @@ def get_screenshot(command_id: CommandId, bo: State, _actor: Reader) -> Response
         409: {"description": "the command was refused or failed"},
         422: {"description": "not a PNG"},
     },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
 )
 async def upload_screenshot(
     command_id: CommandId, request: Request, term: Signed, bo: State
