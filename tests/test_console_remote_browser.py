@@ -145,5 +145,13 @@ def test_maintenance_and_a_screenshot_reach_a_real_kiosk_process(kiosk_and_conso
         driver.execute_script("document.getElementById('remote').scrollIntoView()")
         shot(driver, "remote-screenshot")
         assert process.poll() is None, log.read_text(errors="replace")[-2000:]
+        driver.delete_all_cookies()  # a viewer reads the same list and is told why there are no buttons
+        login(driver, live.url, "viewer")
+        driver.get(f"{live.url}/console/terminals/{TERMINAL}")
+        assert "不能下发" in driver.find_element(By.ID, "remote-refused").text
+        assert not driver.find_elements(By.ID, "cmd-maintenance_on")
+        assert len(driver.find_elements(By.CSS_SELECTOR, 'tr[data-state="done"]')) == 3
+        driver.execute_script("document.getElementById('remote').scrollIntoView()")
+        shot(driver, "remote-viewer")
     finally:
         driver.quit()
