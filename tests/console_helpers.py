@@ -142,15 +142,27 @@ def browser() -> Any:
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
 
 
-def login(driver: Any, url: str, name: str, password: str = PASSWORD) -> None:
+def login(driver: Any, url: str, name: str, password: str = PASSWORD, timeout: float = 20.0) -> None:
+    """Log in through the form and wait until the answer page has replaced the form: the operator's name
+    in the header, or the login error. Clicking submit does not wait for the navigation it starts, so
+    reading the page right after the click may still read the old form (no error element on it yet)."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(url + "/console/login")
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(password)
+    form_page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, "login-button").click()
-    if password == PASSWORD:
-        wait_for(lambda: driver.find_elements(By.ID, "who"), what=f"{name} logged in")
+    wait = WebDriverWait(driver, timeout)
+    wait.until(
+        expected_conditions.staleness_of(form_page), message=f"{name}: the login form was not answered"
+    )
+    answer = "who" if password == PASSWORD else "login-error"
+    wait.until(
+        expected_conditions.presence_of_element_located((By.ID, answer)), message=f"{name}: no #{answer}"
+    )
 
 
 def shot(driver: Any, name: str) -> Path:
