@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from backoffice import rollouts
 from backoffice.errors import ApiError
-from backoffice.models import Bundle, DeviceEvent
+from backoffice.models import Bundle, DeviceEvent, Terminal
 from backoffice.schemas import BundleEventView, BundleMeta, RolloutPlan
 from backoffice.state import Backoffice
 from wire.limits import MAX_BUNDLE_BYTES
@@ -154,12 +154,15 @@ def content_of(bo: Backoffice, group: str, version: int) -> bytes | None:
         return session.scalar(select(Bundle.content).where(Bundle.group == group, Bundle.version == version))
 
 
-def bundles(bo: Backoffice) -> list[BundleMeta]:
-    """Every published bundle (without its bytes), by group and version, with the group's withdrawn list."""
+def bundles(bo: Backoffice, group: str | None = None) -> list[BundleMeta]:
+    """Published bundles (without their bytes) by group and version, each with its group's withdrawn list."""
     columns = (Bundle.group, Bundle.version, Bundle.sha256, Bundle.length, Bundle.published_at, Bundle.note)
+    stmt = select(*columns).order_by(Bundle.group, Bundle.version)
+    if group is not None:
+        stmt = stmt.where(Bundle.group == group)
     with bo.sessions() as session:
-        rows = session.execute(select(*columns).order_by(Bundle.group, Bundle.version)).all()
-    withdrawn = {group: bo.withdrawn_bundles(group) for group in {r.group for r in rows}}
+        rows = session.execute(stmt).all()
+    withdrawn = {g: bo.withdrawn_bundles(g) for g in {r.group for r in rows}}
     return [
         BundleMeta(
             group=r.group,
@@ -174,14 +177,12 @@ def bundles(bo: Backoffice) -> list[BundleMeta]:
     ]
 
 
-def bundle_events(
-    bo: Backoffice, limit: int = 500, terminal_ids: list[str] | None = None
-) -> list[BundleEventView]:
+def bundle_events(bo: Backoffice, limit: int = 500, group: str | None = None) -> list[BundleEventView]:
     """What terminals did with bundles, newest first: refusals (with the reason), rollbacks, expiries,
-    withdrawals."""
+    withdrawals — of every terminal, or of one group's."""
     stmt = select(DeviceEvent).where(DeviceEvent.device == "flows")
-    if terminal_ids is not None:
-        stmt = stmt.where(DeviceEvent.terminal_id.in_(terminal_ids))
+    if group is not None:
+        stmt = stmt.where(DeviceEvent.terminal_id.in_(select(Terminal.id).where(Terminal.group == group)))
     with bo.sessions() as session:
         rows = session.scalars(stmt.order_by(DeviceEvent.id.desc()).limit(limit)).all()
     return [

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from backoffice.console.i18n_updates import TEXTS as UPDATES_TEXTS
+
 LANGUAGES = ("zh", "en")
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -125,6 +127,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "screen.message": {"zh": "提示信息", "en": "Message"},
     "none": {"zh": "暂无数据", "en": "Nothing here"},
 }
+
+TEXTS |= UPDATES_TEXTS
 
 
 def translator(lang: str) -> Callable[[str], str]:
