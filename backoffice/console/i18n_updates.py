@@ -67,6 +67,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "event.bundle_expired": {"zh": "已过期", "en": "expired"},
     "event.bundle_withdrawn": {"zh": "已撤回", "en": "withdrawn"},
     "event.bundle_activated": {"zh": "已激活", "en": "activated"},
+    "event.bundle_staged": {"zh": "已下载待激活", "en": "staged"},
+    "event.bundle_deferred": {"zh": "延后激活(正在办件)", "en": "deferred"},
+    "event.bundle_root_rotated": {"zh": "根密钥已轮换", "en": "root keys rotated"},
     "verification": {"zh": "验证结果", "en": "Verification"},
     "verification.again": {
         "zh": "按终端今天的检查方式重新验证",
