@@ -11,6 +11,7 @@ page with 403. Every POST checks the CSRF token and leaves an audit row (who, wh
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -67,17 +68,20 @@ def plan_of(form: dict[str, str]) -> RolloutPlan | None:
         "canary": [c for c in re.split(r"[\s,，]+", form.get("canary", "")) if c],
         "waves": waves or [100],
     }
+    if form.get("min_cases", "").strip():
+        plan["min_cases"] = form["min_cases"].strip()  # the model converts and bounds it
     for name, key, scale in (
-        ("min_cases", "min_cases", 1),
         ("soak_seconds", "soak_minutes", 60),
         ("max_failed_rise", "max_failed_rise_percent", 0.01),
     ):
         text = form.get(key, "").strip()
         if text:
             try:
-                plan[name] = float(text) * scale if scale != 1 else int(text)
+                plan[name] = (
+                    float(text) * scale
+                )  # the form speaks minutes and percent, the plan seconds and shares
             except ValueError:
-                plan[name] = text  # the model names the field in its refusal
+                plan[name] = text  # the model's refusal names the field
     return RolloutPlan.model_validate(plan)
 
 
@@ -202,7 +206,11 @@ async def withdraw(request: Request, group: Group, version: Version) -> Response
     )
 
 
-def _act(ctx: web.Ctx, group: str, action: str, change: Any, version: int | None = None) -> Response:
+def _act(
+    ctx: web.Ctx, group: str, action: str, change: Callable[[], object], version: int | None = None
+) -> Response:
+    """Run one change as the operator, audited either way: back to the group's page, or the refusal page
+    with the API's code and status (404 no rollout, 409 not in a state for this)."""
     detail = {"group": group, **({"version": version} if version is not None else {})}
     try:
         change()
