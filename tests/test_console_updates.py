@@ -96,6 +96,10 @@ def test_upload_verifies_publishes_and_starts_a_rollout(live, tmp_path):
     # the stored bundle checked again on its own page
     inspected = http.get(live.url + "/console/updates/group/wuchang/bundles/2", timeout=10).text
     assert 'data-result="inspected"' in inspected and 'data-verified="yes"' in inspected
+    http.cookies.set("lang", "en", path="/console")  # English on request
+    english = http.get(live.url + "/console/updates/group/wuchang", timeout=10).text
+    assert "Rollout" in english and ">withdrawn<" in english and "灰度发布" not in english
+    assert "Upload a bundle" in http.get(live.url + "/console/updates", timeout=10).text
 
 
 def test_a_tampered_bundle_is_refused_with_its_reason(live, tmp_path):
