@@ -1,7 +1,7 @@
 """Flow bundle routes: terminals fetch their group's bundles (signed), operators publish, withdraw and
 watch them, and set the root keys terminals pin at enrolment.
 
-A published bundle is checked here exactly as a terminal will check it (``flows.bundles.verify`` against
+A published bundle is checked (``backoffice.publishing``, shared with the console) exactly as a terminal will check it (``flows.bundles.verify`` against
 the root keys the back office hands out, for the group, with lint), and its version is the signed
 manifest's: a declared version that differs is refused with the reason, so no unverifiable number ever
 becomes a group's latest. A withdrawn version stops being the latest (the terminals running it return to
@@ -11,24 +11,20 @@ the one before) and its number stays used, so terminals never see one number wit
 from __future__ import annotations
 
 import base64
-import hashlib
-import tempfile
-from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from backoffice import approvals, rollouts
+from backoffice import approvals, publishing, rollouts
 from backoffice.errors import ApiError
-from backoffice.models import Bundle, DeviceEvent
+from backoffice.models import Bundle
 from backoffice.operator_auth import BOOTSTRAP, OP_ERRORS, Admin, Publisher, Reader
 from backoffice.schemas import BundleEventView, BundleIn, BundleMeta, Ok, RootKeysIn, ServerCertIn
 from backoffice.state import State
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
 from wire import signing
-from wire.limits import MAX_BUNDLE_BYTES
 
 router = APIRouter()
 
@@ -61,7 +57,7 @@ def latest_bundle(term: Signed, bo: State) -> BundleMeta:
                 withdrawn=withdrawn,
             )
         raise ApiError(404, "bundle.none", "no bundle published for this group")
-    return bundle_meta(row, withdrawn)
+    return publishing.bundle_meta(row, withdrawn)
 
 
 @router.get(
@@ -102,37 +98,13 @@ def publish_bundle(body: BundleIn, bo: State, _actor: Publisher) -> BundleMeta:
         content = base64.b64decode(body.content_b64, validate=True)
     except ValueError:
         raise ApiError(422, "bundle.bad_content", "content_b64 is not base64") from None
-    if len(content) > MAX_BUNDLE_BYTES:
-        raise ApiError(422, "bundle.too_large", "bundle too large")
-    check_bundle(bo, body.group, body.version, content)
-    with bo.sessions.begin() as session:
-        latest = session.scalar(select(func.max(Bundle.version)).where(Bundle.group == body.group))
-        if latest is not None and body.version <= latest:
-            raise ApiError(409, "bundle.version_not_newer", f"the group's latest version is {latest}")
-        if body.rollout is not None:  # before the row exists, so no terminal outside the plan sees it
-            rollouts.start(
-                bo, body.group, body.version, bo.latest_bundle(body.group), body.rollout.model_dump()
-            )
-        row = Bundle(
-            group=body.group,
-            version=body.version,
-            sha256=hashlib.sha256(content).hexdigest(),
-            length=len(content),
-            content=content,
-            published_at=bo.clock(),
-            note=body.note,
-        )
-        session.add(row)
-    bo.forget_latest_bundle(body.group)
-    return bundle_meta(row)
+    meta, _inspection = publishing.publish(bo, body.group, body.version, content, body.note, body.rollout)
+    return meta
 
 
 @router.get(f"{signing.API}/operator/bundles", response_model=list[BundleMeta], responses=OP_ERRORS)
 def list_bundles(bo: State, _actor: Reader) -> list[BundleMeta]:
-    with bo.sessions() as session:
-        rows = session.scalars(select(Bundle).order_by(Bundle.group, Bundle.version)).all()
-    withdrawn = {group: bo.withdrawn_bundles(group) for group in {r.group for r in rows}}
-    return [bundle_meta(r, withdrawn[r.group]) for r in rows]
+    return publishing.bundles(bo)
 
 
 @router.put(
@@ -147,7 +119,7 @@ def list_bundles(bo: State, _actor: Reader) -> list[BundleMeta]:
 def put_root_keys(root: RootKeysIn, bo: State, actor: Admin) -> Any:
     """The bundle root keys handed to terminals at enrolment (public keys, pinned by provisioning). A
     named admin's change waits for a second admin (``backoffice.approvals``); a rotation carried in a
-    published bundle is adopted without (it is signed by the old and the new threshold: ``check_bundle``)."""
+    published bundle is adopted without (it is signed by the old and the new threshold: ``publishing.check_bundle``)."""
     if root.threshold > len(set(k.lower() for k in root.keys)):
         raise ApiError(422, "root_keys.threshold", "threshold above the number of distinct keys")
     if actor.name != BOOTSTRAP:
@@ -170,15 +142,7 @@ def withdraw_bundle(
     _actor: Publisher,
 ) -> Ok:
     """Stop offering ``version``; terminals running it return to the one before at their next heartbeat."""
-    with bo.sessions() as session:
-        row = session.scalars(select(Bundle).where(Bundle.group == group, Bundle.version == version)).first()
-    if row is None:
-        raise ApiError(404, "bundle.unknown", "no such bundle for this group")
-    bo.put_setting(f"bundles_withdrawn:{group}", sorted(set(bo.withdrawn_bundles(group)) | {version}))
-    rollout = rollouts.current(bo, group)
-    if rollout is not None and rollout["version"] == version:
-        rollouts.set_state(bo, group, "withdrawn")
-    bo.forget_latest_bundle(group)
+    publishing.withdraw(bo, group, version)
     return Ok()
 
 
@@ -187,52 +151,7 @@ def withdraw_bundle(
 )
 def bundle_events(bo: State, _actor: Reader) -> list[BundleEventView]:
     """What terminals did with bundles: refusals (with the reason), rollbacks, expiries, withdrawals."""
-    with bo.sessions() as session:
-        rows = session.scalars(
-            select(DeviceEvent)
-            .where(DeviceEvent.device == "flows")
-            .order_by(DeviceEvent.id.desc())
-            .limit(500)
-        ).all()
-    return [
-        BundleEventView(
-            terminal_id=r.terminal_id,
-            kind=r.state,
-            reason=r.reason,
-            detail=r.detail,
-            received_at=r.received_at,
-        )
-        for r in rows
-    ]
-
-
-def check_bundle(bo: Any, group: str, declared: int, content: bytes) -> None:
-    """Refuse (422, with the terminal's reason code) what a terminal of ``group`` would refuse; once the
-    back office holds root keys, nothing it cannot verify is published."""
-    from flows.bundles import BundleRefused, RootKeys, bundle_root, extract_archive, verify
-
-    root = bo.get_setting("bundle_root_keys", None)
-    if not root or not root.get("keys"):
-        return  # no trust root configured yet: bytes stay opaque (a terminal verifies them anyway)
-    with tempfile.TemporaryDirectory(prefix="bo-bundle-") as work:
-        archive = FilePath(work) / "bundle.tar"
-        archive.write_bytes(content)
-        try:
-            directory = extract_archive(archive, FilePath(work) / "x")
-            manifest = verify(directory, RootKeys.from_json(root), group=group)
-            rotated = bundle_root(directory, RootKeys.from_json(root))
-        except BundleRefused as exc:
-            raise ApiError(
-                422, f"bundle.{exc.reason}", f"refused: {exc.reason}: {exc.detail}"[:500]
-            ) from None
-    if manifest.version != declared:
-        raise ApiError(
-            422,
-            "bundle.version_mismatch",
-            f"declared version {declared}, the signed manifest says {manifest.version}",
-        )
-    if rotated.version > int(root.get("version", 1)):  # the bundle carries a root rotation: adopt it too
-        bo.put_setting("bundle_root_keys", rotated.to_json())
+    return publishing.bundle_events(bo)
 
 
 @router.put(
@@ -251,15 +170,3 @@ def put_server_cert_next(body: ServerCertIn, bo: State, _actor: Admin) -> Ok:
         raise ApiError(422, "server_cert.invalid", "not a PEM certificate") from None
     bo.put_setting("server_cert_next", body.pem)
     return Ok()
-
-
-def bundle_meta(row: Bundle, withdrawn: list[int] | None = None) -> BundleMeta:
-    return BundleMeta(
-        group=row.group,
-        version=row.version,
-        sha256=row.sha256,
-        length=row.length,
-        published_at=row.published_at,
-        note=row.note,
-        withdrawn=withdrawn or [],
-    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -80,6 +81,8 @@ def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut
             }
             if item.kind == wire_events.EVENT_SUBMISSION and reason is None:
                 answer.update(_run_submission(bo, session, terminal_id, item.payload, now))
+            if item.kind == wire_events.EVENT_HELP and reason is None:
+                answer["help"] = help_fields(item.payload)
             if item.kind == wire_events.EVENT_COMMAND_ACK and reason is None:
                 remote_commands.on_ack(session, terminal_id, item.payload, now)
             event = Event(
@@ -176,6 +179,20 @@ def _run_submission(
         outcome=answer.get("reason", "accepted"),
     )
     return answer
+
+
+def help_fields(payload: dict[str, Any]) -> dict[str, str]:
+    """Where the citizen was when they called for help — the screen's name and the service (flow) id — kept
+    with the event's answer (the events table's JSON column) for the console's alert. Only names that match
+    ``wire.events``' patterns are kept: no free text, so nothing personal can travel in them."""
+    kept = {}
+    for field, pattern in (
+        ("screen", wire_events.HELP_SCREEN_PATTERN),
+        ("service_id", wire_events.HELP_SERVICE_PATTERN),
+    ):
+        value = payload.get(field)
+        kept[field] = value if isinstance(value, str) and re.fullmatch(pattern, value) else ""
+    return kept
 
 
 def _parse(raw: Any) -> tuple[EventIn | None, str | None, str]:

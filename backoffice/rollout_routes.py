@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path
 
 from backoffice import rollouts
-from backoffice.errors import ApiError
 from backoffice.operator_auth import OP_ERRORS, Publisher, Reader
 from backoffice.state import State
 from wire import signing
@@ -38,12 +37,4 @@ def change_rollout(
     bo: State,
     _actor: Publisher,
 ) -> dict[str, Any]:
-    rollout = rollouts.current(bo, group)
-    if rollout is None:
-        raise ApiError(404, "rollout.none", "no rollout for this group")
-    allowed = {"pause": ("running",), "resume": ("paused", "halted")}[action]
-    if rollout["state"] not in allowed:
-        raise ApiError(409, "rollout.state", f"the rollout is {rollout['state']}")
-    changed = rollouts.set_state(bo, group, "paused" if action == "pause" else "running")
-    assert changed is not None
-    return changed
+    return rollouts.change(bo, group, action)

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from backoffice.errors import ApiError
 from backoffice.models import Case, DeviceEvent, Terminal
 
 FAILED_OUTCOMES = ("error", "interrupted")
@@ -177,6 +178,22 @@ def set_state(bo: Any, group: str, state: str) -> dict[str, Any] | None:
     rollout = {**rollout, "state": state}
     bo.put_setting(key(group), rollout)
     return rollout
+
+
+def change(bo: Any, group: str, action: str) -> dict[str, Any]:
+    """An operator pauses a running rollout or resumes a paused or halted one (the REST route and the
+    console both call this). ApiError 404 without a rollout, 409 when it is not in a state for this."""
+    rollout = current(bo, group)
+    if rollout is None:
+        raise ApiError(404, "rollout.none", "no rollout for this group")
+    allowed = {"pause": ("running",), "resume": ("paused", "halted")}.get(action)
+    if allowed is None:
+        raise ApiError(404, "rollout.action", "the action is pause or resume")
+    if rollout["state"] not in allowed:
+        raise ApiError(409, "rollout.state", f"the rollout is {rollout['state']}")
+    changed = set_state(bo, group, "paused" if action == "pause" else "running")
+    assert changed is not None
+    return changed
 
 
 def all_rollouts(bo: Any) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 ``RequestGuard`` is a pure ASGI middleware, so nothing is parsed before it has decided:
 
-1. the body limit — ``Content-Length`` is checked first, then the bytes are counted as they arrive, and
+1. the body limit (a bundle upload's is larger) — ``Content-Length`` is checked first, then the bytes are counted as they arrive, and
    a request over the limit is answered 413 without reading the rest (``wire.limits``);
 2. for a terminal route, the signature headers — all four present, an integer timestamp within the
    window, a known and active terminal — before the body is read at all;
@@ -25,7 +25,12 @@ from backoffice.models import Terminal
 from backoffice.state import Backoffice
 from wire import signing
 from wire.commands import SCREENSHOT_PATH
-from wire.limits import MAX_BUNDLE_UPLOAD_BYTES, MAX_REQUEST_BYTES, MAX_SCREENSHOT_BYTES
+from wire.limits import (
+    MAX_BUNDLE_FORM_BYTES,
+    MAX_BUNDLE_UPLOAD_BYTES,
+    MAX_REQUEST_BYTES,
+    MAX_SCREENSHOT_BYTES,
+)
 
 UNSIGNED_PATHS = frozenset({f"{signing.API}/health", f"{signing.API}/enrol"})
 OPERATOR_PREFIX = f"{signing.API}/operator"
@@ -41,10 +46,15 @@ def needs_signature(path: str) -> bool:
     )
 
 
+CONSOLE_BUNDLE_UPLOAD = "/console/updates/upload"  # the console's upload form (backoffice.console.updates)
+
+
 def body_limit(path: str) -> int:
     if path.startswith(SCREENSHOT_PATH + "/"):
         return MAX_SCREENSHOT_BYTES
-    return MAX_BUNDLE_UPLOAD_BYTES if path == f"{OPERATOR_PREFIX}/bundles" else MAX_REQUEST_BYTES
+    if path == f"{OPERATOR_PREFIX}/bundles":
+        return MAX_BUNDLE_UPLOAD_BYTES
+    return MAX_BUNDLE_FORM_BYTES if path == CONSOLE_BUNDLE_UPLOAD else MAX_REQUEST_BYTES
 
 
 def check_headers(bo: Backoffice, headers: Any) -> Terminal:

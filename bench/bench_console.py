@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sqlalchemy import insert  # noqa: E402
 
 from backoffice.console.config import ConsoleConfig  # noqa: E402
-from backoffice.models import Case, Event, Rating, Terminal  # noqa: E402
+from backoffice.models import Bundle, Case, DeviceEvent, Event, Rating, Terminal  # noqa: E402
 
 PASSWORD = "bench password 123"
 PAGES = [
@@ -52,6 +52,9 @@ PAGES = [
     "/console/rectifications/report",
     "/console/audit",
     "/console/volume/export.xlsx?by=terminal",
+    "/console/updates",
+    "/console/updates/group/district-00",
+    "/console/updates/group/district-00/rows",
 ]
 SERVICES = [
     (f"11420100MB{n:07d}X4000", name)
@@ -94,6 +97,7 @@ def seed(bo: Any, terminals: int, cases: int, ratings: int) -> None:
                         ],
                         "queue_depth": rng.randint(0, 3),
                         "bundle_version": 7,
+                        "bundles": {"active": 7, "previous": 6, "staged": [], "refused": [], "notices": []},
                         "software_version": "1.0",
                         "clock_offset": round(rng.uniform(-2, 2), 3),
                     },
@@ -161,6 +165,56 @@ def seed(bo: Any, terminals: int, cases: int, ratings: int) -> None:
             session.execute(insert(Rating), items)
 
 
+def seed_updates(bo: Any, terminals: int) -> None:
+    """The Updates pages' data: versions 1-7 of a bundle in each of the 13 groups, version 8 rolling out in
+    district-00 (canary and a first wave, through ``rollouts.start`` itself), device events from the
+    terminals (bundle activations and a few refusals among printer events)."""
+    from backoffice import rollouts
+
+    now, rng = time.time(), random.Random(12)
+    content = bytes(rng.getrandbits(8) for _ in range(50_000))  # opaque here: no root keys configured
+    groups = [f"district-{g:02d}" for g in range(13)]
+    with bo.sessions.begin() as session:
+        session.execute(
+            insert(Bundle),
+            [
+                {
+                    "group": g,
+                    "version": v,
+                    "sha256": f"{v:064x}",
+                    "length": len(content),
+                    "content": content,
+                    "published_at": now - (8 - v) * 30 * 86400,
+                    "note": f"v{v}",
+                }
+                for g in groups
+                for v in range(1, 8)
+            ],
+        )
+        events = []
+        for _ in range(terminals * 4):
+            t = rng.randrange(terminals)
+            flows = rng.random() < 0.5
+            refused = flows and rng.random() < 0.02
+            events.append(
+                {
+                    "event_id": t + 1,
+                    "terminal_id": f"T-{t + 1:05d}",
+                    "device": "flows" if flows else "printer",
+                    "state": ("bundle_refused" if refused else "bundle_activated") if flows else "online",
+                    "reason": "bad_signature" if refused else "",
+                    "detail": json.dumps({"version": 7}),
+                    "received_at": now - rng.random() * 30 * 86400,
+                }
+            )
+        session.execute(insert(DeviceEvent), events)
+    plan = {"canary": ["T-00001", "T-00014"], "waves": [10, 50, 100]}
+    rollout = {**rollouts.start(bo, "district-00", 8, 7, plan), "wave": 1}  # the first wave opened
+    group = [f"T-{i + 1:05d}" for i in range(0, terminals, 13)]
+    rollout["admitted"] = sorted(rollouts.admitted(rollout, group))
+    bo.put_setting(rollouts.key("district-00"), rollout)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small fleet, seconds long")
@@ -199,6 +253,7 @@ def main() -> int:
             bo = app.state.backoffice
             began = time.perf_counter()
             seed(bo, terminals, cases, ratings)
+            seed_updates(bo, terminals)
             while rectify.sync(bo, app.state.console):  # open every 差评整改 case, escalate the overdue ones
                 pass
             seeded = time.perf_counter() - began

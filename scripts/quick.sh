@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The quick loop, under 60 s on 2 cores: lint, then every test not marked slow, on two processes (pytest-xdist).
+# The quick loop, under 60 s on 2 cores: lint, then every test that is neither slow nor rendering (marker `ui`:
+# kiosk screens, the console in a browser), on two processes (pytest-xdist). Pass `-m ui` or a file to run those.
 # No set-up here: run scripts/setup.sh (or scripts/test.sh) once first. Extra arguments go to pytest.
 # The slow tests (system daemons, PostgreSQL, packaging, schemathesis, crash runs) run in scripts/test.sh.
 set -euo pipefail
@@ -12,4 +13,4 @@ unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff format --check .  # one formatter, applied to the whole tree once and kept
 .venv/bin/lint-imports  # the layer contracts in pyproject.toml [tool.importlinter]
 .venv/bin/mypy  # the type check: packages, strictness and the baseline in pyproject.toml [tool.mypy]
-.venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow" -n 2 --dist worksteal "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow and not ui" -n 2 --dist worksteal "$@"

@@ -27,6 +27,18 @@ pytest_plugins = [
 # Fixtures that start a system daemon: a test using one (directly or through another fixture) is slow.
 DAEMON_FIXTURES = frozenset({"pcscd", "cupsd", "postgres_url"})
 
+# Tests that render: a Qt application (the kiosk's screens) or a real browser (the console). The quick loop
+# (scripts/quick.sh) leaves them out; scripts/test.sh runs them in its first pass.
+UI_FIXTURES = frozenset({"qapp", "qtbot"})
+
+
+def _renders(item: pytest.Item) -> bool:
+    name = item.path.name
+    return bool(UI_FIXTURES.intersection(getattr(item, "fixturenames", ()))) or (
+        name.startswith("test_ui_") or "browser" in name
+    )
+
+
 # Modules whose tests share one expensive module-scoped fixture (the PyInstaller bundle): under xdist they stay
 # on one worker, or each worker would build it.
 ONE_WORKER_MODULES = frozenset({"test_packaging.py"})
@@ -41,6 +53,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = getattr(item, "fixturenames", ())
         if DAEMON_FIXTURES.intersection(fixtures):
             item.add_marker(pytest.mark.slow)
+        if _renders(item):
+            item.add_marker(pytest.mark.ui)
         if "pcscd" in fixtures:
             # Where pcscd cannot get a private /run/pcscd (tests/fixtures/identity.py: not root, no unshare) it is
             # one per machine: under ``-n 2 --dist loadgroup`` the tests that need it then share one worker.

@@ -142,15 +142,27 @@ def browser() -> Any:
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
 
 
-def login(driver: Any, url: str, name: str, password: str = PASSWORD) -> None:
+def login(driver: Any, url: str, name: str, password: str = PASSWORD, timeout: float = 20.0) -> None:
+    """Log in through the form and wait until the answer page has replaced the form: the operator's name
+    in the header, or the login error. Clicking submit does not wait for the navigation it starts, so
+    reading the page right after the click may still read the old form (no error element on it yet)."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(url + "/console/login")
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(password)
+    form_page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, "login-button").click()
-    if password == PASSWORD:
-        wait_for(lambda: driver.find_elements(By.ID, "who"), what=f"{name} logged in")
+    wait = WebDriverWait(driver, timeout)
+    wait.until(
+        expected_conditions.staleness_of(form_page), message=f"{name}: the login form was not answered"
+    )
+    answer = "who" if password == PASSWORD else "login-error"
+    wait.until(
+        expected_conditions.presence_of_element_located((By.ID, answer)), message=f"{name}: no #{answer}"
+    )
 
 
 def shot(driver: Any, name: str) -> Path:
@@ -179,3 +191,33 @@ def start_console(tmp_path: Path, monkeypatch: Any, config: ConsoleConfig) -> An
     live = start_backoffice(f"sqlite:///{tmp_path / 'console.sqlite3'}")
     add_operators(live.state)
     return live
+
+
+def signed_bundle(tmp_path: Path, key: Any, version: int, group: str, *, tamper: bool = False) -> bytes:
+    """The repository's flows packed and signed as a bundle (.tar.gz bytes), as ``kiosk flows pack`` and
+    ``sign`` make one; ``tamper``: its one signature altered, so it no longer verifies (bad_signature)."""
+    import datetime as dt
+
+    from flows import bundles
+    from flows.loader import FLOWS_DIR
+
+    out = tmp_path / f"bundle-{group}-{version}-{time.monotonic_ns()}"
+    bundles.pack(FLOWS_DIR.parent, out, version, dt.datetime.now(dt.UTC) + dt.timedelta(days=30), [group])
+    bundles.sign(out, [key])
+    if tamper:
+        path = out / "signatures.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        sig = data["signatures"][0]["sig"]
+        data["signatures"][0]["sig"] = ("0" if sig[0] != "0" else "1") + sig[1:]
+        path.write_text(json.dumps(data), encoding="utf-8")
+    return bundles.archive_bytes(out)
+
+
+def pin_root_key(live: Any, key: Any) -> None:
+    """The back office's bundle root keys: this one key (the bootstrap admin sets them at once)."""
+    from flows import bundles
+
+    answer = live.op(
+        "PUT", "/api/v1/operator/bundle-root-keys", json={"threshold": 1, "keys": [bundles.public_hex(key)]}
+    )
+    assert answer.status_code == 200, answer.text

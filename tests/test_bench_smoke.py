@@ -16,6 +16,10 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = (
+    pytest.mark.slow
+)  # each script is a subprocess of seconds: about 50 s in all, too long for quick.sh
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 

@@ -303,7 +303,11 @@ def test_a_help_call_event_raises_one_alert(live):
                 {
                     "idem_key": "h1",
                     "kind": "help_call",
-                    "payload": {"terminal_id": "T-0800", "screen": "identify"},
+                    "payload": {
+                        "terminal_id": "T-0800",
+                        "screen": "identify",
+                        "service_id": "si_rights_receipt",
+                    },
                 }
             ]
         },
@@ -312,9 +316,32 @@ def test_a_help_call_event_raises_one_alert(live):
     alerts.sweep(bo, config, force=True)
     [call] = [a for a in alerts.listing(bo, "") if a.kind == "help_call"]
     assert call.terminal_id == "T-0800" and call.status == "open"
+    assert call.detail["screen"] == "identify" and call.detail["service_id"] == "si_rights_receipt"
+    page = session_for(live, "viewer").get(live.url + "/console/alerts", timeout=10).text
+    shown = page.split(f'id="help-where-{call.id}">', 1)[1].split("</span>", 1)[0]
+    assert "身份核验" in shown and "si_rights_receipt" in shown  # the screen by its name, and the service
     assert alerts.act(bo, call.id, "resolve", "publisher")
     alerts.sweep(bo, config, force=True)  # resolved stays resolved: the call is not raised again
     assert [a.status for a in alerts.listing(bo, "") if a.kind == "help_call"] == ["resolved"]
+
+
+def test_a_help_call_keeps_names_only_never_free_text(live):
+    """Free text where a screen or service name belongs (a name, an ID number) is dropped at ingest; the
+    call is still raised, without where."""
+    bo, config = live.state, live.app.state.console
+    t1 = terminal(live, "T-0801")
+    payload = {"screen": "张三 110101199003070011", "service_id": "x y", "comment": "张三"}
+    answer = t1.call(
+        "POST", "/api/v1/events", {"events": [{"idem_key": "h2", "kind": "help_call", "payload": payload}]}
+    )
+    assert answer["results"][0]["status"] == "accepted"
+    assert answer["results"][0]["answer"]["help"] == {"screen": "", "service_id": ""}
+    alerts.sweep(bo, config, force=True)
+    [call] = [a for a in alerts.listing(bo, "") if a.kind == "help_call"]
+    assert call.terminal_id == "T-0801" and call.detail["screen"] == "" and call.detail["service_id"] == ""
+    page = session_for(live, "viewer").get(live.url + "/console/alerts", timeout=10).text
+    assert f'id="help-where-{call.id}"></span>' in page
+    assert "110101199003070011" not in page and "张三" not in page
 
 
 def test_bundle_refused_or_rolled_back_raises_one_alert_each(live):

@@ -30,8 +30,9 @@ def _collected(*args: str) -> list[str]:
 def test_not_slow_leaves_out_daemons_and_long_runs() -> None:
     fast = _collected("-m", "not slow")
     modules = {node.split("::")[0] for node in fast}
-    assert len(fast) > 400 and "tests/test_bench_smoke.py" in modules
+    assert len(fast) > 400 and "tests/test_bundle_trust.py" in modules
     assert not modules & {
+        "tests/test_bench_smoke.py",
         "tests/test_packaging.py",
         "tests/test_backoffice_schemathesis.py",
         "tests/test_sync_crash.py",
@@ -44,3 +45,14 @@ def test_not_slow_leaves_out_daemons_and_long_runs() -> None:
     assert "tests/test_print_cups.py::test_pdf_queue_completes" not in fast
     assert "tests/test_sscard_pcsc.py::test_sim_url_without_pcscd_does_not_crash" in fast
     assert "tests/test_print_cups.py::test_reason_mapping" in fast
+
+
+def test_the_quick_loop_leaves_out_rendering_tests() -> None:
+    """scripts/quick.sh runs ``-m "not slow and not ui"``: no kiosk window, no browser; the Qt-free core stays in."""
+    quick = _collected("-m", "not slow and not ui")
+    modules = {node.split("::")[0] for node in quick}
+    assert not [m for m in modules if m.startswith("tests/test_ui_") or "browser" in m]
+    assert "tests/test_demo_walk.py" not in modules  # the walk renders through the kiosk fixture
+    assert {"tests/test_session_core.py", "tests/test_flows_lint.py", "tests/test_console.py"} <= modules
+    rendering = _collected("-m", "ui")
+    assert "tests/test_ui_fingers.py" in {node.split("::")[0] for node in rendering}

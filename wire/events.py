@@ -27,4 +27,7 @@ OUTCOME_MAX = 64  # a case's outcome
 DEVICE_MAX = 64  # a device's name
 CHANNEL_MAX = 64  # where a rating was given
 TEXT_MAX = 2000  # rating comment, device detail
+SCREEN_MAX = 32  # the screen a help call was made on (a screen's name, never text the citizen typed)
+HELP_SCREEN_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"  # a help call's screen: a name, or it is dropped
+HELP_SERVICE_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"  # a help call's service id (a flow id), or it is dropped
 RATING_LEVELS = range(1, 6)

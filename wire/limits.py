@@ -15,3 +15,4 @@ MAX_BATCH = 1000  # events in one POST /api/v1/events
 MAX_REQUEST_BYTES = 8 * MIB  # any request body but a bundle upload (checked before the body is read)
 MAX_SCREENSHOT_BYTES = 4 * MIB  # a terminal's screenshot upload (PNG), checked before the body is read
 MAX_BUNDLE_UPLOAD_BYTES = MAX_BUNDLE_BYTES * 4 // 3 + 64 * 1024  # a bundle upload: base64 plus its JSON
+MAX_BUNDLE_FORM_BYTES = MAX_BUNDLE_BYTES + 64 * 1024  # a bundle uploaded in the console: the file, its form

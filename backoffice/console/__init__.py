@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from backoffice.console import remote, routes, stats_routes, web
+from backoffice.console import remote, routes, stats_routes, updates, web
 from backoffice.console.config import ConsoleConfig
 
 
@@ -20,6 +20,7 @@ def install(app: FastAPI, config: ConsoleConfig) -> None:
     app.include_router(routes.router)
     app.include_router(routes.api)
     app.include_router(stats_routes.router)
+    app.include_router(updates.router)
     app.include_router(remote.router)
     app.mount(
         f"{web.PREFIX}/static",

@@ -215,11 +215,12 @@ def sweep(bo: Backoffice, config: ConsoleConfig, force: bool = False) -> None:
 
 def _help_calls(bo: Backoffice, config: ConsoleConfig) -> None:
     """A citizen pressed 呼叫帮助: the terminal's ``help_call`` outbox event (the elderly-mode work) becomes an
-    alert. A watermark on the event id (a setting) makes each call one alert, in any number of processes."""
+    alert naming the screen and the service the citizen was on (so staff know what to help with before they
+    walk over; names only, checked at ingest). A watermark on the event id (a setting) makes each call one alert, in any number of processes."""
     with bo.sessions() as session:
         mark = int((get_setting(session, HELP_MARK, {}) or {}).get("id", 0))
         calls = session.execute(
-            select(Event.id, Event.terminal_id, Event.received_at)
+            select(Event.id, Event.terminal_id, Event.received_at, Event.answer)
             .where(Event.kind == HELP_CALL, Event.id > mark)
             .order_by(Event.id)
             .limit(200)
@@ -227,8 +228,11 @@ def _help_calls(bo: Backoffice, config: ConsoleConfig) -> None:
     if not calls:
         return
     bo.put_setting(HELP_MARK, {"id": calls[-1].id})
-    for event_id, terminal_id, at in calls:
-        raise_alert(bo, config, "help_call", terminal_id, f"help_call:{event_id}", {"called_at": at})
+    for event_id, terminal_id, at, answer in calls:
+        where = (answer or {}).get("help") or {}  # screen and service, checked at ingest (ingest.help_fields)
+        detail = {"called_at": at, "screen": str(where.get("screen", ""))[:32]}
+        detail["service_id"] = str(where.get("service_id", ""))[:128]
+        raise_alert(bo, config, "help_call", terminal_id, f"help_call:{event_id}", detail)
 
 
 def _bundle_notices(bo: Backoffice, config: ConsoleConfig) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from backoffice.console.i18n_updates import TEXTS as UPDATES_TEXTS
 from backoffice.console.remote_texts import REMOTE_TEXTS
 
 LANGUAGES = ("zh", "en")
@@ -118,10 +119,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "actor": {"zh": "操作人", "en": "Actor"},
     "action": {"zh": "操作", "en": "Action"},
     "subject": {"zh": "对象", "en": "Subject"},
+    "screen": {"zh": "所在页面", "en": "Screen"},
+    "screen.attract": {"zh": "首页", "en": "Attract"},
+    "screen.catalog": {"zh": "事项目录", "en": "Catalog"},
+    "screen.intro": {"zh": "办事指南", "en": "Guide"},
+    "screen.identify": {"zh": "身份核验", "en": "Identify"},
+    "screen.step": {"zh": "办理中", "en": "In a service"},
+    "screen.message": {"zh": "提示信息", "en": "Message"},
     "none": {"zh": "暂无数据", "en": "Nothing here"},
 }
 
-TEXTS.update(REMOTE_TEXTS)
+TEXTS |= UPDATES_TEXTS
+TEXTS |= REMOTE_TEXTS
 
 
 def translator(lang: str) -> Callable[[str], str]:

@@ -116,6 +116,7 @@ NAV = [
     ("nav.volume", "/volume", READERS),
     ("nav.ratings", "/ratings", RATINGS),
     ("nav.rectify", "/rectifications", RATINGS),
+    ("nav.updates", "/updates", READERS),
     ("nav.audit", "/audit", AUDITORS),
 ]
 
