@@ -27,6 +27,7 @@ from backoffice.schemas import (
     TokenOut,
 )
 from backoffice.state import State
+from backoffice.terminal_cache import bump_revision
 from wire import signing
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def revoke(terminal_id: Annotated[str, Path(max_length=64)], bo: State, _actor: 
         if row is None:
             raise ApiError(404, "terminal.unknown", "unknown terminal")
         row.status, row.revoked_at = "revoked", bo.clock()
+        bump_revision(session)  # every process drops its cached credentials within half a second
     bo.forget_terminal(terminal_id)
     log.info("revoked terminal %s", terminal_id)
     return Ok()

@@ -8,16 +8,16 @@ import hashlib
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import audit, citizen_sessions, enrolment, rollouts
+from backoffice import audit, citizen_sessions, enrolment, heartbeats, rollouts
 from backoffice.console import alerts
 from backoffice.errors import ApiError
 from backoffice.ingest import ingest as ingest_events
-from backoffice.models import Case, HeartbeatHistory, Rating, Terminal
+from backoffice.models import Case, Rating, Terminal
 from backoffice.query_services import SERVICES, run_query
 from backoffice.schemas import (
     EnrolIn,
@@ -32,14 +32,13 @@ from backoffice.schemas import (
     SessionOut,
     inline_schema,
 )
-from backoffice.state import Backoffice, State, ephemeral_commit
+from backoffice.state import Backoffice, State
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
 from flows.services import ServiceError
 from wire import services, signing
 from wire.limits import MAX_BATCH
 
 router = APIRouter()
-HISTORY_EVERY = 900.0  # seconds between heartbeat history rows of an unchanged terminal
 
 
 @router.get(f"{signing.API}/health")
@@ -98,46 +97,30 @@ def _ingest_with_retry(bo: Backoffice, terminal_id: str, events: list[Any]) -> E
 
 
 @router.post(f"{signing.API}/heartbeat", response_model=HeartbeatOut, responses=AUTH_ERRORS)
-def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> HeartbeatOut:
-    """The latest state on the terminal's row; a history row when something changed (devices, software,
-    bundle) or ``HISTORY_EVERY`` seconds after the last one, kept ``Limits.heartbeat_history_days``
-    (``backoffice.retention``): bounded at a few rows an hour per terminal, whatever its heartbeat rate.
-    Alert conditions (paper out, reader gone, ...) are raised and resolved by ``backoffice.console.alerts``."""
+def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> Response:
+    """The latest state on the terminal's row and a bounded history (``backoffice.heartbeats``: one
+    statement in the steady state). Alert conditions (paper out, reader gone, ...) are raised and resolved
+    by ``backoffice.console.alerts``. The answer is serialised here, once: returned as a model, FastAPI
+    would validate it again against ``HeartbeatOut`` and encode it twice (the model still documents it)."""
     now = bo.clock()
     data = body.model_dump()
     data["clock_offset"] = round(now - body.clock, 3) if body.clock else None
-    previous = term.heartbeat or {}
-    changed = any(previous.get(k) != data.get(k) for k in ("devices", "software_version", "bundle_version"))
-    last_history = previous.get("history_at")
-    keep = changed or not isinstance(last_history, int | float) or now - last_history >= HISTORY_EVERY
-    data["history_at"] = now if keep else last_history
-    with bo.sessions.begin() as session:
-        ephemeral_commit(session)
-        stored = session.execute(
-            select(Terminal.heartbeat, Terminal.last_heartbeat_at).where(Terminal.id == term.id)
-        ).first()  # not the cached row: it may lag
-        session.execute(
-            update(Terminal).where(Terminal.id == term.id).values(last_heartbeat_at=now, heartbeat=data)
-        )
-        if keep:
-            session.execute(insert(HeartbeatHistory).values(terminal_id=term.id, at=now, data=data))
-    alerts.on_heartbeat(
-        bo, request.app.state.console, term.id, data, *(stored or (None, None))
-    )  # the console
+    previous, previous_at = heartbeats.record(bo, term.id, data, now)
+    alerts.on_heartbeat(bo, request.app.state.console, term.id, data, previous, previous_at)  # the console
     settings = bo.settings()
     config = config_for(settings, term)
     announcements = announcements_for(settings, term, now)
     rollouts.evaluate(bo, term.group, every=bo.rollout_check_seconds)
-    latest = rollouts.latest_for(bo, term.group, term.id)
-    return HeartbeatOut(
-        server_time=now,
-        clock_offset=data["clock_offset"] or 0.0,
-        config_version=version_of(config),
-        announcements_version=version_of(announcements),
-        bundle_version=latest,
-        bundle_withdrawn=bo.withdrawn_bundles(term.group),
-        server_cert_next=settings.get("server_cert_next"),
-    )
+    answer = {
+        "server_time": now,
+        "clock_offset": data["clock_offset"] or 0.0,
+        "config_version": version_of(config),
+        "announcements_version": version_of(announcements),
+        "bundle_version": rollouts.latest_for(bo, term.group, term.id),
+        "bundle_withdrawn": bo.withdrawn_bundles(term.group),
+        "server_cert_next": settings.get("server_cert_next"),
+    }
+    return Response(json.dumps(answer, ensure_ascii=False), media_type="application/json")
 
 
 @router.get(f"{signing.API}/config", responses=AUTH_ERRORS)

@@ -241,7 +241,7 @@ def main() -> int:
             print(f"slowest console page {worst_page:.0f} ms (target < 1000 ms)")
             figures["slowest_ms"] = round(worst_page, 1)
             server.stop()
-            bo.engine.dispose()
+            bo.dispose()
             if args.json:
                 args.json.write_text(json.dumps(figures, indent=2))
         finally:

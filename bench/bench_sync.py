@@ -90,6 +90,7 @@ def make_terminals(
 
     from backoffice.database import make_engine
     from backoffice.models import Terminal
+    from backoffice.schemas import HeartbeatIn
     from backoffice.server_key import ServerKey, load_or_create
     from backoffice.state import default_key_file
 
@@ -106,7 +107,8 @@ def make_terminals(
                 status="active",
                 enrolled_at=now,
                 last_heartbeat_at=now - 60,
-                heartbeat={**heartbeat_body(i), "clock_offset": 0.0, "history_at": now - (i % 16) * 60},
+                heartbeat={**HeartbeatIn.model_validate(heartbeat_body(i)).model_dump(), "clock_offset": 0.0},
+                history_at=now - (i % 16) * 60,
             )
             for i, (t, s) in enumerate(terminals)
         )
