@@ -19,13 +19,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from backoffice.models import HeartbeatHistory, Terminal
 from backoffice.state import Backoffice
 
 HISTORY_EVERY = 900.0  # seconds between heartbeat history rows of an unchanged terminal
 CHANGES = ("devices", "software_version", "bundle_version")  # a change in one of these is kept at once
+
+
+# Built once: constructing an UPDATE .. FROM (SELECT .. FOR UPDATE) costs more CPU than running it.
+_OLD = (
+    select(Terminal.id, Terminal.heartbeat, Terminal.last_heartbeat_at, Terminal.history_at)
+    .where(Terminal.id == bindparam("tid"))
+    .with_for_update()
+    .subquery("old")
+)
+_SWAP_RETURNING = (
+    update(Terminal)
+    .where(Terminal.id == _OLD.c.id)
+    .values(heartbeat=bindparam("data", type_=Terminal.heartbeat.type), last_heartbeat_at=bindparam("now"))
+    .returning(_OLD.c.heartbeat, _OLD.c.last_heartbeat_at, _OLD.c.history_at)
+)
+_READ = select(Terminal.heartbeat, Terminal.last_heartbeat_at, Terminal.history_at).where(
+    Terminal.id == bindparam("tid")
+)
+_WRITE = (
+    update(Terminal)
+    .where(Terminal.id == bindparam("tid"))
+    .values(heartbeat=bindparam("data", type_=Terminal.heartbeat.type), last_heartbeat_at=bindparam("now"))
+)
 
 
 def record(
@@ -45,28 +68,12 @@ def _swap(
     conn: Connection, terminal_id: str, data: dict[str, Any], now: float
 ) -> tuple[dict[str, Any] | None, float | None, float | None]:
     """Write the new state; (previous heartbeat, its time, the last history row's time)."""
+    params = {"tid": terminal_id, "data": data, "now": now}
     if conn.dialect.name == "postgresql":
-        old = (
-            select(Terminal.id, Terminal.heartbeat, Terminal.last_heartbeat_at, Terminal.history_at)
-            .where(Terminal.id == terminal_id)
-            .with_for_update()
-            .subquery("old")
-        )
-        row = conn.execute(
-            update(Terminal)
-            .where(Terminal.id == old.c.id)
-            .values(heartbeat=data, last_heartbeat_at=now)
-            .returning(old.c.heartbeat, old.c.last_heartbeat_at, old.c.history_at)
-        ).first()
+        row = conn.execute(_SWAP_RETURNING, params).first()
     else:
-        row = conn.execute(
-            select(Terminal.heartbeat, Terminal.last_heartbeat_at, Terminal.history_at).where(
-                Terminal.id == terminal_id
-            )
-        ).first()
-        conn.execute(
-            update(Terminal).where(Terminal.id == terminal_id).values(heartbeat=data, last_heartbeat_at=now)
-        )
+        row = conn.execute(_READ, params).first()
+        conn.execute(_WRITE, params)
     if row is None:
         return None, None, None
     return row[0], row[1], row[2]

@@ -33,6 +33,7 @@ from wire import signing
 
 CACHE_SECONDS = 2.0
 NONCE_PURGE_SECONDS = 30.0  # each process deletes the expired nonces this often, in one statement
+_NONCE_INSERT = insert(Nonce)
 
 
 def default_key_file(database_url: str) -> Path:
@@ -85,13 +86,10 @@ class NonceStore:
 
     def add(self, terminal_id: str, nonce: str, now: float, *, durable: bool = True) -> bool:
         """Remember a nonce; False if it was already used (a replay)."""
+        row = {"terminal_id": terminal_id, "nonce": nonce, "expires_at": now + 2 * self.window}
         try:
             with (self.durable if durable else self.ephemeral).connect() as conn:
-                conn.execute(
-                    insert(Nonce).values(
-                        terminal_id=terminal_id, nonce=nonce, expires_at=now + 2 * self.window
-                    )
-                )
+                conn.execute(_NONCE_INSERT, row)
         except IntegrityError:
             return False
         if time.monotonic() - self._purged >= NONCE_PURGE_SECONDS:
@@ -124,7 +122,8 @@ class Backoffice:
         self.clock = time.time  # tests may shift the server's clock
         self._encrypt_plain_secrets()
         ensure_revision(self.sessions)
-        self.terminals = TerminalCache(self.sessions, self.terminal_secret)
+        reads = sessionmaker(self.nonces.durable, expire_on_commit=False)  # autocommit: no BEGIN, no ROLLBACK
+        self.terminals = TerminalCache(reads, self.terminal_secret)
         self._cache_lock = threading.Lock()
         self._settings: tuple[float, dict[str, Any]] | None = None
         self._latest_bundle: dict[str, tuple[float, int | None]] = {}

@@ -28,7 +28,7 @@ from backoffice.models import RateCounter, Terminal
 
 REVISION_KEY = "sequence:terminal_revision"
 REVISION_POLL_SECONDS = 0.5  # a revocation reaches every process within this (plus one request's time)
-ENTRY_SECONDS = 600.0  # an entry is read again after this even if nothing moved (belt and braces)
+ENTRY_SECONDS = 3600.0  # an entry is read again after this even if nothing moved (belt and braces)
 MAX_ENTRIES = 200_000  # a fleet's worth; past it the cache starts again
 
 

@@ -183,12 +183,12 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     count = max(1, int(args.rate * seconds / 60))
     try:
         server, url = start_server(database, work, workers)
-        terminals = make_terminals(database, count, work / "server.key")
+        terminals = make_terminals(database, max(1, count // args.repeat), work / "server.key")
         meter = Meter(server.pid, postgres)
         try:
             if "heartbeats" in phases:
                 meter.start()
-                results["heartbeats"] = heartbeats(url, terminals, seconds, threads=32)
+                results["heartbeats"] = heartbeats(url, terminals, seconds, threads=32, sends=count)
                 results["heartbeats"]["cost"] = meter.stop(count)
                 results["heartbeats"]["load_average"] = round(os.getloadavg()[0], 1)
                 print(f"heartbeats, {workers} worker(s): {results['heartbeats']}")
@@ -203,12 +203,14 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         finally:
             live.stop(server)
         if workers > 1 and "baseline" in phases:  # one worker, the same rate, the same database
-            terminals = make_terminals(database, count, work / "server.key", prefix="C")
+            terminals = make_terminals(
+                database, max(1, count // args.repeat), work / "server.key", prefix="C"
+            )
             server, url = start_server(database, work, 1)
             try:
                 meter = Meter(server.pid, postgres)
                 meter.start()
-                results["heartbeats_1_worker"] = heartbeats(url, terminals, seconds, threads=32)
+                results["heartbeats_1_worker"] = heartbeats(url, terminals, seconds, threads=32, sends=count)
                 results["heartbeats_1_worker"]["cost"] = meter.stop(count)
                 print(f"heartbeats, 1 worker (baseline): {results['heartbeats_1_worker']}")
             finally:
@@ -266,6 +268,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=None, help="heartbeat run length (60; quick: 5)")
     parser.add_argument("--events", type=int, default=None, help="events to ingest (20,000; quick: 3,000)")
     parser.add_argument("--ids", type=int, default=None, help="ID numbers to enumerate (26,614; quick: 300)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="heartbeats a terminal sends in the run (1: every one a first contact, the worst case)",
+    )
     parser.add_argument("--only", help=f"some of the phases, comma-separated: {','.join(PHASES)}")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()

@@ -126,14 +126,17 @@ def heartbeat_body(index: int) -> dict:
     }
 
 
-def heartbeats(url: str, terminals: list[tuple[str, str]], seconds: float, threads: int = 16) -> dict:
+def heartbeats(
+    url: str, terminals: list[tuple[str, str]], seconds: float, threads: int = 16, sends: int | None = None
+) -> dict:
     """Each terminal sends one heartbeat, signed just before it is sent, on a new connection as a terminal
     does (a minute apart, a kept-alive one would have closed). Sends are paced evenly over ``seconds``.
     The client is ``http.client`` (not ``requests``, about four times its CPU a request) so that on a small
     machine the load generator takes as little as it can from the server it measures; ``client_cpu_ms`` says
-    what it took."""
+    what it took. ``sends`` more than terminals: the fleet goes round again (a steady state, in which
+    every server process has seen every terminal before)."""
     host, port = url.split("://", 1)[1].split(":")
-    count = len(terminals)
+    count = sends or len(terminals)
     interval = seconds / count
     latencies: list[float] = []
     errors: list[str] = []
@@ -149,7 +152,7 @@ def heartbeats(url: str, terminals: list[tuple[str, str]], seconds: float, threa
                 next_index[0] += 1
             if index >= count:
                 return
-            terminal_id, secret = terminals[index]
+            terminal_id, secret = terminals[index % len(terminals)]
             delay = start + index * interval - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
