@@ -122,8 +122,7 @@ class Backoffice:
         self.clock = time.time  # tests may shift the server's clock
         self._encrypt_plain_secrets()
         ensure_revision(self.sessions)
-        reads = sessionmaker(self.nonces.durable, expire_on_commit=False)  # autocommit: no BEGIN, no ROLLBACK
-        self.terminals = TerminalCache(reads, self.terminal_secret)
+        self.terminals = TerminalCache(self.nonces.durable, self.terminal_secret)
         self._cache_lock = threading.Lock()
         self._settings: tuple[float, dict[str, Any]] | None = None
         self._latest_bundle: dict[str, tuple[float, int | None]] = {}

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,9 +59,23 @@ def ensure_revision(sessions: sessionmaker) -> None:
         pass
 
 
+_COLUMNS = (
+    Terminal.id,
+    Terminal.group,
+    Terminal.secret,
+    Terminal.status,
+    Terminal.enrolled_at,
+    Terminal.revoked_at,
+)
+_READ = select(*_COLUMNS).where(Terminal.id == bindparam("tid"))
+_REVISION = select(RateCounter.count).where(RateCounter.key == REVISION_KEY)
+
+
 class TerminalCache:
-    def __init__(self, sessions: sessionmaker, open_secret: Callable[[Terminal], str]):
-        self.sessions = sessions
+    """``engine``: autocommit (a read is one statement, no BEGIN or ROLLBACK around it)."""
+
+    def __init__(self, engine: Engine, open_secret: Callable[[Terminal], str]):
+        self.engine = engine
         self.open_secret = open_secret
         self._lock = threading.Lock()
         self._poll_lock = threading.Lock()
@@ -87,10 +101,13 @@ class TerminalCache:
         if entry is not None:
             return entry
         generation, read_at = self._generation, time.monotonic()  # before the read: see the docstring
-        with self.sessions() as session:
-            terminal = session.get(Terminal, terminal_id)
-        if terminal is None:
+        with self.engine.connect() as conn:
+            row = conn.execute(_READ, {"tid": terminal_id}).first()
+        if row is None:
             return None
+        # a plain instance, never attached to a session: the columns a signed request needs (not the
+        # heartbeat, which backoffice.heartbeats reads with its own write)
+        terminal = Terminal(**{column.key: value for column, value in zip(_COLUMNS, row, strict=True)})
         entry = Credentials(terminal, self.open_secret(terminal), generation, read_at)
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
@@ -111,8 +128,8 @@ class TerminalCache:
             polled = time.monotonic()
             if polled - self._polled < REVISION_POLL_SECONDS:
                 return  # another thread read it while this one waited
-            with self.sessions() as session:
-                revision = session.scalar(select(RateCounter.count).where(RateCounter.key == REVISION_KEY))
+            with self.engine.connect() as conn:
+                revision = conn.execute(_REVISION).scalar()
             with self._lock:
                 if revision != self._revision:
                     self._revision = revision
