@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request, Response
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from backoffice import audit, citizen_sessions, enrolment, heartbeats, rollouts
 from backoffice.console import alerts
 from backoffice.errors import ApiError
-from backoffice.ingest import ingest as ingest_events
+from backoffice.ingest import ingest_rows
 from backoffice.models import Case, Rating, Terminal
 from backoffice.query_services import SERVICES, run_query
 from backoffice.schemas import (
@@ -39,6 +40,7 @@ from wire import services, signing
 from wire.limits import MAX_BATCH
 
 router = APIRouter()
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # JSON's escape of a UTF-16 surrogate
 
 
 @router.get(f"{signing.API}/health")
@@ -70,11 +72,13 @@ def enrol(body: EnrolIn, bo: State) -> EnrolOut:
         }
     },
 )
-async def ingest(request: Request, term: Signed, bo: State) -> EventsOut:
+async def ingest(request: Request, term: Signed, bo: State) -> Response:
     """Each event is validated on its own: one that cannot be understood (a lone surrogate, a missing
-    key) is answered ``rejected`` alone and never fails its batch (``backoffice.ingest``)."""
+    key) is answered ``rejected`` alone and never fails its batch (``backoffice.ingest``). The answer is
+    serialised here, once (as a model FastAPI would validate its 500 results again)."""
+    raw = await request.body()
     try:
-        body = json.loads(await request.body())
+        body = json.loads(raw)
     except ValueError:
         raise ApiError(422, "request.invalid", "body is not JSON") from None
     if (
@@ -83,13 +87,20 @@ async def ingest(request: Request, term: Signed, bo: State) -> EventsOut:
         or len(body["events"]) > MAX_BATCH
     ):
         raise ApiError(422, "request.invalid", 'body is {"events": [...]} with at most MAX_BATCH events')
-    return await run_in_threadpool(_ingest_with_retry, bo, term.id, body["events"])
+    plain_text = SURROGATE_ESCAPE.search(raw) is None  # no event can hold a lone surrogate
+    results = await run_in_threadpool(_ingest_with_retry, bo, term.id, body["events"], plain_text)
+    return Response(
+        json.dumps({"results": results}, ensure_ascii=False, separators=(",", ":")),
+        media_type="application/json",
+    )
 
 
-def _ingest_with_retry(bo: Backoffice, terminal_id: str, events: list[Any]) -> EventsOut:
+def _ingest_with_retry(
+    bo: Backoffice, terminal_id: str, events: list[Any], plain_text: bool
+) -> list[dict[str, Any]]:
     for attempt in range(3):
         try:
-            return ingest_events(bo, terminal_id, events)
+            return ingest_rows(bo, terminal_id, events, plain_text=plain_text)
         except IntegrityError:  # the same key raced in from a concurrent retry: read its answer
             if attempt == 2:
                 raise
