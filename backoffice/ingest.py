@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Table, insert, select
@@ -242,7 +242,7 @@ def _number(value: Any) -> float | None:
     )
 
 
-CASES, RATINGS, DEVICE_EVENTS = (model.__table__ for model in (Case, Rating, DeviceEvent))
+CASES, RATINGS, DEVICE_EVENTS = (cast(Table, model.__table__) for model in (Case, Rating, DeviceEvent))
 
 
 def _domain_record(
