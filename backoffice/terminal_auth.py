@@ -130,9 +130,8 @@ class RequestGuard:
                 full_path = path + (f"?{query}" if query else "")
                 check_signature(credentials, scope["method"], full_path, headers, body)
                 terminal = credentials.terminal
-                await run_in_threadpool(
-                    remember_nonce, self.bo, terminal.id, headers.get(signing.H_NONCE), path
-                )
+                nonce = headers.get(signing.H_NONCE, "")  # present: check_plain_headers saw it
+                await run_in_threadpool(remember_nonce, self.bo, terminal.id, nonce, path)
                 scope.setdefault("state", {})[STATE_KEY] = terminal
         except ApiError as exc:
             await _answer(send, exc.status_code, exc.code, str(exc.detail), **exc.extra)
