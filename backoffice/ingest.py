@@ -38,7 +38,7 @@ def ingest_rows(
 
     One transaction a batch and a handful of statements, whatever its size: one SELECT for the keys
     already stored, two for the case numbers' owners and ratings (``_Claims``), one multi-row INSERT of the
-    events returning their ids, one of each domain table. A key stored meanwhile by a concurrent retry
+    events, one SELECT of their ids, one INSERT of each domain table. A key stored meanwhile by a concurrent retry
     raises IntegrityError: the caller retries the batch and answers it from the stored answers."""
     now = bo.clock()
     parsed = [_parse(raw, plain_text) for raw in raw_events]
@@ -101,21 +101,30 @@ def _result(key: str, answer: dict[str, Any], *, duplicate: bool) -> dict[str, A
     return {"idem_key": key, "status": answer["status"], "duplicate": duplicate, "answer": answer}
 
 
-_INSERT_EVENTS = insert(Event).returning(Event.id, sort_by_parameter_order=True)
-
-
 def _insert(
     conn: Connection, events: list[dict[str, Any]], records: list[tuple[Table, dict[str, Any]] | None]
 ) -> None:
-    """The events in one multi-row INSERT returning their ids, then each domain table's rows in one."""
-    ids = [row[0] for row in conn.execute(_INSERT_EVENTS, events)]
+    """The events in one multi-row INSERT, their ids in one SELECT by key, then each domain table's rows
+    in one INSERT. (Ids by RETURNING in parameter order would cost SQLite one INSERT a row.)"""
+    conn.execute(insert(Event), events)
+    terminal_id = events[0]["terminal_id"]
+    ids: dict[str, int] = {}
+    for start in range(0, len(events), 500):
+        chunk = [e["idem_key"] for e in events[start : start + 500]]
+        ids.update(
+            conn.execute(
+                select(Event.idem_key, Event.id).where(
+                    Event.terminal_id == terminal_id, Event.idem_key.in_(chunk)
+                )
+            ).all()
+        )
     by_table: dict[Table, list[dict[str, Any]]] = {}
-    for event_id, record in zip(ids, records, strict=True):
+    for event, record in zip(events, records, strict=True):
         if record is not None:
             table, row = record
-            by_table.setdefault(table, []).append({**row, "event_id": event_id})
-    for table, rows in by_table.items():  # RETURNING: SQLAlchemy sends the rows as multi-row VALUES
-        conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).all()
+            by_table.setdefault(table, []).append({**row, "event_id": ids[event["idem_key"]]})
+    for table, rows in by_table.items():
+        conn.execute(insert(table), rows)
 
 
 class _Claims:

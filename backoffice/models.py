@@ -37,7 +37,6 @@ class Terminal(Base):
     revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     last_heartbeat_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     heartbeat: Mapped[dict | None] = mapped_column(JSON, nullable=True)
-    history_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # the last heartbeat_history row
 
 
 class EnrolmentToken(Base):

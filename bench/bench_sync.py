@@ -107,8 +107,11 @@ def make_terminals(
                 status="active",
                 enrolled_at=now,
                 last_heartbeat_at=now - 60,
-                heartbeat={**HeartbeatIn.model_validate(heartbeat_body(i)).model_dump(), "clock_offset": 0.0},
-                history_at=now - (i % 16) * 60,
+                heartbeat={
+                    **HeartbeatIn.model_validate(heartbeat_body(i)).model_dump(),
+                    "clock_offset": 0.0,
+                    "history_at": now - (i % 16) * 60,
+                },
             )
             for i, (t, s) in enumerate(terminals)
         )
