@@ -37,8 +37,8 @@ def ingest_rows(
     the per-event encodability check is skipped.
 
     One transaction a batch and a handful of statements, whatever its size: one SELECT for the keys
-    already stored, two for the case numbers' owners and ratings (``_Claims``), one multi-row INSERT of the
-    events, one SELECT of their ids, one INSERT of each domain table. A key stored meanwhile by a concurrent retry
+    already stored, two for the case numbers' owners and ratings (``_Claims``), one INSERT of the events
+    (an executemany), one SELECT of their ids, one INSERT of each domain table. A key stored meanwhile by a concurrent retry
     raises IntegrityError: the caller retries the batch and answers it from the stored answers."""
     now = bo.clock()
     parsed = [_parse(raw, plain_text) for raw in raw_events]
@@ -104,8 +104,10 @@ def _result(key: str, answer: dict[str, Any], *, duplicate: bool) -> dict[str, A
 def _insert(
     conn: Connection, events: list[dict[str, Any]], records: list[tuple[Table, dict[str, Any]] | None]
 ) -> None:
-    """The events in one multi-row INSERT, their ids in one SELECT by key, then each domain table's rows
-    in one INSERT. (Ids by RETURNING in parameter order would cost SQLite one INSERT a row.)"""
+    """The events in one executemany, their ids in one SELECT by key, then each domain table's rows in one
+    executemany. psycopg pipelines an executemany (one round trip a batch; PostgreSQL counts a statement a
+    row); SQLAlchemy's multi-row VALUES (``insertmanyvalues``, with a RETURNING) was measured dearer: 0.167
+    against 0.110 ms of server CPU an event. RETURNING ids in parameter order costs SQLite a statement a row."""
     conn.execute(insert(Event), events)
     terminal_id = events[0]["terminal_id"]
     ids: dict[str, int] = {}
