@@ -38,8 +38,10 @@ def ingest_rows(
 
     One transaction a batch and a handful of statements, whatever its size: one SELECT for the keys
     already stored, two for the case numbers' owners and ratings (``_Claims``), one INSERT of the events
-    (an executemany), one SELECT of their ids, one INSERT of each domain table. A key stored meanwhile by a concurrent retry
-    raises IntegrityError: the caller retries the batch and answers it from the stored answers."""
+    (an executemany), one SELECT of their ids, one INSERT of each domain table. A key stored meanwhile by
+    a concurrent retry raises IntegrityError: the caller retries the batch and answers it from the stored
+    answers. (ON CONFLICT DO NOTHING would not spare the SELECT: an event's answer — its case number's
+    claim, a submission run once — must be decided before it is stored, and a duplicate must not run.)"""
     now = bo.clock()
     parsed = [_parse(raw, plain_text) for raw in raw_events]
     results: list[dict[str, Any]] = []
