@@ -38,7 +38,7 @@ from backoffice.terminal_auth import RequestGuard
 from wire import signing
 
 # FastAPI's OpenTelemetry hooks (FastAPI >= 0.16x) asked on every request whether a provider was set up (none
-# is here): a tenth of a heartbeat's server CPU. Off; a deployment that exports traces turns them on here.
+# is here): about 5 % of a heartbeat's server CPU. Off; a deployment that exports traces turns them on here.
 NO_TELEMETRY: dict[str, Any] = (
     {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
     if "telemetry" in inspect.signature(FastAPI.__init__).parameters
