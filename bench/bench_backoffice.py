@@ -9,8 +9,14 @@
    how many answers leak without a session (target 0), how many citizen sessions it gets before the
    configured rate refuses it, and the alert raised.
 
+Each phase also reports what it cost a request (or an event): CPU of the server's processes, of PostgreSQL's and
+of this client, and PostgreSQL's statements (``pg_stat_statements``) — the figures a loaded machine does not blur.
+``--repeat 3`` sends each terminal's heartbeat three times (the steady state: workers have seen the terminals);
+``--only heartbeats,ingest,...`` runs some phases.
+
     .venv/bin/python bench/bench_backoffice.py [--quick] [--postgres | --database URL] [--workers 4]
                                                [--rate 20000] [--seconds 60] [--events 20000] [--ids 26614]
+                                               [--repeat N] [--only PHASES] [--json FILE]
 
 ``--postgres`` starts a throw-away PostgreSQL cluster (initdb in a temp dir) when one is installed; with
 SQLite the server runs one worker (SQLite is for one process). ``--quick`` runs seconds-long versions.
