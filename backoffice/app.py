@@ -19,6 +19,7 @@ The shared state (engine, caches, nonces) is ``state.Backoffice``; the models ar
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,14 @@ from backoffice.errors import ApiError
 from backoffice.state import Backoffice, Limits
 from backoffice.terminal_auth import RequestGuard
 from wire import signing
+
+# FastAPI's OpenTelemetry hooks (FastAPI >= 0.16x) asked on every request whether a provider was set up (none
+# is here): about 5 % of a heartbeat's server CPU. Off; a deployment that exports traces turns them on here.
+NO_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters
+    else {}
+)
 
 
 class ServerTimeMiddleware:
@@ -92,6 +101,7 @@ def create_app(
         "terminal sync, idempotent ingest, query services, operator API.",
         docs_url=None,
         redoc_url=None,
+        **NO_TELEMETRY,
     )  # /docs below, with Swagger UI served from here (no CDN)
     app.state.backoffice = bo
 

@@ -196,7 +196,7 @@ def _serve(args: argparse.Namespace) -> int:
         if args.operator_key:
             os.environ["BACKOFFICE_OPERATOR_KEY"] = args.operator_key
         limits_from_environment()  # a bad BACKOFFICE_LIMITS fails here, once, not in every worker
-        create_app(args.database).state.backoffice.engine.dispose()  # migrate once, before the workers
+        create_app(args.database).state.backoffice.dispose()  # migrate once, before the workers
         print(f"database: {display_url(args.database)}", file=sys.stderr)
         uvicorn.run(APP_FACTORY, factory=True, workers=args.workers, **common)
         return 0

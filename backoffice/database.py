@@ -22,7 +22,18 @@ def normalise_url(url: str) -> str:
     return url
 
 
+POOL_SIZE, POOL_OVERFLOW = 8, 8  # per worker process: workers x nodes x 24 must fit max_connections
+EPHEMERAL_POOL_SIZE, EPHEMERAL_POOL_OVERFLOW = 4, 4
+
+
 def make_engine(url: str) -> Engine:
+    """The engine for everything that must last (autocommit where one statement is all a step does:
+    ``engine.execution_options(isolation_level="AUTOCOMMIT")``).
+
+    No ``pool_pre_ping``: it was a round trip on every checkout, three a heartbeat. A connection the
+    database dropped (a restart, a fail-over) fails the one request that meets it; SQLAlchemy then
+    discards every pooled connection older than that moment, and the terminal retries as after any 5xx.
+    ``pool_recycle`` retires connections before a proxy or firewall forgets them."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
@@ -41,7 +52,26 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=16, max_overflow=16, pool_pre_ping=True)
+    return create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=1800)
+
+
+def make_ephemeral_engine(url: str, durable: Engine) -> Engine:
+    """The engine for state the next request rewrites anyway — a heartbeat and its nonce: autocommit, and
+    on PostgreSQL ``synchronous_commit=off`` for the whole connection, so a commit does not wait for the
+    WAL to reach the disk and costs no ``SET`` a transaction. A crash loses at most the last few hundred
+    milliseconds of heartbeats (each terminal sends the next within a minute), never a case, a rating,
+    an audit row or any other nonce. SQLite: the durable engine in autocommit (one process, one file)."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        return durable.execution_options(isolation_level="AUTOCOMMIT")
+    return create_engine(
+        url,
+        pool_size=EPHEMERAL_POOL_SIZE,
+        max_overflow=EPHEMERAL_POOL_OVERFLOW,
+        pool_recycle=1800,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"options": "-c synchronous_commit=off"},
+    )
 
 
 def alembic_config(url: str) -> Config:

@@ -19,6 +19,7 @@ from backoffice.errors import ApiError
 from backoffice.models import EnrolmentToken, RateCounter, Terminal
 from backoffice.schemas import EnrolIn, EnrolOut, TokenIn, TokenOut
 from backoffice.state import Backoffice, get_setting, rowcount
+from backoffice.terminal_cache import bump_revision
 from wire import signing
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def _enrol(bo: Backoffice, body: EnrolIn) -> EnrolOut:
         else:  # re-enrolment the operator asked for: new secret, the old one stops working
             existing.secret, existing.status, existing.group = sealed, "active", token.group
             existing.enrolled_at, existing.revoked_at = now, None
+            bump_revision(session)  # no process goes on trusting the old secret
         token.used_by = terminal_id
         root = get_setting(session, "bundle_root_keys", {})
         group = token.group

@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from backoffice import audit, citizen_sessions, remote_commands
 from backoffice.models import Case, DeviceEvent, Event, Rating
 from backoffice.query_services import SERVICES, run_query
-from backoffice.schemas import EventIn, EventResult, EventsOut
+from backoffice.schemas import EventIn
 from backoffice.state import Backoffice
 from flows.services import ServiceError
 from wire import events as wire_events
@@ -29,11 +29,23 @@ from wire import services
 log = logging.getLogger(__name__)
 
 
-def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut:
-    """Ingest a batch of events as they came (each validated alone; see the module docstring)."""
+def ingest_rows(
+    bo: Backoffice, terminal_id: str, raw_events: list[Any], *, plain_text: bool = False
+) -> list[dict[str, Any]]:
+    """Ingest a batch of events as they came (each validated alone; see the module docstring); the
+    answer as plain dicts (``schemas.EventResult``'s fields), which the route serialises once.
+    ``plain_text``: the body held no ``\\u`` escape of a surrogate, so no event can hold a lone one and
+    the per-event encodability check is skipped.
+
+    One transaction a batch and a handful of statements, whatever its size: one SELECT for the keys
+    already stored, two for the case numbers' owners and ratings (``_Claims``), one INSERT of the events
+    (an executemany), one SELECT of their ids, one INSERT of each domain table. A key stored meanwhile by
+    a concurrent retry raises IntegrityError: the caller retries the batch and answers it from the stored
+    answers. (ON CONFLICT DO NOTHING would not spare the SELECT: an event's answer — its case number's
+    claim, a submission run once — must be decided before it is stored, and a duplicate must not run.)"""
     now = bo.clock()
-    parsed = [_parse(raw) for raw in raw_events]
-    results: list[EventResult] = []
+    parsed = [_parse(raw, plain_text) for raw in raw_events]
+    results: list[dict[str, Any]] = []
     with bo.sessions.begin() as session:
         keys = list({item.idem_key for item, _reason, _key in parsed if item is not None})
         known: dict[str, dict[str, Any]] = {}
@@ -45,33 +57,23 @@ def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut
                 )
             ):
                 known[key] = answer
-        fresh: list[tuple[EventIn, Event, Any]] = []
+        events: list[dict[str, Any]] = []
+        records: list[tuple[Table, dict[str, Any]] | None] = []
         claims = _Claims(session, terminal_id, [item for item, _r, _k in parsed if item is not None])
         for item, poison, shown_key in parsed:
             if item is None:  # cannot even be stored: answered, not kept
-                results.append(
-                    EventResult(
-                        idem_key=shown_key,
-                        status="rejected",
-                        duplicate=False,
-                        answer={"status": "rejected", "kind": "", "received_at": now, "reason": poison},
-                    )
-                )
+                answer = {"status": "rejected", "kind": "", "received_at": now, "reason": poison}
+                results.append(_result(shown_key, answer, duplicate=False))
                 continue
             if item.idem_key in known:
-                answer = known[item.idem_key]
-                results.append(
-                    EventResult(
-                        idem_key=item.idem_key, status=answer["status"], duplicate=True, answer=answer
-                    )
-                )
+                results.append(_result(item.idem_key, known[item.idem_key], duplicate=True))
                 continue
             if poison is None:
                 record, reason = _domain_record(terminal_id, item, now)
             else:  # a poison event (e.g. a lone surrogate): rejected alone, the batch goes on
                 record, reason = None, poison
             if record is not None:
-                reason = claims.check(record)
+                reason = claims.check(*record)
                 record = None if reason else record
             answer = {
                 "status": "accepted" if reason is None else "rejected",
@@ -85,26 +87,53 @@ def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut
                 answer["help"] = help_fields(item.payload)
             if item.kind == wire_events.EVENT_COMMAND_ACK and reason is None:
                 remote_commands.on_ack(session, terminal_id, item.payload, now)
-            event = Event(
-                terminal_id=terminal_id,
-                idem_key=item.idem_key,
-                kind=item.kind,
-                received_at=now,
-                answer=answer,
+            events.append(
+                {
+                    "terminal_id": terminal_id,
+                    "idem_key": item.idem_key,
+                    "kind": item.kind,
+                    "received_at": now,
+                    "answer": answer,
+                }
             )
-            session.add(event)
-            fresh.append((item, event, record))
+            records.append(record)
             known[item.idem_key] = answer
-            results.append(
-                EventResult(idem_key=item.idem_key, status=answer["status"], duplicate=False, answer=answer)
-            )
-        if fresh:
-            session.flush()
-            for _item, event, record in fresh:
-                if record is not None:
-                    record.event_id = event.id
-                    session.add(record)
-    return EventsOut(results=results)
+            results.append(_result(item.idem_key, answer, duplicate=False))
+        if events:
+            _insert(session.connection(), events, records)
+    return results
+
+
+def _result(key: str, answer: dict[str, Any], *, duplicate: bool) -> dict[str, Any]:
+    return {"idem_key": key, "status": answer["status"], "duplicate": duplicate, "answer": answer}
+
+
+def _insert(
+    conn: Connection, events: list[dict[str, Any]], records: list[tuple[Table, dict[str, Any]] | None]
+) -> None:
+    """The events in one executemany, their ids in one SELECT by key, then each domain table's rows in one
+    executemany. psycopg pipelines an executemany (one round trip a batch; PostgreSQL counts a statement a
+    row); SQLAlchemy's multi-row VALUES (``insertmanyvalues``, with a RETURNING) was measured dearer: 0.167
+    against 0.110 ms of server CPU an event. RETURNING ids in parameter order costs SQLite a statement a row."""
+    conn.execute(insert(Event), events)
+    terminal_id = events[0]["terminal_id"]
+    ids: dict[str, int] = {}
+    for start in range(0, len(events), 500):
+        chunk = [e["idem_key"] for e in events[start : start + 500]]
+        ids.update(
+            conn.execute(
+                select(Event.idem_key, Event.id).where(
+                    Event.terminal_id == terminal_id, Event.idem_key.in_(chunk)
+                )
+            ).all()
+        )
+    by_table: dict[Table, list[dict[str, Any]]] = {}
+    for event, record in zip(events, records, strict=True):
+        if record is not None:
+            table, row = record
+            by_table.setdefault(table, []).append({**row, "event_id": ids[event["idem_key"]]})
+    for table, rows in by_table.items():
+        conn.execute(insert(table), rows)
 
 
 class _Claims:
@@ -133,16 +162,16 @@ class _Claims:
                 self.cases[case_no] = owner
             self.rated.update(session.scalars(select(Rating.case_no).where(Rating.case_no.in_(chunk))))
 
-    def check(self, record: Any) -> str | None:
-        if isinstance(record, Case):
-            owner = self.cases.get(record.case_no)
+    def check(self, table: Table, row: dict[str, Any]) -> str | None:
+        if table is CASES:
+            owner = self.cases.get(row["case_no"])
             if owner is not None:
                 return "case_no already filed" if owner == self.terminal_id else "case_no of another terminal"
-            self.cases[record.case_no] = self.terminal_id
-        if isinstance(record, Rating):
-            if record.case_no in self.rated:
+            self.cases[row["case_no"]] = self.terminal_id
+        if table is RATINGS:
+            if row["case_no"] in self.rated:
                 return "case already rated"
-            self.rated.add(record.case_no)
+            self.rated.add(row["case_no"])
         return None
 
 
@@ -195,14 +224,16 @@ def help_fields(payload: dict[str, Any]) -> dict[str, str]:
     return kept
 
 
-def _parse(raw: Any) -> tuple[EventIn | None, str | None, str]:
+def _parse(raw: Any, plain_text: bool = False) -> tuple[EventIn | None, str | None, str]:
     """(the event, why it is poison or None, its key as shown in the answer). A poison event whose key
     and kind are sound is kept, rejected, so its answer is replayed; one without a usable key is not."""
     key = raw.get("idem_key") if isinstance(raw, dict) else None
-    shown = _printable(key)[: wire_events.IDEM_KEY_MAX] if isinstance(key, str) else ""
+    shown = (
+        (key if plain_text else _printable(key))[: wire_events.IDEM_KEY_MAX] if isinstance(key, str) else ""
+    )
     if not isinstance(raw, dict):
         return None, "event not an object", shown
-    if _encodable(raw):
+    if plain_text or _encodable(raw):
         try:
             return EventIn.model_validate(raw), None, shown
         except ValidationError:
@@ -243,23 +274,31 @@ def _number(value: Any) -> float | None:
     )
 
 
-def _domain_record(terminal_id: str, item: EventIn, now: float) -> tuple[Any, str | None]:
-    """The row an event becomes, or why it is rejected. The terminal id comes from the signature, not the
-    payload. Text is cut to the limits in ``wire.events``."""
+CASES, RATINGS, DEVICE_EVENTS = (cast(Table, model.__table__) for model in (Case, Rating, DeviceEvent))
+
+
+def _domain_record(
+    terminal_id: str, item: EventIn, now: float
+) -> tuple[tuple[Table, dict[str, Any]] | None, str | None]:
+    """The row an event becomes (its table, its columns but ``event_id``), or why it is rejected. The
+    terminal id comes from the signature, not the payload. Text is cut to the limits in ``wire.events``."""
     p, w = item.payload, wire_events
     if item.kind == w.EVENT_CASE:
         if not isinstance(p.get("case_no"), str) or not p["case_no"]:
             return None, "case_no missing"
-        return Case(
-            terminal_id=terminal_id,
-            case_no=p["case_no"][: w.CASE_NO_MAX],
-            service_id=_text(p.get("service_id"), w.CODE_MAX),
-            item_code=_text(p.get("item_code"), w.CODE_MAX),
-            outcome=_text(p.get("outcome"), w.OUTCOME_MAX),
-            started_at=_number(p.get("started_at")),
-            finished_at=_number(p.get("finished_at")),
-            received_at=now,
-            payload=p,
+        return (
+            CASES,
+            {
+                "terminal_id": terminal_id,
+                "case_no": p["case_no"][: w.CASE_NO_MAX],
+                "service_id": _text(p.get("service_id"), w.CODE_MAX),
+                "item_code": _text(p.get("item_code"), w.CODE_MAX),
+                "outcome": _text(p.get("outcome"), w.OUTCOME_MAX),
+                "started_at": _number(p.get("started_at")),
+                "finished_at": _number(p.get("finished_at")),
+                "received_at": now,
+                "payload": p,
+            },
         ), None
     if item.kind == w.EVENT_RATING:
         level = p.get("level")
@@ -270,25 +309,31 @@ def _domain_record(terminal_id: str, item: EventIn, now: float) -> tuple[Any, st
         ):
             return None, "case_no or level invalid"
         indicators = p.get("indicators") if isinstance(p.get("indicators"), list) else []
-        return Rating(
-            terminal_id=terminal_id,
-            case_no=p["case_no"][: w.CASE_NO_MAX],
-            item_code=_text(p.get("item_code"), w.CODE_MAX),
-            level=level,
-            indicators=indicators,
-            comment=_text(p.get("comment"), w.TEXT_MAX),
-            channel=_text(p.get("channel"), w.CHANNEL_MAX),
-            received_at=now,
+        return (
+            RATINGS,
+            {
+                "terminal_id": terminal_id,
+                "case_no": p["case_no"][: w.CASE_NO_MAX],
+                "item_code": _text(p.get("item_code"), w.CODE_MAX),
+                "level": level,
+                "indicators": indicators,
+                "comment": _text(p.get("comment"), w.TEXT_MAX),
+                "channel": _text(p.get("channel"), w.CHANNEL_MAX),
+                "received_at": now,
+            },
         ), None
     if item.kind == w.EVENT_DEVICE:
         if not isinstance(p.get("device"), str):
             return None, "device missing"
-        return DeviceEvent(
-            terminal_id=terminal_id,
-            device=p["device"][: w.DEVICE_MAX],
-            state=_text(p.get("state"), w.STATE_MAX),
-            reason=_text(p.get("reason"), w.CODE_MAX),
-            detail=_text(p.get("detail"), w.TEXT_MAX),
-            received_at=now,
+        return (
+            DEVICE_EVENTS,
+            {
+                "terminal_id": terminal_id,
+                "device": p["device"][: w.DEVICE_MAX],
+                "state": _text(p.get("state"), w.STATE_MAX),
+                "reason": _text(p.get("reason"), w.CODE_MAX),
+                "detail": _text(p.get("detail"), w.TEXT_MAX),
+                "received_at": now,
+            },
         ), None
     return None, None  # a kind this server does not know yet: kept as an event, acknowledged

@@ -5,6 +5,7 @@ announcements, and the read-only views of terminals, cases and ratings. Each nam
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query
@@ -26,7 +27,8 @@ from backoffice.schemas import (
     TokenIn,
     TokenOut,
 )
-from backoffice.state import State
+from backoffice.state import Backoffice, State
+from backoffice.terminal_cache import bump_revision
 from wire import signing
 
 log = logging.getLogger(__name__)
@@ -60,9 +62,25 @@ def revoke(terminal_id: Annotated[str, Path(max_length=64)], bo: State, _actor: 
         if row is None:
             raise ApiError(404, "terminal.unknown", "unknown terminal")
         row.status, row.revoked_at = "revoked", bo.clock()
+        bump_revision(session)  # every process drops its cached credentials within half a second
     bo.forget_terminal(terminal_id)
     log.info("revoked terminal %s", terminal_id)
     return Ok()
+
+
+TerminalFilter = Annotated[str | None, Query(max_length=64)]
+Limit = Annotated[int, Query(ge=1, le=100000)]
+Offset = Annotated[int, Query(ge=0, le=2**31)]
+
+
+def _page(bo: Backoffice, model: Any, limit: int, offset: int, **equal: str | None) -> Sequence[Any]:
+    """One page of a table in id order, narrowed to the rows whose columns equal the filters given."""
+    stmt = select(model).order_by(model.id).limit(limit).offset(offset)
+    for column, value in equal.items():
+        if value:
+            stmt = stmt.where(getattr(model, column) == value)
+    with bo.sessions() as session:
+        return session.scalars(stmt).all()
 
 
 @router.get("/terminals", response_model=list[TerminalView], responses=OP_ERRORS)
@@ -71,13 +89,8 @@ def list_terminals(
     _actor: Reader,
     group: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    offset: Offset = 0,
 ) -> list[TerminalView]:
-    with bo.sessions() as session:
-        stmt = select(Terminal).order_by(Terminal.id).limit(limit).offset(offset)
-        if group:
-            stmt = stmt.where(Terminal.group == group)
-        rows = session.scalars(stmt).all()
     return [
         TerminalView(
             terminal_id=r.id,
@@ -88,36 +101,19 @@ def list_terminals(
             last_heartbeat_at=r.last_heartbeat_at,
             heartbeat=r.heartbeat,
         )
-        for r in rows
+        for r in _page(bo, Terminal, limit, offset, group=group)
     ]
 
 
 @router.get("/cases", response_model=list[CaseView], responses=OP_ERRORS)
 def list_cases(
-    bo: State,
-    _actor: Reader,
-    terminal_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=100000)] = 1000,
-    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    bo: State, _actor: Reader, terminal_id: TerminalFilter = None, limit: Limit = 1000, offset: Offset = 0
 ) -> list[CaseView]:
-    with bo.sessions() as session:
-        stmt = select(Case).order_by(Case.id).limit(limit).offset(offset)
-        if terminal_id:
-            stmt = stmt.where(Case.terminal_id == terminal_id)
-        rows = session.scalars(stmt).all()
     return [
-        CaseView(
-            terminal_id=r.terminal_id,
-            case_no=r.case_no,
-            service_id=r.service_id,
-            item_code=r.item_code,
-            outcome=r.outcome,
-            started_at=r.started_at,
-            reason=str((r.payload or {}).get("reason") or "")[:64],
-            finished_at=r.finished_at,
-            received_at=r.received_at,
+        CaseView.model_validate(r, from_attributes=True).model_copy(
+            update={"reason": str((r.payload or {}).get("reason") or "")[:64]}
         )
-        for r in rows
+        for r in _page(bo, Case, limit, offset, terminal_id=terminal_id)
     ]
 
 
@@ -125,27 +121,13 @@ def list_cases(
 def list_ratings(
     bo: State,
     _actor: RatingSupervisor,
-    terminal_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=100000)] = 1000,
-    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    terminal_id: TerminalFilter = None,
+    limit: Limit = 1000,
+    offset: Offset = 0,
 ) -> list[RatingView]:
-    with bo.sessions() as session:
-        stmt = select(Rating).order_by(Rating.id).limit(limit).offset(offset)
-        if terminal_id:
-            stmt = stmt.where(Rating.terminal_id == terminal_id)
-        rows = session.scalars(stmt).all()
     return [
-        RatingView(
-            terminal_id=r.terminal_id,
-            case_no=r.case_no,
-            item_code=r.item_code,
-            level=r.level,
-            indicators=r.indicators,
-            comment=r.comment,
-            channel=r.channel,
-            received_at=r.received_at,
-        )
-        for r in rows
+        RatingView.model_validate(r, from_attributes=True)
+        for r in _page(bo, Rating, limit, offset, terminal_id=terminal_id)
     ]
 
 

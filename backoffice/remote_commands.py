@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from backoffice import audit
+from backoffice import audit, command_hint
 from backoffice.errors import ApiError
 from backoffice.models import RemoteCommand, Screenshot, Terminal
 from backoffice.state import Backoffice
@@ -101,6 +101,7 @@ def enqueue(
                 }
             )
         session.execute(insert(RemoteCommand), rows)
+        command_hint.bump(session)  # every process looks for this terminal's commands within half a second
         audit.record(
             session,
             now,
@@ -118,13 +119,17 @@ def enqueue(
                 "commands": [str(r["id"]) for r in rows[:50]],
             },
         )
+    bo.waiting_commands.note(targets)
     return [str(r["id"]) for r in rows]
 
 
 def for_heartbeat(bo: Backoffice, terminal_id: str) -> list[dict[str, Any]]:
     """The commands to hand this terminal now (at most ``COMMANDS_PER_HEARTBEAT_MAX``, oldest first):
     pending ones, and sent ones not acknowledged within the resend interval. Marks them sent; expires the
-    overdue. No write at all when nothing is queued (the common heartbeat)."""
+    overdue. No statement at all when no command waits for the terminal (the common heartbeat: see
+    ``backoffice.command_hint``), no write when nothing is due."""
+    if not bo.waiting_commands.may_have(terminal_id):
+        return []
     now = bo.clock()
     resend_before = now - bo.limits.command_resend_seconds
     with bo.sessions.begin() as session:

@@ -1,34 +1,40 @@
-"""The state the routes share: the database engine, short caches of read-mostly rows, the nonce cache.
+"""The state the routes share: the database engines, caches of read-mostly rows, the nonce store.
 
 One ``Backoffice`` per application (``app.state.backoffice``); routes get it through the ``State``
 dependency. Everything several server processes must agree on — nonces, revocations, rate counters,
-citizen sessions — lives in the database; a process keeps only short caches of read-mostly rows so a
-heartbeat stays cheap: terminals for ``TERMINAL_CACHE_SECONDS`` (a revocation reaches every process
-within it), settings and the latest bundle per group for ``CACHE_SECONDS``.
+citizen sessions — lives in the database; a process keeps only caches of read-mostly rows so a
+heartbeat stays cheap: terminals' credentials until the fleet-wide terminal revision moves
+(``backoffice.terminal_cache``: a revocation reaches every process within half a second), settings and the
+latest bundle per group for ``CACHE_SECONDS``.
+
+Two engines: ``engine`` for everything that must last, and ``ephemeral`` (``database.make_ephemeral_engine``)
+for heartbeats and their nonces, which the next heartbeat rewrites anyway.
 """
 
 from __future__ import annotations
 
 import os
-import random
 import threading
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backoffice.database import make_engine, normalise_url, upgrade
+from backoffice.database import make_engine, make_ephemeral_engine, normalise_url, upgrade
 from backoffice.models import Bundle, Nonce, RateCounter, Setting, Terminal
 from backoffice.server_key import ServerKey, is_encrypted, load_or_create
+from backoffice import command_hint
+from backoffice.terminal_cache import Credentials, TerminalCache, ensure_revision
 from wire import signing
 
 CACHE_SECONDS = 2.0
-TERMINAL_CACHE_SECONDS = 0.5
+NONCE_PURGE_SECONDS = 30.0  # each process deletes the expired nonces this often, in one statement
+_NONCE_INSERT = insert(Nonce)
 
 
 def default_key_file(database_url: str) -> Path:
@@ -67,26 +73,33 @@ class Limits:
 
 class NonceStore:
     """Nonces seen within the signature window, in the shared database: a request captured at one server
-    process is a replay at every other. Expired rows are pruned now and then, by whichever process."""
+    process is a replay at every other. One autocommit INSERT a request (the primary key refuses a
+    replay); the expired rows go in one DELETE every ``NONCE_PURGE_SECONDS`` per process, by the
+    ``expires_at`` index, instead of a DELETE on a random one request in a thousand.
 
-    def __init__(self, sessions: sessionmaker, window: float = signing.WINDOW):
-        self.sessions = sessions
+    A heartbeat's nonce is written through the ephemeral engine (``synchronous_commit`` off), like the
+    heartbeat itself: should a crash lose it, a replay of that heartbeat within its window only states
+    again what the terminal said, and the terminal says it anew within a minute. Every other nonce is
+    committed durably."""
+
+    def __init__(self, engine: Engine, ephemeral: Engine, window: float = signing.WINDOW):
+        self.durable = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.ephemeral = ephemeral
         self.window = window
+        self._purged = time.monotonic()
 
-    def add(self, terminal_id: str, nonce: str, now: float) -> bool:
+    def add(self, terminal_id: str, nonce: str, now: float, *, durable: bool = True) -> bool:
         """Remember a nonce; False if it was already used (a replay)."""
+        row = {"terminal_id": terminal_id, "nonce": nonce, "expires_at": now + 2 * self.window}
         try:
-            with self.sessions.begin() as session:
-                session.execute(
-                    insert(Nonce).values(
-                        terminal_id=terminal_id, nonce=nonce, expires_at=now + 2 * self.window
-                    )
-                )
+            with (self.durable if durable else self.ephemeral).connect() as conn:
+                conn.execute(_NONCE_INSERT, row)
         except IntegrityError:
             return False
-        if random.random() < 0.001:
-            with self.sessions.begin() as session:
-                session.execute(delete(Nonce).where(Nonce.expires_at < now))
+        if time.monotonic() - self._purged >= NONCE_PURGE_SECONDS:
+            self._purged = time.monotonic()
+            with self.durable.connect() as conn:
+                conn.execute(delete(Nonce).where(Nonce.expires_at < now))
         return True
 
 
@@ -104,15 +117,19 @@ class Backoffice:
     ):
         self.engine = make_engine(database_url)
         upgrade(self.engine)
+        self.ephemeral = make_ephemeral_engine(database_url, self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.operator_key = operator_key  # the demo/test bootstrap key (backoffice.operator_auth), or None
         self.key = ServerKey(load_or_create(key_file or default_key_file(database_url)))
         self.limits = limits or Limits()
-        self.nonces = NonceStore(self.sessions)
+        self.nonces = NonceStore(self.engine, self.ephemeral)
         self.clock = time.time  # tests may shift the server's clock
         self._encrypt_plain_secrets()
+        ensure_revision(self.sessions)
+        self.terminals = TerminalCache(self.nonces.durable, self.terminal_secret)
+        command_hint.ensure_revision(self.sessions)
+        self.waiting_commands = command_hint.WaitingTerminals(self.nonces.durable)
         self._cache_lock = threading.Lock()
-        self._terminals: dict[str, tuple[float, Terminal]] = {}
         self._settings: tuple[float, dict[str, Any]] | None = None
         self._latest_bundle: dict[str, tuple[float, int | None]] = {}
         self.rollout_checked: dict[str, float] = {}  # group -> monotonic time of the last rollout evaluation
@@ -121,20 +138,19 @@ class Backoffice:
             with self.sessions.begin() as session:
                 put_setting(session, "bundle_root_keys", dict(bundle_root_keys), self.clock())
 
+    def dispose(self) -> None:
+        """Close both engines' pooled connections (a test's or a command's end)."""
+        self.ephemeral.dispose()
+        self.engine.dispose()
+
     def terminal(self, terminal_id: str) -> Terminal | None:
-        """The terminal (detached, read-only), from a short cache."""
-        now = time.monotonic()
-        cached = self._terminals.get(terminal_id)
-        if cached is not None and now - cached[0] < TERMINAL_CACHE_SECONDS:
-            return cached[1]
-        with self.sessions() as session:
-            terminal = session.get(Terminal, terminal_id)
-        if terminal is not None:
-            with self._cache_lock:
-                if len(self._terminals) > 100_000:
-                    self._terminals.clear()
-                self._terminals[terminal_id] = (now, terminal)
-        return terminal
+        """The terminal (detached, read-only: its heartbeat columns may be old), from the cache."""
+        credentials = self.terminals.get(terminal_id)
+        return None if credentials is None else credentials.terminal
+
+    def credentials(self, terminal_id: str) -> Credentials | None:
+        """The terminal and its opened secret, from the cache (blocking: may read the database)."""
+        return self.terminals.get(terminal_id)
 
     def terminal_secret(self, terminal: Terminal) -> str:
         return self.key.decrypt(terminal.secret, terminal.id)
@@ -175,8 +191,7 @@ class Backoffice:
             return session.scalar(select(RateCounter.count).where(RateCounter.key == key)) or 0
 
     def forget_terminal(self, terminal_id: str) -> None:
-        with self._cache_lock:
-            self._terminals.pop(terminal_id, None)
+        self.terminals.forget(terminal_id)
 
     def settings(self) -> dict[str, Any]:
         now = time.monotonic()
@@ -221,14 +236,6 @@ class Backoffice:
     def forget_latest_bundle(self, group: str) -> None:
         with self._cache_lock:
             self._latest_bundle.pop(group, None)
-
-
-def ephemeral_commit(session: Session) -> None:
-    """This transaction's commit need not wait for the disk (PostgreSQL ``synchronous_commit`` off): for
-    state that the next request rewrites anyway, e.g. a heartbeat. A crash may lose the last fraction of a
-    second of it, never anything else; replay protection and audit rows are not written this way."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def rowcount(result: Any) -> int:

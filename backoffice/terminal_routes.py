@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import audit, citizen_sessions, enrolment, remote_commands, rollouts
+from backoffice import audit, citizen_sessions, enrolment, heartbeats, remote_commands, rollouts
 from backoffice.console import alerts
 from backoffice.errors import ApiError
-from backoffice.ingest import ingest as ingest_events
-from backoffice.models import Case, HeartbeatHistory, Rating, Terminal
+from backoffice.ingest import ingest_rows
+from backoffice.models import Case, Rating, Terminal
 from backoffice.query_services import SERVICES, run_query
 from backoffice.schemas import (
     EnrolIn,
@@ -32,14 +33,14 @@ from backoffice.schemas import (
     SessionOut,
     inline_schema,
 )
-from backoffice.state import Backoffice, State, ephemeral_commit
+from backoffice.state import Backoffice, State
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
 from flows.services import ServiceError
 from wire import services, signing
 from wire.limits import MAX_BATCH
 
 router = APIRouter()
-HISTORY_EVERY = 900.0  # seconds between heartbeat history rows of an unchanged terminal
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # JSON's escape of a UTF-16 surrogate
 
 
 @router.get(f"{signing.API}/health")
@@ -71,11 +72,13 @@ def enrol(body: EnrolIn, bo: State) -> EnrolOut:
         }
     },
 )
-async def ingest(request: Request, term: Signed, bo: State) -> EventsOut:
+async def ingest(request: Request, term: Signed, bo: State) -> Response:
     """Each event is validated on its own: one that cannot be understood (a lone surrogate, a missing
-    key) is answered ``rejected`` alone and never fails its batch (``backoffice.ingest``)."""
+    key) is answered ``rejected`` alone and never fails its batch (``backoffice.ingest``). The answer is
+    serialised here, once (as a model FastAPI would validate its 500 results again)."""
+    raw = await request.body()
     try:
-        body = json.loads(await request.body())
+        body = json.loads(raw)
     except ValueError:
         raise ApiError(422, "request.invalid", "body is not JSON") from None
     if (
@@ -84,13 +87,20 @@ async def ingest(request: Request, term: Signed, bo: State) -> EventsOut:
         or len(body["events"]) > MAX_BATCH
     ):
         raise ApiError(422, "request.invalid", 'body is {"events": [...]} with at most MAX_BATCH events')
-    return await run_in_threadpool(_ingest_with_retry, bo, term.id, body["events"])
+    plain_text = SURROGATE_ESCAPE.search(raw) is None  # no event can hold a lone surrogate
+    results = await run_in_threadpool(_ingest_with_retry, bo, term.id, body["events"], plain_text)
+    return Response(
+        json.dumps({"results": results}, ensure_ascii=False, separators=(",", ":")),
+        media_type="application/json",
+    )
 
 
-def _ingest_with_retry(bo: Backoffice, terminal_id: str, events: list[Any]) -> EventsOut:
+def _ingest_with_retry(
+    bo: Backoffice, terminal_id: str, events: list[Any], plain_text: bool
+) -> list[dict[str, Any]]:
     for attempt in range(3):
         try:
-            return ingest_events(bo, terminal_id, events)
+            return ingest_rows(bo, terminal_id, events, plain_text=plain_text)
         except IntegrityError:  # the same key raced in from a concurrent retry: read its answer
             if attempt == 2:
                 raise
@@ -98,47 +108,31 @@ def _ingest_with_retry(bo: Backoffice, terminal_id: str, events: list[Any]) -> E
 
 
 @router.post(f"{signing.API}/heartbeat", response_model=HeartbeatOut, responses=AUTH_ERRORS)
-def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> HeartbeatOut:
-    """The latest state on the terminal's row; a history row when something changed (devices, software,
-    bundle) or ``HISTORY_EVERY`` seconds after the last one, kept ``Limits.heartbeat_history_days``
-    (``backoffice.retention``): bounded at a few rows an hour per terminal, whatever its heartbeat rate.
-    Alert conditions (paper out, reader gone, ...) are raised and resolved by ``backoffice.console.alerts``."""
+def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> Response:
+    """The latest state on the terminal's row and a bounded history (``backoffice.heartbeats``: one
+    statement in the steady state). Alert conditions (paper out, reader gone, ...) are raised and resolved
+    by ``backoffice.console.alerts``. The answer is serialised here, once: returned as a model, FastAPI
+    would validate it again against ``HeartbeatOut`` and encode it twice (the model still documents it)."""
     now = bo.clock()
     data = body.model_dump()
     data["clock_offset"] = round(now - body.clock, 3) if body.clock else None
-    previous = term.heartbeat or {}
-    changed = any(previous.get(k) != data.get(k) for k in ("devices", "software_version", "bundle_version"))
-    last_history = previous.get("history_at")
-    keep = changed or not isinstance(last_history, int | float) or now - last_history >= HISTORY_EVERY
-    data["history_at"] = now if keep else last_history
-    with bo.sessions.begin() as session:
-        ephemeral_commit(session)
-        stored = session.execute(
-            select(Terminal.heartbeat, Terminal.last_heartbeat_at).where(Terminal.id == term.id)
-        ).first()  # not the cached row: it may lag
-        session.execute(
-            update(Terminal).where(Terminal.id == term.id).values(last_heartbeat_at=now, heartbeat=data)
-        )
-        if keep:
-            session.execute(insert(HeartbeatHistory).values(terminal_id=term.id, at=now, data=data))
-    alerts.on_heartbeat(
-        bo, request.app.state.console, term.id, data, *(stored or (None, None))
-    )  # the console
+    previous, previous_at = heartbeats.record(bo, term.id, data, now)
+    alerts.on_heartbeat(bo, request.app.state.console, term.id, data, previous, previous_at)  # the console
     settings = bo.settings()
     config = config_for(settings, term)
     announcements = announcements_for(settings, term, now)
     rollouts.evaluate(bo, term.group, every=bo.rollout_check_seconds)
-    latest = rollouts.latest_for(bo, term.group, term.id)
-    return HeartbeatOut(
-        server_time=now,
-        clock_offset=data["clock_offset"] or 0.0,
-        config_version=version_of(config),
-        announcements_version=version_of(announcements),
-        bundle_version=latest,
-        bundle_withdrawn=bo.withdrawn_bundles(term.group),
-        server_cert_next=settings.get("server_cert_next"),
-        commands=remote_commands.for_heartbeat(bo, term.id),
-    )
+    answer = {
+        "server_time": now,
+        "clock_offset": data["clock_offset"] or 0.0,
+        "config_version": version_of(config),
+        "announcements_version": version_of(announcements),
+        "bundle_version": rollouts.latest_for(bo, term.group, term.id),
+        "bundle_withdrawn": bo.withdrawn_bundles(term.group),
+        "server_cert_next": settings.get("server_cert_next"),
+        "commands": remote_commands.for_heartbeat(bo, term.id),
+    }
+    return Response(json.dumps(answer, ensure_ascii=False), media_type="application/json")
 
 
 @router.get(f"{signing.API}/config", responses=AUTH_ERRORS)

@@ -17,7 +17,6 @@ import argparse
 import json
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -247,7 +246,7 @@ def main() -> int:
             if pg is None:
                 print("PostgreSQL is not installed; using SQLite")
             else:
-                database = pg[0]
+                database = pg.url
         try:
             app = create_app(database, key_file=work / "server.key", console_config=ConsoleConfig())
             bo = app.state.backoffice
@@ -297,24 +296,12 @@ def main() -> int:
             print(f"slowest console page {worst_page:.0f} ms (target < 1000 ms)")
             figures["slowest_ms"] = round(worst_page, 1)
             server.stop()
-            bo.engine.dispose()
+            bo.dispose()
             if args.json:
                 args.json.write_text(json.dumps(figures, indent=2))
         finally:
             if pg is not None:
-                _url, run_as, data = pg
-                subprocess.run(
-                    [
-                        *run_as,
-                        "/usr/lib/postgresql/15/bin/pg_ctl",
-                        "-D",
-                        str(data),
-                        "-m",
-                        "immediate",
-                        "stop",
-                    ],
-                    capture_output=True,
-                )
+                pg.stop()
     return 0
 
 

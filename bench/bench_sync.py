@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,63 +24,23 @@ import threading
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kiosk.sync import Credentials, SyncClient  # noqa: E402
 from offline_cache.store import Store  # noqa: E402
+from tests.fixtures import live  # noqa: E402
 from wire import signing as protocol  # noqa: E402
 
 OPERATOR_KEY = "bench-operator-key"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(database: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "backoffice.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--database",
-            database,
-            "--operator-key",
-            OPERATOR_KEY,
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/api/v1/health", timeout=1).ok:
-                return process, url
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the back office did not start")
+    return live.serve(database, operator_key=OPERATOR_KEY, timeout=30, stderr=None)
 
 
 def enrol(url: str) -> Credentials:
-    headers = {"X-Operator-Key": OPERATOR_KEY}
-    token = requests.post(url + "/api/v1/operator/tokens", json={}, headers=headers, timeout=10).json()[
-        "tokens"
-    ][0]
-    return Credentials.from_enrolment(
-        requests.post(url + "/api/v1/enrol", json={"token": token}, timeout=10).json()
-    )
+    return live.enrol(url, OPERATOR_KEY)
 
 
 def fill(store: Store, events: int) -> None:
@@ -119,33 +79,74 @@ def drain(url: str, work: Path, name: str, events: int, batch_size: int) -> dict
     }
 
 
-def make_terminals(database: str, count: int) -> list[tuple[str, str]]:
-    """Enrol many terminals straight into the database (enrolment speed is not what is measured)."""
+def make_terminals(
+    database: str, count: int, key_file: Path | None = None, prefix: str = "B"
+) -> list[tuple[str, str]]:
+    """Enrol many terminals straight into the database (enrolment speed is not what is measured), their
+    secrets sealed under the server key as enrolment seals them, each with a previous heartbeat as a fleet
+    that has been running has: about one in sixteen is due a history row (``HISTORY_EVERY``), as in the
+    steady state, not every one as on a fleet's very first minute."""
     from sqlalchemy.orm import Session
 
     from backoffice.database import make_engine
     from backoffice.models import Terminal
+    from backoffice.schemas import HeartbeatIn
+    from backoffice.server_key import ServerKey, load_or_create
+    from backoffice.state import default_key_file
 
-    terminals = [(f"B-{i:05d}", secrets.token_hex(32)) for i in range(count)]
+    key = ServerKey(load_or_create(key_file or default_key_file(database)))
+    terminals = [(f"{prefix}-{i:05d}", secrets.token_hex(32)) for i in range(count)]
+    now = time.time()
     engine = make_engine(database)
     with Session(engine) as session, session.begin():
         session.add_all(
-            Terminal(id=t, group="bench", secret=s, status="active", enrolled_at=time.time())
-            for t, s in terminals
+            Terminal(
+                id=t,
+                group="bench",
+                secret=key.encrypt(s, t),
+                status="active",
+                enrolled_at=now,
+                last_heartbeat_at=now - 60,
+                heartbeat={
+                    **HeartbeatIn.model_validate(heartbeat_body(i)).model_dump(),
+                    "clock_offset": 0.0,
+                    "history_at": now - (i % 16) * 60,
+                },
+            )
+            for i, (t, s) in enumerate(terminals)
         )
     engine.dispose()
     return terminals
 
 
-def heartbeats(url: str, terminals: list[tuple[str, str]], seconds: float, threads: int = 16) -> dict:
-    """Each terminal sends one heartbeat; sends are paced evenly over ``seconds``; new connection each."""
-    count = len(terminals)
+def heartbeat_body(index: int) -> dict:
+    return {
+        "devices": [{"device": "printer", "state": "online"}, {"device": "idcard", "state": "online"}],
+        "software_version": "0.1.0",
+        "bundle_version": 3,
+        "queue_depth": index % 7,
+        "clock": time.time(),
+    }
+
+
+def heartbeats(
+    url: str, terminals: list[tuple[str, str]], seconds: float, threads: int = 16, sends: int | None = None
+) -> dict:
+    """Each terminal sends one heartbeat, signed just before it is sent, on a new connection as a terminal
+    does (a minute apart, a kept-alive one would have closed). Sends are paced evenly over ``seconds``.
+    The client is ``http.client`` (not ``requests``, about four times its CPU a request) so that on a small
+    machine the load generator takes as little as it can from the server it measures; ``client_cpu_ms`` says
+    what it took. ``sends`` more than terminals: the fleet goes round again (a steady state, in which
+    every server process has seen every terminal before)."""
+    host, port = url.split("://", 1)[1].split(":")
+    count = sends or len(terminals)
     interval = seconds / count
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
     next_index = [0]
     start = time.perf_counter() + 0.5
+    cpu_before = time.process_time()
 
     def worker() -> None:
         while True:
@@ -154,37 +155,31 @@ def heartbeats(url: str, terminals: list[tuple[str, str]], seconds: float, threa
                 next_index[0] += 1
             if index >= count:
                 return
-            terminal_id, secret = terminals[index]
-            body = json.dumps(
-                {
-                    "devices": [
-                        {"device": "printer", "state": "online"},
-                        {"device": "idcard", "state": "online"},
-                    ],
-                    "software_version": "0.1.0",
-                    "bundle_version": 3,
-                    "queue_depth": index % 7,
-                    "clock": time.time(),
-                }
-            ).encode()
+            terminal_id, secret = terminals[index % len(terminals)]
+            delay = start + index * interval - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            body = json.dumps(heartbeat_body(index)).encode()
             headers = protocol.signed_headers(
                 terminal_id, secret, "POST", "/api/v1/heartbeat", body, time.time()
             )
             headers |= {"Content-Type": "application/json", "Connection": "close"}
-            delay = start + index * interval - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
             sent = time.perf_counter()
+            connection = http.client.HTTPConnection(host, int(port), timeout=10)
             try:
-                answer = requests.post(url + "/api/v1/heartbeat", data=body, headers=headers, timeout=10)
-                ok = answer.status_code == 200
-            except requests.RequestException as exc:
-                ok, answer = False, exc
+                connection.request("POST", "/api/v1/heartbeat", body=body, headers=headers)
+                answer = connection.getresponse()
+                answer.read()
+                outcome = "" if answer.status == 200 else str(answer.status)
+            except OSError as exc:
+                outcome = type(exc).__name__
+            finally:
+                connection.close()
             took = time.perf_counter() - sent
             with lock:
                 latencies.append(took)
-                if not ok:
-                    errors.append(str(getattr(answer, "status_code", answer)))
+                if outcome:
+                    errors.append(outcome)
 
     pool = [threading.Thread(target=worker) for _ in range(threads)]
     for thread in pool:
@@ -192,6 +187,7 @@ def heartbeats(url: str, terminals: list[tuple[str, str]], seconds: float, threa
     for thread in pool:
         thread.join()
     wall = time.perf_counter() - start
+    client_cpu = time.process_time() - cpu_before
     latencies.sort()
 
     def pct(p: float) -> float:
@@ -202,11 +198,13 @@ def heartbeats(url: str, terminals: list[tuple[str, str]], seconds: float, threa
         "seconds": round(wall, 1),
         "per_minute": round(count / wall * 60),
         "errors": len(errors),
+        "error_kinds": sorted(set(errors))[:5],
         "p50_ms": pct(0.50),
         "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
         "max_ms": round(latencies[-1] * 1000, 1),
         "mean_ms": round(statistics.mean(latencies) * 1000, 1),
+        "client_cpu_ms": round(client_cpu / count * 1000, 3),
     }
 
 
@@ -255,8 +253,7 @@ def main() -> int:
             results["heartbeats"] = heartbeats(url, terminals, args.heartbeat_seconds)
             print(f"heartbeats: {results['heartbeats']}")
         finally:
-            server.terminate()
-            server.wait(10)
+            live.stop(server)
     ok_drain = results["batched"]["events_per_s"] >= 2000
     ok_heartbeat = results["heartbeats"]["p99_ms"] < 100 and results["heartbeats"]["errors"] == 0
     print(

@@ -7,9 +7,7 @@ revoked terminal kept answering there for 2 s, and 17 of 20 tokens enrolled twic
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -18,48 +16,19 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.fixtures.backoffice import _free_port
+from tests.fixtures import live
 from wire import signing
 
 KEY = "two-process-key"
 
 
 def _serve(database: str, tmp_path: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
     env = {
-        **os.environ,
         "BACKOFFICE_OPERATOR_KEY": KEY,
         "BACKOFFICE_KEY_FILE": str(tmp_path / "server.key"),
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
         "BACKOFFICE_LIMITS": '{"session_subjects": 2}',
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "backoffice.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--database",
-            database,
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/api/v1/health", timeout=1).status_code == 200:
-                return process, url
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("server did not start: " + process.stderr.read().decode()[-500:])
+    return live.serve(database, env=env, timeout=30)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
