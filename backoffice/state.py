@@ -25,10 +25,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from backoffice import command_hint
 from backoffice.database import make_engine, make_ephemeral_engine, normalise_url, upgrade
 from backoffice.models import Bundle, Nonce, RateCounter, Setting, Terminal
 from backoffice.server_key import ServerKey, is_encrypted, load_or_create
-from backoffice import command_hint
 from backoffice.terminal_cache import Credentials, TerminalCache, ensure_revision
 from wire import signing
 
