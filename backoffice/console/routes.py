@@ -154,7 +154,7 @@ def alerts_page(request: Request, status: Annotated[str, Query(max_length=16)] =
 
 
 @router.post("/alerts/{alert_id}/{action}")
-async def alert_action(request: Request, alert_id: int, action: str) -> Response:
+async def alert_action(request: Request, alert_id: web.RowId, action: str) -> Response:
     """Acknowledge or resolve; a role that may not gets 403 (the page shows the refusal)."""
     ctx = await run_in_threadpool(web.context, request, web.ALERT_HANDLERS)
     await web.form_of(request, ctx)
@@ -170,7 +170,10 @@ async def alert_action(request: Request, alert_id: int, action: str) -> Response
     "/alerts/{alert_id}/{action}", responses={**OP_ERRORS, 409: {"description": "not in a state for this"}}
 )
 def alert_action_api(
-    alert_id: int, action: Annotated[str, Path(pattern="^(ack|resolve)$")], bo: State, actor: AlertHandler
+    alert_id: web.RowId,
+    action: Annotated[str, Path(pattern="^(ack|resolve)$")],
+    bo: State,
+    actor: AlertHandler,
 ) -> dict[str, Any]:
     """Acknowledge or resolve an alert (publisher or admin), as the console's buttons do."""
     if not alerts.act(bo, alert_id, action, actor.name):

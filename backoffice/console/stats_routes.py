@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from backoffice import audit
 from backoffice.console import rectify, stats, web
 from backoffice.console.i18n import translator
+from backoffice.console.web import RowId
 
 router = APIRouter(prefix=web.PREFIX, include_in_schema=False)
 Text = Annotated[str, Query(max_length=64)]
@@ -153,7 +154,7 @@ def rectification_report(
 
 
 @router.get("/rectifications/{case_id}", response_class=HTMLResponse)
-def rectification_page(request: Request, case_id: int) -> Response:
+def rectification_page(request: Request, case_id: RowId) -> Response:
     ctx = web.context(request, web.RATINGS)
     case, rating, supervisors = rectify.get(ctx.bo, case_id)
     if case is None:
@@ -171,7 +172,7 @@ def rectification_page(request: Request, case_id: int) -> Response:
 
 
 @router.post("/rectifications/{case_id}/{action}")
-async def rectification_step(request: Request, case_id: int, action: str) -> Response:
+async def rectification_step(request: Request, case_id: RowId, action: str) -> Response:
     ctx = await run_in_threadpool(web.context, request, web.RATINGS)
     form = await web.form_of(request, ctx)
     target = f"{web.PREFIX}/rectifications/{case_id}"

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -22,6 +23,9 @@ from backoffice.console.config import ConsoleConfig
 from backoffice.console.i18n import LANGUAGES, translator
 from backoffice.operator_auth import Actor
 from backoffice.state import Backoffice
+
+# A row id in a URL: bounded, so a huge number is a 422, not an integer overflow in the database
+RowId = Annotated[int, PathParam(ge=1, le=2**62)]
 
 HERE = Path(__file__).parent
 PREFIX = "/console"
