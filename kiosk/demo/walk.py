@@ -11,47 +11,11 @@ puts a simulator fault on a device just before the print, to show what a citizen
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flows import forms
-from flows.model import Step
+from flows.samples import sample_values
 from kiosk.demo.robot import UiRobot
-
-SAMPLE_VALUES = {
-    "text": "ABC-123456",
-    "number": 3,
-    "money": "1500.00",
-    "date": "2024-05-01",
-    "month": "2024-01",
-    "phone": "13912345678",
-    "yesno": True,
-}
-
-
-def sample_values(step: Step, context: dict[str, Any]) -> dict[str, Any]:
-    """What a careful citizen enters: the flow's sample, the default, the first option, a valid value by rule."""
-    values: dict[str, Any] = {}
-    for spec in step.params.get("fields", []):
-        if not forms.is_shown(spec, context, values):
-            continue
-        if "sample" in spec:
-            values[spec["id"]] = spec["sample"]
-        elif spec["type"] == "choice":
-            opts = forms.options(spec, context)
-            values[spec["id"]] = spec.get("default") or (opts[0]["value"] if opts else "")
-        elif spec["type"] == "month" and "default_months_ago" in spec:
-            now = datetime.now()
-            index = now.year * 12 + now.month - 1 - spec["default_months_ago"]
-            values[spec["id"]] = f"{index // 12}-{index % 12 + 1:02d}"
-        elif spec.get("pattern") == "^[0-9]{18}$":
-            values[spec["id"]] = datetime.now().strftime("%Y%m%d") + "0001" + "000042"
-        elif spec.get("pattern") == "^[0-9]{16,19}$":
-            values[spec["id"]] = "6222021234567890123"
-        else:
-            values[spec["id"]] = SAMPLE_VALUES[spec["type"]]
-    return values
 
 
 class Walk:
