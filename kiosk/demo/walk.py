@@ -25,8 +25,13 @@ class Walk:
         self.screens: list[str] = []
         self.taps = 0
         self.paper_at: tuple[int, int] | None = None  # (taps, screens) when the paper came out
+        self._printed_before = self._printed_total()  # one kiosk may serve many walks (kiosk flows try)
 
     def printed(self) -> int:
+        """Pages the simulated printers put out during this walk."""
+        return self._printed_total() - self._printed_before
+
+    def _printed_total(self) -> int:
         return sum(
             len(getattr(getattr(d, "simulator", None), "printed", []) or [])
             for name, d in self.app.ctx.devices.items()
