@@ -194,16 +194,7 @@ def bundle_events(bo: State, _actor: Reader) -> list[BundleEventView]:
             .order_by(DeviceEvent.id.desc())
             .limit(500)
         ).all()
-    return [
-        BundleEventView(
-            terminal_id=r.terminal_id,
-            kind=r.state,
-            reason=r.reason,
-            detail=r.detail,
-            received_at=r.received_at,
-        )
-        for r in rows
-    ]
+    return [BundleEventView.model_validate(r) for r in rows]
 
 
 def check_bundle(bo: Any, group: str, declared: int, content: bytes) -> None:

@@ -78,18 +78,7 @@ def list_terminals(
         if group:
             stmt = stmt.where(Terminal.group == group)
         rows = session.scalars(stmt).all()
-    return [
-        TerminalView(
-            terminal_id=r.id,
-            group=r.group,
-            status=r.status,
-            enrolled_at=r.enrolled_at,
-            revoked_at=r.revoked_at,
-            last_heartbeat_at=r.last_heartbeat_at,
-            heartbeat=r.heartbeat,
-        )
-        for r in rows
-    ]
+    return [TerminalView.model_validate(r) for r in rows]
 
 
 @router.get("/cases", response_model=list[CaseView], responses=OP_ERRORS)
@@ -105,20 +94,7 @@ def list_cases(
         if terminal_id:
             stmt = stmt.where(Case.terminal_id == terminal_id)
         rows = session.scalars(stmt).all()
-    return [
-        CaseView(
-            terminal_id=r.terminal_id,
-            case_no=r.case_no,
-            service_id=r.service_id,
-            item_code=r.item_code,
-            outcome=r.outcome,
-            started_at=r.started_at,
-            reason=str((r.payload or {}).get("reason") or "")[:64],
-            finished_at=r.finished_at,
-            received_at=r.received_at,
-        )
-        for r in rows
-    ]
+    return [CaseView.model_validate(r) for r in rows]
 
 
 @router.get("/ratings", response_model=list[RatingView], responses=OP_ERRORS)
@@ -134,19 +110,7 @@ def list_ratings(
         if terminal_id:
             stmt = stmt.where(Rating.terminal_id == terminal_id)
         rows = session.scalars(stmt).all()
-    return [
-        RatingView(
-            terminal_id=r.terminal_id,
-            case_no=r.case_no,
-            item_code=r.item_code,
-            level=r.level,
-            indicators=r.indicators,
-            comment=r.comment,
-            channel=r.channel,
-            received_at=r.received_at,
-        )
-        for r in rows
-    ]
+    return [RatingView.model_validate(r) for r in rows]
 
 
 @router.put("/config/{scope}/{name}", response_model=Ok, responses=OP_ERRORS)
