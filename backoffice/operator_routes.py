@@ -22,6 +22,7 @@ from backoffice.schemas import (
     CaseView,
     Ok,
     RatingView,
+    RowView,
     TerminalView,
     TokenIn,
     TokenOut,
@@ -73,12 +74,7 @@ def list_terminals(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> list[TerminalView]:
-    with bo.sessions() as session:
-        stmt = select(Terminal).order_by(Terminal.id).limit(limit).offset(offset)
-        if group:
-            stmt = stmt.where(Terminal.group == group)
-        rows = session.scalars(stmt).all()
-    return [TerminalView.model_validate(r) for r in rows]
+    return _listed(bo, Terminal, TerminalView, limit, offset, group=group)
 
 
 @router.get("/cases", response_model=list[CaseView], responses=OP_ERRORS)
@@ -89,12 +85,7 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=100000)] = 1000,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> list[CaseView]:
-    with bo.sessions() as session:
-        stmt = select(Case).order_by(Case.id).limit(limit).offset(offset)
-        if terminal_id:
-            stmt = stmt.where(Case.terminal_id == terminal_id)
-        rows = session.scalars(stmt).all()
-    return [CaseView.model_validate(r) for r in rows]
+    return _listed(bo, Case, CaseView, limit, offset, terminal_id=terminal_id)
 
 
 @router.get("/ratings", response_model=list[RatingView], responses=OP_ERRORS)
@@ -105,12 +96,19 @@ def list_ratings(
     limit: Annotated[int, Query(ge=1, le=100000)] = 1000,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> list[RatingView]:
+    return _listed(bo, Rating, RatingView, limit, offset, terminal_id=terminal_id)
+
+
+def _listed(
+    bo: Any, model: Any, view: type[RowView], limit: int, offset: int, **equal: str | None
+) -> list[Any]:
+    """A page of ``model``'s rows in id order as ``view``; ``equal`` filters on columns (None or '': no filter)."""
     with bo.sessions() as session:
-        stmt = select(Rating).order_by(Rating.id).limit(limit).offset(offset)
-        if terminal_id:
-            stmt = stmt.where(Rating.terminal_id == terminal_id)
-        rows = session.scalars(stmt).all()
-    return [RatingView.model_validate(r) for r in rows]
+        stmt = select(model).order_by(model.id).limit(limit).offset(offset)
+        for column, value in equal.items():
+            if value:
+                stmt = stmt.where(getattr(model, column) == value)
+        return [view.model_validate(r) for r in session.scalars(stmt).all()]
 
 
 @router.put("/config/{scope}/{name}", response_model=Ok, responses=OP_ERRORS)

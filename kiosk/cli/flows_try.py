@@ -70,9 +70,10 @@ def _walk(flows: dict[str, Any], root: Path, out: Path) -> int:
     """One kiosk for every walk, on a temporary data directory that is removed afterwards."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no window: the walk is the screenshots
     from kiosk.app import KioskApplication, build_context
-    from kiosk.cli.app_commands import _not_ready
+    from kiosk.cli.app_commands import not_ready
     from kiosk.config import Config
-    from kiosk.demo.tryout import LANGS, wait_ready, walk_tree
+    from kiosk.demo.tryout import LANGS, walk_tree
+    from kiosk.demo.walk import wait_ready
 
     data_dir = Path(tempfile.mkdtemp(prefix="kiosk-try-"))
     config = replace(Config(), data_dir=data_dir, voice_enabled=False)
@@ -83,7 +84,7 @@ def _walk(flows: dict[str, Any], root: Path, out: Path) -> int:
         try:
             wait_ready(app)
         except TimeoutError as exc:
-            raise CliError(f"not walked: {_not_ready(app, exc)}") from None
+            raise CliError(f"not walked: {not_ready(app, exc)}") from None
         result = walk_tree(app, out, report=_print_flow)
     finally:
         app.shutdown()

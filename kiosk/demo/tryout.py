@@ -65,23 +65,6 @@ def expectation(flow: Flow) -> tuple[int, str]:
     return int(flow.walk.get("card", 0)), str(flow.walk.get("outcome", EXPECTED))
 
 
-def wait_ready(app: Any, timeout: float = 30.0) -> None:
-    """The attract screen, the back office online and the reader and printer usable (TimeoutError if not)."""
-    ctl, robot = app.controller, UiRobot(app.window)
-    robot.wait_until(lambda: ctl.screen == "attract", timeout=timeout, what="attract screen")
-    robot.wait_until(
-        lambda: (
-            ctl.online
-            and all(
-                ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable
-                for d in ("idcard", "receipt")
-            )
-        ),
-        timeout=timeout,
-        what="devices and back office ready",
-    )
-
-
 def walk_tree(app: Any, out: Path, report: Any = None, langs: tuple[str, ...] = LANGS) -> TreeResult:
     """Walk every flow of ``app.ctx.flows`` in each language into ``out/<flow>/<lang>/``; write
     ``out/summary.json``; call ``report(flow_id, entry)`` after each flow (the command's summary line)."""

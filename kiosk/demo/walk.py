@@ -63,6 +63,24 @@ def _open_service(walk: Any, flow_id: str) -> None:
     walk.tap(name)
 
 
+def wait_ready(app, timeout: float = 30.0) -> None:
+    """The attract screen, the back office online and the reader and printer usable, as a citizen needs them
+    (TimeoutError naming what did not come)."""
+    ctl, robot = app.controller, UiRobot(app.window)
+    robot.wait_until(lambda: ctl.screen == "attract", timeout=timeout, what="attract screen")
+    robot.wait_until(
+        lambda: (
+            ctl.online
+            and all(
+                ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable
+                for d in ("idcard", "receipt")
+            )
+        ),
+        timeout=timeout,
+        what="devices and back office ready",
+    )
+
+
 def walk_flow(
     app,
     flow_id: str,
@@ -78,18 +96,7 @@ def walk_flow(
     ctl, robot = walk.ctl, walk.robot
     if flow_id not in app.ctx.flows:
         raise KeyError(flow_id)
-    robot.wait_until(lambda: ctl.screen == "attract", what="attract screen")
-    robot.wait_until(
-        lambda: (
-            ctl.online
-            and all(
-                ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable
-                for d in ("idcard", "receipt")
-            )
-        ),
-        timeout=30,
-        what="devices and back office ready",
-    )
+    wait_ready(app)
     if fault is not None and getattr(app.ctx.devices.get(fault[0]), "simulator", None) is None:
         raise ValueError(f"--fault {fault[0]}: no simulated device of that name")
     if ctl.lang != lang:
