@@ -50,6 +50,7 @@ class TreeResult:
     """Every walk of a tree: per flow, its expectation and one result per language (summary.json)."""
 
     root: Path
+    langs: tuple[str, ...] = LANGS
     flows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
@@ -57,7 +58,7 @@ class TreeResult:
         return all(entry["ok"] for entry in self.flows.values())
 
     def as_json(self) -> dict[str, Any]:
-        return {"tree": str(self.root), "ok": self.ok, "langs": list(LANGS), "flows": self.flows}
+        return {"tree": str(self.root), "ok": self.ok, "langs": list(self.langs), "flows": self.flows}
 
 
 def expectation(flow: Flow) -> tuple[int, str]:
@@ -68,7 +69,7 @@ def expectation(flow: Flow) -> tuple[int, str]:
 def walk_tree(app: Any, out: Path, report: Any = None, langs: tuple[str, ...] = LANGS) -> TreeResult:
     """Walk every flow of ``app.ctx.flows`` in each language into ``out/<flow>/<lang>/``; write
     ``out/summary.json``; call ``report(flow_id, entry)`` after each flow (the command's summary line)."""
-    result = TreeResult(Path(app.ctx.flows_dir or ""))
+    result = TreeResult(Path(app.ctx.flows_dir or ""), langs)
     for flow_id in sorted(app.ctx.flows):
         card, expected = expectation(app.ctx.flows[flow_id])
         walks = {lang: _walk_one(app, flow_id, out / flow_id / lang, card, lang) for lang in langs}
