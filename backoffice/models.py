@@ -90,6 +90,12 @@ class Case(Base):
     received_at: Mapped[float] = mapped_column(Float)
     payload: Mapped[dict] = mapped_column(JSON)
 
+    @property
+    def reason(self) -> str:
+        """Why a failed case failed (printer, service, network, terminal): kept in the case event's payload,
+        not a column, because only failed cases have one (docs/outcomes.md)."""
+        return str((self.payload or {}).get("reason") or "")[:64]
+
 
 class Rating(Base):
     __tablename__ = "ratings"

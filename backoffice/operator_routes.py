@@ -23,6 +23,7 @@ from backoffice.schemas import (
     CaseView,
     Ok,
     RatingView,
+    RowView,
     TerminalView,
     TokenIn,
     TokenOut,
@@ -91,30 +92,14 @@ def list_terminals(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     offset: Offset = 0,
 ) -> list[TerminalView]:
-    return [
-        TerminalView(
-            terminal_id=r.id,
-            group=r.group,
-            status=r.status,
-            enrolled_at=r.enrolled_at,
-            revoked_at=r.revoked_at,
-            last_heartbeat_at=r.last_heartbeat_at,
-            heartbeat=r.heartbeat,
-        )
-        for r in _page(bo, Terminal, limit, offset, group=group)
-    ]
+    return _listed(bo, Terminal, TerminalView, limit, offset, group=group)
 
 
 @router.get("/cases", response_model=list[CaseView], responses=OP_ERRORS)
 def list_cases(
     bo: State, _actor: Reader, terminal_id: TerminalFilter = None, limit: Limit = 1000, offset: Offset = 0
 ) -> list[CaseView]:
-    return [
-        CaseView.model_validate(r, from_attributes=True).model_copy(
-            update={"reason": str((r.payload or {}).get("reason") or "")[:64]}
-        )
-        for r in _page(bo, Case, limit, offset, terminal_id=terminal_id)
-    ]
+    return _listed(bo, Case, CaseView, limit, offset, terminal_id=terminal_id)
 
 
 @router.get("/ratings", response_model=list[RatingView], responses=OP_ERRORS)
@@ -125,10 +110,14 @@ def list_ratings(
     limit: Limit = 1000,
     offset: Offset = 0,
 ) -> list[RatingView]:
-    return [
-        RatingView.model_validate(r, from_attributes=True)
-        for r in _page(bo, Rating, limit, offset, terminal_id=terminal_id)
-    ]
+    return _listed(bo, Rating, RatingView, limit, offset, terminal_id=terminal_id)
+
+
+def _listed(
+    bo: Backoffice, model: Any, view: type[RowView], limit: int, offset: int, **equal: str | None
+) -> list[Any]:
+    """A page of ``model``'s rows (``_page``) as ``view``."""
+    return [view.model_validate(r) for r in _page(bo, model, limit, offset, **equal)]
 
 
 @router.put("/config/{scope}/{name}", response_model=Ok, responses=OP_ERRORS)

@@ -185,16 +185,7 @@ def bundle_events(bo: Backoffice, limit: int = 500, group: str | None = None) ->
         stmt = stmt.where(DeviceEvent.terminal_id.in_(select(Terminal.id).where(Terminal.group == group)))
     with bo.sessions() as session:
         rows = session.scalars(stmt.order_by(DeviceEvent.id.desc()).limit(limit)).all()
-    return [
-        BundleEventView(
-            terminal_id=r.terminal_id,
-            kind=r.state,
-            reason=r.reason,
-            detail=r.detail,
-            received_at=r.received_at,
-        )
-        for r in rows
-    ]
+    return [BundleEventView.model_validate(r) for r in rows]
 
 
 def bundle_meta(row: Bundle, withdrawn: list[int] | None = None) -> BundleMeta:

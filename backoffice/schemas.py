@@ -188,16 +188,26 @@ class BundleMeta(BaseModel):
     withdrawn: list[int] = Field(default_factory=list)  # versions the terminals must stop running
 
 
-class BundleEventView(BaseModel):
+class RowView(BaseModel):
+    """What an operator route lists of one database row: ``View.model_validate(row)`` reads the row's
+    attributes by field name, so a list route is one line and a new column one field. A field whose column has
+    another name says so with ``Field(validation_alias="column")``; the API keeps the field's own name (and
+    takes it back when FastAPI checks the answer against the model)."""
+
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True, validate_by_alias=True)
+
+
+class BundleEventView(RowView):
     terminal_id: str
-    kind: str  # bundle_refused, bundle_rolled_back, bundle_expired, bundle_withdrawn, bundle_activated...
+    # bundle_refused, bundle_rolled_back, bundle_expired, bundle_withdrawn, bundle_activated...
+    kind: str = Field(validation_alias="state")
     reason: str
     detail: str
     received_at: float
 
 
-class TerminalView(BaseModel):
-    terminal_id: str
+class TerminalView(RowView):
+    terminal_id: str = Field(validation_alias="id")
     group: str
     status: str
     enrolled_at: float
@@ -206,7 +216,7 @@ class TerminalView(BaseModel):
     heartbeat: dict[str, Any] | None
 
 
-class CaseView(BaseModel):
+class CaseView(RowView):
     terminal_id: str
     case_no: str
     service_id: str
@@ -218,7 +228,7 @@ class CaseView(BaseModel):
     received_at: float
 
 
-class RatingView(BaseModel):
+class RatingView(RowView):
     terminal_id: str
     case_no: str
     item_code: str

@@ -89,6 +89,7 @@ class Flow:
     materials: tuple[dict[str, Any], ...] = ()  # [{name: Text, required: bool, note: Text}] for 一次性告知
     description: Text = field(default_factory=dict)
     minutes: int = 0  # expected minutes to complete; 0: estimated from the steps (kiosk.ui.assist_view)
+    walk: dict[str, Any] = field(default_factory=dict)  # the scripted citizen's card and expected outcome
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]

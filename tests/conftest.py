@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.fixtures.identity",
     "tests.fixtures.printing",
     "tests.fixtures.backoffice",
+    "tests.fixtures.fleet",
     "tests.fixtures.flows",
     "tests.fixtures.ui",
 ]

@@ -10,46 +10,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from flows import bundles
 from flows.loader import FLOWS_DIR
-from kiosk.cli import main
-from kiosk.sync import Credentials, SyncClient
-from offline_cache.store import Store
 from tests.test_sync_bundles import _plant
 
 FUTURE = datetime.now(UTC) + timedelta(days=30)
 
 
-def _terminal(tmp_path, backoffice, key, heartbeat: float = 60.0):
+def _terminal(backoffice, provision_terminal, key, heartbeat: float = 60.0):
+    """A provisioned terminal whose pinned root is ``key`` (set in the back office before provisioning)."""
     backoffice.op(
         "PUT", "/api/v1/operator/bundle-root-keys", json={"threshold": 1, "keys": [bundles.public_hex(key)]}
     )
-    data_dir = tmp_path / "kiosk"
-    assert (
-        main(
-            [
-                "provision",
-                "--backoffice",
-                backoffice.url,
-                "--token",
-                backoffice.token(group="wuchang"),
-                "--data-dir",
-                str(data_dir),
-            ]
-        )
-        == 0
-    )
-    credentials = Credentials.load(data_dir)
-    store = Store(data_dir / "kiosk.db", terminal_id=credentials.terminal_id)
-    manager = bundles.BundleManager(data_dir, "wuchang", on_event=bundles.store_sink(store))
-    client = SyncClient(
-        store,
-        credentials.base_url,
-        credentials,
-        heartbeat_interval=heartbeat,
-        on_bundle=lambda path, version: manager.receive(path, version=version),
-        bundle_status=manager.status,
-        on_withdraw=manager.withdraw,
-    )
-    return manager, store, client, credentials
+    return provision_terminal(heartbeat=heartbeat)
 
 
 def _bundle(tmp_path, version: int, keys) -> bytes:
@@ -67,9 +38,11 @@ def _publish(backoffice, version: int, content: bytes):
     )
 
 
-def test_heartbeat_reports_the_active_version_not_a_refused_one(tmp_path, backoffice) -> None:
+def test_heartbeat_reports_the_active_version_not_a_refused_one(
+    tmp_path, backoffice, provision_terminal
+) -> None:
     key = Ed25519PrivateKey.generate()
-    manager, store, client, credentials = _terminal(tmp_path, backoffice, key)
+    manager, store, client, credentials = _terminal(backoffice, provision_terminal, key)
     assert _publish(backoffice, 12, _bundle(tmp_path, 12, [key])).status_code == 201
     client.run_once()
     assert manager.active_version() == 12
@@ -88,9 +61,9 @@ def test_heartbeat_reports_the_active_version_not_a_refused_one(tmp_path, backof
     assert any(e["kind"] == "bundle_refused" and e["reason"] == "missing_signature" for e in events)
 
 
-def test_back_office_refuses_what_terminals_would(tmp_path, backoffice) -> None:
+def test_back_office_refuses_what_terminals_would(tmp_path, backoffice, provision_terminal) -> None:
     key = Ed25519PrivateKey.generate()
-    _terminal(tmp_path, backoffice, key)
+    _terminal(backoffice, provision_terminal, key)
     unknown = _publish(backoffice, 11, _bundle(tmp_path, 11, [Ed25519PrivateKey.generate()]))
     assert (unknown.status_code, unknown.json()["error"]) == (422, "bundle.missing_signature")
     mismatch = _publish(backoffice, 20, _bundle(tmp_path, 11, [key]))  # declared 20, manifest 11
@@ -101,9 +74,9 @@ def test_back_office_refuses_what_terminals_would(tmp_path, backoffice) -> None:
     assert _publish(backoffice, 11, _bundle(tmp_path, 11, [key])).status_code == 201  # 20 was not burnt
 
 
-def test_withdraw_returns_terminals_to_the_previous_bundle(tmp_path, backoffice) -> None:
+def test_withdraw_returns_terminals_to_the_previous_bundle(tmp_path, backoffice, provision_terminal) -> None:
     key = Ed25519PrivateKey.generate()
-    manager, store, client, _ = _terminal(tmp_path, backoffice, key)
+    manager, store, client, _ = _terminal(backoffice, provision_terminal, key)
     client.run_once()
     for version in (2, 3):
         assert _publish(backoffice, version, _bundle(tmp_path, version, [key])).status_code == 201
@@ -121,9 +94,9 @@ def test_withdraw_returns_terminals_to_the_previous_bundle(tmp_path, backoffice)
     assert manager.active_version() == 4
 
 
-def test_uptake_within_one_heartbeat_plus_verification(tmp_path, backoffice) -> None:
+def test_uptake_within_one_heartbeat_plus_verification(tmp_path, backoffice, provision_terminal) -> None:
     key = Ed25519PrivateKey.generate()
-    manager, store, client, _ = _terminal(tmp_path, backoffice, key, heartbeat=2.0)
+    manager, store, client, _ = _terminal(backoffice, provision_terminal, key, heartbeat=2.0)
     client.start()
     try:
         time.sleep(0.5)

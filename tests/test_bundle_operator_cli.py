@@ -6,74 +6,29 @@ Through the real back office on 127.0.0.1 and a terminal's sync client, with the
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 
 from flows import bundles
-from flows.loader import FLOWS_DIR
 from kiosk.cli import main
-from kiosk.sync import Credentials, SyncClient
-from offline_cache.store import Store
-
-FUTURE = (datetime.now(UTC) + timedelta(days=90)).date().isoformat()
+from tests.fixtures.fleet import pack_command
 
 
-def test_operator_walkthrough(tmp_path, backoffice, capsys: pytest.CaptureFixture[str], monkeypatch) -> None:
+def test_operator_walkthrough(
+    tmp_path, backoffice, provision_terminal, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
     monkeypatch.setenv("BACKOFFICE_OPERATOR_KEY", backoffice.operator_key)
     bo = ["--backoffice", backoffice.url]
     root, key = tmp_path / "root.json", tmp_path / "op1.key"
     assert main(["flows", "keygen", str(key), "--root-keys", str(root)]) == 0
     pinned = json.loads(root.read_text())
     assert backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json=pinned).status_code == 200
-    data = tmp_path / "kiosk"
-    assert (
-        main(
-            [
-                "provision",
-                "--backoffice",
-                backoffice.url,
-                "--token",
-                backoffice.token(group="wuchang"),
-                "--data-dir",
-                str(data),
-            ]
-        )
-        == 0
-    )
-    credentials = Credentials.load(data)
-    store = Store(data / "kiosk.db", terminal_id=credentials.terminal_id)
-    manager = bundles.BundleManager(data, "wuchang", on_event=bundles.store_sink(store))
-    client = SyncClient(
-        store,
-        credentials.base_url,
-        credentials,
-        on_bundle=lambda path, version: manager.receive(path, version=version),
-        bundle_status=manager.status,
-        on_withdraw=manager.withdraw,
-    )
+    manager, store, client, credentials = provision_terminal()
 
     def release(version: int, *keys_: str, rotate: list[str] | None = None) -> str:
         out = tmp_path / f"bundle-{version}-{len(list(tmp_path.iterdir()))}"
-        assert (
-            main(
-                [
-                    "flows",
-                    "pack",
-                    str(FLOWS_DIR.parent),
-                    "--version",
-                    str(version),
-                    "--expires",
-                    FUTURE,
-                    "--group",
-                    "wuchang",
-                    "--out",
-                    str(out),
-                ]
-            )
-            == 0
-        )
+        assert main(pack_command(out, version)) == 0
         if rotate:
             assert main(["flows", "rotate-root", str(out), *rotate]) == 0
         assert main(["flows", "sign", str(out), *[a for k in keys_ for a in ("--key", k)]]) == 0
@@ -87,24 +42,7 @@ def test_operator_walkthrough(tmp_path, backoffice, capsys: pytest.CaptureFixtur
     assert manager.active_version() == 2
 
     # a past expiry is refused when packing
-    assert (
-        main(
-            [
-                "flows",
-                "pack",
-                str(FLOWS_DIR.parent),
-                "--version",
-                "9",
-                "--expires",
-                "2020-01-01",
-                "--group",
-                "wuchang",
-                "--out",
-                str(tmp_path / "old"),
-            ]
-        )
-        == 1
-    )
+    assert main(pack_command(tmp_path / "old", 9, expires="2020-01-01")) == 1
 
     # rotate the root to a new key: the bundle carries it, signed by the old key and the new one
     new_key, new_root = tmp_path / "op2.key", tmp_path / "root2.json"
@@ -187,24 +125,7 @@ def test_operator_commands_take_a_named_operators_token(
         )
         tokens[role] = answer.json()["token"]
     out = tmp_path / "bundle"
-    assert (
-        main(
-            [
-                "flows",
-                "pack",
-                str(FLOWS_DIR.parent),
-                "--version",
-                "2",
-                "--expires",
-                FUTURE,
-                "--group",
-                "wuchang",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main(pack_command(out, 2)) == 0
     capsys.readouterr()
     assert main(["flows", "publish", str(out), *bo]) == 2  # no credentials at all
     assert "no operator credentials" in capsys.readouterr().err

@@ -46,7 +46,7 @@ def test_paper_out_walk_shows_the_failure_and_records_it(kiosk, tmp_path):
 @pytest.mark.parametrize("flow_id", CATALOG)
 def test_every_catalog_flow_walks_card_first(kiosk, tmp_path, flow_id, lang):
     app, _robot = kiosk
-    card = 1 if flow_id == "license_collect" else 0  # the demo person with a company
+    card = app.ctx.flows[flow_id].walk.get("card", 0)  # license_collect: the demo person with a company
     result = walk_flow(app, flow_id, tmp_path, card=card, lang=lang)
     assert result["outcome"] in ("completed", "nothing_to_deliver"), result
     assert result["screens"][:2] == ["attract", "card"]

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flows import bundles
 from flows.bundles import MANIFEST, SIGNATURES, BundleManager, BundleRefused, RootKeys
 from kiosk.cli import main
+from tests.fixtures.fleet import pack_command
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS_SRC = ROOT / "flows"
@@ -121,24 +122,7 @@ def test_archive_install(tmp_path: Path, keys, terminal) -> None:
 def test_cli_pack_sign_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     key, roots, out = tmp_path / "op.key", tmp_path / "root.json", tmp_path / "bundle"
     assert main(["flows", "keygen", str(key), "--root-keys", str(roots)]) == 0
-    assert (
-        main(
-            [
-                "flows",
-                "pack",
-                str(FLOWS_SRC),
-                "--version",
-                "7",
-                "--expires",
-                FUTURE,
-                "--group",
-                "wuchang",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert main(pack_command(out, 7, expires=FUTURE, source=FLOWS_SRC)) == 0
     assert main(["flows", "verify", str(out), "--root-keys", str(roots)]) == 1  # not signed yet
     assert main(["flows", "sign", str(out), "--key", str(key)]) == 0
     capsys.readouterr()

@@ -111,7 +111,7 @@ def run_demo(args) -> int:
             try:
                 result = walk_first_flow(app, out, voice=args.voice)
             except TimeoutError as exc:
-                raise CliError(f"demo: {_not_ready(app, exc)}") from None
+                raise CliError(f"demo: {not_ready(app, exc)}") from None
             print(f"demo: a citizen printed a social-security contribution record (case {result['case_no']})")
             print(f"demo: screenshots in {result['screens']}")
             if "voice" in result:
@@ -140,7 +140,7 @@ def _walk(app, args, fault: tuple[str, str] | None) -> int:
     try:
         result = walk_flow(app, args.walk, out, card=args.card, lang=args.lang, fault=fault)
     except TimeoutError as exc:
-        raise CliError(f"walk {args.walk}: {_not_ready(app, exc)}", status=1) from None
+        raise CliError(f"walk {args.walk}: {not_ready(app, exc)}", status=1) from None
     except ValueError as exc:
         raise CliError(f"walk {args.walk}: {exc}", status=2) from None
     if args.voice:
@@ -154,7 +154,7 @@ def _walk(app, args, fault: tuple[str, str] | None) -> int:
     return 0
 
 
-def _not_ready(app, exc: TimeoutError) -> str:
+def not_ready(app, exc: TimeoutError) -> str:
     """Why the scripted citizen could not go on, in the technician's terms (not a bare TimeoutError)."""
     link = app.ctx.link
     sync = getattr(link, "sync", None)

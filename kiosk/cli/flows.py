@@ -1,4 +1,7 @@
-"""``kiosk flows``: lint flow definitions; pack, sign and verify flow bundles; make operator keys."""
+"""``kiosk flows``: lint flow definitions; pack, sign and verify flow bundles; make operator keys.
+
+Publishing and fleet status are in ``flows_operator``; ``kiosk flows try`` (walk a tree before publishing) in
+``flows_try``."""
 
 from __future__ import annotations
 
@@ -74,11 +77,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     rotate.set_defaults(handler=cmd_rotate_root)
 
-    from kiosk.cli import flows_operator
+    from kiosk.cli import flows_operator, flows_try
     from kiosk.cli.terminal import register_install
 
     register_install(sub)
     flows_operator.register(sub)
+    flows_try.register(sub)
     parser.set_defaults(handler=lambda _args: parser.print_help() or 2)
 
 

@@ -11,47 +11,11 @@ puts a simulator fault on a device just before the print, to show what a citizen
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flows import forms
-from flows.model import Step
+from flows.samples import sample_values
 from kiosk.demo.robot import UiRobot
-
-SAMPLE_VALUES = {
-    "text": "ABC-123456",
-    "number": 3,
-    "money": "1500.00",
-    "date": "2024-05-01",
-    "month": "2024-01",
-    "phone": "13912345678",
-    "yesno": True,
-}
-
-
-def sample_values(step: Step, context: dict[str, Any]) -> dict[str, Any]:
-    """What a careful citizen enters: the flow's sample, the default, the first option, a valid value by rule."""
-    values: dict[str, Any] = {}
-    for spec in step.params.get("fields", []):
-        if not forms.is_shown(spec, context, values):
-            continue
-        if "sample" in spec:
-            values[spec["id"]] = spec["sample"]
-        elif spec["type"] == "choice":
-            opts = forms.options(spec, context)
-            values[spec["id"]] = spec.get("default") or (opts[0]["value"] if opts else "")
-        elif spec["type"] == "month" and "default_months_ago" in spec:
-            now = datetime.now()
-            index = now.year * 12 + now.month - 1 - spec["default_months_ago"]
-            values[spec["id"]] = f"{index // 12}-{index % 12 + 1:02d}"
-        elif spec.get("pattern") == "^[0-9]{18}$":
-            values[spec["id"]] = datetime.now().strftime("%Y%m%d") + "0001" + "000042"
-        elif spec.get("pattern") == "^[0-9]{16,19}$":
-            values[spec["id"]] = "6222021234567890123"
-        else:
-            values[spec["id"]] = SAMPLE_VALUES[spec["type"]]
-    return values
 
 
 class Walk:
@@ -61,8 +25,13 @@ class Walk:
         self.screens: list[str] = []
         self.taps = 0
         self.paper_at: tuple[int, int] | None = None  # (taps, screens) when the paper came out
+        self._printed_before = self._printed_total()  # one kiosk may serve many walks (kiosk flows try)
 
     def printed(self) -> int:
+        """Pages the simulated printers put out during this walk."""
+        return self._printed_total() - self._printed_before
+
+    def _printed_total(self) -> int:
         return sum(
             len(getattr(getattr(d, "simulator", None), "printed", []) or [])
             for name, d in self.app.ctx.devices.items()
@@ -94,6 +63,24 @@ def _open_service(walk: Any, flow_id: str) -> None:
     walk.tap(name)
 
 
+def wait_ready(app, timeout: float = 30.0) -> None:
+    """The attract screen, the back office online and the reader and printer usable, as a citizen needs them
+    (TimeoutError naming what did not come)."""
+    ctl, robot = app.controller, UiRobot(app.window)
+    robot.wait_until(lambda: ctl.screen == "attract", timeout=timeout, what="attract screen")
+    robot.wait_until(
+        lambda: (
+            ctl.online
+            and all(
+                ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable
+                for d in ("idcard", "receipt")
+            )
+        ),
+        timeout=timeout,
+        what="devices and back office ready",
+    )
+
+
 def walk_flow(
     app,
     flow_id: str,
@@ -109,18 +96,7 @@ def walk_flow(
     ctl, robot = walk.ctl, walk.robot
     if flow_id not in app.ctx.flows:
         raise KeyError(flow_id)
-    robot.wait_until(lambda: ctl.screen == "attract", what="attract screen")
-    robot.wait_until(
-        lambda: (
-            ctl.online
-            and all(
-                ctl.device_states.get(d) is not None and ctl.device_states[d].state.usable
-                for d in ("idcard", "receipt")
-            )
-        ),
-        timeout=30,
-        what="devices and back office ready",
-    )
+    wait_ready(app)
     if fault is not None and getattr(app.ctx.devices.get(fault[0]), "simulator", None) is None:
         raise ValueError(f"--fault {fault[0]}: no simulated device of that name")
     if ctl.lang != lang:
