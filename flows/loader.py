@@ -233,6 +233,7 @@ def build(raw: dict[str, Any], source: str = "<flow>") -> Flow:
         materials=tuple(strip_lines(raw.get("materials", []))),
         description=strip_lines(raw.get("description", {})),
         minutes=int(raw.get("minutes", 0)),
+        opens_case=bool(raw.get("opens_case", True)),
     )
 
 

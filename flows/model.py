@@ -89,6 +89,8 @@ class Flow:
     materials: tuple[dict[str, Any], ...] = ()  # [{name: Text, required: bool, note: Text}] for 一次性告知
     description: Text = field(default_factory=dict)
     minutes: int = 0  # expected minutes to complete; 0: estimated from the steps (kiosk.ui.assist_view)
+    # False for a visit that is not a 办件 (the service guide): no case is opened, recorded or reported
+    opens_case: bool = True
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]

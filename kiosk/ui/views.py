@@ -307,8 +307,8 @@ def screen_view(core: Any, lang: str, online: bool) -> dict[str, Any] | None:
         extra["selectedIndicators"] = list(session.rating_indicators)
     if step.type == "finish":
         extra.update(end_view(core, session, lang))
-        if not online:
-            extra["queued"] = tr("done.queued", lang)  # the case waits in the outbox
+        if not online and session.flow.opens_case:
+            extra["queued"] = tr("done.queued", lang)  # the case waits in the outbox (a guide has none)
     failed_end = step.type == "finish" and session.outcome == outcomes.FAILED
     if (step.type == "notice" or failed_end) and session.run.context.get("error"):
         extra["detail"] = tr(session.run.context["error"]["key"], lang)
