@@ -268,6 +268,8 @@ def end_view(core: Any, session: Any, lang: str) -> dict[str, Any]:
         "retryText": tr("done.retry", lang),
     }
     if outcome == outcomes.FAILED:
+        # the cause only: the end step's own title above it already says what did not happen ("打印未完成");
+        # a headline here too showed that title twice
         extra["failure"] = tr(f"done.failed.{session.reason or outcomes.SERVICE}", lang)
         extra["where"] = tr("done.where", lang)
     return extra
