@@ -44,6 +44,7 @@ class AssistController(QObject):
         self._progress: dict[str, str] = {}
         self._step_key: tuple[str, str, str] = ("", "", "")
         self.guide: VoiceGuide | None = None
+        self._prompts: list[tuple[str, str]] = []
         if config.voice_enabled:
             cache = PromptCache(Path(config.data_dir) / "voice", EspeakSynthesizer())
             self.guide = VoiceGuide(
@@ -53,10 +54,9 @@ class AssistController(QObject):
                 muted=config.voice_muted,
                 post=GuiPoster(self),
             )
-            texts = [
+            self._prompts = [
                 (t, lang) for lang in ("zh_CN", "en") for t in prompts.flow_prompts(ctx.flows.values(), lang)
             ]
-            self.guide.prerender(texts)  # the bundle's prompts, in the background, before anyone needs them
         self._help_timer = QTimer(self, singleShot=True, interval=8000)
         self._help_timer.timeout.connect(lambda: self._set_help(False))
         ctl.screenChanged.connect(self._screen_changed)
@@ -85,6 +85,12 @@ class AssistController(QObject):
     helpShown = Property(bool, _get_help, notify=helpChanged)
     progress = Property(dict, _get_progress, notify=progressChanged)
     muted = Property(bool, _get_muted, notify=mutedChanged)
+
+    def start(self) -> None:
+        """After the first frame (kiosk.app): render the bundle's prompts in the background, before anyone
+        needs them (espeak-ng on the voice thread competes with the start-up otherwise)."""
+        if self.guide is not None and self._prompts:
+            self.guide.prerender(self._prompts)
 
     @property
     def mode(self) -> str:
