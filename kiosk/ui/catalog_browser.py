@@ -42,7 +42,6 @@ class CatalogBrowser(QObject):
         path = Path(data_dir) / "catalog_usage.json"
         tasks = ctl.ctx.tasks
         self.usage = UsageCounter(path, submit=lambda write: tasks.run("db", write, on_error=_not_saved))
-        tasks.run("db", lambda: UsageCounter.read(path), on_done=self._usage_read, on_error=_not_saved)
         self._tab, self._page, self._query = "popular", 0, ""
         self._card: str | None = None
         # built just after the first frame: pypinyin's tables take ~120 ms to load, and nobody can reach the
@@ -53,6 +52,8 @@ class CatalogBrowser(QObject):
         ctl.catalogChanged.connect(self._rebuild)
         ctl.screenChanged.connect(self._screen_changed)
         assist.elderlyChanged.connect(self._rebuild)
+        # last: a read that is already done answers at once, on this thread, into a fully built object
+        tasks.run("db", lambda: UsageCounter.read(path), on_done=self._usage_read, on_error=_not_saved)
 
     # -- properties ------------------------------------------------------------------------------
     def _get_tabs(self) -> list[dict[str, str]]:
