@@ -374,6 +374,9 @@ class KioskApplication:
                 self.ctx.tasks.run(name, device.refresh_status)
 
     def shutdown(self) -> None:
+        if not self._background_started:  # shut down before the first frame: nothing may start later
+            self._background_started = True
+            self.window.frameSwapped.disconnect(self._start_background)
         self.assist.shutdown()
         self._status_poll.stop()
         self._bundle_watch.stop()
