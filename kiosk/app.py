@@ -266,6 +266,11 @@ class KioskApplication:
             return
         self._background_started = True
         self.window.frameSwapped.disconnect(self._start_background)
+        # The voice first, before any other thread runs: its audio output loads Qt's multimedia plugin
+        # (dlopen) on this thread, and the plugin's start-up warnings go through the Python message handler,
+        # which needs the GIL — a lane holding the GIL while it dlopens an extension module (the link
+        # importing pydantic_core) deadlocked with it on the dynamic loader's lock.
+        self.assist.start()
         ctx = self.ctx
         ctx.tasks.run("db", ctx.printing.recover, on_error=lambda e: log.error("print recovery: %s", e))
         if ctx.link is not None:
@@ -277,7 +282,6 @@ class KioskApplication:
                 on_done=lambda device, n=name: self._attach(n, device),
                 on_error=lambda error, n=name: self._device_failed(n, error),
             )
-        self.assist.start()
 
     def _on_link_event(self, event: Any) -> None:
         """From the sync thread, on the GUI thread: a link status, or a console command to run."""
