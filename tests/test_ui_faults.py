@@ -112,7 +112,9 @@ def test_the_print_failure_end_screen_shows_its_title_once(kiosk):
     for lang, title in (("zh_CN", "打印未完成"), ("en", "Printing did not finish")):
         if ctl.lang != lang:
             robot.tap("langButton")
-            robot.wait_until(lambda: ctl.lang == lang and robot.text_of("stepTitle") == title, what=lang)
+            robot.wait_until(
+                lambda want=(lang, title): (ctl.lang, robot.text_of("stepTitle")) == want, what=lang
+            )
         assert robot.text_of("stepTitle") == title
         texts = visible_texts(robot)
         assert sum(text.count(title) for text in texts) == 1, texts
