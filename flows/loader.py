@@ -7,12 +7,14 @@ import logging
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
 
 from flows.model import Flow, Step, Transition
+
+if TYPE_CHECKING:
+    import jsonschema
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +144,10 @@ def parse_yaml(text: str, source: str = "<flow>") -> dict[str, Any]:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    """Built once: compiling the schema costs more than checking a flow."""
+    """Built once: compiling the schema costs more than checking a flow. Imported here: only a flow that
+    fails the fast check needs it (jsonschema and its dependencies cost the terminal's cold start ~40 ms)."""
+    import jsonschema
+
     return jsonschema.Draft202012Validator(schema())
 
 
@@ -234,6 +239,7 @@ def build(raw: dict[str, Any], source: str = "<flow>") -> Flow:
         description=strip_lines(raw.get("description", {})),
         minutes=int(raw.get("minutes", 0)),
         walk=strip_lines(raw.get("walk", {})),
+        opens_case=bool(raw.get("opens_case", True)),
     )
 
 

@@ -90,6 +90,8 @@ class Flow:
     description: Text = field(default_factory=dict)
     minutes: int = 0  # expected minutes to complete; 0: estimated from the steps (kiosk.ui.assist_view)
     walk: dict[str, Any] = field(default_factory=dict)  # the scripted citizen's card and expected outcome
+    # False for a visit that is not a 办件 (the service guide): no case is opened, recorded or reported
+    opens_case: bool = True
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]

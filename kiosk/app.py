@@ -25,6 +25,7 @@ from offline_cache.store import Store
 log = logging.getLogger(__name__)
 
 QML_DIR = Path(__file__).resolve().parent / "ui" / "qml"
+FIRST_FRAME_WAIT_MS = 1000  # the lanes start after the first frame, or after this long without one
 BUNDLE_WATCH_MS = 5000  # how often an idle terminal looks at its bundle directory (staged, expired, changed)
 RESTART_EXIT_CODE = (
     75  # "restart the app" from the maintenance screen: systemd's Restart=always starts it again
@@ -186,7 +187,7 @@ class KioskApplication:
     """The Qt side: one window, the controller, the lanes and the event bridges."""
 
     def __init__(self, ctx: AppContext, *, production: bool = False, size: tuple[int, int] = (1280, 800)):
-        from PySide6.QtCore import QObject, QTimer
+        from PySide6.QtCore import QObject, Qt, QTimer
         from PySide6.QtGui import QGuiApplication
         from PySide6.QtQml import QQmlApplicationEngine
         from PySide6.QtQuick import QQuickWindow  # noqa: F401 - must be imported before loading QML
@@ -208,7 +209,6 @@ class KioskApplication:
         self.remote = RemoteCommands(self)
         self.bridges: list[QObject] = []
         self._bridge_class = EventBridge
-        ctx.tasks.run("db", ctx.printing.recover, on_error=lambda e: log.error("print recovery: %s", e))
         if ctx.link is not None:
             link_bridge = EventBridge(ctx.link.events)
             link_bridge.event.connect(self._on_link_event)
@@ -219,14 +219,6 @@ class KioskApplication:
             bundle_bridge = EventBridge(ctx.link.bundle_changes)
             bundle_bridge.event.connect(lambda _change: self.take_up_bundles())
             self.bridges.append(bundle_bridge)
-            ctx.link.start()
-        for name in ctx.config.devices:
-            ctx.tasks.run(
-                name,
-                lambda n=name: create_device(ctx, n),
-                on_done=lambda device, n=name: self._attach(n, device),
-                on_error=lambda error, n=name: self._device_failed(n, error),
-            )
         from kiosk.ui.assist import AssistController
 
         self.assist = AssistController(self.controller, ctx)
@@ -255,6 +247,12 @@ class KioskApplication:
         self.window = self.engine.rootObjects()[0]
         self.input_filter = InputFilter(self.controller, lockdown=production)
         self.window.installEventFilter(self.input_filter)
+        # The lanes' work (drivers and their libraries, the back-office link, the voice prompts) starts once
+        # the attract screen is on the glass: started before, their imports fought the GUI thread for the
+        # interpreter and doubled the cold start. A timer starts them anyway if no frame comes.
+        self._background_started = False
+        self.window.frameSwapped.connect(self._start_background, Qt.ConnectionType.QueuedConnection)
+        QTimer.singleShot(FIRST_FRAME_WAIT_MS, self._start_background)
         self._status_poll = QTimer(interval=15000)
         self._status_poll.timeout.connect(self._poll_printers)
         self._status_poll.start()
@@ -262,6 +260,29 @@ class KioskApplication:
         self._bundle_watch = QTimer(interval=BUNDLE_WATCH_MS)
         self._bundle_watch.timeout.connect(self.take_up_bundles)
         self._bundle_watch.start()
+
+    def _start_background(self) -> None:
+        """After the first frame: print recovery, the back-office link, each device on its lane, the voice."""
+        if self._background_started:
+            return
+        self._background_started = True
+        self.window.frameSwapped.disconnect(self._start_background)
+        # The voice first, before any other thread runs: its audio output loads Qt's multimedia plugin
+        # (dlopen) on this thread, and the plugin's start-up warnings go through the Python message handler,
+        # which needs the GIL — a lane holding the GIL while it dlopens an extension module (the link
+        # importing pydantic_core) deadlocked with it on the dynamic loader's lock.
+        self.assist.start()
+        ctx = self.ctx
+        ctx.tasks.run("db", ctx.printing.recover, on_error=lambda e: log.error("print recovery: %s", e))
+        if ctx.link is not None:
+            ctx.link.start()
+        for name in ctx.config.devices:
+            ctx.tasks.run(
+                name,
+                lambda n=name: create_device(ctx, n),
+                on_done=lambda device, n=name: self._attach(n, device),
+                on_error=lambda error, n=name: self._device_failed(n, error),
+            )
 
     def _on_link_event(self, event: Any) -> None:
         """From the sync thread, on the GUI thread: a link status, or a console command to run."""
@@ -358,6 +379,9 @@ class KioskApplication:
                 self.ctx.tasks.run(name, device.refresh_status)
 
     def shutdown(self) -> None:
+        if not self._background_started:  # shut down before the first frame: nothing may start later
+            self._background_started = True
+            self.window.frameSwapped.disconnect(self._start_background)
         self.assist.shutdown()
         self._status_poll.stop()
         self._bundle_watch.stop()

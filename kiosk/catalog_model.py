@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,13 +66,24 @@ class Entry:
 
 @dataclass
 class UsageCounter:
-    """How often each service was started on this terminal, kept in a small JSON file in the data folder."""
+    """How often each service was started on this terminal, kept in a small JSON file in the data folder.
+
+    ``submit`` decides where the file is written: by default at once (the Qt-free tests and tools); the kiosk
+    passes its db lane, so a tile tap never waits for the disk on the GUI thread. Each write carries a
+    snapshot of all counts and the lane runs them in order, so the last tap's counts are the ones kept.
+    """
 
     path: Path | None = None
     counts: Counter[str] = field(default_factory=Counter)
+    submit: Callable[[Callable[[], None]], Any] | None = None
 
     @classmethod
     def load(cls, path: Path | None) -> UsageCounter:
+        return cls(path, cls.read(path))
+
+    @staticmethod
+    def read(path: Path | None) -> Counter[str]:
+        """The counts in ``path`` (empty if there is none or it is damaged: that only loses an ordering)."""
         counts: Counter[str] = Counter()
         if path is not None and path.exists():
             try:
@@ -79,16 +91,31 @@ class UsageCounter:
                     {str(k): int(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
                 )
             except (ValueError, AttributeError, OSError):
-                counts = Counter()  # a damaged file only loses the ordering of the first page
-        return cls(path, counts)
+                counts = Counter()
+        return counts
 
     def count(self, service_id: str) -> None:
         self.counts[service_id] += 1
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".part")
-            tmp.write_text(json.dumps(dict(self.counts)), encoding="utf-8")
-            tmp.replace(self.path)
+        if self.path is None:
+            return
+        snapshot = dict(self.counts)
+
+        def write() -> None:
+            self.save(snapshot)
+
+        if self.submit is None:
+            write()
+        else:
+            self.submit(write)
+
+    def save(self, counts: dict[str, int]) -> None:
+        """Write ``counts`` atomically (a power cut leaves the old file or the new one, never half of one)."""
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".part")
+        tmp.write_text(json.dumps(counts), encoding="utf-8")
+        tmp.replace(self.path)
 
 
 class CatalogModel:

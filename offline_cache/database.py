@@ -14,11 +14,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from offline_cache.migrations import MIGRATIONS
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 def now() -> float:
@@ -56,8 +57,18 @@ class Database:
         self.conn.execute("PRAGMA foreign_keys=ON")
         # deleted and overwritten content is zeroed, not left in free pages: purged personal data is gone
         self.conn.execute("PRAGMA secure_delete=ON")
-        self.utils = sqlite_utils.Database(self.conn)
+        self._utils: sqlite_utils.Database | None = None
         self._migrate()
+
+    @property
+    def utils(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, built on first use: only tests and tools read through it,
+        and importing it (with click, dateutil and pluggy) cost the terminal's cold start some 40 ms."""
+        if self._utils is None:
+            import sqlite_utils
+
+            self._utils = sqlite_utils.Database(self.conn)
+        return self._utils
 
     def close(self) -> None:
         with self.lock:

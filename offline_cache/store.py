@@ -26,13 +26,16 @@ from __future__ import annotations
 import sqlite3
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from offline_cache.bundle_records import BundleRecords
 from offline_cache.cases import CaseRecord, Cases
 from offline_cache.database import Database
 from offline_cache.keyvalue import KeyValue
 from offline_cache.outbox import NON_PERSONAL_CASE_DATA, Outbox
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = ["NON_PERSONAL_CASE_DATA", "CaseRecord", "Store", "StoreFull"]
 
@@ -51,11 +54,15 @@ class Store:
         self.max_bytes = max_bytes
         self._lock = self._database.lock
         self._conn = self._database.conn  # tests and the soak bench read tables directly
-        self.db = self._database.utils
         self._outbox = Outbox(self._database, terminal_id)
         self._cases = Cases(self._database, terminal_id)
         self._kv = KeyValue(self._database)
         self._bundles = BundleRecords(self._database)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the store's connection (tests, the soak bench), imported on first use."""
+        return self._database.utils
 
     # -- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:

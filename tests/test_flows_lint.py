@@ -193,3 +193,19 @@ def test_a_finish_reached_from_a_failure_must_say_what_it_means() -> None:
 
 def test_a_retry_of_the_failing_step_is_not_a_failure_path() -> None:
     assert codes(querying(SORRY_NOTICE.replace("next: done", "next: lookup"))) == []
+
+
+def test_a_flow_without_a_case_only_shows_things() -> None:
+    """Issue 10: the service guide opens no case; a step that needs one (a print for the journal, who came,
+    a signed commitment) is refused in such a flow."""
+    caseless = GOOD.replace("identity: none\n", "identity: none\nopens_case: false\n")
+    flow, _problems = lint_text(caseless, "t.yaml")
+    assert flow is not None and flow.opens_case is False and codes(caseless) == []
+    printing = caseless.replace(
+        "  done:\n",
+        "  paper:\n    type: print\n    title: {zh_CN: 打印, en: Print}\n    printer: receipt\n"
+        "    template: si_contribution_receipt\n"
+        "    next: done\n    on: {error: done}\n  done:\n",
+    ).replace("      - {goto: done}\n  many:", "      - {goto: paper}\n  many:")
+    assert "case" in [code for code, _line in codes(printing)]
+    assert "case" not in [code for code, _line in codes(printing.replace("opens_case: false\n", ""))]

@@ -68,3 +68,26 @@ def test_a_network_failure_ends_failed_with_the_network_reason():
     citizen.take(("query", "offline", 0, "failed"))
     assert closed(citizen, case_no) == (outcomes.FAILED, outcomes.NETWORK)
     assert citizen.core.session.outcome == outcomes.FAILED
+
+
+def test_reading_the_service_guide_is_not_a_case():
+    """Issue 10: the guide opened a case on each visit, counted as a 办件 and reported to the back office."""
+    guide = CATALOG["service_guide"]
+    citizen = Citizen(guide)
+    for edge in route_through(guide, ("show", "next", 0, "done")):
+        citizen.take(edge)
+    citizen.lanes.drain()
+    session = citizen.core.session
+    assert session.run.current_id == "done" and session.case_no is None
+    citizen.core.tap_home()
+    citizen.lanes.drain()
+    with citizen.store.transaction() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM case_steps").fetchone()[0] == 0
+    assert citizen.store.queue_depth() == 0  # nothing for the back office
+
+
+def test_a_service_still_opens_its_case():
+    citizen = citizen_at("period")
+    citizen.lanes.drain()
+    assert citizen.core.session.case_no and citizen.store.get_case(citizen.core.session.case_no) is not None

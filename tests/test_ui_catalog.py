@@ -68,3 +68,28 @@ def test_service_prints_its_document(kiosk, flow_id, printer, card):
     journal = app.ctx.printing.journal.jobs("completed")
     assert [job.case_no for job in journal] == [case_no]
     assert not list((app.ctx.printing.spool).glob("*.pdf"))  # the terminal keeps no copy with personal data
+
+
+def test_a_tile_tap_is_counted_on_the_db_lane_not_the_gui_thread(kiosk, monkeypatch):
+    """The 常用 tab's counts file was written on the GUI thread at every tile tap (issue 10)."""
+    import json
+    import threading
+
+    from kiosk.catalog_model import UsageCounter
+
+    app, robot = kiosk
+    writers: list[threading.Thread] = []
+    real_save = UsageCounter.save
+
+    def watched_save(self, counts):  # the real write, noting the thread it runs on
+        writers.append(threading.current_thread())
+        real_save(self, counts)
+
+    monkeypatch.setattr(UsageCounter, "save", watched_save)
+    robot.tap("startButton")
+    robot.tap("service_si_contribution_print")
+    robot.wait_until(lambda: app.controller.screen == "intro", what="the service opened")
+    path = app.ctx.config.data_dir / "catalog_usage.json"
+    robot.wait_until(lambda: path.exists(), what="the counts saved")
+    assert writers and all(t is not threading.main_thread() for t in writers)
+    assert json.loads(path.read_text(encoding="utf-8")) == {"si_contribution_print": 1}

@@ -87,6 +87,41 @@ def test_paper_out_mid_flow_tells_the_citizen_and_keeps_the_case(kiosk):
     assert case.rating["level"] == 4
 
 
+def visible_texts(robot) -> list[str]:
+    """Every text a citizen can read on the window now (visible items with a ``text``)."""
+    texts, stack = [], [robot.window.contentItem()]
+    while stack:
+        item = stack.pop()
+        if not item.isVisible():
+            continue
+        value = item.property("text")
+        if isinstance(value, str) and value:
+            texts.append(value)
+        stack.extend(item.childItems())
+    return texts
+
+
+def test_the_print_failure_end_screen_shows_its_title_once(kiosk):
+    """Issue 10: "打印未完成" was the end step's title and again the head of the failure line under it."""
+    app, robot = kiosk
+    ctl = app.controller
+    walk_to(robot, ctl, "preview")
+    app.ctx.devices["receipt"].simulator.set_fault("paper_out")
+    robot.tap("printButton")
+    robot.wait_for("doneFailure", timeout=15)
+    for lang, title in (("zh_CN", "打印未完成"), ("en", "Printing did not finish")):
+        if ctl.lang != lang:
+            robot.tap("langButton")
+            robot.wait_until(
+                lambda want=(lang, title): (ctl.lang, robot.text_of("stepTitle")) == want, what=lang
+            )
+        assert robot.text_of("stepTitle") == title
+        texts = visible_texts(robot)
+        assert sum(text.count(title) for text in texts) == 1, texts
+        assert robot.text_of("doneFailure")  # the cause is still said, under the title
+    assert "printer" in robot.text_of("doneFailure").lower()
+
+
 def test_paper_out_left_on_the_failure_screen_is_failed_not_completed(kiosk):
     app, robot = kiosk
     ctl = app.controller

@@ -154,10 +154,16 @@ def test_notice_panel_ends_above_its_buttons(kiosk):
     assert scene_rect(panel)[3] <= scene_rect(button)[1]
 
 
+def case_count(app) -> int:
+    with app.ctx.store.transaction() as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0])
+
+
 def test_service_guide_in_english_with_every_material_and_no_print(kiosk):
     app, robot = kiosk
     ctl = app.controller
     printed = len(app.ctx.devices["receipt"].simulator.printed)
+    cases = case_count(app)
     begin(robot, ctl, "service_guide", "en", card=None)
     to_step(robot, ctl, "preview")
     rows = {row[0]: row for row in ctl.view["table"]["rows"]}
@@ -169,6 +175,11 @@ def test_service_guide_in_english_with_every_material_and_no_print(kiosk):
     robot.tap("printButton")
     robot.wait_for("doneHome")
     assert len(app.ctx.devices["receipt"].simulator.printed) == printed
+    assert robot.text_of("caseNumber") == ""  # reading the guide is not a 办件: no case, no number
+    robot.tap("doneHome")
+    robot.wait_until(lambda: ctl.screen == "attract", what="home")
+    robot.pump(0.3)  # the db lane has had its turn
+    assert case_count(app) == cases
 
 
 def test_rating_an_earlier_case_names_it_and_ends_with_its_number(kiosk):

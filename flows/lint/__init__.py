@@ -36,7 +36,7 @@ from flows.lint.context import (
 from flows.lint.dataflow import check_data
 from flows.lint.graph import check_graph, check_transitions
 from flows.lint.outcomes import check_outcomes
-from flows.lint.steps import check_identity_and_devices, check_step
+from flows.lint.steps import check_case, check_identity_and_devices, check_step
 from flows.lint.text import check_translations
 from flows.loader import FLOWS_DIR, FlowLoadError, build, parse_yaml, schema_errors
 from flows.model import Flow
@@ -142,6 +142,7 @@ def lint_flow(flow: Flow, raw: dict[str, Any], ctx: LintContext) -> list[Problem
     report = Report(flow, raw, ctx)
     check_translations(report, raw)
     check_identity_and_devices(report)
+    check_case(report)
     edges = check_transitions(report)
     if flow.start not in flow.steps:
         report.add(report.flow_line, "start", f"start step {flow.start!r} does not exist")

@@ -21,6 +21,24 @@ CARD_DEVICES = {
 }
 
 
+# steps whose result belongs to a case: who came, the paper's print journal, the signed commitment
+CASE_STEPS = ("identify", "print", "commitment")
+
+
+def check_case(report: Report) -> None:
+    """A flow that opens no case (``opens_case: false``, the service guide) only shows things: a step whose
+    result needs a case to be recorded under is refused."""
+    if report.flow.opens_case:
+        return
+    for step in report.flow.steps.values():
+        if step.type in CASE_STEPS:
+            report.add(
+                step.line,
+                "case",
+                f"a {step.type} step needs a case, but the flow opens none (opens_case: false)",
+            )
+
+
 def check_identity_and_devices(report: Report) -> None:
     """The identity the flow declares matches its identify steps; every device a step uses is listed."""
     flow, line = report.flow, report.flow_line

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.bundles import ROOT_KEYS_FILE
-from kiosk.sync.credentials import Credentials
+
+if TYPE_CHECKING:  # imported when connecting: kiosk.sync brings requests, not needed for the first frame
+    from kiosk.sync.credentials import Credentials
 
 DEMO_BUNDLE_KEY = "bundle-signing.key"
 
@@ -37,7 +39,7 @@ def pin_root_keys(data_dir: Path, keys: tuple[str, ...], threshold: int) -> None
         path.write_text(json.dumps({"threshold": threshold, "keys": list(keys)}), encoding="utf-8")
 
 
-Connect = Callable[[Path], tuple[str, Credentials, Any]]
+Connect = Callable[[Path], tuple[str, "Credentials", Any]]
 
 
 def embedded_connector(terminal_id: str, group: str) -> Connect:
@@ -46,6 +48,7 @@ def embedded_connector(terminal_id: str, group: str) -> Connect:
 
     def connect(data_dir: Path) -> tuple[str, Credentials, Any]:
         from kiosk.demo.embedded import start_embedded
+        from kiosk.sync.credentials import Credentials
 
         embedded = start_embedded(
             data_dir / "backoffice",

@@ -109,7 +109,10 @@ class SessionCore(CardEvents, StepInput):
         def open_case() -> None:
             session.case_no = self.ports.store.open_case(flow.id, flow.item_code, flow.version)
 
-        self.ports.lanes.run("db", open_case, on_error=self._open_failed, guard=session)
+        # a visit that is not a 办件 (the service guide) opens no case: nothing stored, counted or reported,
+        # and with no case number its steps and end are not recorded either
+        if flow.opens_case:
+            self.ports.lanes.run("db", open_case, on_error=self._open_failed, guard=session)
         session.run.context["terminal"] = dict(self.ports.terminal)
         session.run.context["lang"] = self.lang
         self.screen = "step"

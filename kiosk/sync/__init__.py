@@ -34,10 +34,38 @@ At start-up the app should call ``store.close_abandoned()`` first: cases left op
 are closed as ``interrupted`` and reported like any other.
 """
 
-from kiosk.sync.client import SyncClient, SyncStatus, full_jitter
-from kiosk.sync.credentials import Credentials
-from kiosk.sync.query import HttpQueryService
-from kiosk.sync.transport import Refused, Revoked, TransportError, Unreachable
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kiosk.sync.client import SyncClient, SyncStatus, full_jitter
+    from kiosk.sync.credentials import Credentials
+    from kiosk.sync.query import HttpQueryService
+    from kiosk.sync.transport import Refused, Revoked, TransportError, Unreachable
+
+# Imported on first use (PEP 562): the client brings requests and urllib3, which the terminal needs only once
+# the link starts, after the first frame; a module that only reads kiosk.sync.credentials must not pay it.
+_HOME = {
+    "SyncClient": "kiosk.sync.client",
+    "SyncStatus": "kiosk.sync.client",
+    "full_jitter": "kiosk.sync.client",
+    "Credentials": "kiosk.sync.credentials",
+    "HttpQueryService": "kiosk.sync.query",
+    "Refused": "kiosk.sync.transport",
+    "Revoked": "kiosk.sync.transport",
+    "TransportError": "kiosk.sync.transport",
+    "Unreachable": "kiosk.sync.transport",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'kiosk.sync' has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
+
 
 __all__ = [
     "Credentials",

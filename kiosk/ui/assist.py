@@ -17,8 +17,6 @@ from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 from kiosk.ui.assist_view import progress_view
 from kiosk.voice import prompts
 from kiosk.voice.guide import Player, VoiceGuide
-from kiosk.voice.qt_player import GuiPoster, make_player
-from kiosk.voice.synth import EspeakSynthesizer, PromptCache
 
 log = logging.getLogger(__name__)
 
@@ -43,20 +41,8 @@ class AssistController(QObject):
         self._help = False
         self._progress: dict[str, str] = {}
         self._step_key: tuple[str, str, str] = ("", "", "")
-        self.guide: VoiceGuide | None = None
-        if config.voice_enabled:
-            cache = PromptCache(Path(config.data_dir) / "voice", EspeakSynthesizer())
-            self.guide = VoiceGuide(
-                cache,
-                player or make_player(self),
-                volume=config.voice_volume,
-                muted=config.voice_muted,
-                post=GuiPoster(self),
-            )
-            texts = [
-                (t, lang) for lang in ("zh_CN", "en") for t in prompts.flow_prompts(ctx.flows.values(), lang)
-            ]
-            self.guide.prerender(texts)  # the bundle's prompts, in the background, before anyone needs them
+        self.guide: VoiceGuide | None = None  # made by start(), after the first frame
+        self._player = player
         self._help_timer = QTimer(self, singleShot=True, interval=8000)
         self._help_timer.timeout.connect(lambda: self._set_help(False))
         ctl.screenChanged.connect(self._screen_changed)
@@ -78,13 +64,40 @@ class AssistController(QObject):
         return self._progress
 
     def _get_muted(self) -> bool:
-        return self.guide is None or self.guide.muted
+        if self.guide is None:  # not started yet: what it will start as
+            return not self._ctx.config.voice_enabled or bool(self._ctx.config.voice_muted)
+        return self.guide.muted
 
     elderly = Property(bool, _get_elderly, notify=elderlyChanged)
     sizes = Property(dict, _get_sizes, notify=elderlyChanged)
     helpShown = Property(bool, _get_help, notify=helpChanged)
     progress = Property(dict, _get_progress, notify=progressChanged)
     muted = Property(bool, _get_muted, notify=mutedChanged)
+
+    def start(self) -> None:
+        """After the first frame (kiosk.app): the voice guide, its audio output (QtMultimedia) and the bundle's
+        prompts rendered in the background before anyone needs them — before the first frame they only slowed
+        the attract screen down (espeak-ng on the voice thread, the multimedia backend on the GUI thread)."""
+        config = self._ctx.config
+        if self.guide is not None or not config.voice_enabled:
+            return
+        from kiosk.voice.qt_player import GuiPoster, make_player
+        from kiosk.voice.synth import EspeakSynthesizer, PromptCache
+
+        self.guide = VoiceGuide(
+            PromptCache(Path(config.data_dir) / "voice", EspeakSynthesizer()),
+            self._player or make_player(self),
+            volume=config.voice_volume,
+            muted=config.voice_muted,
+            post=GuiPoster(self),
+        )
+        self.mutedChanged.emit()
+        texts = [
+            (t, lang)
+            for lang in ("zh_CN", "en")
+            for t in prompts.flow_prompts(self._ctx.flows.values(), lang)
+        ]
+        self.guide.prerender(texts)
 
     @property
     def mode(self) -> str:

@@ -7,6 +7,8 @@ before it goes to the controller as an ordinary ``service`` action.
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,14 @@ from PySide6.QtCore import Property, QObject, QTimer, QUrl, Signal, Slot
 from kiosk.catalog_model import CatalogModel, Entry, UsageCounter
 from kiosk.i18n import ASSETS, tr
 
+log = logging.getLogger(__name__)
+
 ICONS = ASSETS / "icons"
 FALLBACK_ICON = "document"
+
+
+def _not_saved(error: BaseException) -> None:
+    log.warning("catalog usage counts not read or saved: %s", type(error).__name__)
 
 
 def icon_url(name: str) -> str:
@@ -30,7 +38,10 @@ class CatalogBrowser(QObject):
     def __init__(self, ctl: Any, assist: Any, data_dir: Path, parent: QObject | None = None):
         super().__init__(parent)
         self._ctl, self._assist = ctl, assist
-        self.usage = UsageCounter.load(Path(data_dir) / "catalog_usage.json")
+        # the usage file is read and written on the db lane: the GUI thread never waits for the disk
+        path = Path(data_dir) / "catalog_usage.json"
+        tasks = ctl.ctx.tasks
+        self.usage = UsageCounter(path, submit=lambda write: tasks.run("db", write, on_error=_not_saved))
         self._tab, self._page, self._query = "popular", 0, ""
         self._card: str | None = None
         # built just after the first frame: pypinyin's tables take ~120 ms to load, and nobody can reach the
@@ -41,6 +52,8 @@ class CatalogBrowser(QObject):
         ctl.catalogChanged.connect(self._rebuild)
         ctl.screenChanged.connect(self._screen_changed)
         assist.elderlyChanged.connect(self._rebuild)
+        # last: a read that is already done answers at once, on this thread, into a fully built object
+        tasks.run("db", lambda: UsageCounter.read(path), on_done=self._usage_read, on_error=_not_saved)
 
     # -- properties ------------------------------------------------------------------------------
     def _get_tabs(self) -> list[dict[str, str]]:
@@ -114,6 +127,11 @@ class CatalogBrowser(QObject):
     def _build(self) -> CatalogModel:
         identities = {f.id: f.identity for f in self._ctl.ctx.flows.values()}
         return CatalogModel(list(self._ctl.catalog), identities, self.usage)
+
+    def _usage_read(self, counts: Counter[str]) -> None:
+        counts.update(self.usage.counts)  # taps counted before the file was read (none, in practice)
+        self.usage.counts = counts
+        self._rebuild()
 
     def _first_build(self) -> None:
         self._ready = True

@@ -268,6 +268,8 @@ def end_view(core: Any, session: Any, lang: str) -> dict[str, Any]:
         "retryText": tr("done.retry", lang),
     }
     if outcome == outcomes.FAILED:
+        # the cause only: the end step's own title above it already says what did not happen ("打印未完成");
+        # a headline here too showed that title twice
         extra["failure"] = tr(f"done.failed.{session.reason or outcomes.SERVICE}", lang)
         extra["where"] = tr("done.where", lang)
     return extra
@@ -307,8 +309,8 @@ def screen_view(core: Any, lang: str, online: bool) -> dict[str, Any] | None:
         extra["selectedIndicators"] = list(session.rating_indicators)
     if step.type == "finish":
         extra.update(end_view(core, session, lang))
-        if not online:
-            extra["queued"] = tr("done.queued", lang)  # the case waits in the outbox
+        if not online and session.flow.opens_case:
+            extra["queued"] = tr("done.queued", lang)  # the case waits in the outbox (a guide has none)
     failed_end = step.type == "finish" and session.outcome == outcomes.FAILED
     if (step.type == "notice" or failed_end) and session.run.context.get("error"):
         extra["detail"] = tr(session.run.context["error"]["key"], lang)

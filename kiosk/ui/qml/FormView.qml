@@ -15,6 +15,9 @@ Item {
     // a text field typed on the on-screen keyboard has the focus: the keypad (for the digits field) goes away
     property bool textFocused: false
     property bool keypadShown: activeField !== null && activeField.keyboard === "digits" && !textFocused
+    // the on-screen keyboard is up (it takes the lower half of the canvas): Back / Next move beside the form
+    // and the error list waits, so the whole height left above the keyboard goes to the field being typed in
+    readonly property bool typing: Qt.inputMethod.visible
     // the fields with an error, in screen order (for the list under the form)
     readonly property var errorLabels: {
         var fields = v.fields || [], errors = v.errors || {}, labels = [];
@@ -58,14 +61,19 @@ Item {
     Flickable {
         id: flick
         objectName: "formFlick"
-        anchors { left: parent.left; top: parent.top; bottom: errorList.visible ? errorList.top : buttons.top; bottomMargin: 12 }
+        anchors { left: parent.left; top: parent.top; bottomMargin: view.typing ? 0 : 12
+                  bottom: view.typing ? parent.bottom : errorList.visible ? errorList.top : buttons.top }
         onMovementEnded: view.dropHiddenFocus()
         // the on-screen keyboard took the lower part of the screen: keep the field being typed in above it
-        onHeightChanged: {
+        // (the narrower form beside Back / Next rewraps the labels, so the content's height moves too)
+        function keepFocusedInSight() {
             var focused = view.focusedText();
             if (focused !== "") Qt.callLater(view.reveal, focused);
         }
-        width: view.keypadShown ? parent.width - keypad.width - 24 : parent.width
+        onHeightChanged: keepFocusedInSight()
+        onWidthChanged: keepFocusedInSight()
+        onContentHeightChanged: keepFocusedInSight()
+        width: view.keypadShown ? parent.width - keypad.width - 24 : view.typing ? parent.width - buttons.width - 24 : parent.width
         contentHeight: fieldsColumn.height
         clip: true
         Column {
@@ -199,20 +207,23 @@ Item {
     Text {
         id: errorList
         objectName: "errorSummary"
-        visible: view.errorLabels.length > 0
+        visible: view.errorLabels.length > 0 && !view.typing
         anchors { left: parent.left; right: parent.right; bottom: buttons.top; bottomMargin: 8 }
         wrapMode: Text.WordWrap
         text: view.ctl ? (view.ctl.s["form.error_summary"] || "").replace("{n}", view.errorLabels.length)
                          .replace("{fields}", view.errorLabels.join(view.ctl.s["common.list_sep"] || "、")) : ""
         font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#c0392b"
     }
+    // Back at the left and Next at the right under the form; while typing, side by side right of the form
+    // (a field is at most 620 px wide), at the bottom, just above the keyboard
     Item {
         id: buttons
-        anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
-        height: 88
-        BigButton { objectName: "backButton"; anchors.left: parent.left; visible: view.v.canBack || false; primary: false
+        anchors { right: parent.right; bottom: parent.bottom }
+        width: view.typing ? (backButton.visible ? backButton.width + 16 : 0) + submitButton.width : parent.width
+        height: assist.sizes.button
+        BigButton { id: backButton; objectName: "backButton"; anchors.left: parent.left; visible: view.v.canBack || false; primary: false
                     text: view.ctl ? view.ctl.s["common.back"] : ""; onClicked: view.ctl.tap("back", null) }
-        BigButton { objectName: "submitButton"; anchors.right: parent.right
+        BigButton { id: submitButton; objectName: "submitButton"; anchors.right: parent.right
                     text: view.ctl ? view.ctl.s["form.submit"] : ""; onClicked: view.ctl.tap("submit", null) }
     }
 }

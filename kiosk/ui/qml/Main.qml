@@ -1,7 +1,5 @@
 import QtQuick
 import QtQuick.Window
-import QtQuick.VirtualKeyboard
-import QtQuick.VirtualKeyboard.Settings
 
 // The kiosk window: a 1280x800 canvas scaled to the screen, a top bar, the current screen,
 // and the 'need more time?' overlay. All state comes from `ctl` (kiosk.ui.controller.KioskController).
@@ -35,14 +33,13 @@ Window {
     Component.onCompleted: settleTimer.restart()
     Timer { id: settleTimer; interval: win.settleMs; onTriggered: win.settled = true }
 
-    // Every citizen starts with the terminal's keyboard: no locale or open keyboard carried over
+    // Every citizen starts with the terminal's keyboard: no open keyboard carried over (the locale is reset
+    // by KeyboardPanel.qml)
     Connections {
         target: win.ctl
         function onScreenChanged() {
-            if (win.ctl.screen === "attract") {
+            if (win.ctl.screen === "attract")
                 Qt.inputMethod.hide();
-                VirtualKeyboardSettings.locale = (win.ctl.lang === "en" ? "en_US" : "zh_CN");
-            }
         }
     }
 
@@ -73,7 +70,8 @@ Window {
         }
 
         // Qt Virtual Keyboard inside the window (Pinyin and Latin), shown when a text field has focus.
-        // Created just after the first frame, so it does not delay the attract screen.
+        // Created (with its QML modules, KeyboardPanel.qml) just after the first frame, so it does not delay
+        // the attract screen.
         Loader {
             id: keyboard
             property bool shown: item !== null && Qt.inputMethod.visible
@@ -82,20 +80,22 @@ Window {
             y: shown ? parent.height - height : parent.height  // the height follows the keyboard's own
             active: false
             asynchronous: true
-            sourceComponent: InputPanel {
-                objectName: "inputPanel"
-                width: canvas.width
-                visible: Qt.inputMethod.visible
-                Component.onCompleted: {
-                    VirtualKeyboardSettings.activeLocales = ["zh_CN", "en_US"];
-                    VirtualKeyboardSettings.locale = (win.ctl.lang === "en" ? "en_US" : "zh_CN");
-                }
-            }
+            source: "KeyboardPanel.qml"
+            onLoaded: { item.width = Qt.binding(function() { return canvas.width }); item.ctl = win.ctl }
         }
         Timer { interval: 200; running: true; onTriggered: keyboard.active = true }
 
-        HelpOverlay { ctl: win.ctl; anchors.fill: parent; visible: assist.helpShown; z: 90 }
-        TimeoutOverlay { ctl: win.ctl; anchors.fill: parent; visible: win.ctl.countdown >= 0; z: 100 }
+        // overlays are created when first needed (not compiled and built before the first frame)
+        Loader {
+            anchors.fill: parent; z: 90
+            active: assist.helpShown
+            sourceComponent: HelpOverlay { ctl: win.ctl }
+        }
+        Loader {
+            anchors.fill: parent; z: 100
+            active: win.ctl.countdown >= 0
+            sourceComponent: TimeoutOverlay { ctl: win.ctl }
+        }
 
         // the console's announcement, on the attract screen only
         Rectangle {
@@ -113,12 +113,10 @@ Window {
         }
 
         // the technician's screen, over everything (reached only by the hidden gesture and the PIN)
-        MaintenanceScreen {
-            objectName: "maintenanceScreen"
-            maint: win.maint
-            anchors.fill: parent
-            visible: win.maint !== null && (win.maint.pinVisible || win.maint.panelOpen)
-            z: 200
+        Loader {
+            anchors.fill: parent; z: 200
+            active: win.maint !== null && (win.maint.pinVisible || win.maint.panelOpen)
+            sourceComponent: MaintenanceScreen { objectName: "maintenanceScreen"; maint: win.maint }
         }
     }
 }

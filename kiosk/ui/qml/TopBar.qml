@@ -12,6 +12,8 @@ Rectangle {
         objectName: "terminalName"
         visible: !assist.elderly  // room for the larger buttons (switch to standard for the technician's gesture)
         anchors { left: parent.left; leftMargin: 28; verticalCenter: parent.verticalCenter }
+        // never under the clock and the buttons: a long name is elided rather than overprinted
+        width: Math.max(0, Math.min(implicitWidth, barRow.x - 28 - 16)); elide: Text.ElideRight
         text: bar.ctl ? bar.ctl.terminalName : ""
         color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; font.bold: true
         // the technician's hidden gesture: hold the terminal name for three seconds (a citizen's tap does nothing)
@@ -21,6 +23,7 @@ Rectangle {
         }
     }
     Row {
+        id: barRow
         anchors { right: parent.right; rightMargin: 20; verticalCenter: parent.verticalCenter }
         spacing: 16
         Rectangle {
