@@ -6,7 +6,6 @@ One daemon thread does all of the network work, so the UI never waits on it; the
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import EventSource
+from kiosk.sync.bundle_fetch import fetch_bundle
 from kiosk.sync.credentials import Credentials, pin_next_certificate
 from kiosk.sync.query import HttpQueryService
 from kiosk.sync.screenshots import upload_screenshots
@@ -24,7 +24,6 @@ from kiosk.sync.transport import Refused, Revoked, Signer, Transport, TransportE
 from offline_cache.store import Store
 from wire.commands import parse_commands
 from wire.events import EVENT_SUBMISSION
-from wire.limits import MAX_BUNDLE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -351,62 +350,8 @@ class SyncClient:
         self.fetch_bundle()
 
     def fetch_bundle(self) -> int | None:
-        """Download the group's latest bundle if this terminal has never seen that version and hand it to
-        ``on_bundle`` (the flows' BundleManager verifies, stages and activates when idle). Each version is
-        fetched once: a refused one is recorded with its reason and never blocks a later one."""
-        assert self._transport is not None
-        try:
-            meta = self._transport.call("GET", "/api/v1/bundles/latest")
-        except Refused as exc:
-            if exc.status == 404:
-                return None
-            raise
-        if isinstance(meta, dict) and self.on_withdraw is not None:
-            for withdrawn in meta.get("withdrawn") or []:
-                if isinstance(withdrawn, int) and self.store.bundle_state(withdrawn) not in (
-                    None,
-                    "withdrawn",
-                ):
-                    self.on_withdraw(withdrawn)
-                    self.store.set_bundle_version_state(withdrawn, "withdrawn")
-        version = meta.get("version") if isinstance(meta, dict) else None
-        if not isinstance(version, int) or version < 1 or self.store.bundle_state(version) is not None:
-            return None
-        if version == self.active_bundle():
-            return None
-        length = meta.get("length")
-        if not isinstance(length, int) or not 0 <= length <= MAX_BUNDLE_BYTES:
-            log.warning("bundle %s refused: length %r", version, length)
-            self.store.record_bundle(version, "", "refused", f"oversized: length {length!r}")
-            return None
-        content = self._transport.call("GET", f"/api/v1/bundles/{version}", raw=True, max_bytes=length)
-        if len(content) != length or hashlib.sha256(content).hexdigest() != meta.get("sha256"):
-            raise Unreachable("bundle does not match its metadata", code="garbage")
-        self.bundle_dir.mkdir(parents=True, exist_ok=True)
-        path = self.bundle_dir / f"bundle-{version}.tar"
-        tmp = path.with_suffix(".part")
-        tmp.write_bytes(content)
-        tmp.replace(path)
-        log.info("bundle %s downloaded (%d bytes)", version, length)
-        state, detail = "received", meta.get("sha256", "")
-        if self.on_bundle is not None:
-            try:
-                outcome = self.on_bundle(path, version)
-                state, detail = (
-                    _STATES.get(getattr(outcome, "state", "staged"), "installed"),
-                    str(getattr(outcome, "reason", "")),
-                )
-            except Exception as exc:  # refused (signature, version, group...): recorded, not fetched again
-                state, detail = "refused", f"{getattr(exc, 'reason', type(exc).__name__)}: {exc}"[:300]
-            if state == "refused":
-                log.warning("bundle %s refused: %s", version, detail)
-            path.unlink(missing_ok=True)  # the manager keeps its own verified copy
-        self.store.record_bundle(version, str(path), state, detail)
-        return version
-
-
-# what became of a bundle (flows.bundles.Outcome.state) -> the store's record of it
-_STATES = {"installed": "active", "staged": "installed", "refused": "refused"}
+        """The group's latest bundle, if never seen, handed to ``on_bundle`` (``kiosk.sync.bundle_fetch``)."""
+        return fetch_bundle(self)
 
 
 def _acknowledged(answer: Any, sent: set[str]) -> list[str] | None:
