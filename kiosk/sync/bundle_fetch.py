@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
 
-from kiosk.sync.transport import Refused, Unreachable
+from kiosk.sync.transport import Refused, Transport, Unreachable
+from offline_cache.store import Store
 from wire.limits import MAX_BUNDLE_BYTES
-
-if TYPE_CHECKING:
-    from kiosk.sync.client import SyncClient
 
 log = logging.getLogger("kiosk.sync.client")
 
@@ -24,7 +24,19 @@ log = logging.getLogger("kiosk.sync.client")
 _STATES = {"installed": "active", "staged": "installed", "refused": "refused"}
 
 
-def fetch_bundle(client: SyncClient) -> int | None:
+class BundleFetcher(Protocol):
+    """What the download needs of the sync worker (``kiosk.sync.client.SyncClient``)."""
+
+    _transport: Transport | None
+    store: Store
+    bundle_dir: Path
+    on_bundle: Callable[[Path, int], Any] | None
+    on_withdraw: Callable[[int], Any] | None
+
+    def active_bundle(self) -> int | None: ...
+
+
+def fetch_bundle(client: BundleFetcher) -> int | None:
     """Download the group's latest bundle if this terminal has never seen that version and hand it to
     ``on_bundle`` (the flows' BundleManager verifies, stages and activates when idle). Each version is
     fetched once: a refused one is recorded with its reason and never blocks a later one."""
@@ -78,7 +90,3 @@ def fetch_bundle(client: SyncClient) -> int | None:
         path.unlink(missing_ok=True)  # the manager keeps its own verified copy
     client.store.record_bundle(version, str(path), state, detail)
     return version
-
-
-# what became of a bundle (flows.bundles.Outcome.state) -> the store's record of it
-_STATES = {"installed": "active", "staged": "installed", "refused": "refused"}
