@@ -226,12 +226,9 @@ def _bundles(data_dir: Path, records: list[Any]) -> dict[str, Any]:
 
 def _journal_refusals(root: Path) -> list[dict[str, Any]]:
     """Refusals and rollbacks the bundle manager journalled (``flows install`` by hand, corrupt archives, expiry)."""
-    from flows.bundles.manager import JOURNAL
+    from flows.bundles.journal import read_journal
 
-    try:
-        entries = json.loads((root / JOURNAL).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
+    entries = read_journal(root)
     kinds = ("bundle_refused", "bundle_rolled_back", "bundle_expired")
     return [
         {

@@ -23,7 +23,8 @@ The package, by responsibility:
 - :mod:`~flows.bundles.yaml_bounds` — YAML structure bounds (depth, aliases, billion laughs).
 - :mod:`~flows.bundles.verify` — the complete check, the same on the terminal and the back office.
 - :mod:`~flows.bundles.durable` — fsync and atomic writes.
-- :mod:`~flows.bundles.manager` — the terminal: receive, activate, load, expire, withdraw, roll back.
+- :mod:`~flows.bundles.manager` — the terminal: receive, activate, load, expire, withdraw, roll back;
+  :mod:`~flows.bundles.journal` — what happened to them: log, journal on disk, events.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ from flows.bundles.errors import (
     SPEC,
     BundleRefused,
 )
+from flows.bundles.journal import EventSink, store_sink
 from flows.bundles.keys import RootKeys, generate_key, key_id, load_private_key, public_hex, rotate, sign_root
-from flows.bundles.manager import BundleManager, CrashHook, EventSink, Outcome, store_sink
+from flows.bundles.manager import BundleManager, CrashHook, Outcome
 from flows.bundles.manifest import (
     Manifest,
     canonical_json,

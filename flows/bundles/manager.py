@@ -33,6 +33,7 @@ from typing import Any
 from flows.bundles.archive import extract_archive
 from flows.bundles.durable import fsync_dir, fsync_tree, write_atomic
 from flows.bundles.errors import ROOT_KEYS_FILE, BundleRefused, Outcome, refusal_of
+from flows.bundles.journal import EventSink, emit, read_journal
 from flows.bundles.keys import RootKeys
 from flows.bundles.manifest import Manifest, read_manifest
 from flows.bundles.verify import bundle_root, verify
@@ -42,11 +43,7 @@ from wire.limits import MAX_BUNDLE_BYTES
 
 log = logging.getLogger(__name__)
 
-EventSink = Callable[[str, dict[str, Any]], None]
 CrashHook = Callable[[str], None]  # called at each point of an activation; the power-cut test kills there
-JOURNAL = "journal.json"
-JOURNAL_KEEP = 20
-NOTICES = ("bundle_refused", "bundle_rolled_back", "bundle_expired", "bundle_withdrawn")
 
 
 class BundleManager:
@@ -137,11 +134,7 @@ class BundleManager:
 
     def journal(self) -> list[dict[str, Any]]:
         """The last refusals, rollbacks, expiries and withdrawals, newest last."""
-        try:
-            entries = json.loads((self.root / JOURNAL).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return []
-        return entries if isinstance(entries, list) else []
+        return read_journal(self.root)
 
     def status(self) -> dict[str, Any]:
         """What runs and what does not, honestly: for the heartbeat and ``kiosk status``."""
@@ -155,23 +148,7 @@ class BundleManager:
         }
 
     def _emit(self, kind: str, **detail: Any) -> None:
-        level = logging.WARNING if kind in NOTICES else logging.INFO
-        log.log(level, "%s %s", kind, json.dumps(detail, ensure_ascii=False, sort_keys=True))
-        if kind in NOTICES:
-            try:
-                entries = self.journal() + [
-                    {"kind": kind, "at": self.now().strftime("%Y-%m-%dT%H:%M:%SZ"), **detail}
-                ]
-                write_atomic(
-                    self.root / JOURNAL, json.dumps(entries[-JOURNAL_KEEP:], ensure_ascii=False).encode()
-                )
-            except OSError:
-                log.exception("bundle journal not written")
-        if self.on_event is not None:
-            try:
-                self.on_event(kind, detail)
-            except Exception:  # recording an event must not break the terminal
-                log.exception("bundle event %s not recorded", kind)
+        emit(self.root, self.on_event, self.now().strftime("%Y-%m-%dT%H:%M:%SZ"), kind, detail)
 
     def _clean_leftovers(self) -> None:
         for path in self.root.iterdir():
@@ -414,17 +391,3 @@ class BundleManager:
                     self._rollback(version, to, f"{type(exc).__name__}: {exc}")
                 if previous is not None:
                     self._point("previous", None)
-
-
-def store_sink(store: Any) -> EventSink:
-    """Record bundle events in the terminal's store (device events, queued for the back office)."""
-
-    def sink(kind: str, detail: dict[str, Any]) -> None:
-        store.record_device_event(
-            "flows",
-            kind,
-            str(detail.get("reason", "")),
-            json.dumps(detail, ensure_ascii=False, sort_keys=True),
-        )
-
-    return sink
