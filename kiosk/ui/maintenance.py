@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
 
 from kiosk.maintenance import MaintenanceGate
+from kiosk.maintenance_rows import device_row, sync_rows
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +74,14 @@ class MaintenanceController(QObject):
         return self._panel
 
     def _get_devices(self) -> list[dict[str, Any]]:
-        return [self._device_row(name, info) for name, info in (self._facts.get("devices") or {}).items()]
+        live = self.citizen.device_states
+        return [
+            device_row(name, info, live.get(name), self._facts)
+            for name, info in (self._facts.get("devices") or {}).items()
+        ]
 
     def _get_sync(self) -> list[dict[str, str]]:
-        return _sync_rows(self._facts)
+        return sync_rows(self._facts)
 
     def _get_log_text(self) -> str:
         from kiosk.logging_setup import recent_lines
@@ -347,66 +352,6 @@ class MaintenanceController(QObject):
     def _say(self, text: str) -> None:
         self._result = text
         self.changed.emit()
-
-    def _device_row(self, name: str, info: dict[str, Any]) -> dict[str, Any]:
-        live = self.citizen.device_states.get(name)
-        state = live.state.value if live is not None else info.get("state", "unknown")
-        reason = live.reason if live is not None else info.get("reason", "")
-        error = info.get("last_error") or {}
-        paper = (self._facts.get("paper") or {}).get(name)
-        jobs = info.get("jobs") or {}
-        counters = []
-        if paper:
-            counters.append(
-                f"本卷/本盒已用 {paper['used']:g} {paper['unit']}, 余 {paper['left']:g}"
-                + (f", 约 {paper['days_left']:g} 天" if paper["days_left"] is not None else "")
-                + f", 换纸 {paper['paper_changes']} 次"
-            )
-        if jobs:
-            counters.append("打印 " + ", ".join(f"{k} {v}" for k, v in sorted(jobs.items())))
-        kind = (
-            "printer"
-            if name in ("receipt", "document", "license")
-            else "reader"
-            if name in ("idcard", "sscard")
-            else "other"
-        )
-        return {
-            "name": name,
-            "state": state,
-            "reason": reason,
-            "kind": kind,
-            "lastError": f"{error.get('reason', '')} {error.get('detail', '')}".strip(),
-            "counters": "; ".join(counters),
-        }
-
-
-def _sync_rows(facts: dict[str, Any]) -> list[dict[str, str]]:
-    if not facts:
-        return []
-    bo, queue, bundles = facts.get("backoffice") or {}, facts.get("queue") or {}, facts.get("bundles") or {}
-    age = bo.get("last_contact_age_s")
-    offset = bo.get("clock_offset_s")
-    refused = ", ".join(f"{r['version']} ({r['reason']})" for r in bundles.get("refused", [])) or "无"
-    return [
-        {"label": "后台", "value": f"{bo.get('url') or '-'} ({bo.get('link', '-')})"},
-        {
-            "label": "待上传",
-            "value": f"{queue.get('depth', '-')} 条"
-            + (
-                f", 最早 {queue['oldest_pending_age_s']:.0f} 秒前"
-                if queue.get("oldest_pending_age_s")
-                else ""
-            ),
-        },
-        {"label": "最近联系", "value": "从未" if age is None else f"{age:.0f} 秒前"},
-        {"label": "时钟偏差", "value": "-" if offset is None else f"{offset:+.1f} 秒"},
-        {
-            "label": "流程包",
-            "value": f"当前 {bundles.get('active') or '内置'}, 待启用 {bundles.get('staged') or '无'}, "
-            f"拒绝 {refused}",
-        },
-    ]
 
 
 def _error_text(error: BaseException) -> str:
