@@ -224,7 +224,8 @@ class SessionCore(CardEvents, StepInput):
             session.form_step, session.form_errors, session.active_field = step.id, {}, ""
             session.form_values = {**form_defaults(step), **session.run.context.get("form", {})}
         if step.type == "rate":
-            session.rating_level, session.rating_indicators, session.rating_comment = 0, [], ""
+            session.rating_level, session.rating_comment = 0, ""
+            session.rating_scores, session.rating_reasons = {}, []
         if step.type == "finish":
             self._finish(session)
         if step.type == "confirm_identity" and self.card_confirmed and session.run.context.get("identity"):

@@ -70,7 +70,8 @@ class Session:
     signature: str = ""  # SVG path of the commitment signature, kept with the case
     rating_comment: str = ""
     rating_level: int = 0
-    rating_indicators: list[str] = field(default_factory=list)
+    rating_scores: dict[str, int] = field(default_factory=dict)  # indicator id -> score (flows/ratings.yaml)
+    rating_reasons: list[str] = field(default_factory=list)  # 差评 reasons, only for levels 1-2
     status: str = ""  # translation key of a transient status line (reading, printing, ...)
 
 
