@@ -29,7 +29,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from backoffice import admin_routes, bundle_routes, console, operator_routes, rollout_routes, terminal_routes
+from backoffice import (
+    admin_routes,
+    bundle_routes,
+    console,
+    operator_routes,
+    rate_later,
+    rollout_routes,
+    terminal_routes,
+)
 from backoffice.console.config import ConsoleConfig
 from backoffice.errors import ApiError
 from backoffice.state import Backoffice, Limits
@@ -109,6 +117,7 @@ def create_app(
     app.include_router(rollout_routes.router)
     app.include_router(operator_routes.router)
     app.include_router(admin_routes.router)
+    app.include_router(rate_later.router)
     console.install(app, console_config or ConsoleConfig.from_env())
 
     @app.get("/docs", include_in_schema=False)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from backoffice import audit, citizen_sessions
 from backoffice.models import Case, DeviceEvent, Event, Rating
 from backoffice.query_services import SERVICES, run_query
+from backoffice.ratings import add_scores, rating_row
 from backoffice.schemas import EventIn, EventResult, EventsOut
 from backoffice.state import Backoffice
 from flows.services import ServiceError
@@ -99,6 +100,10 @@ def ingest(bo: Backoffice, terminal_id: str, raw_events: list[Any]) -> EventsOut
                 if record is not None:
                     record.event_id = event.id
                     session.add(record)
+            rated = [record for _i, _e, record in fresh if isinstance(record, Rating)]
+            if rated:
+                session.flush()
+                add_scores(session, rated)
     return EventsOut(results=results)
 
 
@@ -243,24 +248,8 @@ def _domain_record(terminal_id: str, item: EventIn, now: float) -> tuple[Any, st
             payload=p,
         ), None
     if item.kind == w.EVENT_RATING:
-        level = p.get("level")
-        if (
-            not isinstance(p.get("case_no"), str)
-            or not isinstance(level, int)
-            or level not in w.RATING_LEVELS
-        ):
-            return None, "case_no or level invalid"
-        indicators = p.get("indicators") if isinstance(p.get("indicators"), list) else []
-        return Rating(
-            terminal_id=terminal_id,
-            case_no=p["case_no"][: w.CASE_NO_MAX],
-            item_code=_text(p.get("item_code"), w.CODE_MAX),
-            level=level,
-            indicators=indicators,
-            comment=_text(p.get("comment"), w.TEXT_MAX),
-            channel=_text(p.get("channel"), w.CHANNEL_MAX),
-            received_at=now,
-        ), None
+        rating = rating_row(terminal_id, p, _text(p.get("channel"), w.CHANNEL_MAX), now)
+        return (rating, None) if rating is not None else (None, "case_no or level invalid")
     if item.kind == w.EVENT_DEVICE:
         if not isinstance(p.get("device"), str):
             return None, "device missing"

@@ -141,6 +141,8 @@ def list_ratings(
             item_code=r.item_code,
             level=r.level,
             indicators=r.indicators,
+            reasons=list(r.reasons or []),
+            set_version=r.set_version,
             comment=r.comment,
             channel=r.channel,
             received_at=r.received_at,

@@ -221,7 +221,9 @@ class RatingView(BaseModel):
     case_no: str
     item_code: str
     level: int
-    indicators: list[Any]
+    indicators: dict[str, int] | list[Any]  # rating set 2: {indicator: score}; set 1: tick-box ids
+    reasons: list[str] = Field(default_factory=list)  # 差评 reasons (set 2)
+    set_version: int = 1
     comment: str
     channel: str
     received_at: float

@@ -56,6 +56,9 @@ class Limits:
         self.heartbeat_history_days = 7.0  # retention (backoffice.retention)
         self.event_days = 400.0
         self.audit_days = 3650.0
+        self.rate_window_days = 7.0  # a case may be rated later on a phone this long after it finished
+        self.rate_per_minute = 20  # phone-page submissions from one address a minute
+        self.rate_per_case = 10  # ... and for one case number an hour, from any address (code guessing)
         for key, value in values.items():
             if not hasattr(self, key):
                 raise TypeError(f"unknown limit {key}")

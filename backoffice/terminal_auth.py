@@ -28,6 +28,9 @@ from wire.limits import MAX_BUNDLE_UPLOAD_BYTES, MAX_REQUEST_BYTES
 
 UNSIGNED_PATHS = frozenset({f"{signing.API}/health", f"{signing.API}/enrol"})
 OPERATOR_PREFIX = f"{signing.API}/operator"
+PHONE_RATING_PREFIX = (
+    f"{signing.API}/rate/"  # a citizen's phone: the case's code, not a signature (rate_later)
+)
 TIMESTAMP_DIGITS = 12
 STATE_KEY = "kiosk_terminal"
 
@@ -37,6 +40,7 @@ def needs_signature(path: str) -> bool:
         path.startswith(signing.API + "/")
         and path not in UNSIGNED_PATHS
         and not path.startswith(OPERATOR_PREFIX)
+        and not path.startswith(PHONE_RATING_PREFIX)
     )
 
 
