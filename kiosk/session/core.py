@@ -296,6 +296,9 @@ class SessionCore(CardEvents, StepInput):
 
         def work() -> Any:
             context["case"]["case_no"] = session.case_no or ""  # set by the db lane by now
+            # rate later on a phone: the receipt's second QR code (flows.receipts), when the link is up
+            context["case"].update(self.ports.rate_later(session.case_no or "") or {})
+            context["case"]["rate_days"] = self.ports.rate_window_days
             return self.ports.print_step(
                 printer_class,
                 step.params["template"],

@@ -205,6 +205,7 @@ class StepInput(CoreParts):
         self.ports.lanes.run(
             "db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__)
         )
+        session.rated = True
         self.advance("ok")
 
     def tap_rate_skip(self, _value: Any = None) -> None:

@@ -19,6 +19,7 @@ from flows.templating import render
 from kiosk.i18n import catalog, tr
 from kiosk.session import outcomes
 from kiosk.session.input import form_defaults, month_value  # noqa: F401  (re-exported for the screens' tests)
+from kiosk.ui.qr import qr_data_url
 
 
 def identity_lines(identity: dict[str, Any] | None, lang: str) -> list[dict[str, str]]:
@@ -252,6 +253,12 @@ def end_view(core: Any, session: Any, lang: str) -> dict[str, Any]:
     if outcome == outcomes.FAILED:
         extra["failure"] = tr(f"done.failed.{session.reason or outcomes.SERVICE}", lang)
         extra["where"] = tr("done.where", lang)
+    link = None if session.rated or not session.case_no else core.ports.rate_later(session.case_no)
+    if link:  # not rated here: rate later on a phone, by the same link as the receipt's second QR code
+        extra["rateQr"] = qr_data_url(link["rate_url"])
+        extra["rateLater"] = tr(
+            "done.rate_later", lang, days=core.ports.rate_window_days, code=link["rate_code"]
+        )
     return extra
 
 
