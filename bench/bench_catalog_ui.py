@@ -131,9 +131,12 @@ def _candidate(robot, panel, word: str):
     stack = [panel]
     while stack:
         item = stack.pop()
-        if item.isVisible() and item.metaObject().className().startswith("SelectionListItem"):
-            if word in [child.property("text") for child in item.childItems()]:
-                return item
+        if (
+            item.isVisible()
+            and item.metaObject().className().startswith("SelectionListItem")
+            and word in [child.property("text") for child in item.childItems()]
+        ):
+            return item
         stack.extend(item.childItems())
     return None
 
