@@ -10,6 +10,9 @@ Item {
     property var v: ctl ? ctl.view : ({})
     property bool chosen: (v.selectedLevel || 0) > 0
     property int labelSize: assist.elderly ? 40 : 26
+    // once a level is chosen, the optional parts below it come into view (elderly mode does not fit them all)
+    onChosenChanged: if (chosen) Qt.callLater(function() {
+        flick.contentY = Math.max(0, Math.min(indicatorsLabel.y - 10, flick.contentHeight - flick.height)); })
     Flickable {
         id: flick
         anchors { left: parent.left; right: parent.right; top: parent.top; bottom: parent.bottom; bottomMargin: assist.sizes.button + 16 }
@@ -40,7 +43,7 @@ Item {
                     }
                 }
             }
-            Text { visible: view.chosen; text: view.ctl ? view.ctl.s["rate.indicators"] : ""
+            Text { id: indicatorsLabel; visible: view.chosen; text: view.ctl ? view.ctl.s["rate.indicators"] : ""
                    font.family: "WenQuanYi Micro Hei"; font.pixelSize: view.labelSize; color: "#3d4a57" }
             Repeater {
                 model: view.chosen ? (view.v.indicators || []) : []
