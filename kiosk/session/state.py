@@ -78,6 +78,10 @@ class Session:
     rated: bool = False  # rated here: the done screen then offers no phone link
     status: str = ""  # translation key of a transient status line (reading, printing, ...)
 
+    def reset_rating(self) -> None:
+        """A rate step starts empty (Back and forth through it must not carry an earlier choice)."""
+        self.rating_level, self.rating_comment, self.rating_scores, self.rating_reasons = 0, "", {}, []
+
 
 class CoreParts:
     """What the step mixins (cards, input) use of :class:`kiosk.session.core.SessionCore`, declared once for
