@@ -11,8 +11,12 @@ Item {
     property bool chosen: (v.selectedLevel || 0) > 0
     property int labelSize: assist.elderly ? 40 : 26
     // once a level is chosen, the optional parts below it come into view (elderly mode does not fit them all)
-    onChosenChanged: if (chosen) Qt.callLater(function() {
-        flick.contentY = Math.max(0, Math.min(indicatorsLabel.y - 10, flick.contentHeight - flick.height)); })
+    onChosenChanged: if (chosen) reveal.restart()
+    Timer {  // after the column has laid out the parts that just appeared
+        id: reveal
+        interval: 50
+        onTriggered: flick.contentY = Math.max(0, Math.min(indicatorsLabel.y - 10, flick.contentHeight - flick.height))
+    }
     Flickable {
         id: flick
         anchors { left: parent.left; right: parent.right; top: parent.top; bottom: parent.bottom; bottomMargin: assist.sizes.button + 16 }
