@@ -35,6 +35,7 @@ from backoffice import (
     bundle_routes,
     console,
     operator_routes,
+    rate_later,
     remote_routes,
     rollout_routes,
     terminal_routes,
@@ -128,6 +129,7 @@ def create_app(
     app.include_router(operator_routes.router)
     app.include_router(admin_routes.router)
     app.include_router(remote_routes.router)
+    app.include_router(rate_later.router)
     console.install(app, console_config or ConsoleConfig.from_env())
 
     @app.get("/docs", include_in_schema=False)

@@ -18,8 +18,9 @@ from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from backoffice import audit, citizen_sessions, remote_commands
-from backoffice.models import Case, DeviceEvent, Event, Rating
+from backoffice.models import Case, DeviceEvent, Event, Rating, RatingScore
 from backoffice.query_services import SERVICES, run_query
+from backoffice.ratings import rating_values, score_rows
 from backoffice.schemas import EventIn
 from backoffice.state import Backoffice
 from flows.services import ServiceError
@@ -134,6 +135,14 @@ def _insert(
             by_table.setdefault(table, []).append({**row, "event_id": ids[event["idem_key"]]})
     for table, rows in by_table.items():
         conn.execute(insert(table), rows)
+    rated = [r for r in by_table.get(RATINGS, []) if isinstance(r["indicators"], dict) and r["indicators"]]
+    if rated:  # rating set 2: each indicator's score also as a row of its own, for the statistics
+        rating_ids = dict(
+            conn.execute(
+                select(Rating.case_no, Rating.id).where(Rating.case_no.in_([r["case_no"] for r in rated]))
+            ).all()
+        )
+        conn.execute(insert(RatingScore), score_rows(rated, rating_ids))
 
 
 class _Claims:
@@ -301,27 +310,8 @@ def _domain_record(
             },
         ), None
     if item.kind == w.EVENT_RATING:
-        level = p.get("level")
-        if (
-            not isinstance(p.get("case_no"), str)
-            or not isinstance(level, int)
-            or level not in w.RATING_LEVELS
-        ):
-            return None, "case_no or level invalid"
-        indicators = p.get("indicators") if isinstance(p.get("indicators"), list) else []
-        return (
-            RATINGS,
-            {
-                "terminal_id": terminal_id,
-                "case_no": p["case_no"][: w.CASE_NO_MAX],
-                "item_code": _text(p.get("item_code"), w.CODE_MAX),
-                "level": level,
-                "indicators": indicators,
-                "comment": _text(p.get("comment"), w.TEXT_MAX),
-                "channel": _text(p.get("channel"), w.CHANNEL_MAX),
-                "received_at": now,
-            },
-        ), None
+        rating = rating_values(terminal_id, p, _text(p.get("channel"), w.CHANNEL_MAX), now)
+        return ((RATINGS, rating), None) if rating is not None else (None, "case_no or level invalid")
     if item.kind == w.EVENT_DEVICE:
         if not isinstance(p.get("device"), str):
             return None, "device missing"

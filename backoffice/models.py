@@ -106,15 +106,29 @@ class Rating(Base):
         Index("ratings_level", "level", "id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
-    terminal_id: Mapped[str] = mapped_column(String(64))
+    # the terminal's event it came in; None for a rating given later on a phone (backoffice.rate_later)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id"), nullable=True)
+    terminal_id: Mapped[str] = mapped_column(String(64))  # the terminal of the case, whatever the channel
     case_no: Mapped[str] = mapped_column(String(64))
     item_code: Mapped[str] = mapped_column(String(128), default="")
     level: Mapped[int] = mapped_column(Integer)
-    indicators: Mapped[list] = mapped_column(JSON)
+    # rating set 2: {indicator id: score} (its rows also in rating_scores); set 1: a list of tick-box ids
+    indicators: Mapped[dict | list] = mapped_column(JSON)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)  # 差评 reason ids (flows/ratings.yaml)
+    set_version: Mapped[int] = mapped_column(Integer, default=1)
     comment: Mapped[str] = mapped_column(Text, default="")
     channel: Mapped[str] = mapped_column(String(64), default="")
     received_at: Mapped[float] = mapped_column(Float)
+
+
+class RatingScore(Base):
+    """One indicator's score of one rating: the per-indicator statistics are a GROUP BY here, in either database."""
+
+    __tablename__ = "rating_scores"
+    __table_args__ = (Index("rating_scores_indicator", "indicator", "score"),)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(32), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
 
 
 class DeviceEvent(Base):

@@ -8,7 +8,7 @@ nonces and ended citizen sessions after a day, events with their cases, ratings 
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from backoffice import audit
 from backoffice.models import (
@@ -21,6 +21,7 @@ from backoffice.models import (
     Nonce,
     RateCounter,
     Rating,
+    RatingScore,
     RemoteCommand,
     Screenshot,
 )
@@ -50,6 +51,12 @@ def apply_retention(bo: Backoffice) -> dict[str, int]:
             ),
             ("citizen_sessions", delete(CitizenSession).where(CitizenSession.expires_at < now - DAY)),
             ("cases", delete(Case).where(Case.received_at < events_before)),
+            (
+                "rating_scores",
+                delete(RatingScore).where(
+                    RatingScore.rating_id.in_(select(Rating.id).where(Rating.received_at < events_before))
+                ),
+            ),
             ("ratings", delete(Rating).where(Rating.received_at < events_before)),
             ("device_events", delete(DeviceEvent).where(DeviceEvent.received_at < events_before)),
             ("events", delete(Event).where(Event.received_at < events_before)),

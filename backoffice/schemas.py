@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wire import events as wire_events
 from wire.limits import MAX_BATCH, MAX_BUNDLE_BYTES
@@ -233,10 +233,17 @@ class RatingView(RowView):
     case_no: str
     item_code: str
     level: int
-    indicators: list[Any]
+    indicators: dict[str, int] | list[Any]  # rating set 2: {indicator: score}; set 1: tick-box ids
+    reasons: list[str] = Field(default_factory=list)  # 差评 reasons (set 2)
+    set_version: int = 1
     comment: str
     channel: str
     received_at: float
+
+    @field_validator("reasons", mode="before")
+    @classmethod
+    def _no_reasons(cls, value: Any) -> Any:
+        return [] if value is None else value  # a row stored before rating set 2
 
 
 class Announcement(BaseModel):

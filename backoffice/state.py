@@ -65,6 +65,9 @@ class Limits:
         self.command_seconds = 3600.0  # an unacknowledged console command then expires
         self.screenshot_days = 30.0  # terminals' screenshots (retention)
         self.command_resend_seconds = 30.0  # an unacknowledged command goes out again after this long
+        self.rate_window_days = 7.0  # a case may be rated later on a phone this long after it finished
+        self.rate_per_minute = 20  # phone-page submissions from one address a minute
+        self.rate_per_case = 10  # ... and for one case number an hour, from any address (code guessing)
         for key, value in values.items():
             if not hasattr(self, key):
                 raise TypeError(f"unknown limit {key}")

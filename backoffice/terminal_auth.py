@@ -41,6 +41,9 @@ from wire.limits import (
 UNSIGNED_PATHS = frozenset({f"{signing.API}/health", f"{signing.API}/enrol"})
 HEARTBEAT_PATH = f"{signing.API}/heartbeat"
 OPERATOR_PREFIX = f"{signing.API}/operator"
+PHONE_RATING_PREFIX = (
+    f"{signing.API}/rate/"  # a citizen's phone: the case's code, not a signature (rate_later)
+)
 TIMESTAMP_DIGITS = 12
 STATE_KEY = "kiosk_terminal"
 
@@ -50,6 +53,7 @@ def needs_signature(path: str) -> bool:
         path.startswith(signing.API + "/")
         and path not in UNSIGNED_PATHS
         and not path.startswith(OPERATOR_PREFIX)
+        and not path.startswith(PHONE_RATING_PREFIX)
     )
 
 

@@ -50,7 +50,7 @@ def fill(store: Store, events: int) -> None:
         store.record_step(case_no, "read_id", "read_id", "ok")
         store.set_subject(case_no, "420102199001011234", "张三", "resident")
         store.close_case(case_no, "done", {"pages": 1})
-        store.record_rating(case_no, "11420000MB0000001", 5, ["overall"])
+        store.record_rating(case_no, "11420000MB0000001", 5, {"efficiency": 3})
     if events % 2:
         store.record_device_event("printer", "online")
 

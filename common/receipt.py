@@ -23,7 +23,10 @@ class Receipt:
     qr: str | None = None  # payload of a native QR code printed after the lines
     cut: bool = True
     title: str = ""  # job name, for logs (no personal data)
+    # rate later on a phone (好差评): a second QR code after the first, under its caption lines
+    rate_qr: str | None = None
+    rate_lines: tuple[ReceiptLine, ...] = ()
 
     def text(self) -> str:
         """The printed text, one line per receipt line (what a test or preview compares)."""
-        return "\n".join(line.text for line in self.lines)
+        return "\n".join(line.text for line in (*self.lines, *self.rate_lines))

@@ -73,4 +73,23 @@ def render_receipt(template: dict[str, Any], context: dict[str, Any], paper_mm: 
                     )
                 )
     qr = render(template["qr"], context) if template.get("qr") else None
-    return Receipt(lines=tuple(lines), qr=qr, cut=True, title=template["id"])
+    rate_qr, rate_lines = _rate_later(template, context, width)
+    return Receipt(
+        lines=tuple(lines), qr=qr, cut=True, title=template["id"], rate_qr=rate_qr, rate_lines=rate_lines
+    )
+
+
+def _rate_later(
+    template: dict[str, Any], context: dict[str, Any], width: int
+) -> tuple[str | None, tuple[ReceiptLine, ...]]:
+    """好差评 later on a phone: every receipt carries the case's rating link as a QR code, with the code
+    printed too (typed if the QR will not scan), when the terminal could make one (``case.rate_url``) and the
+    template does not opt out (``rate_later: false``)."""
+    case = context.get("case") or {}
+    if not case.get("rate_url") or template.get("rate_later") is False:
+        return None, ()
+    caption = f"扫码评价本次服务（{case.get('rate_days', 7)}天内）"
+    code = f"评价码：{case.get('rate_code', '')}"
+    return str(case["rate_url"]), tuple(
+        ReceiptLine(part, align="center") for text in (caption, code) for part in _wrap(text, width)
+    )

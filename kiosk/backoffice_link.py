@@ -24,6 +24,7 @@ from drivers.base import EventSource
 from flows.services import ServiceError, ServiceOffline
 from kiosk.config import Config
 from offline_cache.store import Store
+from wire.ratelater import rate_code, rate_url
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ class BackofficeLink:
         self.events = EventSource()  # SyncStatus changes, from the sync thread
         self.sync: Any = None
         self.embedded: Any = None  # the back office ``connect`` started in this process, if any
+        self.credentials: Any = None  # kiosk.sync.Credentials once the link started (rate-later codes)
+        self.rate_base = config.rate_later_url  # the address phones open; the back office's if empty
         self._stopped = False
         self._thread: threading.Thread | None = None
 
@@ -82,6 +85,8 @@ class BackofficeLink:
                 )  # no url in the file: the enrolment's
             if self._stopped:
                 return
+            self.rate_base = self.config.rate_later_url or url
+            self.credentials = credentials
             bundles = self.bundles
             wiring: dict[str, Any] = (
                 {}
@@ -121,6 +126,15 @@ class BackofficeLink:
     @property
     def online(self) -> bool:
         return self.sync is not None and self.sync.online
+
+    def rate_later(self, case_no: str) -> dict[str, str] | None:
+        """The phone link of a case (``wire.ratelater``): its URL and 8-digit code, or None before the link
+        knows the terminal's credentials (the receipt then carries no rating QR; nothing else changes)."""
+        credentials = self.credentials
+        if credentials is None or not self.rate_base or not case_no:
+            return None
+        code = rate_code(credentials.secret, credentials.terminal_id, case_no)
+        return {"rate_url": rate_url(self.rate_base, case_no, code), "rate_code": code}
 
     def wake(self) -> None:
         """Something new is in the outbox: deliver it soon."""

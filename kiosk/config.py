@@ -42,6 +42,10 @@ Example::
     url = "https://backoffice.example.gov.cn"   # "embedded" starts the reference server in-process
     heartbeat_s = 30            # how often the terminal reports and looks for a new flow bundle
 
+    [rating]                    # 好差评 later on a phone, by the QR code on the receipt and the done screen
+    public_url = "https://hcp.example.gov.cn"   # what phones open, if not the back office's url
+    window_days = 7             # shown to the citizen; the back office's Limits.rate_window_days decides
+
     [devices]
     idcard = "serial:///dev/ttyUSB0?baud=115200"
     sscard = "pcsc://?reader=ACS"
@@ -106,6 +110,10 @@ class Config:
     maintenance_idle_s: float = 300.0  # maintenance mode ends by itself after this long without a touch
     maintenance_lockout_s: float = 300.0  # three wrong PINs lock the gate this long
     paused_services: tuple[str, ...] = ()  # flow ids the console paused (listed, not startable)
+    # rate later on a phone (the receipt's and the done screen's QR code): the address phones open, if not the
+    # back office's own (a terminal may reach it on a private network); the window the back office allows
+    rate_later_url: str = ""
+    rate_window_days: int = 7
 
 
 _SPEC: dict[str, dict[str, tuple[str, type, Any]]] = {
@@ -132,6 +140,10 @@ _SPEC: dict[str, dict[str, tuple[str, type, Any]]] = {
         "volume": ("voice_volume", float, (0, 1)),
     },
     "backoffice": {"url": ("backoffice_url", str, "url"), "heartbeat_s": ("heartbeat_s", float, (1, 3600))},
+    "rating": {
+        "public_url": ("rate_later_url", str, "url"),
+        "window_days": ("rate_window_days", int, (1, 90)),
+    },
     "maintenance": {
         "idle_s": ("maintenance_idle_s", float, (10, 3600)),
         "lockout_s": ("maintenance_lockout_s", float, (10, 86400)),

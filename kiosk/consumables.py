@@ -22,9 +22,14 @@ MIN_DAYS_FOR_RATE = 0.25  # less history than six hours says nothing about a dai
 
 
 def receipt_length_mm(receipt: Receipt) -> float:
-    """Roll used by one receipt: its lines, its QR, the feed before the cut."""
-    lines = sum(DOUBLE_LINE_MM if getattr(line, "double", False) else LINE_MM for line in receipt.lines)
-    return lines + (QR_MM if receipt.qr else 0.0) + FEED_AND_CUT_MM
+    """Roll used by one receipt: its lines, its QR codes (the rate-later one too), the feed before the cut."""
+    printed = (*receipt.lines, *getattr(receipt, "rate_lines", ()))
+    lines = sum(DOUBLE_LINE_MM if getattr(line, "double", False) else LINE_MM for line in printed)
+    decoded = getattr(receipt, "qr_codes", None)  # a receipt decoded back from the bytes lists its codes
+    codes = (
+        len(decoded) if decoded is not None else bool(receipt.qr) + bool(getattr(receipt, "rate_qr", None))
+    )
+    return lines + QR_MM * codes + FEED_AND_CUT_MM
 
 
 def _key(printer: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from offline_cache.database import Database, now
 from offline_cache.outbox import enqueue
+from wire.events import CHANNEL_TERMINAL
 
 
 @dataclass(frozen=True)
@@ -96,17 +97,22 @@ class Cases:
         case_no: str,
         item_code: str,
         level: int,
-        indicators: list[str],
+        indicators: dict[str, int],
         comment: str = "",
-        channel: str = "self_service_terminal",
+        channel: str = CHANNEL_TERMINAL,
+        *,
+        reasons: list[str] | None = None,
+        set_version: int = 2,
     ) -> None:
-        """好差评: one rating per case (一事一评), queued for the back office like any transaction."""
+        """好差评: one rating per case (一事一评), queued for the back office like any transaction.
+        ``indicators``: indicator id -> score; ``reasons``: 差评 reason ids (flows/ratings.yaml checks both)."""
         if not 1 <= level <= 5:
             raise ValueError("rating level is 1 (非常不满意) to 5 (非常满意)")
+        reasons = list(reasons or [])
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT INTO ratings(case_no, item_code, level, indicators, comment, channel, at) "
-                "VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO ratings(case_no, item_code, level, indicators, comment, channel, at, reasons, "
+                "set_version) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     case_no,
                     item_code,
@@ -115,6 +121,8 @@ class Cases:
                     comment,
                     channel,
                     now(),
+                    json.dumps(reasons, ensure_ascii=False),
+                    set_version,
                 ),
             )
             enqueue(
@@ -124,7 +132,9 @@ class Cases:
                     "case_no": case_no,
                     "item_code": item_code,
                     "level": level,
+                    "set_version": set_version,
                     "indicators": indicators,
+                    "reasons": reasons,
                     "comment": comment,
                     "channel": channel,
                     "terminal_id": self.terminal_id,
@@ -143,7 +153,7 @@ class Cases:
                 "SELECT step_id, step_type, outcome FROM case_steps WHERE case_no=? ORDER BY id", (case_no,)
             ).fetchall()
             rating = conn.execute(
-                "SELECT level, indicators, comment FROM ratings WHERE case_no=?", (case_no,)
+                "SELECT level, indicators, comment, reasons FROM ratings WHERE case_no=?", (case_no,)
             ).fetchone()
         return CaseRecord(
             case_no=row[0],
@@ -151,7 +161,12 @@ class Cases:
             item_code=row[2],
             outcome=row[3],
             steps=[{"step": s[0], "type": s[1], "outcome": s[2]} for s in steps],
-            rating={"level": rating[0], "indicators": json.loads(rating[1]), "comment": rating[2]}
+            rating={
+                "level": rating[0],
+                "indicators": json.loads(rating[1]),
+                "reasons": json.loads(rating[3]),
+                "comment": rating[2],
+            }
             if rating
             else None,
             reason=str(json.loads(row[4] or "{}").get("reason", "")),

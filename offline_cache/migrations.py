@@ -53,3 +53,10 @@ MIGRATIONS.append(
         name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL)""",
     ]
 )
+
+MIGRATIONS.append(
+    [  # 4: ratings of rating set 2 (flows/ratings.yaml): indicators hold {id: score}, 差评 reasons, the set's version
+        "ALTER TABLE ratings ADD COLUMN reasons TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE ratings ADD COLUMN set_version INTEGER NOT NULL DEFAULT 1",
+    ]
+)

@@ -33,6 +33,7 @@ from offline_cache.cases import CaseRecord, Cases
 from offline_cache.database import Database
 from offline_cache.keyvalue import KeyValue
 from offline_cache.outbox import NON_PERSONAL_CASE_DATA, Outbox
+from wire.events import CHANNEL_TERMINAL
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -159,12 +160,17 @@ class Store:
         case_no: str,
         item_code: str,
         level: int,
-        indicators: list[str],
+        indicators: dict[str, int],
         comment: str = "",
-        channel: str = "self_service_terminal",
+        channel: str = CHANNEL_TERMINAL,
+        *,
+        reasons: list[str] | None = None,
+        set_version: int = 2,
     ) -> None:
         """好差评: one rating per case (一事一评), queued for the back office like any transaction."""
-        self._cases.record_rating(case_no, item_code, level, indicators, comment, channel)
+        self._cases.record_rating(
+            case_no, item_code, level, indicators, comment, channel, reasons=reasons, set_version=set_version
+        )
 
     def get_case(self, case_no: str) -> CaseRecord | None:
         return self._cases.get_case(case_no)

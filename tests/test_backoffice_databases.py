@@ -21,7 +21,9 @@ def any_backoffice(request):
 def test_migrated_to_head(any_backoffice):
     engine = make_engine(any_backoffice.database_url)
     try:
-        assert current_revision(engine) == "0005"  # 0005: remote commands from the console
+        assert (
+            current_revision(engine) == "0006"
+        )  # 0005: remote commands; 0006: rating set 2 (scores, 差评 reasons)
     finally:
         engine.dispose()
 
@@ -85,3 +87,45 @@ def test_concurrent_first_delivery(tmp_path, any_backoffice):
         thread.join()
     assert len(results) == 6
     assert Counter(c["case_no"] for c in any_backoffice.cases()) == Counter(f"C{i}" for i in range(50))
+
+
+def test_rating_set_2_scores_reasons_and_phone_ratings(tmp_path, any_backoffice):
+    """Indicator scores in their own table (the console's per-indicator GROUP BY), reasons on the rating, and a
+    rating that comes by no terminal event (rated later on a phone) — on both databases."""
+    import requests
+
+    from backoffice.console import stats
+    from wire.ratelater import rate_code
+
+    credentials = any_backoffice.enrol()
+    store = Store(tmp_path / "k.sqlite3", terminal_id=credentials.terminal_id)
+    numbers = []
+    for n in range(3):
+        case_no = store.open_case("hf.statement", "X")
+        store.close_case(case_no, "completed")
+        numbers.append(case_no)
+        if n < 2:
+            store.record_rating(
+                case_no, "X", 2 - n, {"efficiency": 1, "convenience": 3 - n}, reasons=["slow"]
+            )
+    SyncClient(store, any_backoffice.url, credentials).run_once()
+    assert store.queue_depth() == 0
+    phone = requests.post(
+        f"{any_backoffice.url}/api/v1/rate/{numbers[2]}",
+        json={
+            "v": rate_code(credentials.secret, credentials.terminal_id, numbers[2]),
+            "level": 5,
+            "indicators": {"efficiency": 3},
+        },
+        timeout=10,
+    )
+    assert phone.status_code == 200, phone.text
+    ratings = {r["case_no"]: r for r in any_backoffice.ratings()}
+    assert (
+        ratings[numbers[0]]["reasons"] == ["slow"] and ratings[numbers[0]]["indicators"]["convenience"] == 3
+    )
+    assert ratings[numbers[2]]["channel"] == "phone"
+    bo = any_backoffice.state
+    with bo.sessions() as session:
+        scores = stats.indicator_scores(session, 0, bo.clock() + 1)
+    assert scores == {"efficiency": {1: 2, 3: 1}, "convenience": {3: 1, 2: 1}}

@@ -31,6 +31,10 @@ FIGURES = {
         r"enumeration of \d+ ID numbers: \d+ answers leaked without a session",
     ],
     "bench_catalog.py": [r"tab page after the tap: p95 [\d.]+ ms", r"search results per key: p95 [\d.]+ ms"],
+    "bench_catalog_ui.py": [
+        r"touch on a tab or page -> first frame rendered: \d+ samples, median [\d.]+ ms, p95 [\d.]+ ms",
+        r"each key on the on-screen keyboard -> results frame: \d+ samples, median [\d.]+ ms, p95 [\d.]+ ms",
+    ],
     "bench_console.py": [r"seeded \d+ terminals, \d+ cases", r"slowest console page \d+ ms"],
     "bench_flows.py": [r"load 100 flows .*: [\d.]+ ms", r"engine step transition .*: [\d.]+ µs"],
     "bench_idcard.py": [r"driver, placed -> identity \(mean\)\s+[\d.]+ ms", r"driver process\s+[\d.]+ %"],

@@ -372,3 +372,38 @@ def test_bundle_refused_or_rolled_back_raises_one_alert_each(live):
         (a.kind, a.detail["reason"]) for a in alerts.listing(bo, "") if a.kind.startswith("bundle")
     )
     assert raised == [("bundle_refused", "bundle.signature"), ("bundle_rolled_back", "bundle.crash")]
+
+
+def test_the_ratings_page_shows_each_indicator_and_the_bad_ratings_content(live):
+    """Rating set 2: the four indicators of GB/T 39734-2020's online/self-service set, with their 满意/一般/不满意
+    counts and 满意率, and the 差评 content by its labels."""
+    t1 = terminal(live, "T-0700")
+    cases = [
+        {"case_no": f"20261127000700000{i}", "service_id": "s", "item_code": "X", "outcome": "completed"}
+        for i in range(3)
+    ]
+    ratings = [
+        {"case_no": cases[0]["case_no"], "level": 5, "set_version": 2, "indicators": {"efficiency": 3}},
+        {
+            "case_no": cases[1]["case_no"],
+            "level": 1,
+            "set_version": 2,
+            "indicators": {"efficiency": 1, "operability": 1, "unknown": 3},
+            "reasons": ["device_fault", "made_up"],
+        },
+        {"case_no": cases[2]["case_no"], "level": 2, "set_version": 2, "indicators": {"efficiency": 3}},
+    ]
+    file_cases(t1, cases, [{**r, "item_code": "X"} for r in ratings])
+    html = session_for(live, "rating-supervisor").get(live.url + "/console/ratings", timeout=10).text
+    table = html[
+        html.index('id="indicator-table"') : html.index("</table>", html.index('id="indicator-table"'))
+    ]
+    rows = re.findall(r'<tr data-indicator="(\w+)"><td>([^<]+)</td>((?:<td>[^<]*</td>)+)</tr>', table)
+    cells = {ind: (label, re.findall(r"<td>([^<]*)</td>", rest)) for ind, label, rest in rows}
+    assert cells["efficiency"] == ("办事效率", ["2", "0", "1", "3", "66.7%"])  # 满意 一般 不满意 total 满意率
+    assert cells["operability"] == ("平台操作性", ["0", "0", "1", "1", "0.0%"])
+    assert (
+        cells["guide_accuracy"][1][3] == "0" and "unknown" not in cells
+    )  # what the set does not know is dropped
+    reasons = html[html.index('id="bad-reasons"') :]
+    assert "设备故障（读卡、打印）" in reasons and "made_up" not in reasons

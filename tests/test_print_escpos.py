@@ -206,3 +206,26 @@ def test_printer_switched_off_is_offline(tmp_path):
     assert printer.status().state == DeviceState.OFFLINE
     with pytest.raises(PrinterOffline):
         printer.print_receipt(sample_receipt())
+
+
+def test_a_receipt_carries_the_rate_later_qr_code_after_its_own():
+    """好差评 later on a phone: the case's link as a second native QR code, its code printed for typing; none
+    when the terminal has no link (offline start) or the template opts out."""
+    from flows.receipts import render_receipt
+
+    template = {
+        "id": "t",
+        "lines": [{"text": "办件编号：${case.case_no}"}],
+        "qr": "https://v.example/${case.case_no}",
+    }
+    url = "https://hcp.example.gov.cn/rate/202611270001000001?v=12345678"
+    case = {"case_no": "202611270001000001", "rate_url": url, "rate_code": "12345678", "rate_days": 7}
+    receipt = render_receipt(template, {"case": case})
+    assert receipt.rate_qr == url and "评价码：12345678" in receipt.text()
+    data = encode_receipt(receipt)
+    assert qr_command(url) in data and data.index(qr_command(url)) > data.index(b"https://v.example/")
+    decoded = decode(data).receipts[0]
+    assert decoded.qr_codes == ["https://v.example/202611270001000001", url]
+    assert "扫码评价本次服务（7天内）" in decoded.text() and "评价码：12345678" in decoded.text()
+    assert render_receipt(template, {"case": {"case_no": "1"}}).rate_qr is None
+    assert render_receipt({**template, "rate_later": False}, {"case": case}).rate_qr is None

@@ -91,3 +91,37 @@ def test_a_service_still_opens_its_case():
     citizen = citizen_at("period")
     citizen.lanes.drain()
     assert citizen.core.session.case_no and citizen.store.get_case(citizen.core.session.case_no) is not None
+
+
+def test_the_rating_holds_only_what_the_standard_set_allows():
+    """Rating set 2 (flows/ratings.yaml): indicator scores toggle, reasons only for 差评 and dropped when the
+    level becomes good, the comment bounded; the stored rating and its outbox event carry all of it."""
+    citizen = citizen_at("rate")
+    core, case_no = citizen.core, citizen.core.session.case_no
+    core.tap_rate_reason("slow")  # no level yet: nothing to give reasons for
+    assert core.session.rating_reasons == []
+    core.tap_rate_level(1)
+    core.tap_rate_indicator({"id": "efficiency", "value": 1})
+    core.tap_rate_indicator({"id": "operability", "value": 2})
+    core.tap_rate_indicator({"id": "operability", "value": 2})  # the same score again clears it
+    core.tap_rate_reason("slow")
+    core.tap_rate_reason("device_fault")
+    core.tap_rate_reason("device_fault")
+    assert core.session.rating_scores == {"efficiency": 1} and core.session.rating_reasons == ["slow"]
+    core.tap_rate_level(4)  # a better level: reasons go, scores stay
+    assert core.session.rating_reasons == [] and core.session.rating_scores == {"efficiency": 1}
+    core.tap_rate_level(2)
+    core.tap_rate_reason("guide_unclear")
+    core.tap_rate_comment("  " + "慢" * 500)
+    assert len(core.session.rating_comment) == 200
+    core.tap_rate_submit()
+    citizen.lanes.drain()
+    rating = citizen.store.get_case(case_no).rating
+    assert rating == {
+        "level": 2,
+        "indicators": {"efficiency": 1},
+        "reasons": ["guide_unclear"],
+        "comment": "慢" * 200,
+    }
+    [event] = [e for e in citizen.store.pending_events(100) if e["kind"] == "rating"]
+    assert event["payload"]["set_version"] == 2 and event["payload"]["reasons"] == ["guide_unclear"]

@@ -56,8 +56,9 @@ def test_citizen_prints_contribution_record_by_touch(kiosk, tmp_path, caplog):
     robot.tap("printButton")
     robot.wait_for("rate_5", timeout=20)
     robot.tap("rate_2")
-    robot.tap("indicator_slow")
-    robot.tap("indicator_complex")
+    robot.tap("score_efficiency_1")  # an indicator of the standard's set, on its three points
+    robot.tap("reason_slow")  # 差评 reasons (levels 1-2 only)
+    robot.tap("reason_hard_to_use")
     robot.tap("rateSubmit")
     robot.wait_for("doneHome")
     assert case_no in robot.text_of("caseNumber")
@@ -95,7 +96,12 @@ def test_citizen_prints_contribution_record_by_touch(kiosk, tmp_path, caplog):
         "rate",
     ]
     assert all(s["outcome"] == "ok" for s in case.steps)
-    assert case.rating == {"level": 2, "indicators": ["slow", "complex"], "comment": ""}
+    assert case.rating == {
+        "level": 2,
+        "indicators": {"efficiency": 1},
+        "reasons": ["slow", "hard_to_use"],
+        "comment": "",
+    }
 
     # the screenshots show real Chinese text
     assert "请选择您要办理的服务" not in screen_text(shots / "attract.png")

@@ -156,11 +156,16 @@ def test_rating_an_earlier_case_by_its_number(kiosk):
     robot.tap("submitButton")
     robot.wait_for("rate_1", timeout=10)
     robot.tap("rate_1")
-    robot.tap("indicator_wrong_info")
+    robot.tap("reason_guide_unclear")
     robot.tap("rateSubmit")
     robot.wait_for("doneHome")
     robot.wait_until(lambda: app.ctx.store.get_case(earlier).rating is not None, what="rating stored")
-    assert app.ctx.store.get_case(earlier).rating == {"level": 1, "indicators": ["wrong_info"], "comment": ""}
+    assert app.ctx.store.get_case(earlier).rating == {
+        "level": 1,
+        "indicators": {},
+        "reasons": ["guide_unclear"],
+        "comment": "",
+    }
     assert ctl.session is None or ctl.session.run.context.get("identity") is None  # no identity was needed
 
 

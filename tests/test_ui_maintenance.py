@@ -7,6 +7,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from PySide6.QtCore import QPointF
 
 from kiosk import consumables
 from kiosk.documents.license import Calibration, load_calibration
@@ -167,3 +168,25 @@ def test_a_pin_pad_left_open_closes_itself(maintained, monkeypatch):
     robot.wait_until(lambda: robot.find("pinPad") is None, timeout=5, what="PIN pad closed by itself")
     robot.tap("startButton")
     robot.wait_until(lambda: app.controller.screen == "catalog", what="the next citizen served")
+
+
+def test_the_gesture_is_reachable_in_elderly_mode_where_the_name_is_hidden(maintained):
+    """Elderly mode hides the terminal name to make room for its larger buttons; the gesture area stays, so a
+    technician at a terminal whose default is elderly mode can still enter maintenance."""
+    app, robot, _ = maintained
+    robot.tap("elderlyButton")
+    robot.wait_until(lambda: app.assist.elderly, what="elderly mode")
+    robot.pump(0.3)
+    assert robot.find("terminalName", enabled=False) is None  # hidden, as before
+    area = robot.wait_for("maintenanceGesture")
+    buttons = [robot.find(n) for n in ("elderlyButton", "replayButton", "helpButton", "langButton")]
+    right_edge = area.mapToScene(QPointF(area.width(), 0)).x()
+    assert all(b is not None and b.mapToScene(QPointF(0, 0)).x() >= right_edge for b in buttons)
+    robot.tap("maintenanceGesture")  # a citizen's tap there does nothing
+    robot.pump(0.3)
+    assert robot.find("pinPad") is None
+    robot.hold("maintenanceGesture", 3.4)
+    robot.wait_for("pinPad")
+    _enter_pin(robot, PIN)
+    robot.wait_for("maintenancePanel")
+    assert app.maintenance.panelOpen and app.controller.maintenance

@@ -31,3 +31,12 @@ SCREEN_MAX = 32  # the screen a help call was made on (a screen's name, never te
 HELP_SCREEN_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"  # a help call's screen: a name, or it is dropped
 HELP_SERVICE_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"  # a help call's service id (a flow id), or it is dropped
 RATING_LEVELS = range(1, 6)
+
+# A rating (好差评, flows/ratings.yaml version 2): ``indicators`` maps an indicator id to its score,
+# ``reasons`` lists 差评 reason ids, ``set_version`` names the rating set they come from.
+RATING_INDICATORS_MAX = 16  # indicator scores kept from one rating
+RATING_REASONS_MAX = 16  # 差评 reasons kept from one rating
+RATING_ID_MAX = 32  # an indicator or reason id
+RATING_COMMENT_MAX = 200  # the citizen's free-text 意见 (the screen and the phone page stop there too)
+CHANNEL_TERMINAL = "self_service_terminal"  # rated on the terminal after the case
+CHANNEL_PHONE = "phone"  # rated later on a phone, through the receipt's QR code

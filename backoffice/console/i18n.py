@@ -95,6 +95,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "good_rate": {"zh": "好评率", "en": "Good rate"},
     "bad_count": {"zh": "差评数", "en": "Bad ratings"},
     "indicators": {"zh": "评价指标", "en": "Indicators"},
+    "indicator_scores": {
+        "zh": "分项评价（GB/T 39734-2020 线上/自助指标）",
+        "en": "Per indicator (GB/T 39734-2020 online/self-service set)",
+    },
+    "indicator_good_rate": {"zh": "满意率", "en": "Rated good"},
+    "bad_reasons": {"zh": "差评内容", "en": "What the bad ratings name"},
     "rectify.status.open": {"zh": "待回访", "en": "Awaiting callback"},
     "rectify.status.called_back": {"zh": "已回访", "en": "Called back"},
     "rectify.status.rectified": {"zh": "已整改", "en": "Rectified"},

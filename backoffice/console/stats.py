@@ -13,10 +13,10 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, cast, func, select
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from backoffice.console.config import ConsoleConfig
-from backoffice.models import Case, Rating, Terminal
+from backoffice.models import Case, Rating, RatingScore, Terminal
 from backoffice.state import Backoffice
 
 DAY = 86400
@@ -114,13 +114,16 @@ def ratings(
         ):
             label = _label(key, period) if by == "period" else (key or "-")
             rows[label][level] += n
-        bad_indicators = Counter[str]()
-        for (indicators,) in session.execute(
-            select(Rating.indicators)
+        bad_indicators = Counter[str]()  # 差评 content: set-2 reasons, or set-1 tick-box ids
+        for indicators, reasons in session.execute(
+            select(Rating.indicators, Rating.reasons)
             .where(Rating.level.in_(BAD), Rating.received_at >= lo, Rating.received_at < hi)
             .limit(50_000)
         ):
-            bad_indicators.update(str(i) for i in indicators or [])
+            bad_indicators.update(str(i) for i in reasons or [])
+            if isinstance(indicators, list):
+                bad_indicators.update(str(i) for i in indicators)
+        scores = indicator_scores(session, lo, hi)
     out: list[dict[str, Any]] = []
     for key, levels in rows.items():
         total = sum(levels.values())
@@ -135,7 +138,20 @@ def ratings(
             }
         )
     out.sort(key=lambda r: r["key"] if by == "period" else (-r["total"], r["key"]))
-    return [{"indicators": bad_indicators.most_common(10)}, *out]
+    return [{"indicators": bad_indicators.most_common(10), "scores": scores}, *out]
+
+
+def indicator_scores(session: Session, lo: float, hi: float) -> dict[str, dict[int, int]]:
+    """Per indicator of rating set 2 (办事效率, 办事指南精确度, ...): how many ratings in [lo, hi) gave each score."""
+    out: dict[str, dict[int, int]] = defaultdict(dict)
+    for indicator, score, n in session.execute(
+        select(RatingScore.indicator, RatingScore.score, func.count())
+        .join(Rating, Rating.id == RatingScore.rating_id)
+        .where(Rating.received_at >= lo, Rating.received_at < hi)
+        .group_by(RatingScore.indicator, RatingScore.score)
+    ):
+        out[indicator][int(score)] = int(n)
+    return dict(out)
 
 
 def rows_for_export(

@@ -16,6 +16,8 @@ from backoffice import audit
 from backoffice.console import rectify, stats, web
 from backoffice.console.i18n import translator
 from backoffice.console.web import RowId
+from flows.model import text
+from flows.ratings import RatingSet, load_rating_set
 
 router = APIRouter(prefix=web.PREFIX, include_in_schema=False)
 Text = Annotated[str, Query(max_length=64)]
@@ -107,6 +109,7 @@ def ratings_page(
     period = period if period in stats.PERIODS else "month"
     lo, hi, first, last = stats.day_range(ctx.config, start, end, ctx.bo.clock())
     head, *table = stats.ratings(ctx.bo, ctx.config, lo, hi, by, period)
+    rating_set, lang = load_rating_set(), "en" if ctx.lang == "en" else "zh_CN"
     totals = [sum(r["levels"][i] for r in table) for i in range(5)]
     t = translator(ctx.lang)
     chart = {
@@ -125,8 +128,30 @@ def ratings_page(
         start=first,
         end=last,
         levels=stats.LEVELS,
-        indicators=head["indicators"],
+        indicators=[(rating_set.label("reason", k, lang), n) for k, n in head["indicators"]],
+        scale=[(s["value"], text(s["label"], lang)) for s in rating_set.scale],
+        scores=_score_rows(rating_set, head["scores"], lang),
     )
+
+
+def _score_rows(rating_set: RatingSet, scores: dict[str, dict[int, int]], lang: str) -> list[dict[str, Any]]:
+    """One row per indicator of the rating set (整体满意度 is the level table above): counts per score, the
+    share rated 满意 (the top score) among those who rated it."""
+    top = max((s["value"] for s in rating_set.scale), default=0)
+    rows = []
+    for indicator in rating_set.indicators:
+        counts = scores.get(indicator["id"], {})
+        total = sum(counts.values())
+        rows.append(
+            {
+                "id": indicator["id"],
+                "label": text(indicator["label"], lang),
+                "counts": [counts.get(s["value"], 0) for s in rating_set.scale],
+                "total": total,
+                "good_rate": round(100.0 * counts.get(top, 0) / total, 1) if total else 0.0,
+            }
+        )
+    return rows
 
 
 @router.get("/rectifications", response_class=HTMLResponse)

@@ -122,6 +122,15 @@ def encode_receipt(receipt: Receipt, settings: EncoderSettings | None = None) ->
         out.append(
             ALIGN["center"] + qr_command(receipt.qr, settings.qr_size, settings.qr_level) + LF + ALIGN["left"]
         )
+    if receipt.rate_qr:  # rate later on a phone: its caption, then its own QR code
+        out.extend(encode_line(line, settings) for line in receipt.rate_lines)
+        out.append(ALIGN["left"] + BOLD_OFF + SIZE_NORMAL)
+        out.append(
+            ALIGN["center"]
+            + qr_command(receipt.rate_qr, settings.qr_size, settings.qr_level)
+            + LF
+            + ALIGN["left"]
+        )
     if receipt.cut:
         out.append(ESC + b"d" + bytes([settings.feed_before_cut]))
         out.append(PARTIAL_CUT if settings.partial_cut else FULL_CUT)

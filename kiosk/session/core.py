@@ -228,7 +228,7 @@ class SessionCore(CardEvents, StepInput):
             session.form_step, session.form_errors, session.active_field = step.id, {}, ""
             session.form_values = {**form_defaults(step), **session.run.context.get("form", {})}
         if step.type == "rate":
-            session.rating_level, session.rating_indicators, session.rating_comment = 0, [], ""
+            session.reset_rating()
         if step.type == "finish":
             self._finish(session)
         if step.type == "confirm_identity" and self.card_confirmed and session.run.context.get("identity"):
@@ -299,6 +299,8 @@ class SessionCore(CardEvents, StepInput):
 
         def work() -> Any:
             context["case"]["case_no"] = session.case_no or ""  # set by the db lane by now
+            link = self.ports.rate_later(session.case_no or "") or {}  # the receipt's rate-later QR code
+            context["case"].update(link, rate_days=self.ports.rate_window_days)
             return self.ports.print_step(
                 printer_class,
                 step.params["template"],

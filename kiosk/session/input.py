@@ -13,6 +13,7 @@ from typing import Any
 from common.months import month_add
 from flows import forms
 from flows.model import Step
+from flows.ratings import RatingInvalid, load_rating_set
 from flows.templating import render
 from kiosk.session.signature import signature_svg
 from kiosk.session.state import CoreParts
@@ -41,7 +42,8 @@ def form_defaults(step: Step, today: date | None = None) -> dict[str, Any]:
 
 class StepInput(CoreParts):
     """Handlers ``tap_<action>`` for ``tap('field' | 'month_step' | 'submit' | 'focus' | 'key' | 'commit' | 'decline' |
-    'rate_level' | 'rate_indicator' | 'rate_comment' | 'rate_submit' | 'rate_skip', value)``."""
+    'rate_level' | 'rate_indicator' | 'rate_reason' | 'rate_comment' | 'rate_submit' | 'rate_skip',
+    value)``."""
 
     def tap_field(self, value: dict) -> None:
         session = self.session
@@ -128,38 +130,58 @@ class StepInput(CoreParts):
         self.advance("declined")
 
     def tap_rate_level(self, level: int) -> None:
+        """整体满意度. Indicator scores stay (they rate the same service); reasons only belong to 差评."""
         session = self.session
         if session is None:
             return
         session.rating_level = int(level)
-        session.rating_indicators = []
+        if not load_rating_set().is_bad(session.rating_level):
+            session.rating_reasons = []
         self.on_change()
 
-    def tap_rate_indicator(self, indicator: str) -> None:
+    def tap_rate_indicator(self, value: dict) -> None:
+        """One indicator's score (``{"id", "value"}``); the same score again clears it (every one is optional)."""
         session = self.session
         if session is None:
             return
-        if indicator in session.rating_indicators:
-            session.rating_indicators.remove(indicator)
+        indicator, score = str(value["id"]), int(value["value"])
+        if session.rating_scores.get(indicator) == score:
+            session.rating_scores.pop(indicator)
         else:
-            session.rating_indicators.append(indicator)
+            session.rating_scores[indicator] = score
+        self.on_change()
+
+    def tap_rate_reason(self, reason: str) -> None:
+        session = self.session
+        if session is None or not load_rating_set().is_bad(session.rating_level):
+            return
+        if reason in session.rating_reasons:
+            session.rating_reasons.remove(reason)
+        else:
+            session.rating_reasons.append(str(reason))
         self.on_change()
 
     def tap_rate_comment(self, comment: str) -> None:
-        """The optional comment, as typed (no re-render: that would rebuild the field and drop the keyboard)."""
+        """The optional 意见, as typed (no re-render: that would rebuild the field and drop the keyboard).
+        Never logged: it may name people."""
         session = self.session
         if session is not None:
-            session.rating_comment = str(comment or "").strip()[:200]
+            session.rating_comment = str(comment or "").strip()[: load_rating_set().comment_max]
 
     def tap_rate_submit(self, _value: Any = None) -> None:
         session = self.session
         if session is None or not session.rating_level:
             return
-        level, indicators, comment = (
-            session.rating_level,
-            list(session.rating_indicators),
-            session.rating_comment,
-        )
+        try:
+            rating = load_rating_set().check(
+                session.rating_level,
+                dict(session.rating_scores),
+                list(session.rating_reasons),
+                session.rating_comment,
+            )
+        except RatingInvalid as exc:  # the screen offers only the set's own choices: a bug, not the citizen
+            log.error("rating refused by the rating set: %s", exc)
+            return
         subject = session.run.current.params.get("subject")  # rating an earlier case by its number
         case_no = render(subject["case_no"], session.run.context) if subject else None
         item_code = (
@@ -170,13 +192,20 @@ class StepInput(CoreParts):
             target = case_no or session.case_no
             if target:
                 self.ports.store.record_rating(
-                    target, item_code or session.flow.item_code, level, indicators, comment
+                    target,
+                    item_code or session.flow.item_code,
+                    rating.level,
+                    rating.scores,
+                    rating.comment,
+                    reasons=list(rating.reasons),
+                    set_version=rating.set_version,
                 )
                 self.ports.outbox_changed()
 
         self.ports.lanes.run(
             "db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__)
         )
+        session.rated = True
         self.advance("ok")
 
     def tap_rate_skip(self, _value: Any = None) -> None:

@@ -27,4 +27,6 @@ def ports_from_context(ctx: Any, lanes: Lanes, timers: Timers) -> Ports:
         terminal={"id": config.terminal_id, "name": config.terminal_name},
         open_session=getattr(ctx.query_service, "open_session", None),
         close_session=getattr(ctx.query_service, "close_session", None),
+        rate_later=getattr(ctx.link, "rate_later", None) or (lambda _case_no: None),
+        rate_window_days=config.rate_window_days,
     )

@@ -46,6 +46,9 @@ class Ports:
     # the back office's citizen session (kiosk.backoffice_link): opened once identified, closed with the case
     open_session: Callable[[str, str, str | None], Any] | None = None
     close_session: Callable[[], Any] | None = None
+    # rate later on a phone: case number -> {"rate_url", "rate_code"}, or None when there is no link yet
+    rate_later: Callable[[str], dict[str, str] | None] = lambda _case_no: None
+    rate_window_days: int = 7
 
 
 @dataclass
@@ -70,8 +73,14 @@ class Session:
     signature: str = ""  # SVG path of the commitment signature, kept with the case
     rating_comment: str = ""
     rating_level: int = 0
-    rating_indicators: list[str] = field(default_factory=list)
+    rating_scores: dict[str, int] = field(default_factory=dict)  # indicator id -> score (flows/ratings.yaml)
+    rating_reasons: list[str] = field(default_factory=list)  # 差评 reasons, only for levels 1-2
+    rated: bool = False  # rated here: the done screen then offers no phone link
     status: str = ""  # translation key of a transient status line (reading, printing, ...)
+
+    def reset_rating(self) -> None:
+        """A rate step starts empty (Back and forth through it must not carry an earlier choice)."""
+        self.rating_level, self.rating_comment, self.rating_scores, self.rating_reasons = 0, "", {}, []
 
 
 class CoreParts:

@@ -7,29 +7,19 @@ here only masked.
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from drivers.identity import display_text
 from flows import forms
 from flows.conditions import lookup
 from flows.engine import FlowRun
 from flows.model import Flow, Step, text
+from flows.ratings import load_rating_set
 from flows.templating import render
 from kiosk.i18n import catalog, tr
 from kiosk.session import outcomes
 from kiosk.session.input import form_defaults, month_value  # noqa: F401  (re-exported for the screens' tests)
-
-RATINGS_PATH = Path(__file__).resolve().parent.parent.parent / "flows" / "ratings.yaml"
-
-
-@cache
-def rating_levels() -> tuple[dict[str, Any], ...]:
-    data = yaml.safe_load(RATINGS_PATH.read_text(encoding="utf-8"))
-    return tuple(data["levels"])
+from kiosk.ui.qr import qr_data_url
 
 
 def identity_lines(identity: dict[str, Any] | None, lang: str) -> list[dict[str, str]]:
@@ -135,16 +125,9 @@ def preview_action(step: Step, flow: Flow, lang: str) -> str:
 
 
 def rate_view(lang: str) -> dict[str, Any]:
-    return {
-        "levels": [
-            {
-                "level": lv["level"],
-                "label": text(lv["label"], lang),
-                "indicators": [{"id": i["id"], "label": text(i["label"], lang)} for i in lv["indicators"]],
-            }
-            for lv in rating_levels()
-        ]
-    }
+    """The rating set in the screen's language (flows/ratings.yaml): levels, indicators and their scale,
+    差评 reasons; the screen says the rating is optional."""
+    return load_rating_set().view(lang)
 
 
 def step_view(run: FlowRun, lang: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -272,6 +255,12 @@ def end_view(core: Any, session: Any, lang: str) -> dict[str, Any]:
         # a headline here too showed that title twice
         extra["failure"] = tr(f"done.failed.{session.reason or outcomes.SERVICE}", lang)
         extra["where"] = tr("done.where", lang)
+    link = None if session.rated or not session.case_no else core.ports.rate_later(session.case_no)
+    if link:  # not rated here: rate later on a phone, by the same link as the receipt's second QR code
+        extra["rateQr"] = qr_data_url(link["rate_url"])
+        extra["rateLater"] = tr(
+            "done.rate_later", lang, days=core.ports.rate_window_days, code=link["rate_code"]
+        )
     return extra
 
 
@@ -306,7 +295,9 @@ def screen_view(core: Any, lang: str, online: bool) -> dict[str, Any] | None:
             )
         extra["selectedLevel"] = session.rating_level
         extra["comment"] = session.rating_comment
-        extra["selectedIndicators"] = list(session.rating_indicators)
+        extra["scores"] = dict(session.rating_scores)
+        extra["selectedReasons"] = list(session.rating_reasons)
+        extra["bad"] = load_rating_set().is_bad(session.rating_level)
     if step.type == "finish":
         extra.update(end_view(core, session, lang))
         if not online and session.flow.opens_case:

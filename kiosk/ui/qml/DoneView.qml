@@ -9,8 +9,8 @@ Item {
     property var v: ctl ? ctl.view : ({})
     property bool success: v.success === undefined ? true : v.success
     Column {
-        anchors.centerIn: parent
-        width: parent.width - 80
+        anchors { verticalCenter: parent.verticalCenter; left: parent.left; leftMargin: 40 }
+        width: parent.width - 80 - (ratePanel.visible ? ratePanel.width + 24 : 0)
         spacing: 26
         Text { objectName: "doneTick"; visible: view.success; anchors.horizontalCenter: parent.horizontalCenter
                text: "✓"; font.pixelSize: assist.elderly ? 156 : 120; color: "#1e8e3e" }
@@ -40,5 +40,19 @@ Item {
             BigButton { objectName: "doneHome"
                         text: view.ctl ? view.ctl.s["done.home"] : ""; onClicked: view.ctl.tap("home", null) }
         }
+    }
+    // 好差评 later on a phone (not rated here): the same link as the receipt's second QR code, and its code
+    Column {
+        id: ratePanel
+        visible: !!view.v.rateQr
+        anchors { right: parent.right; rightMargin: 20; verticalCenter: parent.verticalCenter }
+        width: assist.elderly ? 330 : 300
+        spacing: 12
+        Image { objectName: "rateQr"; anchors.horizontalCenter: parent.horizontalCenter
+                width: 220; height: 220; smooth: false; fillMode: Image.PreserveAspectFit
+                source: view.v.rateQr || "" }
+        Text { objectName: "rateLater"; width: parent.width; horizontalAlignment: Text.AlignHCenter; wrapMode: Text.Wrap
+               text: view.v.rateLater || ""
+               font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; color: "#1b2733" }
     }
 }

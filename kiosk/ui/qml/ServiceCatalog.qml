@@ -135,32 +135,45 @@ Item {
             }
             TapHandler { onTapped: { search.forceActiveFocus(); Qt.inputMethod.show(); } }
         }
-        // the page indicator: every dot is a target, so any page is one tap away
+        // the page indicator: every dot is a target. When the dots do not all fit beside the search box (全部 with
+        // 170 services has 15 pages), the first, the last and the pages around the current one are shown, so the
+        // row never runs under the search box or off the screen.
         Row {
             id: pager
             objectName: "pageIndicator"
             anchors { right: parent.right; top: parent.top; bottom: parent.bottom }
             spacing: 8
             visible: screen.cb.pages > 1
+            readonly property int room: Math.max(3, Math.floor((parent.width - searchBox.width - 24 - pageLabel.implicitWidth) / (88 + spacing)))
+            readonly property var shown: {
+                var total = screen.cb.pages, current = screen.cb.page, out = [];
+                if (total <= room) { for (var i = 0; i < total; i++) out.push(i); return out; }
+                var inner = room - 2, first = Math.max(1, Math.min(current - Math.floor(inner / 2), total - 1 - inner));
+                out.push(0);
+                for (var j = first; j < first + inner; j++) out.push(j);
+                out.push(total - 1);
+                return out;
+            }
             Text {
+                id: pageLabel
                 anchors.verticalCenter: parent.verticalCenter
                 text: screen.ctl ? screen.ctl.s["catalog.page"].replace("{n}", screen.cb.page + 1).replace("{total}", screen.cb.pages) : ""
                 color: "#1b2733"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24
             }
             Repeater {
-                model: screen.cb.pages
+                model: pager.shown
                 delegate: Rectangle {
-                    required property int index
-                    objectName: "page_" + index
-                    width: Math.max(88, (pager.parent.width - searchBox.width - 380) / Math.max(1, screen.cb.pages) - 8)
+                    required property int modelData
+                    objectName: "page_" + modelData
+                    width: Math.max(88, (pager.parent.width - searchBox.width - 380) / Math.max(1, pager.shown.length) - 8)
                     height: parent.height
                     radius: 12
-                    color: index === screen.cb.page ? "#0b4f9c" : "white"
+                    color: modelData === screen.cb.page ? "#0b4f9c" : "white"
                     border.color: "#0b4f9c"; border.width: 2
-                    Text { anchors.centerIn: parent; text: parent.index + 1
-                           color: parent.index === screen.cb.page ? "white" : "#0b4f9c"
+                    Text { anchors.centerIn: parent; text: parent.modelData + 1
+                           color: parent.modelData === screen.cb.page ? "white" : "#0b4f9c"
                            font.family: "WenQuanYi Micro Hei"; font.bold: true; font.pixelSize: assist.elderly ? 40 : 28 }
-                    TapHandler { gesturePolicy: TapHandler.ReleaseWithinBounds; onTapped: screen.cb.setPage(parent.index) }
+                    TapHandler { gesturePolicy: TapHandler.ReleaseWithinBounds; onTapped: screen.cb.setPage(parent.modelData) }
                 }
             }
         }

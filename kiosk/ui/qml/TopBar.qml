@@ -8,18 +8,26 @@ Rectangle {
     color: "#0b4f9c"
     // while paper is being produced, neither Home nor the language may interrupt: the paper comes out anyway
     readonly property bool producing: !!bar.ctl && bar.ctl.screen === "step" && bar.ctl.view.stepType === "print"
-    Text {
-        objectName: "terminalName"
-        visible: !assist.elderly  // room for the larger buttons (switch to standard for the technician's gesture)
-        anchors { left: parent.left; leftMargin: 28; verticalCenter: parent.verticalCenter }
-        // never under the clock and the buttons: a long name is elided rather than overprinted
-        width: Math.max(0, Math.min(implicitWidth, barRow.x - 28 - 16)); elide: Text.ElideRight
-        text: bar.ctl ? bar.ctl.terminalName : ""
-        color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; font.bold: true
-        // the technician's hidden gesture: hold the terminal name for three seconds (a citizen's tap does nothing)
+    // The technician's hidden gesture: hold the top-left corner for three seconds (a citizen's tap does nothing).
+    // The area stays in elderly mode, where the terminal name is hidden to make room for the larger buttons, so
+    // maintenance is reachable in either mode; it ends before the buttons on the right, so it never steals a tap.
+    Item {
+        objectName: "maintenanceGesture"
+        anchors { left: parent.left; top: parent.top; bottom: parent.bottom }
+        width: Math.min(barRow.x - 8, Math.max(240, name.visible ? name.width + 56 : 0))
         TapHandler {
             longPressThreshold: 3
             onLongPressed: if (bar.maint) bar.maint.longPress()
+        }
+        Text {
+            id: name
+            objectName: "terminalName"
+            visible: !assist.elderly  // room for the larger buttons; the gesture area stays
+            anchors { left: parent.left; leftMargin: 28; verticalCenter: parent.verticalCenter }
+            // never under the clock and the buttons: a long name is elided rather than overprinted
+            width: Math.max(0, Math.min(implicitWidth, barRow.x - 28 - 16)); elide: Text.ElideRight
+            text: bar.ctl ? bar.ctl.terminalName : ""
+            color: "white"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: 26; font.bold: true
         }
     }
     Row {
