@@ -15,6 +15,11 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")  # before the QApplication exists
+# No sound server on a test machine: without one, libpulse's connection attempts made Qt's audio-device query
+# stall the GUI thread now and then; a socket that does not exist makes it fail at once (the voice tests record
+# what would be played through their own sink).
+if not (Path(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent")) / "pulse" / "native").exists():
+    os.environ.setdefault("PULSE_SERVER", "unix:/nonexistent-pulse")
 
 pytest_plugins = [
     "tests.fixtures.identity",
