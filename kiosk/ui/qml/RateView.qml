@@ -11,11 +11,11 @@ Item {
     property bool chosen: (v.selectedLevel || 0) > 0
     property int labelSize: assist.elderly ? 40 : 26
     // once a level is chosen, the optional parts below it come into view (elderly mode does not fit them all)
-    onChosenChanged: if (chosen) reveal.restart()
-    Timer {  // after the column has laid out the parts that just appeared
-        id: reveal
-        interval: 50
-        onTriggered: flick.contentY = Math.max(0, Math.min(indicatorsLabel.y - 10, flick.contentHeight - flick.height))
+    // at once (not on a timer), so nothing moves under a finger already on its way to the next button
+    onChosenChanged: if (chosen) Qt.callLater(reveal)
+    function reveal() {
+        content.forceLayout()  // the parts that just appeared get their places before we scroll to them
+        flick.contentY = Math.max(0, Math.min(indicatorsLabel.y - 10, flick.contentHeight - flick.height))
     }
     Flickable {
         id: flick
