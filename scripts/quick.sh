@@ -13,4 +13,4 @@ unset PYTHONDONTWRITEBYTECODE
 .venv/bin/ruff format --check .  # one formatter, applied to the whole tree once and kept
 .venv/bin/lint-imports  # the layer contracts in pyproject.toml [tool.importlinter]
 .venv/bin/mypy  # the type check: packages, strictness and the baseline in pyproject.toml [tool.mypy]
-.venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow and not ui" -n 2 --dist worksteal "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow and not ui" -n 4 --dist worksteal "$@"  # 4 workers on 2 cores: many tests wait on sockets and subprocesses

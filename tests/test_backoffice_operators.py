@@ -146,6 +146,7 @@ def _cli(*args, stdin="", database):
     )
 
 
+@pytest.mark.slow  # the operator CLI as subprocesses, argon2 each time (about 14 s)
 def test_cli_operator_and_audit(tmp_path):
     database = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     added = _cli(

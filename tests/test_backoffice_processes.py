@@ -19,6 +19,8 @@ import requests
 from tests.fixtures import live
 from wire import signing
 
+pytestmark = pytest.mark.slow  # two server processes per test (about 22 s in all)
+
 KEY = "two-process-key"
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every command of both CLIs as a subprocess (about 25 s in all)
+
 ROOT = Path(__file__).resolve().parent.parent
 DEAD_PG = "postgresql+psycopg://kiosk:secret@127.0.0.1:9/kiosk"  # port 9 (discard): nothing listens
 

@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # collects the whole suite in subprocesses (about 12 s)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
