@@ -14,7 +14,6 @@ service), the grace period of a lifted card, and the outcome the case is closed 
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +28,7 @@ from kiosk.availability import service_availability
 from kiosk.session import outcomes
 from kiosk.session.cards import CARD_GRACE_S, CARD_MAY_LEAVE, CardEvents, identify_outcome_ok
 from kiosk.session.input import StepInput, form_defaults
+from kiosk.session.printing import PrintStep
 from kiosk.session.state import Lanes, Ports, Session, Timers
 from wire import services
 
@@ -41,7 +41,7 @@ DONE_S = 12.0  # the end screen stays this long
 MESSAGE_S = 6.0
 
 
-class SessionCore(CardEvents, StepInput):
+class SessionCore(CardEvents, StepInput, PrintStep):
     """One terminal's sessions, one at a time. ``on_change`` is called after every change of state."""
 
     def __init__(self, flows: dict[str, Flow], ports: Ports, on_change: Callable[[], None] = lambda: None):
@@ -285,55 +285,6 @@ class SessionCore(CardEvents, StepInput):
             outcome, session.failure = "error", outcomes.SERVICE
         session.run.context["error"] = {"key": getattr(error, "key", services.E_FAILED)}
         self.advance(outcome)
-
-    def _print(self, session: Session) -> None:
-        step = session.run.current
-        session.run.context["case"] = {
-            "case_no": session.case_no or "",
-            "time": self.ports.clock().strftime("%Y-%m-%d %H:%M"),
-        }
-        session.status = "print.printing"
-        session.printing = True
-        context = copy.deepcopy(session.run.context)
-        printer_class = step.params.get("printer", "receipt")
-
-        def work() -> Any:
-            context["case"]["case_no"] = session.case_no or ""  # set by the db lane by now
-            link = self.ports.rate_later(session.case_no or "") or {}  # the receipt's rate-later QR code
-            context["case"].update(link, rate_days=self.ports.rate_window_days)
-            return self.ports.print_step(
-                printer_class,
-                step.params["template"],
-                context,
-                case_no=session.case_no or "",
-                step_id=step.id,
-                data_path=step.params.get("data"),
-            )
-
-        # not guarded: the outcome follows the paper even when the citizen has already gone home
-        self.ports.lanes.run(
-            printer_class,
-            work,
-            on_done=lambda _r: self._printed(session),
-            on_error=lambda error: self._print_failed(session, error),
-        )
-
-    def _printed(self, session: Session) -> None:
-        session.printing, session.delivered = False, True
-        if session.end_requested:
-            self._close_case(session, outcomes.COMPLETED)
-        elif session is self.session:
-            self.advance("ok")
-
-    def _print_failed(self, session: Session, error: BaseException) -> None:
-        session.printing, session.failure = False, outcomes.PRINTER
-        key = getattr(error, "key", "error.printer.generic")
-        log.warning("print failed for case %s: %s", session.case_no, key)
-        if session.end_requested:
-            self._close_case(session, outcomes.FAILED, outcomes.PRINTER)
-        elif session is self.session:
-            session.run.context["error"] = {"key": key}
-            self.advance("error")
 
     def _finish(self, session: Session) -> None:
         step = session.run.current

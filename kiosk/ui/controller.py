@@ -3,15 +3,13 @@
 It holds what Qt needs — properties, the tap entry point, timers, the language — and no step logic:
 what a step does and how a session ends is the core's. Blocking work runs on the
 :class:`~kiosk.tasks.TaskRunner` lanes and comes back as queued callbacks on the GUI thread; the guard
-here drops a callback whose session is no longer the current one, so a late card read or query answer
+(:mod:`kiosk.ui.qt_ports`) drops a callback whose session is no longer the current one, so a late card read or query answer
 can never leak into the next citizen's session.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Property, QObject, QTimer, Signal, Slot
@@ -25,47 +23,12 @@ from kiosk.session import outcomes
 from kiosk.session.core import Session, SessionCore
 from kiosk.session.ports import ports_from_context
 from kiosk.ui import views
+from kiosk.ui.demo_card import place_demo_card
+from kiosk.ui.qt_ports import QtLanes, QtTimers
 
 log = logging.getLogger(__name__)
 
 ADAPTER_ACTIONS = ("language", "more_time", "end", "demo_place_card")
-
-
-class _QtLanes:
-    """The core's lanes on the TaskRunner, with the guard that drops callbacks of an ended session."""
-
-    def __init__(self, controller: KioskController):
-        self.controller = controller
-
-    def _guarded(self, fn: Callable[[Any], None] | None, guard: Any) -> Callable[[Any], None] | None:
-        if fn is None or guard is None:
-            return fn
-        return lambda value: fn(value) if self.controller.core.session is guard else None
-
-    def run(
-        self,
-        lane: str,
-        work: Callable[[], Any],
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
-        guard: Any = None,
-    ) -> None:
-        self.controller.ctx.tasks.run(
-            lane, work, on_done=self._guarded(on_done, guard), on_error=self._guarded(on_error, guard)
-        )
-
-
-class _QtTimers:
-    def __init__(self, controller: KioskController):
-        self.controller = controller
-
-    def after(self, seconds: float, fn: Callable[[], None], guard: Any = None) -> None:
-        core = self.controller.core
-        QTimer.singleShot(
-            int(seconds * 1000),
-            self.controller,
-            lambda: fn() if guard is None or core.session is guard else None,
-        )
 
 
 class KioskController(QObject):
@@ -90,7 +53,7 @@ class KioskController(QObject):
         self._catalog: list[dict[str, Any]] = []
         self._last_session: Session | None = None
         self.core = SessionCore(
-            ctx.flows, ports_from_context(ctx, _QtLanes(self), _QtTimers(self)), on_change=self._changed
+            ctx.flows, ports_from_context(ctx, QtLanes(self), QtTimers(self)), on_change=self._changed
         )
         self.core.set_lang(self._lang)
         self.core.paused_services = frozenset(ctx.config.paused_services)
@@ -215,21 +178,7 @@ class KioskController(QObject):
         self.core.end(outcomes.CANCELLED)
 
     def _on_demo_place_card(self, index: Any) -> None:
-        reader = self.ctx.devices.get("idcard")
-        simulator = getattr(reader, "simulator", None)
-        if simulator is None or not self.ctx.config.demo:
-            return
-        interval = float(getattr(reader, "poll_interval", 0.5))
-
-        def place_again() -> None:
-            # the previous demo citizen's card is still "on the reader": take it off long enough for the
-            # reader's polling to see it go, as a real citizen would, then put the card down
-            if simulator.card_present:
-                simulator.lift()
-                time.sleep(interval * 2 + 0.1)
-            simulator.place(int(index or 0))
-
-        self.ctx.tasks.run("idcard-sim", place_again)
+        place_demo_card(self.ctx, index)
 
     # -- device and network events (queued from their threads) ------------------------------------
     @Slot(object)
