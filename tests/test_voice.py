@@ -83,6 +83,17 @@ def test_a_prompt_rendered_after_the_citizen_moved_on_is_not_played(tmp_path):
     assert player.played == []
 
 
+def test_a_closed_guide_says_nothing_and_never_raises(tmp_path):
+    """A screen change queued while the app shuts down reached a closed guide: 'cannot schedule new futures'
+    escaped into the Qt event loop (seen in CI). A closed guide stays silent."""
+    player = RecordingPlayer()
+    guide = VoiceGuide(PromptCache(tmp_path, CountingSynth()), player)
+    guide.close()
+    assert guide.say("第二个屏幕", "zh_CN") is None
+    assert guide.prerender([("第三个屏幕", "zh_CN")]).result(1) == 0
+    assert player.played == []
+
+
 @needs_espeak
 def test_muted_guide_is_silent_but_replay_speaks(tmp_path):
     player = RecordingPlayer()

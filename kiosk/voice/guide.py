@@ -95,7 +95,7 @@ class VoiceGuide:
         self._generation += 1
         self._current = (text, lang)
         self.player.stop()
-        if self.muted or not text:
+        if self.muted or not text or self._closed:  # closed: the app is shutting down, nothing more is said
             return None
         path = self.cache.cached(text, lang)
         if path is not None:
@@ -118,6 +118,10 @@ class VoiceGuide:
     def prerender(self, texts: Iterable[tuple[str, str]]) -> Future[int]:
         """Render every (text, lang) not cached yet, in the background; the count rendered when done."""
         wanted = [(t, lang) for t, lang in dict.fromkeys(texts) if t]
+        if self._closed:
+            done: Future[int] = Future()
+            done.set_result(0)
+            return done
         return self._bulk.submit(self._render_all, wanted)
 
     def close(self) -> None:
