@@ -14,10 +14,10 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backoffice import terminal_cache
 from backoffice.models import RateCounter, RemoteCommand
 
 REVISION_KEY = "sequence:command_revision"
@@ -31,19 +31,12 @@ _WAITING = select(RemoteCommand.terminal_id).where(RemoteCommand.state.in_(ACTIV
 
 def bump(session: Session) -> None:
     """Tell every process that a command was queued (in the queuing transaction)."""
-    session.execute(
-        update(RateCounter).where(RateCounter.key == REVISION_KEY).values(count=RateCounter.count + 1)
-    )
+    terminal_cache.bump_revision(session, REVISION_KEY)
 
 
 def ensure_revision(sessions: sessionmaker) -> None:
     """The counter row exists (created at start; two processes starting at once agree)."""
-    try:
-        with sessions.begin() as session:
-            if session.get(RateCounter, REVISION_KEY) is None:
-                session.execute(insert(RateCounter).values(key=REVISION_KEY, window_start=0.0, count=0))
-    except IntegrityError:
-        pass
+    terminal_cache.ensure_revision(sessions, REVISION_KEY)
 
 
 class WaitingTerminals:

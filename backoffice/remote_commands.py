@@ -34,7 +34,7 @@ from backoffice.state import Backoffice
 from wire import commands as c
 from wire.limits import MAX_SCREENSHOT_BYTES
 
-ACTIVE = ("pending", "sent")
+ACTIVE = command_hint.ACTIVE  # pending, sent: one definition for the queue and the hint
 EXPIRED = "expired"
 STATES = (*ACTIVE, c.ACK_DONE, c.ACK_REFUSED, c.ACK_FAILED, EXPIRED)
 OPERATORS = ("publisher",)  # roles that may issue commands (admin always); a new PIN is admin's alone

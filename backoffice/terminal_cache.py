@@ -42,19 +42,18 @@ class Credentials:
     read_at: float
 
 
-def bump_revision(session: Session) -> None:
-    """Tell every process that a terminal's status, secret or group changed (in the changing transaction)."""
-    session.execute(
-        update(RateCounter).where(RateCounter.key == REVISION_KEY).values(count=RateCounter.count + 1)
-    )
+def bump_revision(session: Session, key: str = REVISION_KEY) -> None:
+    """Tell every process that a terminal's status, secret or group changed (in the changing transaction).
+    ``key``: another fleet-wide revision kept the same way (``backoffice.command_hint``'s)."""
+    session.execute(update(RateCounter).where(RateCounter.key == key).values(count=RateCounter.count + 1))
 
 
-def ensure_revision(sessions: sessionmaker) -> None:
+def ensure_revision(sessions: sessionmaker, key: str = REVISION_KEY) -> None:
     """The counter row exists (created at start; two processes starting at once agree)."""
     try:
         with sessions.begin() as session:
-            if session.get(RateCounter, REVISION_KEY) is None:
-                session.execute(insert(RateCounter).values(key=REVISION_KEY, window_start=0.0, count=0))
+            if session.get(RateCounter, key) is None:
+                session.execute(insert(RateCounter).values(key=key, window_start=0.0, count=0))
     except IntegrityError:
         pass
 
