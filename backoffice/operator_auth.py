@@ -110,7 +110,7 @@ def login(bo: Backoffice, name: str, password: str, client: str) -> tuple[str, A
         _audit(bo, name, "operator.login", "refused.password")
         raise ApiError(401, "operator.unauthorised", "name or password wrong")
     assert row is not None  # ok implies a known operator
-    token = secrets.token_urlsafe(32)
+    token = operator_token()
     with bo.sessions.begin() as session:
         session.execute(
             update(Operator).where(Operator.name == name).values(failed_logins=0, locked_until=None)
@@ -122,6 +122,12 @@ def login(bo: Backoffice, name: str, password: str, client: str) -> tuple[str, A
         )
         audit.record(session, now, actor_kind="operator", actor=name, action="operator.login", outcome="ok")
     return token, Actor(name, row.role), now + TOKEN_SECONDS
+
+
+def operator_token() -> str:
+    """A bearer token an operator pastes after ``--token``: 256 random bits with a prefix, so that it never
+    starts with '-' (a command line would take it for an option; 1 token in 64 did before)."""
+    return "op_" + secrets.token_urlsafe(32)
 
 
 def identify(bo: Backoffice, authorization: str | None, operator_key: str | None) -> Actor:

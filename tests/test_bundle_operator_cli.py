@@ -135,3 +135,17 @@ def test_operator_commands_take_a_named_operators_token(
     assert main(["flows", "status", "--json", "--token", tokens["viewer"], *bo]) == 0
     capsys.readouterr()
     assert main(["flows", "withdraw", "2", "--group", "wuchang", "--token", tokens["viewer"], *bo]) == 1
+
+
+def test_an_operator_token_is_never_taken_for_an_option() -> None:
+    """CI once drew a token starting with '-' (1 in 64 with plain token_urlsafe): ``--token -abc`` is then an
+    argparse error, for an operator as much as for a test. Every token parses as the value of --token."""
+    from backoffice.operator_auth import operator_token
+    from kiosk.cli import build_parser
+
+    parser = build_parser()
+    tokens = {operator_token() for _ in range(2000)}
+    assert len(tokens) == 2000
+    for token in tokens:
+        args = parser.parse_args(["flows", "publish", "bundle", "--token", token, "--backoffice", "http://x"])
+        assert args.token == token

@@ -75,7 +75,7 @@ def start_embedded(
     data_dir.mkdir(parents=True, exist_ok=True)
     key_file = data_dir / "operator-key"
     if not key_file.exists():
-        _write_private(key_file, secrets.token_urlsafe(24))
+        _write_private(key_file, "opk_" + secrets.token_urlsafe(24))  # never a leading "-"
     operator_key = key_file.read_text().strip()
     app = create_app(
         database_url or f"sqlite:///{data_dir / 'backoffice.sqlite3'}",
