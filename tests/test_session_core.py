@@ -125,3 +125,29 @@ def test_the_rating_holds_only_what_the_standard_set_allows():
     }
     [event] = [e for e in citizen.store.pending_events(100) if e["kind"] == "rating"]
     assert event["payload"]["set_version"] == 2 and event["payload"]["reasons"] == ["guide_unclear"]
+
+
+def test_thanks_for_rating_only_once_the_rating_is_stored():
+    """A rating the store refused (here a real SQLite trigger, as a full disk would) keeps the citizen on the
+    rating screen with a message saying so; 提交评价 again stores it once and only then moves on."""
+    citizen = citizen_at("rate")
+    core, case_no = citizen.core, citizen.core.session.case_no
+    citizen.lanes.drain()  # the case is open
+    citizen.store._conn.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON ratings BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    core.tap_rate_level(5)
+    core.tap_rate_submit()
+    assert core.session.status == "rate.saving" and core.session.run.current_id == "rate"
+    core.tap_rate_submit()  # a second tap while it is being stored
+    core.tap_rate_skip()  # and 暂不评价 cannot cut in: the rating is on its way
+    citizen.lanes.drain()
+    assert core.session.run.current_id == "rate" and core.session.status == "rate.not_saved"
+    assert not core.session.rated and citizen.store.get_case(case_no).rating is None
+    citizen.store._conn.execute("DROP TRIGGER refuse")
+    core.tap_rate_submit()
+    core.tap_rate_submit()
+    citizen.lanes.drain()
+    assert core.session.run.current_id != "rate" and core.session.rated and core.session.status == ""
+    assert citizen.store.get_case(case_no).rating["level"] == 5
+    assert len([e for e in citizen.store.pending_events(100) if e["kind"] == "rating"]) == 1

@@ -228,3 +228,31 @@ def test_dead_network_live_services_pause_and_offline_ones_queue(kiosk):
         ),
         what="case queued in the outbox",
     )
+
+
+def test_a_rating_the_store_refused_is_said_on_screen_and_can_be_sent_again(kiosk):
+    """Issue 10/15: "谢谢评价" only after the rating is stored. A store that refuses it (a real SQLite trigger
+    from a second connection, as a full disk would) keeps the rating screen with a message; 提交评价 again
+    stores it and moves on."""
+    import sqlite3
+
+    app, robot = kiosk
+    ctl = app.controller
+    walk_to(robot, ctl, "preview")
+    case_no = ctl.session.case_no
+    other = sqlite3.connect(app.ctx.store.path, timeout=10)
+    other.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON ratings BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    other.commit()
+    robot.tap("printButton")
+    robot.tap("rate_5", timeout=20)
+    robot.tap("rateSubmit")
+    robot.wait_until(lambda: "未能保存" in (robot.text_of("rateStatus") or ""), what="the not-saved message")
+    assert robot.find("doneTick") is None and ctl.session.run.current_id == "rate"
+    other.execute("DROP TRIGGER refuse")
+    other.commit()
+    other.close()
+    robot.tap("rateSubmit")
+    robot.wait_for("doneTick")
+    assert case_of(app, case_no, robot, "completed").rating["level"] == 5

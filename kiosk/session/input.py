@@ -20,6 +20,7 @@ from kiosk.session.state import CoreParts
 from wire import services
 
 log = logging.getLogger(__name__)
+RATE_SAVING, RATE_NOT_SAVED = "rate.saving", "rate.not_saved"  # session.status while 提交评价 is stored
 
 
 def month_value(months_ago: int, today: date | None = None) -> str:
@@ -169,9 +170,11 @@ class StepInput(CoreParts):
             session.rating_comment = str(comment or "").strip()[: load_rating_set().comment_max]
 
     def tap_rate_submit(self, _value: Any = None) -> None:
+        """The screen moves on only once the rating is stored: "谢谢评价" must be true. A failed save keeps the
+        citizen here with a message saying so, submit to try again and 暂不评价 still one tap away."""
         session = self.session
-        if session is None or not session.rating_level:
-            return
+        if session is None or not session.rating_level or session.status == RATE_SAVING:
+            return  # a second tap while the first is being stored files nothing twice
         try:
             rating = load_rating_set().check(
                 session.rating_level,
@@ -187,28 +190,40 @@ class StepInput(CoreParts):
         item_code = (
             render(subject.get("item_code", ""), session.run.context) if subject else session.flow.item_code
         )
+        step_id = session.run.current_id
 
         def save() -> None:
-            target = case_no or session.case_no
-            if target:
-                self.ports.store.record_rating(
-                    target,
-                    item_code or session.flow.item_code,
-                    rating.level,
-                    rating.scores,
-                    rating.comment,
-                    reasons=list(rating.reasons),
-                    set_version=rating.set_version,
-                )
-                self.ports.outbox_changed()
+            target = case_no or session.case_no  # read here: the case is opened on this same lane
+            if not target:  # the case was never opened (its store failed): there is nothing to rate
+                raise LookupError("no case to rate")
+            self.ports.store.record_rating(
+                target,
+                item_code or session.flow.item_code,
+                rating.level,
+                rating.scores,
+                rating.comment,
+                reasons=list(rating.reasons),
+                set_version=rating.set_version,
+            )
+            self.ports.outbox_changed()
 
-        self.ports.lanes.run(
-            "db", save, on_error=lambda e: log.error("rating not stored: %s", type(e).__name__)
-        )
-        session.rated = True
-        self.advance("ok")
+        def saved(_result: Any) -> None:
+            session.rated = True
+            if session.run.current_id == step_id and session.status == RATE_SAVING:
+                session.status = ""
+                self.advance("ok")
+
+        def failed(error: BaseException) -> None:
+            log.error("rating not stored: %s", type(error).__name__)
+            if session.run.current_id == step_id:
+                session.status = RATE_NOT_SAVED
+                self.on_change()
+
+        session.status = RATE_SAVING
+        self.on_change()
+        self.ports.lanes.run("db", save, on_done=saved, on_error=failed, guard=session)
 
     def tap_rate_skip(self, _value: Any = None) -> None:
         session = self.session
-        if session is not None:
+        if session is not None and session.status != RATE_SAVING:  # a rating being stored is not skipped
             self.advance("skip" if "skip" in session.run.current.on else "ok")

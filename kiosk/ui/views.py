@@ -298,6 +298,7 @@ def screen_view(core: Any, lang: str, online: bool) -> dict[str, Any] | None:
         extra["scores"] = dict(session.rating_scores)
         extra["selectedReasons"] = list(session.rating_reasons)
         extra["bad"] = load_rating_set().is_bad(session.rating_level)
+        extra["saving"] = session.status == "rate.saving"  # submit waits for the store; no second tap
     if step.type == "finish":
         extra.update(end_view(core, session, lang))
         if not online and session.flow.opens_case:

@@ -113,6 +113,17 @@ Item {
             }
         }
     }
+    // "正在保存评价…" for the moment the store takes, or why it did not save (then submit tries again)
+    Text {
+        objectName: "rateStatus"
+        visible: text !== ""
+        anchors { left: parent.left; right: parent.right; bottom: parent.bottom; bottomMargin: assist.sizes.button + 20 }
+        wrapMode: Text.Wrap; horizontalAlignment: Text.AlignHCenter
+        text: view.v.status || ""
+        font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; font.bold: true
+        color: view.v.saving ? "#1b2733" : "#b3261e"
+        Rectangle { z: -1; anchors.fill: parent; anchors.margins: -8; color: "#fff4e5"; radius: 8 }
+    }
     BigButton {
         objectName: "rateSkip"
         anchors { left: parent.left; bottom: parent.bottom }
@@ -123,7 +134,7 @@ Item {
     BigButton {
         objectName: "rateSubmit"
         anchors { right: parent.right; bottom: parent.bottom }
-        enabled: view.chosen  // nothing to submit before a level
+        enabled: view.chosen && !view.v.saving  // nothing to submit before a level, nothing twice
         text: view.ctl ? view.ctl.s["rate.submit"] : ""
         onClicked: view.ctl.tap("rate_submit", null)
     }
