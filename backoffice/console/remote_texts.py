@@ -48,6 +48,18 @@ REMOTE_TEXTS: dict[str, dict[str, str]] = {
         "zh": "指令已排队，随下次心跳下发",
         "en": "Queued: it goes out with the next heartbeat",
     },
+    "confirm.restart": {
+        "zh": "重启这台终端的应用？正在办事的市民办完后才会重启。",
+        "en": "Restart this terminal's app? A citizen being served finishes first.",
+    },
+    "confirm.restart.group": {
+        "zh": "重启本分组全部终端的应用？终端数",
+        "en": "Restart the app on every terminal of this group? Terminals",
+    },
+    "confirm.maintenance_on.group": {
+        "zh": "本分组全部终端进入维护、暂停服务市民？终端数",
+        "en": "Take every terminal of this group out of service for maintenance? Terminals",
+    },
     "cmd.maintenance_on": {"zh": "进入维护", "en": "Maintenance on"},
     "cmd.maintenance_off": {"zh": "退出维护", "en": "Maintenance off"},
     "cmd.restart": {"zh": "重启应用", "en": "Restart app"},
