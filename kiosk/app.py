@@ -27,9 +27,7 @@ log = logging.getLogger(__name__)
 QML_DIR = Path(__file__).resolve().parent / "ui" / "qml"
 FIRST_FRAME_WAIT_MS = 1000  # the lanes start after the first frame, or after this long without one
 BUNDLE_WATCH_MS = 5000  # how often an idle terminal looks at its bundle directory (staged, expired, changed)
-RESTART_EXIT_CODE = (
-    75  # "restart the app" from the maintenance screen: systemd's Restart=always starts it again
-)
+RESTART_EXIT_CODE = 75  # "restart the app" (maintenance screen): systemd's Restart=always restarts it
 
 
 @dataclass
@@ -197,6 +195,7 @@ class KioskApplication:
         from kiosk.ui.window import InputFilter
 
         self.ctx = ctx
+        self._shut_down = False
         os.environ.setdefault("QT_IM_MODULE", "qtvirtualkeyboard")  # the keyboard lives inside the window
         self.qapp = QGuiApplication.instance() or QGuiApplication(sys.argv)
         self.qapp.setQuitOnLastWindowClosed(not production)
@@ -313,14 +312,11 @@ class KioskApplication:
 
     def _device_failed(self, name: str, error: BaseException) -> None:
         log.warning("device %s unavailable: %s", name, type(error).__name__)
-        self.controller.on_device_event(
-            DeviceStatus(
-                name,
-                getattr(error, "state", DeviceState.NO_DEVICE),
-                getattr(error, "key", "error.device.no_device"),
-                type(error).__name__,
-            )
+        state, key = (
+            getattr(error, "state", DeviceState.NO_DEVICE),
+            getattr(error, "key", "error.device.no_device"),
         )
+        self.controller.on_device_event(DeviceStatus(name, state, key, type(error).__name__))
 
     def _start_watchdog(self) -> None:
         """Tell systemd the kiosk is up, and keep telling it from the GUI thread while the UI lives."""
@@ -379,6 +375,10 @@ class KioskApplication:
                 self.ctx.tasks.run(name, device.refresh_status)
 
     def shutdown(self) -> None:
+        """Timers, then devices on their lanes, then the lanes and the store; a second call does nothing."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         if not self._background_started:  # shut down before the first frame: nothing may start later
             self._background_started = True
             self.window.frameSwapped.disconnect(self._start_background)

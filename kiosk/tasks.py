@@ -36,6 +36,7 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._lanes: dict[str, ThreadPoolExecutor] = {}
+        self._closed = False
         self._completed.connect(self._deliver)
 
     def run(
@@ -45,6 +46,11 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Future:
+        if self._closed:  # the store and devices behind the lanes are closed: work for them is dropped
+            dropped: Future = Future()
+            dropped.cancel()
+            log.debug("%s work after shutdown dropped", lane)
+            return dropped
         executor = self._lanes.get(lane)
         if executor is None:
             executor = self._lanes[lane] = ThreadPoolExecutor(
@@ -78,6 +84,9 @@ class TaskRunner(QObject):
             on_done(result)
 
     def shutdown(self, wait: bool = True) -> None:
+        """Finish (``wait``) or cancel what is queued; later ``run`` calls are dropped, not run on a new lane:
+        a device event queued on the GUI thread before shutdown must not write to the closed store."""
+        self._closed = True
         for executor in self._lanes.values():
             executor.shutdown(wait=wait, cancel_futures=True)
         self._lanes.clear()

@@ -101,3 +101,20 @@ def test_paper_is_counted_from_what_was_printed_and_reset_when_replaced(tmp_path
     assert replaced["used"] == 0 and replaced["paper_changes"] == 1 and replaced["left"] == 80_000
     assert consumables.heartbeat_fields(store, "receipt")["paper_left"] == 80_000
     assert consumables.heartbeat_fields(store, "idcard") == {}
+
+
+def test_a_device_event_after_shutdown_writes_nothing_to_the_closed_store(make_kiosk, qapp):
+    """Seen in CI: a status change queued on the GUI thread while the kiosk shut down was delivered after it,
+    opened a new database lane and wrote to the closed store (ProgrammingError). After shutdown the lanes
+    run nothing; the late event is dropped."""
+    from kiosk.ui.controller import DeviceStatus  # the real event type the bridges deliver
+
+    app, _robot = make_kiosk()
+    late = app.controller.device_states["receipt"]
+    app.shutdown()
+    ran = []
+    future = app.ctx.tasks.run("db", lambda: ran.append(1))
+    assert future.cancelled() and not ran
+    app.controller.on_device_event(DeviceStatus(late.device, type(late.state)("offline"), "state.gone"))
+    qapp.processEvents()
+    assert ran == []
