@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -199,7 +200,9 @@ def test_refuses_files_that_differ(tmp_path: Path, keys, terminal) -> None:
     bundle = make_bundle(tmp_path, 2, keys[:1])
     target = bundle / "definitions" / "rate_case.yaml"
     original = target.read_bytes()
-    target.write_bytes(original.replace(b"version: 1", b"version: 9"))  # same length, other bytes
+    changed = re.sub(rb"\nversion: \d+", lambda m: m.group(0)[:-1] + b"9", original, count=1)
+    assert changed != original and len(changed) == len(original)
+    target.write_bytes(changed)  # same length, other bytes
     assert refused(manager, bundle) == "hash_mismatch"
     target.write_bytes(original + b"\n")
     assert refused(manager, bundle) == "length_mismatch"

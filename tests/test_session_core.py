@@ -151,3 +151,22 @@ def test_thanks_for_rating_only_once_the_rating_is_stored():
     assert core.session.run.current_id != "rate" and core.session.rated and core.session.status == ""
     assert citizen.store.get_case(case_no).rating["level"] == 5
     assert len([e for e in citizen.store.pending_events(100) if e["kind"] == "rating"]) == 1
+
+
+def test_skipping_the_rating_of_an_earlier_case_is_not_thanked_for():
+    """办件评价: 暂不评价 used to end on "感谢您的评价" with the case completed. Now it ends on its own screen,
+    declined, and the earlier case stays unrated."""
+    flow = CATALOG["rate_case"]
+    citizen = Citizen(flow)
+    route = route_through(flow, ("rate", "skip", 0, "not_rated"))
+    for edge in route[:-1]:
+        citizen.take(edge)
+    subject_case = citizen.core.session.run.context["found"]["case_no"]
+    case_no = citizen.core.session.case_no
+    citizen.take(route[-1])
+    assert citizen.core.session.run.current_id == "not_rated"
+    title = str(citizen.core.session.run.current.title)
+    assert "未提交评价" in title and "感谢" not in title
+    citizen.core.tap_home()
+    assert closed(citizen, case_no)[0] == outcomes.DECLINED
+    assert citizen.store.get_case(subject_case) is None or citizen.store.get_case(subject_case).rating is None
