@@ -18,6 +18,12 @@ from offline_cache.outbox import enqueue
 from wire.events import CHANNEL_TERMINAL
 
 
+class RatingExists(Exception):
+    """一事一评: this case already has a rating here (rated moments ago, not yet at the back office)."""
+
+    key = "rate.already_rated"
+
+
 @dataclass(frozen=True)
 class CaseRecord:
     case_no: str
@@ -110,6 +116,8 @@ class Cases:
             raise ValueError("rating level is 1 (非常不满意) to 5 (非常满意)")
         reasons = list(reasons or [])
         with self._db.transaction() as conn:
+            if conn.execute("SELECT 1 FROM ratings WHERE case_no=?", (case_no,)).fetchone():
+                raise RatingExists(case_no)
             conn.execute(
                 "INSERT INTO ratings(case_no, item_code, level, indicators, comment, channel, at, reasons, "
                 "set_version) VALUES (?,?,?,?,?,?,?,?,?)",

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from offline_cache.bundle_records import BundleRecords
-from offline_cache.cases import CaseRecord, Cases
+from offline_cache.cases import CaseRecord, Cases, RatingExists
 from offline_cache.database import Database
 from offline_cache.keyvalue import KeyValue
 from offline_cache.outbox import NON_PERSONAL_CASE_DATA, Outbox
@@ -38,7 +38,7 @@ from wire.events import CHANNEL_TERMINAL
 if TYPE_CHECKING:
     import sqlite_utils
 
-__all__ = ["NON_PERSONAL_CASE_DATA", "CaseRecord", "Store", "StoreFull"]
+__all__ = ["NON_PERSONAL_CASE_DATA", "CaseRecord", "RatingExists", "Store", "StoreFull"]
 
 
 class StoreFull(Exception):
@@ -167,7 +167,8 @@ class Store:
         reasons: list[str] | None = None,
         set_version: int = 2,
     ) -> None:
-        """好差评: one rating per case (一事一评), queued for the back office like any transaction."""
+        """好差评: one rating per case (一事一评), queued for the back office like any transaction; a second
+        rating of the same case raises :class:`RatingExists`."""
         self._cases.record_rating(
             case_no, item_code, level, indicators, comment, channel, reasons=reasons, set_version=set_version
         )

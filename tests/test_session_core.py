@@ -170,3 +170,20 @@ def test_skipping_the_rating_of_an_earlier_case_is_not_thanked_for():
     citizen.core.tap_home()
     assert closed(citizen, case_no)[0] == outcomes.DECLINED
     assert citizen.store.get_case(subject_case) is None or citizen.store.get_case(subject_case).rating is None
+
+
+def test_a_case_already_rated_here_says_so_and_keeps_the_first_rating():
+    """一事一评: the store holds a rating for this case (rated moments ago, not yet at the back office, so
+    the back office's lookup said unrated). Submitting says it was already rated — not "try again", which
+    could never succeed — and the first rating stays; 暂不评价 still leaves."""
+    citizen = citizen_at("rate")
+    core, case_no = citizen.core, citizen.core.session.case_no
+    citizen.lanes.drain()
+    citizen.store.record_rating(case_no, TOP.item_code, 2, {}, "")
+    core.tap_rate_level(5)
+    core.tap_rate_submit()
+    citizen.lanes.drain()
+    assert core.session.run.current_id == "rate" and core.session.status == "rate.already_rated"
+    assert citizen.store.get_case(case_no).rating["level"] == 2
+    core.tap_rate_skip()
+    assert core.session.run.current_id != "rate"

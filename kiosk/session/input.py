@@ -17,6 +17,7 @@ from flows.ratings import RatingInvalid, load_rating_set
 from flows.templating import render
 from kiosk.session.signature import signature_svg
 from kiosk.session.state import CoreParts
+from offline_cache.store import RatingExists
 from wire import services
 
 log = logging.getLogger(__name__)
@@ -215,8 +216,8 @@ class StepInput(CoreParts):
 
         def failed(error: BaseException) -> None:
             log.error("rating not stored: %s", type(error).__name__)
-            if session.run.current_id == step_id:
-                session.status = RATE_NOT_SAVED
+            if session.run.current_id == step_id:  # already rated (一事一评) or the store refused it
+                session.status = RatingExists.key if isinstance(error, RatingExists) else RATE_NOT_SAVED
                 self.on_change()
 
         session.status = RATE_SAVING
