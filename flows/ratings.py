@@ -45,6 +45,9 @@ class RatingSet:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> RatingSet:
+        for kind in ("levels", "indicator_scale", "indicators", "reasons"):
+            for row in data.get(kind, []):
+                _check_label(row.get("label"), f"{kind}: {row.get('id', row.get('level', row.get('value')))}")
         return cls(
             version=int(data["version"]),
             standard=str(data.get("standard", "")),
@@ -121,6 +124,18 @@ class RatingSet:
             if row[field] == key:
                 return text(row["label"], lang)
         return str(key)
+
+
+def _check_label(label: Any, where: str) -> None:
+    """Each label is {zh_CN, en} strings and nothing else, as the flow schema's text: an unquoted comma in a YAML
+    flow mapping (``en: Device fault (card, printing)``) once cut the English label and added a key."""
+    if (
+        not isinstance(label, dict)
+        or set(label) - {"zh_CN", "en"}
+        or not all(isinstance(v, str) and v.strip() for v in label.values())
+        or "zh_CN" not in label
+    ):
+        raise ValueError(f"rating set {where}: a label is {{zh_CN: ..., en: ...}} strings, got {label!r}")
 
 
 @cache
