@@ -13,12 +13,14 @@ def test_a_card_on_the_attract_screen_is_read_confirmed_then_the_services_that_t
     app.ctx.devices["idcard"].simulator.place(0)
     robot.wait_for("confirmButton", timeout=10)
     assert robot.text_of("stepTitle") == f"已读取：{mask_name(demo_cards()[0]['name'])}"
+    assert "·" not in robot.text_of("stepProgress")  # no step of a service yet: no lone separator
     robot.tap("confirmButton")
     robot.wait_until(lambda: ctl.screen == "catalog", what="the catalog")
     robot.tap(f"service_{FLOW}")
     robot.wait_for("submitButton", timeout=10)  # the identify and confirm steps are skipped
     steps = [r.step_id for r in ctl.session.run.history]
     assert steps == ["identify", "confirm"] and ctl.view["stepId"] == "period"
+    assert robot.text_of("stepProgress") == "第3步 / 共8步  ·  预计用时约2分钟"
 
 
 def test_the_catalog_after_a_card_offers_only_the_services_that_take_it(kiosk):

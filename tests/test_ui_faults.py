@@ -246,7 +246,10 @@ def test_a_rating_the_store_refused_is_said_on_screen_and_can_be_sent_again(kios
     )
     other.commit()
     robot.tap("printButton")
-    robot.tap("rate_5", timeout=20)
+    robot.wait_for("rate_5", timeout=20)
+    off = robot.find("rateSubmit", enabled=False)  # no level yet: off by itself, and greyed to say so
+    assert off is not None and not off.isEnabled() and off.property("dimmed") is True
+    robot.tap("rate_5")
     robot.tap("rateSubmit")
     robot.wait_until(lambda: "未能保存" in (robot.text_of("rateStatus") or ""), what="the not-saved message")
     assert robot.find("doneTick") is None and ctl.session.run.current_id == "rate"

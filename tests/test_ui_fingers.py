@@ -246,3 +246,27 @@ def test_typing_text_puts_the_keypad_away(kiosk):
     robot.wait_until(lambda: robot.find("inputPanel") is None, what="the keyboard closed")
     robot.tap("key_5")  # the keypad is back, in sight and tappable
     assert app.controller.session.form_values["amount"] == "15"
+
+
+def test_a_settling_screen_takes_no_tap_but_does_not_look_dead(kiosk):
+    """The settle time disables the whole screen; the buttons keep their colours meanwhile (every button
+    flashed grey for 300-500 ms on every screen). A button that is off by itself is still greyed."""
+    from PySide6.QtGui import QColor
+
+    app, robot = kiosk
+    ctl = app.controller
+    robot.tap("startButton")
+    robot.wait_for(f"service_{FLOW}")
+    settled = []
+    ctl.screenChanged.connect(lambda: settled.append(app.window.property("settled")))
+    robot.tap(f"service_{FLOW}")
+    robot.wait_until(lambda: ctl.screen == "intro", what="intro")
+    button = robot.find("beginButton", enabled=False)
+    assert button is not None and app.window.property("settled") is False and not button.isEnabled()
+    image = app.window.grabWindow()
+    inside = button.mapToScene(QPointF(8, button.height() / 2)).toPoint()  # the fill, beside the label
+    scale = image.width() / app.window.width()
+    fill = QColor(image.pixel(int(inside.x() * scale), int(inside.y() * scale)))
+    assert fill.name() == "#0b4f9c" and button.property("dimmed") is False  # primary blue, not #d5dbe1
+    robot.wait_until(lambda: app.window.property("settled") is True, what="settled")
+    assert robot.find("beginButton").property("dimmed") is False  # and now it takes taps

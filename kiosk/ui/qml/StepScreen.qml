@@ -17,7 +17,8 @@ Item {
         visible: !screen.typing
         height: visible ? implicitHeight : 0
         anchors { left: parent.left; top: parent.top; leftMargin: 28; topMargin: screen.typing ? 8 : 16 }
-        text: (assist.progress.stepOf || "") + "  ·  " + (assist.progress.minutes || "")
+        // the card screen (before a service is chosen) has neither: no lone "·"
+        text: [assist.progress.stepOf || "", assist.progress.minutes || ""].filter(function (t) { return t !== "" }).join("  ·  ")
         font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 24; font.bold: true; color: "#0b4f9c"
     }
     Text {
