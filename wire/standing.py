@@ -86,7 +86,9 @@ def in_force(items: list[Any], now: float) -> list[dict[str, Any]]:
 
 def text_in(item: dict[str, Any], lang: str) -> str:
     """An announcement's text in ``lang``, else in Chinese, else in any language it has."""
-    texts = item.get("text") if isinstance(item.get("text"), dict) else {}
+    texts = item.get("text")
+    if not isinstance(texts, dict):
+        return ""
     for candidate in (lang, LOCALES[0], *texts):
         value = texts.get(candidate)
         if isinstance(value, str) and value.strip():

@@ -83,7 +83,7 @@ class StandingValues(QObject):
     def _get_announcements(self) -> list[str]:
         return list(self._shown)
 
-    announcements = Property("QVariantList", _get_announcements, notify=announcementsChanged)
+    announcements = Property(list, _get_announcements, notify=announcementsChanged)  # QVariantList
 
     def reload(self, _event: Any = None) -> None:
         """Read what the sync thread fetched (on the db lane, never on the GUI thread), then apply it."""
