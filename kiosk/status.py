@@ -163,6 +163,8 @@ def _from_database(
     for name, facts in paper.items():
         if facts["days_left"] is not None and facts["days_left"] < 1:
             problems.append(f"{name} paper runs out within a day ({facts['left']:g} {facts['unit']} left)")
+    if state.get("standing_problem"):  # the back office's settings could not be applied (kiosk.ui.standing)
+        problems.append(str(state["standing_problem"]))
     return {
         "paper": paper,
         "remote": state.get("remote_state") or {},  # what the console's commands set (kiosk.ui.remote.SAVED)
