@@ -205,7 +205,9 @@ class KioskApplication:
             ctx.link.maintenance = lambda: self.maintenance.gate.active
             bundle_bridge = EventBridge(ctx.link.bundle_changes)
             bundle_bridge.event.connect(lambda _change: self.take_up_bundles())
-            self.bridges.append(bundle_bridge)
+            standing_bridge = EventBridge(ctx.link.standing_changes)
+            standing_bridge.event.connect(self.standing.reload)
+            self.bridges += [bundle_bridge, standing_bridge]
         from kiosk.ui.assist import AssistController
 
         self.assist = AssistController(self.controller, ctx)
@@ -273,14 +275,11 @@ class KioskApplication:
             )
 
     def _on_link_event(self, event: Any) -> None:
-        """From the sync thread, on the GUI thread: a link status, a console command, new standing values."""
-        from kiosk.sync.standing import StandingFetched
+        """From the sync thread, on the GUI thread: a link status, or a console command to run."""
         from wire.commands import Command as RemoteCommand
 
         if isinstance(event, RemoteCommand):
             self.remote.handle(event)
-        elif isinstance(event, StandingFetched):
-            self.standing.reload()
         else:
             self.controller.set_online(bool(event.online))
 

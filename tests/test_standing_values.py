@@ -93,13 +93,13 @@ def test_group_values_set_before_enrolment_reach_a_later_terminal(backoffice, tm
     assert _put(backoffice, "/announcements/s1", {"text": {"zh_CN": "南区"}, "groups": ["south"]}) == 200
     store, client = _client(backoffice, tmp_path, "T-N-1", "north")  # enrolled after all of that
     fetched: list = []
-    client.events.subscribe(fetched.append)
+    client.standing_changes.subscribe(fetched.append)
     client.run_once()
     assert store.get_reference("config") == {"inactivity_s": 90, "paused_services": ["hf.x"]}
     # handed out: the group's and the one that starts tomorrow (the terminal shows it then, on its own clock);
     # not the ended one, nor the other group's
     assert [a["id"] for a in store.get_reference("announcements")] == ["n1", "later"]
-    assert any(getattr(e, "kinds", None) == ("config", "announcements") for e in fetched)
+    assert [e.kinds for e in fetched] == [("config", "announcements")]
     assert _fresh_status(backoffice.state, _row(backoffice, "T-N-1"))["config"] == standing.PENDING
     # the terminal's own value overrides the group's; clearing it restores the group's, clearing that, nothing
     assert _put(backoffice, "/config/terminal/T-N-1", {"inactivity_s": 45}) == 200

@@ -98,7 +98,8 @@ class SyncClient:
         self.on_withdraw = on_withdraw  # e.g. BundleManager.withdraw: the back office withdrew a version
         self.maintenance = maintenance  # services paused (heartbeat: the console shows it)
         self.rng = rng or random.Random()
-        self.events = EventSource()
+        self.events = EventSource()  # SyncStatus changes and the console's commands
+        self.standing_changes = EventSource()  # StandingFetched: new settings or announcements in the store
         self.query_service = HttpQueryService(
             self.base_url, self.signer, store=store, health=_ClientHealth(self), timeout=timeout
         )
@@ -347,7 +348,7 @@ class SyncClient:
         assert self._transport is not None
         changed = fetch_standing(self._transport, self.store)
         if changed is not None:
-            self.events.emit(changed)  # the UI applies them (kiosk.ui.standing)
+            self.standing_changes.emit(changed)  # the UI applies them (kiosk.ui.standing)
         catalog = self._transport.call("GET", "/api/v1/catalog")
         if isinstance(catalog, dict):
             self.store.put_reference("catalog", catalog.get("services", []))

@@ -21,7 +21,8 @@ PROBLEM_STATE = "standing_problem"
 
 @dataclass(frozen=True)
 class StandingFetched:
-    """Emitted by the sync client when a fetch brought a new version of the settings or the announcements."""
+    """Emitted by ``SyncClient.standing_changes`` when a fetch brought a new version of the settings or the
+    announcements."""
 
     kinds: tuple[str, ...]
 
