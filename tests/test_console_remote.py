@@ -101,7 +101,7 @@ def test_settings_announcement_pin_and_bad_arguments(live):
     assert announcement["text"] == {"zh_CN": "今晚22点起系统升级"} and announcement["terminals"] == ["T-C-2"]
     page = admin.get(page_url, timeout=10).text
     assert "今晚22点起系统升级" in page and "生效中" in page and 'data-config="pending"' in page
-    assert 'value="90.0"' in page and 'id="clear-settings"' in page
+    assert 'value="90"' in page and 'id="clear-settings"' in page
     for text in (page, admin.get(page_url + "/commands", timeout=10).text):
         assert "97531864" not in text and "修改维护密码" in text
     audit = live.op("GET", "/api/v1/operator/audit", params={"limit": 10000}).json()

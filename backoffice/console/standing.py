@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -80,7 +80,8 @@ def _effective(settings: dict[str, Any], term: Terminal) -> list[dict[str, Any]]
             (
                 (scope, name, record[key])
                 for scope, name in sources
-                if isinstance(record := settings.get(standing.config_key(scope, name)), dict) and key in record
+                if isinstance(record := settings.get(standing.config_key(scope, name)), dict)
+                and key in record
             ),
             None,
         )
@@ -106,7 +107,9 @@ def terminals_of(ctx: web.Ctx, scope: str, name: str) -> list[Terminal]:
         stmt = select(Terminal).order_by(Terminal.id)
         if scope == "terminal":
             return list(session.scalars(stmt.where(Terminal.id == name)))
-        return list(session.scalars(stmt.where(Terminal.group == name, Terminal.status == "active").limit(1000)))
+        return list(
+            session.scalars(stmt.where(Terminal.group == name, Terminal.status == "active").limit(1000))
+        )
 
 
 def settings_from(form: dict[str, str]) -> dict[str, Any]:
@@ -116,9 +119,10 @@ def settings_from(form: dict[str, str]) -> dict[str, Any]:
         value = form.get(key, "").strip()
         if value:
             try:
-                values[key] = float(value)
+                number = float(value)
             except ValueError:
                 raise ApiError(422, "config.invalid", f"{key} must be a number") from None
+            values[key] = int(number) if number.is_integer() else number  # 90, as typed, not 90.0
     if form.get("locale"):
         values["locale"] = form["locale"]
     if form.get("paused_apply"):
@@ -151,9 +155,9 @@ def _moment(ctx: web.Ctx, value: str) -> float | None:
         return None
     try:
         moment = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=ctx.config.tz)).timestamp()
+    except (ValueError, OverflowError):
         raise ApiError(422, "announcement.invalid", f"not a date and time: {value[:40]!r}") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=ctx.config.tz)).timestamp()
 
 
 async def _write(request: Request, scope: str, name: str, what: str, act: Any) -> Response:
@@ -227,3 +231,20 @@ async def terminal_withdraw(request: Request, terminal_id: Name, announcement_id
 @router.post("/groups/{group}/standing/announcements/{announcement_id}/withdraw")
 async def group_withdraw(request: Request, group: Name, announcement_id: Name) -> Response:
     return await _write(request, "group", group, "withdrawn", _withdraw_action(announcement_id))
+
+
+@router.get("/terminals/{terminal_id}/standing", response_class=HTMLResponse)
+def terminal_status(request: Request, terminal_id: Name) -> Response:
+    """The status table alone, for htmx polling: 待生效 turns 已生效 without a reload once the terminal says so."""
+    return _status_fragment(request, "terminal", terminal_id)
+
+
+@router.get("/groups/{group}/standing", response_class=HTMLResponse)
+def group_status(request: Request, group: Name) -> Response:
+    return _status_fragment(request, "group", group)
+
+
+def _status_fragment(request: Request, scope: str, name: str) -> Response:
+    ctx = web.context(request, web.READERS)
+    data = panel(ctx, scope, name, terminals_of(ctx, scope, name))
+    return web.render(request, "standing_status.html", ctx=ctx, **data)

@@ -33,6 +33,7 @@ STANDING_TEXTS: dict[str, dict[str, str]] = {
     "standing.state.applied": {"zh": "已生效", "en": "applied"},
     "standing.state.pending": {"zh": "待生效", "en": "pending"},
     "standing.state.unknown": {"zh": "未连接", "en": "never connected"},
+    "standing.problem": {"zh": "未生效原因", "en": "Why not applied"},
     "standing.text": {"zh": "内容", "en": "Text"},
     "standing.text_zh": {"zh": "公告内容（中文）", "en": "Announcement (Chinese)"},
     "standing.text_en": {"zh": "英文（可选）", "en": "English (optional)"},
