@@ -128,10 +128,14 @@ def test_group_settings_apply_between_citizens_and_a_terminal_value_overrides(ba
     robot.wait_until(lambda: ctl.screen == "attract", what="home")
     robot.wait_until(lambda: app.ctx.config.inactivity_s == 120, what="applied between citizens")
     assert ctl.lang == "en" and ctl._inactivity.interval() == 120_000
+    app.assist.toggleElderly()  # a citizen asked for 长辈模式 on the attract screen: its longer timeout holds
     _put(backoffice, "/config/terminal/T-E-1", {"inactivity_s": 45})  # the terminal's own wins
     _fetch_now(app)
     robot.wait_until(lambda: app.ctx.config.inactivity_s == 45, timeout=15, what="the terminal's value")
     assert app.ctx.config.locale == "en"  # the group's, still
+    assert ctl._inactivity.interval() == int(app.ctx.config.elderly_inactivity_s * 1000)
+    app.assist.toggleElderly()
+    assert ctl._inactivity.interval() == 45_000
     assert backoffice.op("DELETE", "/api/v1/operator/config/terminal/T-E-1").status_code == 200
     _fetch_now(app)
     robot.wait_until(lambda: app.ctx.config.inactivity_s == 120, timeout=15, what="the group's again")
