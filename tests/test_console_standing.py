@@ -105,3 +105,21 @@ def test_a_group_page_sets_standing_values_a_later_terminal_gets(live):
         ("standing.config", "cleared"),
         ("standing.announcement", "withdrawn"),
     ]
+
+
+def test_a_record_written_before_the_checks_is_named_on_the_page(live):
+    """A settings record an older release accepted unchecked ("volume") is shown as such, and saving the form again
+    replaces it with what terminals can apply."""
+    from backoffice.standing import config_key
+
+    live.state.put_setting(config_key("group", "old"), {"volume": 3, "countdown_s": 20})
+    publisher = session_for(live, "publisher")
+    page = publisher.get(live.url + "/console/groups/old/remote", timeout=10).text
+    assert 'id="standing-own-problem"' in page and "unknown setting &#39;volume&#39;" in page
+    saved = _post(publisher, live.url + "/console/groups/old/standing/settings", page, countdown_s="20")
+    assert saved.status_code == 303
+    assert live.op("GET", "/api/v1/operator/config/group/old").json()["config"] == {"countdown_s": 20}
+    assert (
+        'id="standing-own-problem"'
+        not in publisher.get(live.url + "/console/groups/old/remote", timeout=10).text
+    )

@@ -51,6 +51,7 @@ def panel(ctx: web.Ctx, scope: str, name: str, terminals: list[Terminal]) -> dic
         "standing_name": name,
         "standing_group": group,
         "standing_own": own if isinstance(own, dict) else {},
+        "standing_own_problem": w.settings_problem(own),  # a record written before the checks existed
         "standing_effective": _effective(settings, terminals[0]) if scope == "terminal" and terminals else [],
         "standing_items": items,
         "standing_status": [

@@ -33,6 +33,11 @@ STANDING_TEXTS: dict[str, dict[str, str]] = {
     "standing.state.applied": {"zh": "已生效", "en": "applied"},
     "standing.state.pending": {"zh": "待生效", "en": "pending"},
     "standing.state.unknown": {"zh": "未连接", "en": "never connected"},
+    "standing.own_problem": {
+        "zh": "此处保存的设置含终端无法采用的值（旧版本写入），终端不会采用，请重新保存或清除",
+        "en": "The settings stored here hold a value terminals cannot apply (written by an older release); "
+        "save them again or clear them",
+    },
     "standing.problem": {"zh": "未生效原因", "en": "Why not applied"},
     "standing.text": {"zh": "内容", "en": "Text"},
     "standing.text_zh": {"zh": "公告内容（中文）", "en": "Announcement (Chinese)"},
