@@ -64,6 +64,8 @@ def test_announcements_are_checked_and_edited_one_by_one(backoffice):
     for body in refused:
         answer = backoffice.op("PUT", "/api/v1/operator/announcements/a1", json=body)
         assert answer.status_code == 422, body
+    why = backoffice.op("PUT", "/api/v1/operator/announcements/a1", json=refused[0]).json()["detail"]
+    assert "unknown language 'fr'; known: zh_CN, en" in why[0]["msg"]
     duplicate = [{"id": "x", "text": {"zh_CN": "一"}}, {"id": "x", "text": {"zh_CN": "二"}}]
     assert _put(backoffice, "/announcements", duplicate) == 422
     assert backoffice.op("GET", "/api/v1/operator/announcements").json() == []
