@@ -10,8 +10,8 @@ Three kinds of caller, each with its module of routes:
 * terminals — every request signed (``terminal_auth``, ``wire.signing``): events (``ingest``), heartbeat,
   config, announcements, queries (``terminal_routes``), bundles (``bundle_routes``);
 * operators — named accounts with roles, ``Authorization: Bearer`` tokens from ``POST
-  /api/v1/operator/login`` (``operator_auth``): tokens, revocation, config and the read-only views
-  (``operator_routes``), bundles and root keys (``bundle_routes``), operators, approvals, the audit
+  /api/v1/operator/login`` (``operator_auth``): tokens, revocation and the read-only views
+  (``operator_routes``), the standing settings and announcements (``standing_routes``), bundles and root keys (``bundle_routes``), operators, approvals, the audit
   trail and alerts (``admin_routes``), remote commands to terminals (``remote_routes``).
 
 The shared state (engine, caches, nonces) is ``state.Backoffice``; the models are in ``schemas``.
@@ -38,6 +38,7 @@ from backoffice import (
     rate_later,
     remote_routes,
     rollout_routes,
+    standing_routes,
     terminal_routes,
 )
 from backoffice.console.config import ConsoleConfig
@@ -127,6 +128,7 @@ def create_app(
     app.include_router(bundle_routes.router)
     app.include_router(rollout_routes.router)
     app.include_router(operator_routes.router)
+    app.include_router(standing_routes.router)
     app.include_router(admin_routes.router)
     app.include_router(remote_routes.router)
     app.include_router(rate_later.router)

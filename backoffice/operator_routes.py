@@ -1,25 +1,22 @@
-"""Routes for operators: enrolment tokens, revocation, per-group and per-terminal config,
-announcements, and the read-only views of terminals, cases and ratings. Each names the roles it admits
+"""Routes for operators: enrolment tokens, revocation, and the read-only views of terminals, cases and ratings
+(settings and announcements: ``backoffice.standing_routes``). Each names the roles it admits
 (``backoffice.operator_auth``); every call is in the audit trail."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
-from pydantic import Field
 from sqlalchemy import select
 
 from backoffice import approvals, enrolment
 from backoffice.errors import ApiError
 from backoffice.models import Case, Rating, Terminal
-from backoffice.operator_auth import BOOTSTRAP, OP_ERRORS, Admin, Publisher, RatingSupervisor, Reader
+from backoffice.operator_auth import BOOTSTRAP, OP_ERRORS, Admin, RatingSupervisor, Reader
 from backoffice.schemas import (
-    ID_PATTERN,
-    Announcement,
     CaseView,
     Ok,
     RatingView,
@@ -118,24 +115,3 @@ def _listed(
 ) -> list[Any]:
     """A page of ``model``'s rows (``_page``) as ``view``."""
     return [view.model_validate(r) for r in _page(bo, model, limit, offset, **equal)]
-
-
-@router.put("/config/{scope}/{name}", response_model=Ok, responses=OP_ERRORS)
-def put_config(
-    scope: Literal["group", "terminal"],
-    name: Annotated[str, Path(pattern=ID_PATTERN)],
-    config: Annotated[dict[str, Any], Body(max_length=200)],
-    bo: State,
-    _actor: Publisher,
-) -> Ok:
-    """Per-terminal settings override per-group ones. No secrets belong here: terminals pull it."""
-    bo.put_setting(f"config:{scope}:{name}", config)
-    return Ok()
-
-
-@router.put("/announcements", response_model=Ok, responses=OP_ERRORS)
-def put_announcements(
-    items: Annotated[list[Announcement], Field(max_length=200)], bo: State, _actor: Publisher
-) -> Ok:
-    bo.put_setting("announcements", [a.model_dump() for a in items])
-    return Ok()

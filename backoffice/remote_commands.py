@@ -11,7 +11,8 @@ overwrites a final state. A sent command without an acknowledgement goes out aga
 ``Limits.command_resend_seconds`` (the terminal runs each id once, ``wire.commands``); after
 ``Limits.command_seconds`` it expires — shown as expired, never as done, even if an acknowledgement
 arrives later (that one is kept in ``detail``). A group's command is one row per active terminal of the
-group, sharing ``batch``.
+group, sharing ``batch``. One of a kind retired since it was queued (``wire.commands.RETIRED``: announcements
+and settings are standing values now, ``backoffice.standing``) is expired with the reason, never handed out.
 
 A maintenance PIN is stored encrypted under the server key (the command id as associated data), decrypted
 only into the heartbeat answer for its terminal, dropped once the command is final, and never listed nor
@@ -150,10 +151,19 @@ def for_heartbeat(bo: Backoffice, terminal_id: str) -> list[dict[str, Any]]:
             return []
         if any(r.expires_at <= now for r in rows):
             _expire(session, now, terminal_id)
+        for r in rows:
+            if r.kind in c.RETIRED:  # queued before it became a standing value: never handed out
+                session.execute(
+                    update(RemoteCommand)
+                    .where(RemoteCommand.id == r.id, RemoteCommand.state.in_(ACTIVE))
+                    .values(state=EXPIRED, detail=c.RETIRED[r.kind])
+                )
         due = [
             r
             for r in rows
-            if r.expires_at > now and (r.state == "pending" or (r.sent_at or 0.0) <= resend_before)
+            if r.expires_at > now
+            and r.kind not in c.RETIRED
+            and (r.state == "pending" or (r.sent_at or 0.0) <= resend_before)
         ][: c.COMMANDS_PER_HEARTBEAT_MAX]
         if not due:
             return []

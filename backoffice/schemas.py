@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from wire import events as wire_events
+from wire import standing
 from wire.limits import MAX_BATCH, MAX_BUNDLE_BYTES
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -127,6 +128,10 @@ class HeartbeatIn(BaseModel):
     online_since: float | None = Field(default=None, ge=0, le=1e12)
     bundles: BundleStatus | None = None
     maintenance: bool | None = None  # services paused (a technician at the panel, or the console's command)
+    # the standing values' versions the terminal applied (wire.standing), and why not when it could not
+    config_applied: str | None = Field(default=None, max_length=64)
+    announcements_applied: str | None = Field(default=None, max_length=64)
+    standing_problem: str = Field(default="", max_length=300)
 
 
 class HeartbeatOut(BaseModel):
@@ -246,12 +251,29 @@ class RatingView(RowView):
         return [] if value is None else value  # a row stored before rating set 2
 
 
-class Announcement(BaseModel):
-    id: str = Field(min_length=1, max_length=64)
-    text: dict[str, str] = Field(default_factory=dict)  # language -> text
+class AnnouncementBody(BaseModel):
+    """One announcement (``wire.standing``): shown on the attract screen of the terminals it reaches — every
+    terminal when ``groups`` and ``terminals`` are both empty, else those of the groups and the terminals named —
+    from ``starts`` until ``ends`` (epoch seconds, on the terminal's clock). Unknown fields, an unknown language
+    or an empty text are refused (422): nothing accepted here is left for a terminal to ignore."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: dict[str, str] = Field(max_length=len(standing.LOCALES))  # language -> text
     starts: float | None = Field(default=None, ge=0, le=1e12)
     ends: float | None = Field(default=None, ge=0, le=1e12)
-    groups: list[str] = Field(default_factory=list, max_length=100)
+    groups: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list, max_length=100)
+    terminals: list[Annotated[str, Field(pattern=ID_PATTERN)]] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _applicable(self) -> AnnouncementBody:
+        problem = standing.announcement_problem(self.text, self.starts, self.ends)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+
+class Announcement(AnnouncementBody):
+    id: str = Field(pattern=ID_PATTERN)
 
 
 class Ok(BaseModel):

@@ -211,6 +211,10 @@ class Backoffice:
             put_setting(session, key, value, self.clock())
         self._settings = None
 
+    def settings_changed(self) -> None:
+        """Settings were written in a transaction of the caller's: this process reads them again at next use."""
+        self._settings = None
+
     def get_setting(self, key: str, default: Any = None) -> Any:
         """One setting read now (not from the cache): for decisions, not for the terminals' hot path."""
         with self.sessions() as session:

@@ -4,7 +4,6 @@ the citizen's session, ``backoffice.citizen_sessions``)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from typing import Annotated, Any
@@ -33,6 +32,7 @@ from backoffice.schemas import (
     SessionOut,
     inline_schema,
 )
+from backoffice.standing import announcements_for, config_for, version_of
 from backoffice.state import Backoffice, State
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
 from flows.services import ServiceError
@@ -137,13 +137,14 @@ def heartbeat(body: HeartbeatIn, term: Signed, bo: State, request: Request) -> R
 
 @router.get(f"{signing.API}/config", responses=AUTH_ERRORS)
 def get_config(term: Signed, bo: State) -> dict[str, Any]:
-    """Group settings overridden by the terminal's own; never secrets."""
+    """The terminal's standing settings (``backoffice.standing``): the default group's, its group's, its own."""
     config = config_for(bo.settings(), term)
     return {"version": version_of(config), "config": config}
 
 
 @router.get(f"{signing.API}/announcements", responses=AUTH_ERRORS)
 def get_announcements(term: Signed, bo: State) -> dict[str, Any]:
+    """The announcements for this terminal that have not ended; it shows each from its start."""
     items = announcements_for(bo.settings(), term, bo.clock())
     return {"version": version_of(items), "announcements": items}
 
@@ -263,26 +264,3 @@ def case_lookup(bo: Backoffice, params: dict[str, Any]) -> dict[str, Any] | None
         "outcome": case.outcome,
         "rated": rated > 0,
     }
-
-
-def version_of(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
-
-
-def config_for(settings: dict[str, Any], term: Terminal) -> dict[str, Any]:
-    config = dict(settings.get("config:group:default", {}))
-    if term.group != "default":
-        config.update(settings.get(f"config:group:{term.group}", {}))
-    config.update(settings.get(f"config:terminal:{term.id}", {}))
-    return config
-
-
-def announcements_for(settings: dict[str, Any], term: Terminal, now: float) -> list[dict[str, Any]]:
-    items = settings.get("announcements", [])
-    return [
-        a
-        for a in items
-        if (not a.get("groups") or term.group in a["groups"])
-        and (a.get("starts") is None or a["starts"] <= now)
-        and (a.get("ends") is None or now < a["ends"])
-    ]

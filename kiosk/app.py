@@ -158,21 +158,6 @@ def _templates_dir(flows_dir: Path | None) -> Path | None:
     return candidate if candidate is not None and candidate.is_dir() else None
 
 
-def _maintenance(ctx: AppContext, controller: Any) -> Any:
-    """The maintenance screen's controller, its gate timed by the configuration; recent log lines kept."""
-    from kiosk.logging_setup import recent_lines
-    from kiosk.maintenance import MaintenanceGate
-    from kiosk.ui.maintenance import MaintenanceController
-
-    recent_lines()
-    gate = MaintenanceGate(
-        Path(ctx.config.data_dir),
-        lockout_s=ctx.config.maintenance_lockout_s,
-        idle_s=ctx.config.maintenance_idle_s,
-    )
-    return MaintenanceController(ctx, controller, gate=gate)
-
-
 def create_device(ctx: AppContext, device_class: str) -> Any:
     """Build one driver from its URL (imports its library): runs on the device's lane, not the GUI thread."""
     url = ctx.config.devices[device_class]
@@ -192,6 +177,7 @@ class KioskApplication:
 
         from kiosk.tasks import EventBridge, TaskRunner
         from kiosk.ui.controller import KioskController
+        from kiosk.ui.maintenance import maintenance_for
         from kiosk.ui.window import InputFilter
 
         self.ctx = ctx
@@ -201,11 +187,13 @@ class KioskApplication:
         self.qapp.setQuitOnLastWindowClosed(not production)
         ctx.tasks = TaskRunner()
         self.controller = KioskController(ctx)
-        self.maintenance = _maintenance(ctx, self.controller)
+        self.maintenance = maintenance_for(ctx, self.controller)
         self.maintenance.restartRequested.connect(lambda: self.qapp.exit(RESTART_EXIT_CODE))
         from kiosk.ui.remote import RemoteCommands
+        from kiosk.ui.standing import StandingValues
 
-        self.remote = RemoteCommands(self)
+        self.remote = RemoteCommands(self)  # the console's commands
+        self.standing = StandingValues(self)  # the back office's settings and announcements for this terminal
         self.bridges: list[QObject] = []
         self._bridge_class = EventBridge
         if ctx.link is not None:
@@ -217,7 +205,9 @@ class KioskApplication:
             ctx.link.maintenance = lambda: self.maintenance.gate.active
             bundle_bridge = EventBridge(ctx.link.bundle_changes)
             bundle_bridge.event.connect(lambda _change: self.take_up_bundles())
-            self.bridges.append(bundle_bridge)
+            standing_bridge = EventBridge(ctx.link.standing_changes)
+            standing_bridge.event.connect(self.standing.reload)
+            self.bridges += [bundle_bridge, standing_bridge]
         from kiosk.ui.assist import AssistController
 
         self.assist = AssistController(self.controller, ctx)
@@ -235,6 +225,7 @@ class KioskApplication:
                 "ctl": self.controller,
                 "maint": self.maintenance,
                 "remote": self.remote,
+                "standing": self.standing,
                 "production": production,
                 "baseWidth": size[0],
                 "baseHeight": size[1],

@@ -59,6 +59,9 @@ class BackofficeLink:
         self.maintenance: Callable[[], bool] = lambda: False  # services paused (the app sets it)
         self.bundle_changes = EventSource()  # the active bundle changed (from the sync thread): reload flows
         self.events = EventSource()  # SyncStatus changes, from the sync thread
+        self.standing_changes = (
+            EventSource()
+        )  # new standing values fetched (kiosk.sync.standing), sync thread
         self.sync: Any = None
         self.embedded: Any = None  # the back office ``connect`` started in this process, if any
         self.credentials: Any = None  # kiosk.sync.Credentials once the link started (rate-later codes)
@@ -107,6 +110,7 @@ class BackofficeLink:
                 **wiring,
             )
             self.sync.events.subscribe(self.events.emit)
+            self.sync.standing_changes.subscribe(self.standing_changes.emit)
             self.sync.start()
         except FileNotFoundError:
             log.warning("no back-office credentials: run `kiosk provision` (working offline)")

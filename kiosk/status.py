@@ -163,9 +163,12 @@ def _from_database(
     for name, facts in paper.items():
         if facts["days_left"] is not None and facts["days_left"] < 1:
             problems.append(f"{name} paper runs out within a day ({facts['left']:g} {facts['unit']} left)")
+    if state.get("standing_problem"):  # the back office's settings could not be applied (kiosk.ui.standing)
+        problems.append(str(state["standing_problem"]))
     return {
         "paper": paper,
-        "remote": state.get("remote_state") or {},  # what the console set (kiosk.ui.remote.SAVED)
+        "remote": state.get("remote_state") or {},  # what the console's commands set (kiosk.ui.remote.SAVED)
+        "standing": _standing(conn, state),
         "backoffice": {
             "url": url,
             "link": link,
@@ -189,6 +192,21 @@ def _from_database(
             "finished_at": case[3],
             "outcome": case[4],
         },
+    }
+
+
+def _standing(conn: sqlite3.Connection, state: dict[str, Any]) -> dict[str, Any]:
+    """The back office's standing values as last fetched (``kiosk.sync.standing``) and what the UI applied."""
+    rows = conn.execute("SELECT name, value FROM reference_data WHERE name IN ('config', 'announcements')")
+    fetched = {name: json.loads(value) for name, value in rows}
+    return {
+        "config": fetched.get("config"),
+        "announcements": len(fetched.get("announcements") or []),
+        "config_version": state.get("config_version"),
+        "config_applied": state.get("config_applied"),
+        "announcements_version": state.get("announcements_version"),
+        "announcements_applied": state.get("announcements_applied"),
+        "problem": state.get("standing_problem") or "",
     }
 
 

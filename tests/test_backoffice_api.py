@@ -177,11 +177,13 @@ def test_bundles_config_and_announcements_by_group(backoffice):
     assert wuhan.call("GET", "/api/v1/bundles/1", raw=True) == content
     with pytest.raises(Refused):
         other.call("GET", "/api/v1/bundles/1", raw=True)
-    backoffice.op("PUT", "/api/v1/operator/config/group/wuhan", json={"idle_seconds": 60, "volume": 3})
+    backoffice.op("PUT", "/api/v1/operator/config/group/wuhan", json={"inactivity_s": 60, "countdown_s": 20})
     backoffice.op(
-        "PUT", f"/api/v1/operator/config/terminal/{wuhan.signer.credentials.terminal_id}", json={"volume": 5}
+        "PUT",
+        f"/api/v1/operator/config/terminal/{wuhan.signer.credentials.terminal_id}",
+        json={"countdown_s": 30},
     )
-    assert wuhan.call("GET", "/api/v1/config")["config"] == {"idle_seconds": 60, "volume": 5}
+    assert wuhan.call("GET", "/api/v1/config")["config"] == {"inactivity_s": 60, "countdown_s": 30}
     assert other.call("GET", "/api/v1/config")["config"] == {}
     backoffice.op(
         "PUT",

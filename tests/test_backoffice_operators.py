@@ -21,7 +21,7 @@ ROUTES = [  # (method, path, body, the roles allowed besides admin)
     ("GET", "/api/v1/operator/audit", None, {"auditor"}),
     ("GET", "/api/v1/operator/audit/export", None, {"auditor"}),
     ("PUT", "/api/v1/operator/announcements", [], {"publisher"}),
-    ("PUT", "/api/v1/operator/config/group/default", {"volume": 3}, {"publisher"}),
+    ("PUT", "/api/v1/operator/config/group/default", {"inactivity_s": 90}, {"publisher"}),
     ("POST", "/api/v1/operator/tokens", {}, set()),
     ("GET", "/api/v1/operator/operators", None, set()),
     ("GET", "/api/v1/operator/approvals", None, set()),

@@ -64,40 +64,52 @@ def test_roles_csrf_and_the_command_list(live):
 
 
 def test_settings_announcement_pin_and_bad_arguments(live):
+    """发布公告 and 下发设置 write the terminal's standing values (not commands); the PIN stays a command."""
     kiosk = terminal(live, "T-C-2", group="east")
     admin = session_for(live, "admin")
     page_url = live.url + "/console/terminals/T-C-2"
     page = admin.get(page_url, timeout=10).text
-    assert 'id="pin-form"' in page
-    _post(
+    assert 'id="pin-form"' in page and 'id="settings-form"' in page and 'id="announcement-form"' in page
+    saved = _post(
         admin,
-        page_url + "/commands",
+        page_url + "/standing/settings",
         page,
-        kind="settings",
+        action="save",
         inactivity_s="90",
         countdown_s="",
         locale="en",
         paused_apply="1",
         paused_services="social_security_query， housing_fund",
     )
-    _post(admin, page_url + "/commands", page, kind="announcement", text="  今晚22点起系统升级 ")
+    assert saved.status_code == 303 and saved.headers["location"].endswith(
+        "/console/terminals/T-C-2?saved=settings#standing"
+    )
+    _post(admin, page_url + "/standing/announcements", page, text="  今晚22点起系统升级 ", text_en="")
     _post(admin, page_url + "/commands", page, kind="maintenance_pin", pin="97531864")
-    bad = _post(admin, page_url + "/commands", page, kind="settings", inactivity_s="5")
+    bad = _post(admin, page_url + "/standing/settings", page, action="save", inactivity_s="5")
     assert bad.status_code == 422 and "between 10 and 600" in bad.text and 'id="remote-error"' in bad.text
-    not_number = _post(admin, page_url + "/commands", page, kind="settings", inactivity_s="abc")
+    not_number = _post(admin, page_url + "/standing/settings", page, action="save", inactivity_s="abc")
     assert not_number.status_code == 422 and "must be a number" in not_number.text
     carried = {c["kind"]: c["args"] for c in _beat(kiosk)}
-    assert carried["settings"] == {
+    assert carried == {"maintenance_pin": {"pin": "97531864"}}  # the only command of the four
+    assert kiosk.call("GET", "/api/v1/config")["config"] == {
         "inactivity_s": 90.0,
         "locale": "en",
         "paused_services": ["social_security_query", "housing_fund"],
     }
-    assert carried["announcement"] == {"text": "今晚22点起系统升级"}
-    assert carried["maintenance_pin"] == {"pin": "97531864"}
-    for text in (admin.get(page_url, timeout=10).text, admin.get(page_url + "/commands", timeout=10).text):
+    (announcement,) = kiosk.call("GET", "/api/v1/announcements")["announcements"]
+    assert announcement["text"] == {"zh_CN": "今晚22点起系统升级"} and announcement["terminals"] == ["T-C-2"]
+    page = admin.get(page_url, timeout=10).text
+    assert "今晚22点起系统升级" in page and "生效中" in page and 'data-config="pending"' in page
+    assert 'value="90"' in page and 'id="clear-settings"' in page
+    for text in (page, admin.get(page_url + "/commands", timeout=10).text):
         assert "97531864" not in text and "修改维护密码" in text
     audit = live.op("GET", "/api/v1/operator/audit", params={"limit": 10000}).json()
     assert "97531864" not in json.dumps(audit, ensure_ascii=False)
+    assert {a["action"] for a in audit if a["actor"] == "admin"} >= {
+        "standing.config",
+        "standing.announcement",
+    }
 
 
 def test_a_group_page_commands_each_terminal(live):

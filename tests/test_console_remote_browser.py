@@ -2,8 +2,9 @@
 and its acknowledgement. A provisioned ``kiosk run`` (offscreen Qt, simulated devices) heartbeats every second
 to the real back office on 127.0.0.1; in Chromium a publisher clicks "maintenance on", the acknowledgement
 appears in the page without a reload, and the terminal's own heartbeat says it is in maintenance; then off;
-then a screenshot taken by the terminal appears in the console. Page screenshots go to
-var/console-screenshots/."""
+then a screenshot taken by the terminal appears in the console; then 发布公告 and 下发设置 set the terminal's
+standing values and the page turns 待生效 into 已生效 once the terminal's heartbeat reports it applied them. Page
+screenshots go to var/console-screenshots/."""
 
 from __future__ import annotations
 
@@ -145,6 +146,7 @@ def test_maintenance_and_a_screenshot_reach_a_real_kiosk_process(kiosk_and_conso
         driver.execute_script("document.getElementById('remote').scrollIntoView()")
         shot(driver, "remote-screenshot")
         assert process.poll() is None, log.read_text(errors="replace")[-2000:]
+        _standing_values_reach_the_kiosk(driver, live)
         driver.delete_all_cookies()  # a viewer reads the same list and is told why there are no buttons
         login(driver, live.url, "viewer")
         driver.get(f"{live.url}/console/terminals/{TERMINAL}")
@@ -155,3 +157,35 @@ def test_maintenance_and_a_screenshot_reach_a_real_kiosk_process(kiosk_and_conso
         shot(driver, "remote-viewer")
     finally:
         driver.quit()
+
+
+def _standing_values_reach_the_kiosk(driver: Any, live: Any) -> None:
+    """发布公告 and 下发设置 on the terminal's page: standing values, applied by the kiosk process (its heartbeat
+    reports the versions), shown 已生效 by the page's polling without a reload."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{live.url}/console/terminals/{TERMINAL}")
+    driver.find_element(By.ID, "announcement-text").send_keys("今晚22点起系统升级")
+    driver.find_element(By.ID, "save-announcement").click()
+    wait_for(lambda: driver.find_elements(By.ID, "standing-saved"), what="the announcement published")
+    assert "今晚22点起系统升级" in driver.find_element(By.ID, "standing-announcements").text
+    driver.find_element(By.ID, "setting-countdown").send_keys("30")
+    driver.find_element(By.ID, "save-settings").click()
+    wait_for(lambda: "30" in driver.find_element(By.ID, "standing-effective").text, what="the settings saved")
+
+    def row() -> Any:
+        return driver.find_element(By.ID, f"standing-{TERMINAL}")
+
+    wait_for(
+        lambda: (
+            row().get_attribute("data-config") == "applied"
+            and row().get_attribute("data-announcements") == "applied"
+        ),
+        timeout=30,
+        what="applied by the kiosk, as its heartbeat says",
+    )
+    assert row().text.count("已生效") == 2
+    beat = _heartbeat(live)
+    assert beat["config_applied"] and beat["announcements_applied"] and not beat["standing_problem"]
+    driver.execute_script("document.getElementById('standing').scrollIntoView()")
+    shot(driver, "remote-standing")

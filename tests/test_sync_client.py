@@ -206,20 +206,20 @@ def test_updates_are_fetched_and_cached(tmp_path, backoffice):
         "/api/v1/operator/bundles",
         json={"version": 4, "content_b64": base64.b64encode(content).decode()},
     )
-    backoffice.op("PUT", "/api/v1/operator/config/group/default", json={"idle_seconds": 45})
+    backoffice.op("PUT", "/api/v1/operator/config/group/default", json={"inactivity_s": 45})
     backoffice.op("PUT", "/api/v1/operator/announcements", json=[{"id": "n1", "text": {"zh_CN": "通知"}}])
     _attempt(client)
-    assert store.get_reference("config") == {"idle_seconds": 45}
+    assert store.get_reference("config") == {"inactivity_s": 45}
     assert store.get_reference("announcements")[0]["id"] == "n1"
     assert "si.contributions" in store.get_reference("catalog")
     assert store.bundle_versions()["received"] == 4
     path = store._conn.execute("SELECT path FROM flow_bundles WHERE version=4").fetchone()[0]
     assert hashlib.sha256(Path(path).read_bytes()).digest() == hashlib.sha256(content).digest()
     # a changed configuration is noticed at the next heartbeat
-    backoffice.op("PUT", "/api/v1/operator/config/group/default", json={"idle_seconds": 30})
+    backoffice.op("PUT", "/api/v1/operator/config/group/default", json={"inactivity_s": 30})
     client.heartbeat()
     _attempt(client)
-    assert store.get_reference("config") == {"idle_seconds": 30}
+    assert store.get_reference("config") == {"inactivity_s": 30}
 
 
 def test_full_jitter_is_capped():

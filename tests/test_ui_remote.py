@@ -1,9 +1,12 @@
 """The terminal's side of the console's remote commands (issue 14): each run once and acknowledged through
-the outbox; restart and settings wait for the citizen to finish; a screenshot is refused during a session."""
+the outbox; a restart waits for the citizen to finish; a screenshot is refused during a session; the retired
+announcement and settings commands are refused with the reason (standing values now: tests/test_ui_standing.py)."""
 
 from __future__ import annotations
 
 import json
+
+import requests
 
 from wire.commands import Command as RemoteCommand
 from wire.commands import parse_commands
@@ -21,7 +24,7 @@ def _wait_ack(app, robot, command_id: str) -> dict:
     return _acks(app)[command_id]
 
 
-def test_maintenance_announcement_and_screenshot(kiosk):
+def test_maintenance_screenshot_and_a_retired_announcement(kiosk):
     app, robot = kiosk
     ctl = app.controller
     app.remote.handle(RemoteCommand("c1", "maintenance_on", {}))
@@ -33,10 +36,12 @@ def test_maintenance_announcement_and_screenshot(kiosk):
     app.remote.handle(RemoteCommand("c2", "maintenance_off", {}))
     _wait_ack(app, robot, "c2")
     robot.wait_for("startButton")
-    app.remote.handle(RemoteCommand("c3", "announcement", {"text": "今晚22点起系统升级"}))
-    assert _wait_ack(app, robot, "c3")["outcome"] == "done"
-    robot.wait_for("announcementText")
-    assert robot.text_of("announcementText") == "今晚22点起系统升级"
+    app.remote.handle(
+        RemoteCommand("c3", "announcement", {"text": "今晚22点起系统升级"})
+    )  # an older back office
+    ack = _wait_ack(app, robot, "c3")
+    assert ack["outcome"] == "refused" and "standing values now" in ack["detail"]
+    assert robot.find("announcementBar") is None  # shown only as a standing value
     app.remote.handle(RemoteCommand("c4", "screenshot", {}))
     ack = _wait_ack(app, robot, "c4")
     assert ack["outcome"] == "done" and (app.ctx.config.data_dir / "screenshots" / "c4.png").is_file()
@@ -60,7 +65,7 @@ def test_maintenance_announcement_and_screenshot(kiosk):
     )
 
 
-def test_settings_and_restart_wait_for_the_citizen(kiosk):
+def test_restart_waits_for_the_citizen_and_retired_settings_are_refused(kiosk):
     app, robot = kiosk
     ctl = app.controller
     restarts: list[bool] = []
@@ -71,17 +76,16 @@ def test_settings_and_restart_wait_for_the_citizen(kiosk):
     app.remote.handle(RemoteCommand("s1", "settings", {"inactivity_s": 90, "locale": "en"}))
     app.remote.handle(RemoteCommand("r1", "restart", {}))
     robot.pump(1.5)
-    assert "s1" not in _acks(app) and app.ctx.config.inactivity_s == 60 and not restarts
+    assert "r1" not in _acks(app) and not restarts
+    ack = _wait_ack(app, robot, "s1")  # refused at once: settings are standing values, not a command
+    assert ack["outcome"] == "refused" and "standing values now" in ack["detail"]
+    assert app.ctx.config.inactivity_s == 60 and ctl.lang == "zh_CN"
     robot.tap("homeButton")
     robot.wait_until(lambda: ctl.screen == "attract", what="home")
-    assert _wait_ack(app, robot, "s1")["outcome"] == "done"
-    assert app.ctx.config.inactivity_s == 90 and ctl.lang == "en"
     assert _wait_ack(app, robot, "r1")["outcome"] == "done"
     robot.wait_until(lambda: restarts == [True], what="restart requested")
-    app.remote.handle(RemoteCommand("s2", "settings", {"inactivity_s": 5}))
-    ack = _wait_ack(app, robot, "s2")
-    assert ack["outcome"] == "refused" and "between 10 and 600" in ack["detail"]
-    assert app.ctx.store.command_done("s1") and not app.ctx.store.command_done("zz")
+    assert app.ctx.store.command_done("r1") and app.ctx.store.command_done("s1")
+    assert not app.ctx.store.command_done("zz")
 
 
 def test_heartbeat_commands_are_parsed_strictly():
@@ -90,13 +94,13 @@ def test_heartbeat_commands_are_parsed_strictly():
             {"id": "a", "kind": "restart"},
             {"id": 5, "kind": "x"},
             "junk",
-            {"id": "b", "kind": "announcement", "args": {"text": "hi"}},
+            {"id": "b", "kind": "maintenance_pin", "args": {"pin": "123456"}},
             {"id": "c", "kind": "x", "args": []},
         ]
     }
     assert parse_commands(answer) == [
         RemoteCommand("a", "restart", {}),
-        RemoteCommand("b", "announcement", {"text": "hi"}),
+        RemoteCommand("b", "maintenance_pin", {"pin": "123456"}),
     ]
     assert parse_commands({"server_time": 1}) == [] and parse_commands(None) == []
 
@@ -113,7 +117,10 @@ def test_the_sync_client_hands_over_each_command_once(tmp_path):
     from kiosk.sync import Credentials, SyncClient
     from offline_cache.store import Store
 
-    pending = [{"id": "k1", "kind": "announcement", "args": {"text": "hi"}}, {"id": "k2", "kind": "restart"}]
+    pending = [
+        {"id": "k1", "kind": "maintenance_pin", "args": {"pin": "123456"}},
+        {"id": "k2", "kind": "restart"},
+    ]
 
     async def add_commands(request, call_next):
         response = await call_next(request)
@@ -133,7 +140,7 @@ def test_the_sync_client_hands_over_each_command_once(tmp_path):
         seen: list[RemoteCommand] = []
         client.events.subscribe(lambda e: seen.append(e) if isinstance(e, RemoteCommand) else None)
         client.run_once()
-        assert [c.id for c in seen] == ["k1", "k2"] and seen[0].args == {"text": "hi"}
+        assert [c.id for c in seen] == ["k1", "k2"] and seen[0].args == {"pin": "123456"}
         client.run_once()
         assert len(seen) == 2  # repeated until acknowledged, run once
         store.record_command_ack("k2", "restart", "done")
@@ -145,62 +152,38 @@ def test_the_sync_client_hands_over_each_command_once(tmp_path):
         server.stop()
 
 
-def test_paused_services_stay_listed_and_cannot_be_started(kiosk):
-    """Service availability from the console: a paused service is marked paused in the catalog and a tap on
-    it does nothing; an empty list resumes it. Applied between citizens, like the other settings."""
-    app, robot = kiosk
-    ctl = app.controller
-    robot.tap("startButton")
-    robot.wait_until(lambda: ctl.screen == "catalog", what="catalog")
-    flow_id = next(item["id"] for item in ctl.catalog if item["available"])
-    app.remote.handle(RemoteCommand("p1", "settings", {"paused_services": [flow_id]}))
-    robot.pump(1.5)
-    assert "p1" not in _acks(app)  # a citizen is at the catalog: wait
-    robot.tap("homeButton")
-    robot.wait_until(lambda: ctl.screen == "attract", what="home")
-    ack = _wait_ack(app, robot, "p1")
-    assert ack["outcome"] == "done" and flow_id in ack["detail"]
-    robot.tap("startButton")
-    robot.wait_until(lambda: ctl.screen == "catalog", what="catalog")
-    item = next(i for i in ctl.catalog if i["id"] == flow_id)
-    assert item["available"] is False and item["reason"] == "暂停办理"
-    ctl.tap("service", flow_id)
-    assert ctl.screen == "catalog"  # not started
-    robot.tap("homeButton")
-    robot.wait_until(lambda: ctl.screen == "attract", what="home")
-    app.remote.handle(RemoteCommand("p2", "settings", {"paused_services": []}))
-    assert _wait_ack(app, robot, "p2")["outcome"] == "done"
-    app.remote.handle(RemoteCommand("p3", "settings", {"paused_services": "all"}))
-    assert _wait_ack(app, robot, "p3")["outcome"] == "refused"
-    robot.tap("startButton")
-    robot.wait_until(lambda: ctl.screen == "catalog", what="catalog")
-    assert next(i for i in ctl.catalog if i["id"] == flow_id)["available"] is True
-
-
 def test_what_the_console_set_survives_a_restart(kiosk):
-    """Maintenance, the announcement and the settings are kept in the store and applied again at start: a
-    restart does not reopen a terminal the console closed. ``kiosk status`` shows them."""
+    """Maintenance is kept in the store and applied again at start, and so are the standing values last fetched
+    (even offline): a restart does not reopen a terminal the console closed, nor undo its settings or its
+    announcement. ``kiosk status`` shows both."""
     from dataclasses import replace
 
     from kiosk.status import gather
     from kiosk.ui.remote import SAVED, RemoteCommands
+    from kiosk.ui.standing import StandingValues
 
     app, robot = kiosk
+    embedded = app.ctx.link.embedded
+    headers = {"X-Operator-Key": embedded.operator_key}
+    settings = {"inactivity_s": 120, "countdown_s": 20, "paused_services": ["hf.x"]}
+    url = f"{embedded.url}/api/v1/operator"
+    assert requests.put(f"{url}/config/group/default", json=settings, headers=headers, timeout=10).ok
+    notice = {"text": {"zh_CN": "系统升级"}}
+    assert requests.put(f"{url}/announcements/up", json=notice, headers=headers, timeout=10).ok
     app.remote.handle(RemoteCommand("m1", "maintenance_on", {}))
-    app.remote.handle(RemoteCommand("a1", "announcement", {"text": "系统升级"}))
-    app.remote.handle(RemoteCommand("s1", "settings", {"inactivity_s": 120, "paused_services": ["hf.x"]}))
-    app.remote.handle(RemoteCommand("s2", "settings", {"countdown_s": 20}))
-    _wait_ack(app, robot, "s2")
-    robot.wait_until(
-        lambda: (app.ctx.store.get_state(SAVED) or {}).get("settings", {}).get("countdown_s") == 20,
-        what="saved",
-    )
+    app.ctx.link.sync.check_now()
+    robot.wait_until(lambda: (app.ctx.store.get_state(SAVED) or {}).get("maintenance") is True, what="saved")
+    robot.wait_until(lambda: app.ctx.config.countdown_s == 20, timeout=15, what="the standing settings")
+    app.ctx.link.stop()  # offline from here on: what was fetched must do
     app.ctx.config = replace(app.ctx.config, inactivity_s=60.0, countdown_s=15.0, paused_services=())
     app.maintenance.set_remote(False)  # as a fresh process starts: the config file's values
-    again = RemoteCommands(app)
+    RemoteCommands(app)
+    again = StandingValues(app)
     robot.wait_until(lambda: app.maintenance.gate.remote, what="maintenance again after the restart")
+    robot.wait_until(lambda: again.announcements == ["系统升级"], what="the announcement again")
+    robot.wait_until(lambda: app.ctx.config.inactivity_s == 120, what="the settings again")
     config = app.ctx.config
-    assert again.announcement == "系统升级"
     assert (config.inactivity_s, config.countdown_s, config.paused_services) == (120.0, 20.0, ("hf.x",))
-    remote = gather(config)["remote"]
-    assert remote["maintenance"] is True and remote["settings"]["inactivity_s"] == 120
+    facts = gather(config)
+    assert facts["remote"]["maintenance"] is True and facts["standing"]["config"] == settings
+    assert facts["standing"]["config_applied"] == facts["standing"]["config_version"]

@@ -9,6 +9,9 @@ The back office re-sends a command that is not acknowledged yet (so the terminal
 lets it expire after a while (``backoffice.remote_commands``). A screenshot is uploaded by the terminal
 to ``PUT SCREENSHOT_PATH/<command id>`` (signed, the PNG bytes as the body, at most
 ``wire.limits.MAX_SCREENSHOT_BYTES``); its acknowledgement says only that it was taken.
+
+Commands are actions (maintenance on/off, restart, a screenshot, a new maintenance PIN). What a terminal should
+*be* — its settings, the announcements on its attract screen — is a standing value instead (``wire.standing``).
 """
 
 from __future__ import annotations
@@ -20,25 +23,25 @@ MAINTENANCE_ON = "maintenance_on"  # pause every service, the attract screen say
 MAINTENANCE_OFF = "maintenance_off"
 RESTART = "restart"  # restart the app between citizens
 SCREENSHOT = "screenshot"  # only while no citizen is in a session
-ANNOUNCEMENT = "announcement"  # args: {"text": str} shown on the attract screen ("" clears it)
-# args: {"inactivity_s": n, "countdown_s": n, "locale": "zh_CN", "paused_services": [flow id, ...]},
-# any subset, applied between citizens; paused services stay in the catalog, marked paused, not startable
-SETTINGS = "settings"
-SETTING_KEYS = ("inactivity_s", "countdown_s", "locale", "paused_services")
-PAUSED_SERVICES_MAX = 200  # flow ids in one paused_services list
-SERVICE_ID_MAX = 64
 MAINTENANCE_PIN = "maintenance_pin"  # args: {"pin": "6-12 digits"}: stored hashed, never echoed in the ack
 
 COMMAND_KINDS: frozenset[str] = frozenset(
-    {MAINTENANCE_ON, MAINTENANCE_OFF, RESTART, SCREENSHOT, ANNOUNCEMENT, SETTINGS, MAINTENANCE_PIN}
+    {MAINTENANCE_ON, MAINTENANCE_OFF, RESTART, SCREENSHOT, MAINTENANCE_PIN}
 )
+
+# Kinds that were commands once and are standing values now (``wire.standing``): a command reached only the
+# terminals enrolled when it was issued. The back office refuses to queue them and expires one still queued, a
+# terminal refuses one an older back office sends — each with this reason.
+RETIRED: dict[str, str] = {
+    "announcement": "announcements are standing values now: PUT /api/v1/operator/announcements/{id}",
+    "settings": "settings are standing values now: PUT /api/v1/operator/config/{group|terminal}/{name}",
+}
 
 ACK_DONE = "done"
 ACK_REFUSED = "refused"  # not run, with the reason (unknown kind, bad arguments, a citizen in a session)
 ACK_FAILED = "failed"
 
 COMMAND_ID_MAX = 64
-ANNOUNCEMENT_MAX = 200
 COMMANDS_PER_HEARTBEAT_MAX = 20
 ACK_DETAIL_MAX = 500  # characters of an acknowledgement's detail the back office keeps
 
@@ -74,41 +77,17 @@ def parse_commands(answer: object) -> list[Command]:
     return commands
 
 
-SETTING_RANGES: dict[str, tuple[float, float]] = {"inactivity_s": (10, 600), "countdown_s": (5, 120)}
-LOCALES = ("zh_CN", "en")
-
-
 def args_problem(kind: str, args: dict[str, Any]) -> str | None:
     """Why a command's arguments would be refused by a terminal, or None: the back office checks before it
     queues, so an operator hears of a typo at once instead of from a refused acknowledgement later."""
+    if kind in RETIRED:
+        return RETIRED[kind]
     if kind not in COMMAND_KINDS:
         return f"unknown command {kind!r}"
-    if kind == ANNOUNCEMENT:
-        text = args.get("text", "")
-        if not isinstance(text, str) or len(text) > ANNOUNCEMENT_MAX:
-            return f"text must be a string of at most {ANNOUNCEMENT_MAX} characters"
-    elif kind == MAINTENANCE_PIN:
+    if kind == MAINTENANCE_PIN:
         pin = args.get("pin")
         if not isinstance(pin, str) or not (pin.isascii() and pin.isdigit() and 6 <= len(pin) <= 12):
             return "the PIN is 6 to 12 digits"
-    elif kind == SETTINGS:
-        if not args:
-            return "no setting given"
-        for key, value in args.items():
-            if key not in SETTING_KEYS:
-                return f"unknown setting {key!r}; known: {', '.join(SETTING_KEYS)}"
-            if key in SETTING_RANGES:
-                low, high = SETTING_RANGES[key]
-                if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-                    return f"{key} must be a number between {low:g} and {high:g}"
-            elif key == "locale" and value not in LOCALES:
-                return f"locale must be one of {', '.join(LOCALES)}"
-            elif key == "paused_services" and not (
-                isinstance(value, list)
-                and len(value) <= PAUSED_SERVICES_MAX
-                and all(isinstance(v, str) and 0 < len(v) <= SERVICE_ID_MAX for v in value)
-            ):
-                return f"paused_services is a list of at most {PAUSED_SERVICES_MAX} service ids"
     elif args:
         return f"{kind} takes no arguments"
     return None

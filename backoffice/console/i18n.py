@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from backoffice.console.i18n_updates import TEXTS as UPDATES_TEXTS
 from backoffice.console.remote_texts import REMOTE_TEXTS
+from backoffice.console.standing_texts import STANDING_TEXTS
 
 LANGUAGES = ("zh", "en")
 
@@ -137,6 +138,7 @@ TEXTS: dict[str, dict[str, str]] = {
 
 TEXTS |= UPDATES_TEXTS
 TEXTS |= REMOTE_TEXTS
+TEXTS |= STANDING_TEXTS
 
 
 def translator(lang: str) -> Callable[[str], str]:

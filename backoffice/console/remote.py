@@ -1,7 +1,8 @@
 """The console's remote operations: buttons and forms on a terminal's page and on a group's page, the list
 of commands with their state (polled by htmx until acknowledged), and the screenshots terminals uploaded.
 
-The queue is ``backoffice.remote_commands`` (the same as the API's). Every page admits the readers; issuing
+The queue is ``backoffice.remote_commands`` (the same as the API's). The announcement and the settings are not
+commands but standing values, on the same pages (``backoffice.console.standing``). Every page admits the readers; issuing
 admits ``remote_commands.OPERATORS`` (a new PIN: admin alone) — another role sees why in the page and gets
 the 403 refusal page if it posts anyway. Every POST checks the CSRF token; the queue audits the command.
 """
@@ -13,12 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from backoffice import remote_commands
-from backoffice.console import auth, web
+from backoffice.console import auth, standing, web
 from backoffice.errors import ApiError
-from backoffice.models import Terminal
 from backoffice.schemas import ID_PATTERN
 from wire import commands as c
 
@@ -28,41 +27,25 @@ BUTTONS = (c.MAINTENANCE_ON, c.MAINTENANCE_OFF, c.RESTART, c.SCREENSHOT)  # comm
 
 
 def panel(ctx: web.Ctx, terminal_id: str) -> dict[str, Any]:
-    """What a terminal's page needs for its remote-operations section (``remote_panel.html``)."""
-    with ctx.bo.sessions() as session:
-        heartbeat = session.scalar(select(Terminal.heartbeat).where(Terminal.id == terminal_id)) or {}
+    """What a terminal's page needs for its remote-operations section (``remote_panel.html``), with its
+    standing values (``backoffice.console.standing``)."""
+    terminals = standing.terminals_of(ctx, "terminal", terminal_id)
+    heartbeat = (terminals[0].heartbeat if terminals else None) or {}
     return {
+        **standing.panel(ctx, "terminal", terminal_id, terminals),
         "remote": remote_commands.listing(ctx.bo, terminal_id=terminal_id),
         "may_command": auth.allowed(ctx.actor, remote_commands.OPERATORS),
         "may_pin": auth.allowed(ctx.actor, ()),
         "maintenance": heartbeat.get("maintenance"),
         "buttons": BUTTONS,
-        "locales": c.LOCALES,
     }
 
 
 def _args(kind: str, form: dict[str, str]) -> dict[str, Any]:
     """A command's arguments from the page's form (checked again by the queue: ``wire.commands``)."""
-    if kind == c.ANNOUNCEMENT:
-        return {"text": form.get("text", "").strip()}
     if kind == c.MAINTENANCE_PIN:
         return {"pin": form.get("pin", "").strip()}
-    if kind != c.SETTINGS:
-        return {}
-    args: dict[str, Any] = {}
-    for key in c.SETTING_RANGES:
-        value = form.get(key, "").strip()
-        if value:
-            try:
-                args[key] = float(value)
-            except ValueError:
-                raise ApiError(422, "command.invalid", f"{key} must be a number") from None
-    if form.get("locale") in c.LOCALES:
-        args["locale"] = form["locale"]
-    if form.get("paused_apply"):
-        text = form.get("paused_services", "").replace("，", ",")
-        args["paused_services"] = [s.strip() for s in text.replace("\n", ",").split(",") if s.strip()]
-    return args
+    return {}
 
 
 async def _issue(request: Request, back: str, **target: str) -> Response:
@@ -104,27 +87,19 @@ def terminal_commands(request: Request, terminal_id: TerminalId) -> Response:
 @router.get("/groups/{group}/remote", response_class=HTMLResponse)
 def group_page(request: Request, group: TerminalId) -> Response:
     ctx = web.context(request, web.READERS)
-    with ctx.bo.sessions() as session:
-        terminals = list(
-            session.scalars(
-                select(Terminal.id)
-                .where(Terminal.group == group, Terminal.status == "active")
-                .order_by(Terminal.id)
-                .limit(1000)
-            )
-        )
+    rows = standing.terminals_of(ctx, "group", group)
     return web.render(
         request,
         "remote_group.html",
         ctx=ctx,
         group=group,
-        terminals=terminals,
+        terminals=[t.id for t in rows],
         remote=remote_commands.listing(ctx.bo, group=group, limit=200),
-        may_command=auth.allowed(ctx.actor, remote_commands.OPERATORS),
         may_pin=auth.allowed(ctx.actor, ()),
         buttons=BUTTONS,
-        locales=c.LOCALES,
         show_terminal=True,
+        request_saved=request.query_params.get("saved", "")[:32],
+        **standing.panel(ctx, "group", group, rows),
     )
 
 

@@ -134,14 +134,19 @@ def fleet_rows(
 
 @router.get("/terminals/{terminal_id}", response_class=HTMLResponse)
 def terminal_page(
-    request: Request, terminal_id: str, queued: Annotated[str, Query(max_length=32)] = ""
+    request: Request,
+    terminal_id: str,
+    queued: Annotated[str, Query(max_length=32)] = "",
+    saved: Annotated[str, Query(max_length=32)] = "",
 ) -> Response:
     ctx = web.context(request, web.READERS)
     data = fleet.terminal(ctx.bo, ctx.config, terminal_id[:64])
     if data is None:
         return web.render(request, "refused.html", code=404, ctx=ctx, message="none")
-    extra = remote.panel(ctx, data["id"])  # remote operations (backoffice.console.remote)
-    return web.render(request, "terminal.html", ctx=ctx, term=data, request_queued=queued, **extra)
+    extra = remote.panel(ctx, data["id"])  # remote operations and standing values (backoffice.console.remote)
+    return web.render(
+        request, "terminal.html", ctx=ctx, term=data, request_queued=queued, request_saved=saved, **extra
+    )
 
 
 @router.get("/alerts", response_class=HTMLResponse)

@@ -13,6 +13,7 @@ API the app uses::
                       bundle_status=manager.status,     # heartbeat: active, staged, refused (never "received")
                       on_withdraw=manager.withdraw)     # the back office withdrew a version
     unsubscribe = sync.events.subscribe(on_status)       # on_status(SyncStatus) from the sync thread
+    sync.standing_changes.subscribe(on_standing)         # new settings/announcements fetched (kiosk.sync.standing)
     sync.start()                                         # one daemon thread; never blocks the caller
     store.close_case(...); sync.wake()                   # deliver soon
     sync.online                                          # bool, for flows: live data vs queue

@@ -1,4 +1,4 @@
-"""The sync worker: relay the outbox, heartbeat, fetch config, announcements and bundles. Qt-free.
+"""The sync worker: relay the outbox, heartbeat, fetch standing values (settings, announcements) and bundles. Qt-free.
 
 One daemon thread does all of the network work, so the UI never waits on it; the UI only calls
 ``wake()`` (after a case is closed) and listens to ``events``.
@@ -20,6 +20,8 @@ from kiosk.sync.bundle_fetch import fetch_bundle
 from kiosk.sync.credentials import Credentials, pin_next_certificate
 from kiosk.sync.query import HttpQueryService
 from kiosk.sync.screenshots import upload_screenshots
+from kiosk.sync.standing import fetch_standing
+from kiosk.sync.standing import heartbeat_fields as standing_heartbeat
 from kiosk.sync.transport import Refused, Revoked, Signer, Transport, TransportError, Unreachable
 from offline_cache.store import Store
 from wire.commands import parse_commands
@@ -96,7 +98,8 @@ class SyncClient:
         self.on_withdraw = on_withdraw  # e.g. BundleManager.withdraw: the back office withdrew a version
         self.maintenance = maintenance  # services paused (heartbeat: the console shows it)
         self.rng = rng or random.Random()
-        self.events = EventSource()
+        self.events = EventSource()  # SyncStatus changes and the console's commands
+        self.standing_changes = EventSource()  # StandingFetched: new settings or announcements in the store
         self.query_service = HttpQueryService(
             self.base_url, self.signer, store=store, health=_ClientHealth(self), timeout=timeout
         )
@@ -147,6 +150,11 @@ class SyncClient:
         """Heartbeat and look for updates at the next pass (an operator's 'update now', tests)."""
         self._next_heartbeat = 0.0
         self._next_fetch = 0.0
+        self._wake.set()
+
+    def heartbeat_soon(self) -> None:
+        """Heartbeat at the next pass (the UI applied new standing values: the console hears of it at once)."""
+        self._next_heartbeat = 0.0
         self._wake.set()
 
     def retry_now(self) -> None:
@@ -296,6 +304,7 @@ class SyncClient:
             body["bundles"] = self.bundle_status()
         if self.maintenance is not None:
             body["maintenance"] = bool(self.maintenance())
+        body.update(standing_heartbeat(self.store))  # the standing values' versions the UI applied
         answer = self._transport.call("POST", "/api/v1/heartbeat", body)
         if not isinstance(answer, dict) or not isinstance(answer.get("server_time"), int | float):
             raise Unreachable("heartbeat answer not understood", code="garbage")
@@ -334,16 +343,12 @@ class SyncClient:
             self._transport.trust(pem)
 
     def fetch_updates(self) -> None:
-        """Configuration, announcements, catalog and a newer flow bundle, cached in the store."""
+        """Standing settings and announcements (``kiosk.sync.standing``), catalog and a newer flow bundle, cached in
+        the store."""
         assert self._transport is not None
-        config = self._transport.call("GET", "/api/v1/config")
-        if isinstance(config, dict) and isinstance(config.get("config"), dict):
-            self.store.put_reference("config", config["config"])
-            self.store.set_state("config_version", config.get("version"))
-        announcements = self._transport.call("GET", "/api/v1/announcements")
-        if isinstance(announcements, dict) and isinstance(announcements.get("announcements"), list):
-            self.store.put_reference("announcements", announcements["announcements"])
-            self.store.set_state("announcements_version", announcements.get("version"))
+        changed = fetch_standing(self._transport, self.store)
+        if changed is not None:
+            self.standing_changes.emit(changed)  # the UI applies them (kiosk.ui.standing)
         catalog = self._transport.call("GET", "/api/v1/catalog")
         if isinstance(catalog, dict):
             self.store.put_reference("catalog", catalog.get("services", []))

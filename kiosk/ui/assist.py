@@ -48,6 +48,7 @@ class AssistController(QObject):
         ctl.screenChanged.connect(self._screen_changed)
         ctl.viewChanged.connect(self._view_changed)
         ctl.langChanged.connect(self._lang_changed)
+        ctl.settingsApplied.connect(self._apply_inactivity)  # elderly mode keeps its longer timeout
         self._apply_inactivity()
 
     # -- properties ------------------------------------------------------------------------------

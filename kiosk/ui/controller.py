@@ -41,6 +41,7 @@ class KioskController(QObject):
     catalogChanged = Signal()
     messageChanged = Signal()
     onlineChanged = Signal()
+    settingsApplied = Signal()  # new standing settings (kiosk.ui.standing): the assist re-times elderly mode
 
     def __init__(self, ctx, parent: QObject | None = None):
         super().__init__(parent)
@@ -136,12 +137,13 @@ class KioskController(QObject):
             self.core.end(outcomes.FAILED, reason=outcomes.TERMINAL, message_key="error.unexpected")
 
     def apply_settings(self) -> None:
-        """The console changed settings between citizens: the timer and the default language follow ctx.config."""
+        """New standing settings between citizens: the timer and the default language follow ctx.config."""
         self._inactivity.setInterval(int(self.ctx.config.inactivity_s * 1000))
         self.core.paused_services = frozenset(self.ctx.config.paused_services)
         if self._lang != self.ctx.config.locale:
             self._set_lang(self.ctx.config.locale)
         self._refresh_catalog()  # paused services are marked from the next catalog on
+        self.settingsApplied.emit()
 
     def set_inactivity_s(self, seconds: float) -> None:
         """The inactivity timeout (elderly mode lengthens it; kiosk/ui/assist.py)."""

@@ -364,3 +364,16 @@ def _usb_stick() -> Path | None:
     from kiosk.diagnostics import find_usb_stick
 
     return find_usb_stick()
+
+
+def maintenance_for(ctx: Any, controller: Any) -> MaintenanceController:
+    """The maintenance screen's controller for the app, its gate timed by the configuration; recent log lines kept."""
+    from kiosk.logging_setup import recent_lines
+
+    recent_lines()
+    gate = MaintenanceGate(
+        Path(ctx.config.data_dir),
+        lockout_s=ctx.config.maintenance_lockout_s,
+        idle_s=ctx.config.maintenance_idle_s,
+    )
+    return MaintenanceController(ctx, controller, gate=gate)

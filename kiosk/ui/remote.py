@@ -1,46 +1,37 @@
 """The terminal's side of the console's remote commands (``wire.commands``), each run once and acknowledged.
 
 maintenance on/off (services paused, the attract screen says 设备维护中), a new maintenance PIN (stored
-hashed), restart and settings (timeouts, language, paused services; applied
-between citizens: deferred while a session is open), a screenshot (refused while a citizen is in a
-session: it would show their data), an announcement on the attract screen. The acknowledgement goes to
-the outbox (``Store.record_command_ack``), which also remembers the id so a command is never run twice.
+hashed), restart (between citizens: deferred while a session is open), a screenshot (refused while a citizen
+is in a session: it would show their data). The acknowledgement goes to the outbox
+(``Store.record_command_ack``), which also remembers the id so a command is never run twice. The announcement
+and the settings are not commands but standing values (``kiosk.ui.standing``); one sent as a command by an
+older back office is refused with the reason (``wire.commands.RETIRED``).
 
-What the console set — maintenance, the announcement, the settings — is kept in the store (``SAVED``) and
-applied again when the app starts: a restart (the console's, the watchdog's, a power cut) does not quietly
-reopen a terminal the console put into maintenance, nor undo its settings. ``kiosk status --json`` shows it.
+Maintenance set by the console is kept in the store (``SAVED``) and applied again when the app starts: a
+restart (the console's, the watchdog's, a power cut) does not quietly reopen a terminal the console put into
+maintenance. ``kiosk status --json`` shows it.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Property, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer
 
-from kiosk.config import LOCALES, ConfigError, _check
+from kiosk.ui.standing import citizen_present
 from wire import commands as c
 
 log = logging.getLogger(__name__)
-SAVED = "remote_state"  # the store's record of what the console set (maintenance, announcement, settings)
-
-SETTINGS = {
-    "inactivity_s": ("inactivity_s", float, c.SETTING_RANGES["inactivity_s"]),
-    "countdown_s": ("countdown_s", float, c.SETTING_RANGES["countdown_s"]),
-    "locale": ("locale", str, LOCALES),
-}
+SAVED = "remote_state"  # the store's record of what the console's commands set (maintenance)
 
 
 class RemoteCommands(QObject):
-    announcementChanged = Signal()
-
     def __init__(self, app: Any):
         super().__init__()
         self.app = app  # kiosk.app.KioskApplication: controller, maintenance, window, ctx
-        self._announcement = ""
         self._deferred: list[Any] = []
         self._between_citizens = QTimer(self, interval=1000)
         self._between_citizens.timeout.connect(self._run_deferred)
@@ -55,17 +46,16 @@ class RemoteCommands(QObject):
         )
 
     def _restore(self, saved: dict[str, Any]) -> None:
-        """At start: what the console set before the restart (a command since then wins)."""
+        """At start: maintenance as the console left it before the restart (a command since then wins)."""
         fresh, self._saved = self._saved, {**saved, **self._saved}
         if "maintenance" in saved and "maintenance" not in fresh:
             self.app.maintenance.set_remote(bool(saved["maintenance"]))
-        if isinstance(saved.get("announcement"), str) and "announcement" not in fresh:
-            self._announcement = saved["announcement"][: c.ANNOUNCEMENT_MAX]
-            self.announcementChanged.emit()
-        if isinstance(saved.get("settings"), dict) and saved["settings"] and "settings" not in fresh:
-            outcome, detail = self._settings(saved["settings"], save=False)
-            if outcome != c.ACK_DONE:
-                log.warning("saved console settings not applied: %s", detail)
+        # kept by a release that took these as commands: the back office's standing values rule now
+        retired = sorted(k for k in ("announcement", "settings") if k in saved)
+        if retired:
+            log.info("console state from before standing values ignored: %s", ", ".join(retired))
+            for key in retired:
+                self._saved.pop(key, None)
 
     def _save(self, key: str, value: Any) -> None:
         self._saved[key] = value
@@ -76,15 +66,10 @@ class RemoteCommands(QObject):
             on_error=lambda e: log.error("saving the console's state: %s", type(e).__name__),
         )
 
-    def _get_announcement(self) -> str:
-        return self._announcement
-
-    announcement = Property(str, _get_announcement, notify=announcementChanged)
-
     def handle(self, command: Any) -> None:
         """Run one command (a ``wire.commands.Command``) on the GUI thread, or defer it."""
         log.warning("remote command %s (%s)", command.kind, command.id)  # operations want to see these
-        if command.kind in (c.RESTART, c.SETTINGS) and self._citizen_present():
+        if command.kind == c.RESTART and citizen_present(self.app.controller):
             self._deferred.append(command)
             return
         try:
@@ -100,20 +85,12 @@ class RemoteCommands(QObject):
             self.app.maintenance.set_remote(kind == c.MAINTENANCE_ON)
             self._save("maintenance", kind == c.MAINTENANCE_ON)
             return c.ACK_DONE, "maintenance on" if kind == c.MAINTENANCE_ON else "maintenance off"
-        if kind == c.ANNOUNCEMENT:
-            text = args.get("text", "")
-            if not isinstance(text, str) or len(text) > c.ANNOUNCEMENT_MAX:
-                return c.ACK_REFUSED, f"text must be a string of at most {c.ANNOUNCEMENT_MAX} characters"
-            self._announcement = text.strip()
-            self.announcementChanged.emit()
-            self._save("announcement", self._announcement)
-            return c.ACK_DONE, "shown" if self._announcement else "cleared"
+        if kind in c.RETIRED:
+            return c.ACK_REFUSED, c.RETIRED[kind]
         if kind == c.SCREENSHOT:
-            if self._citizen_present():
+            if citizen_present(self.app.controller):
                 return c.ACK_REFUSED, "a citizen is in a session"
             return c.ACK_DONE, self._screenshot(command.id)
-        if kind == c.SETTINGS:
-            return self._settings(args)
         if kind == c.MAINTENANCE_PIN:
             from kiosk.maintenance import PinError, set_pin
 
@@ -127,32 +104,6 @@ class RemoteCommands(QObject):
             return c.ACK_DONE, "restarting"
         return c.ACK_REFUSED, f"unknown command {kind!r}"
 
-    def _settings(self, args: dict[str, Any], save: bool = True) -> tuple[str, str]:
-        ctx = self.app.ctx
-        changes: dict[str, Any] = {}
-        for key, value in args.items():
-            if key == "paused_services":  # service availability: these stay listed, marked paused
-                problem = c.args_problem(c.SETTINGS, {key: value})
-                if problem is not None:
-                    return c.ACK_REFUSED, problem
-                changes["paused_services"] = tuple(value)
-                continue
-            if key not in SETTINGS:
-                return c.ACK_REFUSED, f"unknown setting {key!r}; known: {', '.join(c.SETTING_KEYS)}"
-            attribute, kind, constraint = SETTINGS[key]
-            try:
-                changes[attribute] = _check("remote", key, value, kind, constraint)
-            except ConfigError as exc:
-                return c.ACK_REFUSED, exc.problem
-        ctx.config = replace(ctx.config, **changes)
-        self.app.controller.apply_settings()
-        if save:
-            self._save("settings", {**self._saved.get("settings", {}), **args})
-        return c.ACK_DONE, ", ".join(
-            f"{k}={','.join(v) or '-'}" if isinstance(v, tuple) else f"{k}={v}"
-            for k, v in sorted(changes.items())
-        )
-
     def _screenshot(self, command_id: str) -> str:
         folder = Path(self.app.ctx.config.data_dir) / "screenshots"
         folder.mkdir(mode=0o700, exist_ok=True)
@@ -164,12 +115,8 @@ class RemoteCommands(QObject):
         os.replace(partial, path)
         return f"{path.name} {image.width()}x{image.height()}"
 
-    def _citizen_present(self) -> bool:
-        controller = self.app.controller
-        return controller.session is not None or controller.screen != "attract"
-
     def _run_deferred(self) -> None:
-        if not self._deferred or self._citizen_present():
+        if not self._deferred or citizen_present(self.app.controller):
             return
         waiting, self._deferred = self._deferred, []
         for command in waiting:

@@ -7,7 +7,8 @@ Window {
     id: win
     required property var ctl
     property var maint: null  // kiosk.ui.maintenance.MaintenanceController
-    property var remote: null  // kiosk.ui.remote.RemoteCommands (the console's announcement)
+    property var remote: null  // kiosk.ui.remote.RemoteCommands (the console's commands)
+    property var standing: null  // kiosk.ui.standing.StandingValues (the announcements in force)
     property bool production: false
     property int baseWidth: 1280
     property int baseHeight: 800
@@ -97,17 +98,19 @@ Window {
             sourceComponent: TimeoutOverlay { ctl: win.ctl }
         }
 
-        // the console's announcement, on the attract screen only
+        // the announcements in force (the back office's standing values), on the attract screen only
         Rectangle {
             objectName: "announcementBar"
-            visible: win.remote !== null && win.remote.announcement !== "" && win.ctl.screen === "attract"
+            visible: win.standing !== null && win.standing.announcements.length > 0 && win.ctl.screen === "attract"
             anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
-            height: 72; color: "#e8a317"; z: 40
+            height: Math.max(72, announcementText.implicitHeight + 24); color: "#e8a317"; z: 40
             Text {
+                id: announcementText
                 objectName: "announcementText"
                 anchors.centerIn: parent; width: parent.width - 48
                 horizontalAlignment: Text.AlignHCenter; elide: Text.ElideRight
-                text: win.remote ? win.remote.announcement : ""
+                wrapMode: Text.WordWrap; maximumLineCount: 3
+                text: win.standing ? win.standing.announcements.join("\n") : ""
                 color: "#1b2733"; font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 28; font.bold: true
             }
         }
