@@ -162,3 +162,28 @@ def test_the_session_rate_holds_across_processes(two_servers):
     assert info.value.code == "error.service.session_rate"
     alerts = requests.get(b + "/api/v1/operator/alerts", headers={"X-Operator-Key": KEY}, timeout=10).json()
     assert [a["terminal_id"] for a in alerts] == [creds.terminal_id]
+
+
+def test_a_server_whose_port_was_taken_meanwhile_starts_on_another(tmp_path, monkeypatch):
+    """Between choosing a free port and the server binding it, another process may take it (the other test
+    worker's back office, answering /health too): the harness must not hand out that server's address."""
+    from backoffice.app import create_app
+    from backoffice.server import ThreadedServer
+
+    other = ThreadedServer(
+        create_app(f"sqlite:///{tmp_path / 'other.sqlite3'}", operator_key="other")
+    ).start()
+    ports = iter([other.port])
+    monkeypatch.setattr(live, "free_port", lambda: next(ports, 0) or _real_free_port())
+    try:
+        process, url = _serve(f"sqlite:///{tmp_path / 'ours.sqlite3'}", tmp_path)
+        try:
+            assert url != other.url and live.listens_on(process.pid, int(url.rsplit(":", 1)[1]))
+            assert _op(url, "GET", "/api/v1/operator/terminals").status_code == 200  # our key: ours
+        finally:
+            live.stop(process)
+    finally:
+        other.stop()
+
+
+_real_free_port = live.free_port
