@@ -88,10 +88,11 @@ def test_a_revocation_reaches_the_other_process_within_a_second(two_servers):
     assert _op(a, "POST", f"/api/v1/operator/terminals/{creds['terminal_id']}/revoke").status_code == 200
     revoked_at = time.monotonic()
     while True:
+        sent = time.monotonic()  # a request's own time on a loaded machine is not the revocation's delay
         answer, _ = _signed_get(b, creds, "/api/v1/config")
         if answer.status_code == 403:
             break
-        assert time.monotonic() - revoked_at < 1.0, "still answering a second after the revocation"
+        assert sent - revoked_at < 1.0, "still answering a second after the revocation"
         time.sleep(0.05)
     assert answer.json()["error"] == signing.E_REVOKED
 
