@@ -82,7 +82,7 @@ def test_one_shot_read_and_health(pcscd):
     try:
         assert reader.health().ok
         emulator.place(0)
-        assert reader.read_card(timeout=5).id_number == make_test_cards()[0]["id_number"]
+        assert reader.read_card(timeout=20).id_number == make_test_cards()[0]["id_number"]
     finally:
         emulator.lift()
     from drivers.sscard.errors import NoCard
