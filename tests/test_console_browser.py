@@ -46,11 +46,14 @@ def console(tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:
     from aiosmtpd.controller import Controller
 
     mailbox, hook = Mailbox(), Webhook()
-    with socket.socket() as probe:  # aiosmtpd's readiness check needs the real port
+    # aiosmtpd's readiness check needs the real port. The probe keeps it bound (not listening, SO_REUSEADDR as
+    # asyncio's server sets it) until aiosmtpd listens there, so no other process's bind takes it in between.
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=port)
-    smtp.start()
+        smtp = Controller(mailbox, hostname="127.0.0.1", port=port)
+        smtp.start()
     config = fast_config(
         webhook_url=hook.url, smtp_host="127.0.0.1", smtp_port=port, smtp_to=["duty@example.org"]
     )
