@@ -165,10 +165,14 @@ def test_terminal_goes_offline_and_comes_back_without_reload(console):
     assert driver.find_elements(By.ID, "t-T-0002") and not driver.find_elements(By.ID, "t-T-0001")
     driver.get(live.url + "/console/fleet?status=offline")
     assert not driver.find_elements(By.ID, "t-T-0002")
+
     # the terminal page: heartbeat timeline drawn by ECharts, its silence in the alerts
-    heartbeat(t1)
-    driver.get(live.url + "/console/terminals/T-0001")
-    assert _text(driver, "terminal-status") == "在线"
+    def page_online() -> bool:  # as above: online lasts 2.5 s after a heartbeat, and a page load under load
+        heartbeat(t1)  # can take that long: beat, load, read, until one load falls inside the window
+        driver.get(live.url + "/console/terminals/T-0001")
+        return _text(driver, "terminal-status") == "在线"
+
+    wait_for(page_online, what="the terminal page showing T-0001 online")
     wait_for(lambda: driver.find_element(By.ID, "heartbeat-chart").get_attribute("data-drawn"), what="chart")
     shot(driver, "terminal")
     driver.get(live.url + "/console/alerts?status=")
