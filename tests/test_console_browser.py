@@ -126,7 +126,13 @@ def test_terminal_goes_offline_and_comes_back_without_reload(console):
     heartbeat(t2, queue_depth=4)
     login(driver, live.url, "viewer")
     wait_for(lambda: driver.find_elements(By.ID, "t-T-0001"), what="fleet table")
-    assert driver.find_element(By.ID, "t-T-0001").get_attribute("data-status") == "online"
+
+    def fleet_online() -> bool:  # online lasts 2.5 s after a heartbeat; a login under load can take longer
+        heartbeat(t1)
+        driver.get(live.url + "/console/fleet")
+        return driver.find_element(By.ID, "t-T-0001").get_attribute("data-status") == "online"
+
+    wait_for(fleet_online, what="T-0001 shown online on a page loaded within 2.5 s of its heartbeat")
     shot(driver, "fleet")
     driver.execute_script("window.__noReload = 42;")
 
