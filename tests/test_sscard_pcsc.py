@@ -16,7 +16,7 @@ from drivers.sscard.reader import SsCardReader
 from tests.fixtures.identity import EventRecorder, make_test_cards, wait_reader_empty
 
 
-def wait_state(reader, state: DeviceState, timeout: float = 8.0) -> None:
+def wait_state(reader, state: DeviceState, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while reader.status().state != state:
         if time.monotonic() > deadline:
