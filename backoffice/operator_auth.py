@@ -146,7 +146,8 @@ def identify(bo: Backoffice, authorization: str | None, operator_key: str | None
 
 
 def require(*roles: str) -> Callable[..., Iterator[Actor]]:
-    """Dependency: an operator holding one of ``roles`` (admin always); the call is audited."""
+    """Dependency: an operator holding one of ``roles`` (admin always); the call is audited. Used through
+    :func:`operator_with`, so the audit row is committed before the answer leaves."""
 
     def dependency(
         request: Request,
@@ -194,11 +195,18 @@ def _audit(
         )
 
 
-Admin = Annotated[Actor, Depends(require("admin"))]
-Reader = Annotated[Actor, Depends(require(*READERS))]
-Publisher = Annotated[Actor, Depends(require("publisher"))]
-RatingSupervisor = Annotated[Actor, Depends(require("rating_supervisor"))]
-Auditor = Annotated[Actor, Depends(require("auditor"))]
+def operator_with(*roles: str) -> Any:
+    """The route parameter for :func:`require`. ``scope="function"``: FastAPI's default ends a dependency with
+    ``yield`` after the answer is sent, so an operator (or an auditor reading the trail right after) had the
+    answer before its audit row existed, and a crash in between lost the row."""
+    return Depends(require(*roles), scope="function")
+
+
+Admin = Annotated[Actor, operator_with("admin")]
+Reader = Annotated[Actor, operator_with(*READERS)]
+Publisher = Annotated[Actor, operator_with("publisher")]
+RatingSupervisor = Annotated[Actor, operator_with("rating_supervisor")]
+Auditor = Annotated[Actor, operator_with("auditor")]
 OP_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "operator token or key missing or wrong"},
     403: {"description": "the operator's role does not allow this"},

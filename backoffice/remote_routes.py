@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from backoffice import remote_commands
 from backoffice.errors import ApiError
-from backoffice.operator_auth import OP_ERRORS, Actor, Reader, require
+from backoffice.operator_auth import OP_ERRORS, Actor, Reader, operator_with
 from backoffice.schemas import ID_PATTERN
 from backoffice.state import State
 from backoffice.terminal_auth import AUTH_ERRORS, Signed
@@ -24,7 +24,7 @@ from wire import commands as c
 from wire import signing
 
 router = APIRouter()
-Commander = Annotated[Actor, Depends(require(*remote_commands.OPERATORS))]
+Commander = Annotated[Actor, operator_with(*remote_commands.OPERATORS)]
 CommandId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import requests
@@ -15,6 +13,7 @@ from backoffice.demo.data import persons
 from kiosk.demo.embedded import start_embedded
 from kiosk.sync import Credentials, SyncClient
 from offline_cache.store import Store
+from tests.fixtures import live
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,9 +56,6 @@ def test_embedded_is_the_whole_system(tmp_path):
 
 
 def test_kiosk_backoffice_serve(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     database = f"sqlite:///{tmp_path / 'bo.sqlite3'}"
     env = os.environ | {"BACKOFFICE_OPERATOR_KEY": "k"}
     token = subprocess.run(
@@ -70,33 +66,12 @@ def test_kiosk_backoffice_serve(tmp_path):
         text=True,
         check=True,
     ).stdout
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "backoffice.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--database",
-            database,
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    # the shared harness: it waits for /health as long as a loaded machine needs (the loop here gave up after
+    # about 10 s and then failed on a refused connection) and on a port nobody took meanwhile
+    server, url = live.serve(database, env={"BACKOFFICE_OPERATOR_KEY": "k"})
     try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if requests.get(url + "/api/v1/health", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.1)
         answer = requests.post(url + "/api/v1/enrol", json={"token": token.strip()}, timeout=10)
         assert answer.status_code == 200 and answer.json()["group"] == "g"
         assert requests.get(url + "/openapi.json", timeout=10).json()["info"]["title"]
     finally:
-        server.terminate()
-        server.wait(10)
+        live.stop(server)

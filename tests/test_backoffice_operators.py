@@ -134,6 +134,43 @@ def test_every_operator_action_is_audited_and_exportable(backoffice, operators):
     assert all(json.loads(line)["id"] for line in jsonl.splitlines())
 
 
+def test_an_operator_call_is_answered_only_once_its_audit_row_is_stored(backoffice, operators):
+    """The audit row is part of the call: while another writer holds the database, the answer waits for the
+    row (it used to be written after the answer was sent, so an auditor reading at once could miss it)."""
+    import sqlite3
+    import threading
+
+    from sqlalchemy import func, select
+
+    from backoffice.models import AuditEntry
+
+    def audited() -> int:
+        with backoffice.state.sessions() as session:
+            return session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.actor == "viewer", AuditEntry.action == "GET /api/v1/operator/terminals")
+            )
+
+    seen: list[tuple[int, int]] = []
+    answered = threading.Event()
+
+    def call() -> None:
+        answer = operators["viewer"]("GET", "/api/v1/operator/terminals")
+        seen.append((answer.status_code, audited()))  # counted the moment the answer is here
+        answered.set()
+
+    writer = sqlite3.connect(backoffice.database_url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # hold the write lock: the audit row cannot be stored yet
+    caller = threading.Thread(target=call)
+    caller.start()
+    answered.wait(2)  # an answer sent before its row comes now, with the lock still held
+    writer.execute("ROLLBACK")
+    writer.close()
+    caller.join(30)
+    assert seen == [(200, 1)]
+
+
 def _cli(*args, stdin="", database):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     return subprocess.run(

@@ -46,11 +46,14 @@ def console(tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:
     from aiosmtpd.controller import Controller
 
     mailbox, hook = Mailbox(), Webhook()
-    with socket.socket() as probe:  # aiosmtpd's readiness check needs the real port
+    # aiosmtpd's readiness check needs the real port. The probe keeps it bound (not listening, SO_REUSEADDR as
+    # asyncio's server sets it) until aiosmtpd listens there, so no other process's bind takes it in between.
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    smtp = Controller(mailbox, hostname="127.0.0.1", port=port)
-    smtp.start()
+        smtp = Controller(mailbox, hostname="127.0.0.1", port=port)
+        smtp.start()
     config = fast_config(
         webhook_url=hook.url, smtp_host="127.0.0.1", smtp_port=port, smtp_to=["duty@example.org"]
     )
@@ -123,7 +126,13 @@ def test_terminal_goes_offline_and_comes_back_without_reload(console):
     heartbeat(t2, queue_depth=4)
     login(driver, live.url, "viewer")
     wait_for(lambda: driver.find_elements(By.ID, "t-T-0001"), what="fleet table")
-    assert driver.find_element(By.ID, "t-T-0001").get_attribute("data-status") == "online"
+
+    def fleet_online() -> bool:  # online lasts 2.5 s after a heartbeat; a login under load can take longer
+        heartbeat(t1)
+        driver.get(live.url + "/console/fleet")
+        return driver.find_element(By.ID, "t-T-0001").get_attribute("data-status") == "online"
+
+    wait_for(fleet_online, what="T-0001 shown online on a page loaded within 2.5 s of its heartbeat")
     shot(driver, "fleet")
     driver.execute_script("window.__noReload = 42;")
 
@@ -162,10 +171,14 @@ def test_terminal_goes_offline_and_comes_back_without_reload(console):
     assert driver.find_elements(By.ID, "t-T-0002") and not driver.find_elements(By.ID, "t-T-0001")
     driver.get(live.url + "/console/fleet?status=offline")
     assert not driver.find_elements(By.ID, "t-T-0002")
+
     # the terminal page: heartbeat timeline drawn by ECharts, its silence in the alerts
-    heartbeat(t1)
-    driver.get(live.url + "/console/terminals/T-0001")
-    assert _text(driver, "terminal-status") == "在线"
+    def page_online() -> bool:  # as above: online lasts 2.5 s after a heartbeat, and a page load under load
+        heartbeat(t1)  # can take that long: beat, load, read, until one load falls inside the window
+        driver.get(live.url + "/console/terminals/T-0001")
+        return _text(driver, "terminal-status") == "在线"
+
+    wait_for(page_online, what="the terminal page showing T-0001 online")
     wait_for(lambda: driver.find_element(By.ID, "heartbeat-chart").get_attribute("data-drawn"), what="chart")
     shot(driver, "terminal")
     driver.get(live.url + "/console/alerts?status=")

@@ -171,7 +171,8 @@ def test_case_volume_with_exports_and_the_audit_trail(console):
     wait_for(lambda: driver.find_element(By.ID, "volume-chart").get_attribute("data-drawn"), what="bar chart")
     shot(driver, "volume")
     http = session_for(live, "viewer")
-    today = dt.date.today().isoformat()
+    # the console's day (Beijing), not the machine's (UTC on CI: from 16:00 a day behind)
+    today = dt.datetime.now(live.app.state.console.tz).date().isoformat()
     raw = http.get(live.url + "/console/volume/export.csv", params={"by": "group"}, timeout=10)
     rows = list(csv.reader(io.StringIO(raw.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["group", "total"] and sorted(r[:2] for r in rows[1:]) == [

@@ -9,7 +9,7 @@ import pytest
 from drivers.idcard.simulator import SamSimulator
 from drivers.sscard.emulator import VpcdEmulator
 from kiosk.cli import main
-from tests.fixtures.identity import make_test_cards, wait_reader_empty
+from tests.fixtures.identity import make_test_cards, wait_reader_empty, wait_reader_present
 
 
 @pytest.fixture
@@ -64,11 +64,10 @@ def test_read_id_failures_are_clear_and_non_zero(sim, tmp_path, capsys):
 def test_scan_lists_serial_and_pcsc(sim, pcscd, capsys):
     emulator = VpcdEmulator(make_test_cards(), port=pcscd.port)
     emulator.place(0)
-    emulator.connected.wait(3)
+    assert emulator.connected.wait(20)
     try:
-        import time
-
-        time.sleep(0.6)  # pcscd notices the card on its next poll
+        # pcscd notices the card on its next poll: wait until it has (a fixed 0.6 s was too short under load)
+        wait_reader_present("Virtual PCD 00 00")
         assert main(["devices", "scan", "--port", sim.port, "--json"]) == 0
     finally:
         emulator.lift()

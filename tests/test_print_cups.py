@@ -131,7 +131,7 @@ def test_backend_fault_fails_the_job_and_recovers(cupsd, certificate_pdf, tmp_pa
             ),
         )
         assert journal.get(f"{CASE}:si:{reason}").state == COMPLETED
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 30  # bounds a failure only: CUPS on a loaded machine takes its time
         while printer.status().state != DeviceState.ONLINE and time.monotonic() < deadline:
             time.sleep(0.05)
         assert [e.state for e in events][-1] == DeviceState.ONLINE

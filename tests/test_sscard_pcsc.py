@@ -16,7 +16,7 @@ from drivers.sscard.reader import SsCardReader
 from tests.fixtures.identity import EventRecorder, make_test_cards, wait_reader_empty
 
 
-def wait_state(reader, state: DeviceState, timeout: float = 8.0) -> None:
+def wait_state(reader, state: DeviceState, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while reader.status().state != state:
         if time.monotonic() > deadline:
@@ -82,7 +82,7 @@ def test_one_shot_read_and_health(pcscd):
     try:
         assert reader.health().ok
         emulator.place(0)
-        assert reader.read_card(timeout=5).id_number == make_test_cards()[0]["id_number"]
+        assert reader.read_card(timeout=20).id_number == make_test_cards()[0]["id_number"]
     finally:
         emulator.lift()
     from drivers.sscard.errors import NoCard

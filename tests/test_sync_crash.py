@@ -45,7 +45,7 @@ def test_sigkill_at_random_points_every_case_exactly_once(tmp_path, backoffice):
     ]
     env = os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     kills = 0
-    deadline = time.monotonic() + 80
+    deadline = time.monotonic() + 240  # bounds a failure only: ~30 worker start-ups of 1-3 s each under load
     while time.monotonic() < deadline:
         # kill after a random number of cases (1-60) plus a random moment inside the next one, so the kills
         # land at random points however fast or slow the machine is

@@ -51,7 +51,7 @@ def test_a_card_left_on_the_reader_after_home_is_offered_to_the_next_service(kio
     robot.tap("startButton")
     robot.tap(f"service_{FLOW}")
     robot.tap("beginButton")
-    robot.wait_for("confirmButton", timeout=5)  # was: "请放置身份证" forever
+    robot.wait_for("confirmButton")  # was: "请放置身份证" forever
     assert ctl.session.run.context["identity"]["masked_name"] == mask_name(demo_cards()[0]["name"])
 
 
@@ -61,11 +61,11 @@ def test_a_card_lifted_mid_flow_hides_personal_data_and_may_come_back(kiosk):
     walk_to(robot, ctl, "confirm")
     simulator = app.ctx.devices["idcard"].simulator
     simulator.lift()
-    robot.wait_until(lambda: ctl.view.get("identity") == [], timeout=5, what="personal data hidden")
+    robot.wait_until(lambda: ctl.view.get("identity") == [], what="personal data hidden")
     assert "身份证已取走" in ctl.view["status"]
     assert mask_name(demo_cards()[0]["name"]) not in robot.text_of("stepTitle")
     simulator.place(0)
-    robot.wait_until(lambda: ctl.view.get("identity"), timeout=5, what="the same card back")
+    robot.wait_until(lambda: ctl.view.get("identity"), what="the same card back")
     robot.tap("confirmButton")
     robot.wait_for("submitButton")
     assert ctl.session is not None and ctl.view["stepId"] == "period"

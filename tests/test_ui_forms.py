@@ -46,7 +46,8 @@ def test_housing_fund_withdrawal_with_keypad_keyboard_and_signature(kiosk):
     robot.tap("text_contract_no")
     robot.wait_until(lambda: robot.find("inputPanel") is not None, what="on-screen keyboard shown")
     robot.tap_keyboard("zlbeian")
-    robot.pump(0.1)
+    # the last key reaches the field on a later turn of the event loop: wait for it, not a fixed 0.1 s
+    robot.wait_until(lambda: text_input.property("text").lower() == "zlbeian", what="the typed text")
     assert text_input.property("text").lower() == "zlbeian"
     robot.tap("submitButton")
     robot.wait_for("commitButton")
@@ -184,8 +185,9 @@ def test_chinese_comment_typed_in_pinyin_is_kept_with_the_rating(kiosk):
     robot.tap("rateComment")
     robot.tap_keyboard("nihao")
     robot.tap_candidate("你好")
-    robot.pump(0.1)
-    assert robot.wait_for("rateComment").property("text") == "你好"
+    comment = robot.wait_for("rateComment")
+    robot.wait_until(lambda: comment.property("text") == "你好", what="the chosen words")  # not a fixed 0.1 s
+    assert comment.property("text") == "你好"
     robot.tap("rateSubmit")
     robot.wait_for("doneHome")
     robot.wait_until(lambda: app.ctx.store.get_case(case_no).rating is not None, what="rating stored")

@@ -140,7 +140,7 @@ def test_leave_and_idle_end(maintained):
     app.maintenance.gate.idle_s = 1.0
     _enter(app, robot)
     robot.wait_for("maintenancePanel")
-    robot.wait_until(lambda: not app.maintenance.panelOpen, timeout=5, what="ended by itself after idling")
+    robot.wait_until(lambda: not app.maintenance.panelOpen, what="ended by itself after idling")
     assert not app.controller.paused
 
 
@@ -165,7 +165,7 @@ def test_a_pin_pad_left_open_closes_itself(maintained, monkeypatch):
     monkeypatch.setattr("kiosk.ui.maintenance.PIN_PAD_IDLE_S", 1.0)
     robot.hold("terminalName", 3.4)
     robot.wait_for("pinPad")
-    robot.wait_until(lambda: robot.find("pinPad") is None, timeout=5, what="PIN pad closed by itself")
+    robot.wait_until(lambda: robot.find("pinPad") is None, what="PIN pad closed by itself")
     robot.tap("startButton")
     robot.wait_until(lambda: app.controller.screen == "catalog", what="the next citizen served")
 

@@ -9,20 +9,20 @@ from __future__ import annotations
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from backoffice.console import alerts, auth, fleet, remote, web
 from backoffice.console.i18n import LANGUAGES
 from backoffice.errors import ApiError
-from backoffice.operator_auth import OP_ERRORS, Actor, login, require
+from backoffice.operator_auth import OP_ERRORS, Actor, login, operator_with
 from backoffice.state import State
 
 router = APIRouter(prefix=web.PREFIX, include_in_schema=False)
 api = APIRouter(prefix="/api/v1/operator")
 Page = Annotated[int, Query(ge=0, le=10_000)]
-AlertHandler = Annotated[Actor, Depends(require(*web.ALERT_HANDLERS))]
+AlertHandler = Annotated[Actor, operator_with(*web.ALERT_HANDLERS)]
 
 
 @router.get("/", response_class=HTMLResponse)

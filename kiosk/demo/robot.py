@@ -20,6 +20,10 @@ from PySide6.QtGui import QImage
 from PySide6.QtQuick import QQuickItem, QQuickWindow
 from PySide6.QtTest import QTest
 
+# How long a wait may take before it is a failure. Only a failure waits this long: a quiet machine shows a
+# screen in 0.1 s, a loaded 2-core CI machine running two test workers can take seconds.
+WAIT_S = 15.0
+
 
 class UiRobot:
     def __init__(self, window: QQuickWindow):
@@ -50,7 +54,7 @@ class UiRobot:
         item = self.find(name, enabled=False)
         return str(item.property("text")) if item is not None else ""
 
-    def wait_for(self, name: str, timeout: float = 5.0) -> QQuickItem:
+    def wait_for(self, name: str, timeout: float = WAIT_S) -> QQuickItem:
         """The named item once it is visible and laid out where a finger would see it: a just-created
         screen is positioned on the next polish, and a touch before that lands beside the button."""
         end = time.monotonic() + timeout
@@ -67,7 +71,7 @@ class UiRobot:
             self.pump(0.02)
         raise TimeoutError(f"no visible item named {name!r} within {timeout} s")
 
-    def wait_until(self, predicate, timeout: float = 5.0, what: str = "condition") -> None:
+    def wait_until(self, predicate, timeout: float = WAIT_S, what: str = "condition") -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if predicate():
@@ -90,7 +94,7 @@ class UiRobot:
             parent.setProperty("contentY", min(max(0.0, top - 20), limit))
             self.pump(0.05)
 
-    def tap(self, name: str, timeout: float = 5.0) -> None:
+    def tap(self, name: str, timeout: float = WAIT_S) -> None:
         item = self.wait_for(name, timeout)
         self.scroll_into_view(item)
         centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
@@ -102,7 +106,7 @@ class UiRobot:
         self.touch(point, press=False)
         self.pump(settle)
 
-    def hold(self, name: str, seconds: float, timeout: float = 5.0) -> None:
+    def hold(self, name: str, seconds: float, timeout: float = WAIT_S) -> None:
         """Press the named item and keep the finger down for ``seconds`` (a long press), then lift it."""
         item = self.wait_for(name, timeout)
         centre = item.mapToScene(QPointF(item.width() / 2, item.height() / 2)).toPoint()
