@@ -225,6 +225,12 @@ def load_config(path: Path | None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError("(file)", "not found", source) from None
+    except IsADirectoryError:
+        raise ConfigError("(file)", "is a directory, not a TOML file", source) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("(file)", f"not UTF-8 text (byte {exc.start})", source) from None
+    except OSError as exc:  # unreadable (permissions, I/O): still one line naming the file
+        raise ConfigError("(file)", exc.strerror or type(exc).__name__, source) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("(syntax)", str(exc), source) from None
     return parse_config(data, source, base_dir=path.parent)

@@ -85,13 +85,15 @@ def _internal(config: Config) -> list[Check]:
         checks.append(
             Check("internal", "data_dir", writable, str(data_dir) + ("" if writable else " not writable"))
         )
-        loose = [p.name for p in data_dir.iterdir() if p.is_file() and stat.S_IMODE(p.stat().st_mode) & 0o077]
+        loose = _loose_modes(data_dir)
         checks.append(
             Check(
                 "internal",
                 "file_modes",
                 not loose,
-                "data files are 0600" if not loose else f"readable by others: {', '.join(sorted(loose))}",
+                "data files are 0600, directories 0700"
+                if not loose
+                else f"open to others: {', '.join(loose[:8])}{' ...' if len(loose) > 8 else ''}",
             )
         )
         database = data_dir / "kiosk.db"
@@ -108,17 +110,53 @@ def _internal(config: Config) -> list[Check]:
             checks.append(Check("internal", "database", None, "no database yet (the kiosk has not run)"))
     try:
         credentials = check_production(config)
+        revoked = None if credentials is None else _revoked(config)
         checks.append(
             Check(
                 "internal",
                 "enrolment",
-                True,
-                "embedded back office" if credentials is None else f"enrolled as {credentials.terminal_id}",
+                not revoked,
+                revoked
+                or (
+                    "embedded back office"
+                    if credentials is None
+                    else f"enrolled as {credentials.terminal_id}"
+                ),
             )
         )
     except NotReady as exc:
         checks.append(Check("internal", "enrolment", False, str(exc)))
     return checks
+
+
+def _loose_modes(data_dir: Path) -> list[str]:
+    """Files and directories under the data directory that its group or others may use (sorted, relative).
+
+    The bundles' tree is included: flows are part of what a citizen is shown. Symbolic links (the bundles'
+    ``active``/``previous``) are not followed: their own mode means nothing."""
+    loose = []
+    for path in sorted(data_dir.rglob("*")):
+        if path.is_symlink():
+            continue
+        try:
+            mode = stat.S_IMODE(path.lstat().st_mode)
+        except OSError:
+            continue
+        if mode & 0o077:
+            loose.append(str(path.relative_to(data_dir)) + ("/" if path.is_dir() else ""))
+    return loose
+
+
+def _revoked(config: Config) -> str | None:
+    """The back office's revocation as the sync client recorded it (:mod:`kiosk.sync.revocation`)."""
+    from kiosk.status import gather
+
+    revoked = gather(config).get("enrolment", {}).get("revoked")
+    if not revoked:
+        return None
+    from kiosk.sync.revocation import describe
+
+    return describe(revoked)
 
 
 def _open_devices(

@@ -19,10 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
-from kiosk.sync.credentials import CREDENTIALS_FILE
+from kiosk.sync.credentials import CREDENTIALS_FILE, Credentials
+from kiosk.sync.revocation import STATE_KEY as REVOKED_STATE
+from kiosk.sync.revocation import applies as revocation_applies
+from kiosk.sync.revocation import describe as describe_revocation
+
+BUNDLE_EVENTS = "flows"  # the bundle manager's events share the device-event table (flows.bundles.store_sink)
 
 DATABASE_FILE = "kiosk.db"
-ONLINE_WITHIN_S = 180.0  # three missed heartbeats (60 s apart) and the link counts as down
+MISSED_HEARTBEATS = 3  # three heartbeat intervals without an answer and the link counts as down
+MIN_ONLINE_WINDOW_S = 10.0  # but never less: a heartbeat takes a moment, and so does reading the store
+
+
+def online_window(heartbeat_s: float | None) -> float:
+    """How old the last contact may be for the link to count as up: three heartbeat intervals (the kiosk's
+    own, recorded at each heartbeat, else the configuration's), at least ``MIN_ONLINE_WINDOW_S``."""
+    interval = float(heartbeat_s) if heartbeat_s else Config.heartbeat_s
+    return max(MIN_ONLINE_WINDOW_S, MISSED_HEARTBEATS * interval)
 
 
 def gather(
@@ -33,6 +46,7 @@ def gather(
     data_dir = Path(data_dir or (config.data_dir if config else "."))
     problems: list[str] = []
     enrolment = _enrolment(data_dir, config, problems)
+    credentials = _credentials(data_dir) if enrolment.get("enrolled") else None
     facts: dict[str, Any] = {
         "terminal": {
             "id": config.terminal_id if config else enrolment.get("terminal_id"),
@@ -60,7 +74,7 @@ def gather(
             with closing(
                 sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
             ) as conn:
-                facts.update(_from_database(conn, config, url, data_dir, now, problems))
+                facts.update(_from_database(conn, config, url, data_dir, now, problems, credentials))
         except sqlite3.Error as exc:  # e.g. run as a user who may not read the kiosk's 0600 database
             problems.append(f"cannot read {database}: {exc} (run as the kiosk's user)")
             facts.update(
@@ -76,8 +90,19 @@ def gather(
         problems.append(
             f"less than 512 MB free on the data directory's disk ({facts['disk']['free_bytes']} bytes)"
         )
+    revoked = facts.pop("revoked", None)
+    if revoked:  # the back office refuses this enrolment: nothing else on the terminal matters as much
+        enrolment["revoked"] = {"terminal_id": revoked.get("terminal_id"), "at": revoked.get("at")}
+        problems.insert(0, describe_revocation(revoked))
     facts["problems"] = problems
     return facts
+
+
+def _credentials(data_dir: Path) -> Credentials | None:
+    try:
+        return Credentials.load(data_dir)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def _enrolment(data_dir: Path, config: Config | None, problems: list[str]) -> dict[str, Any]:
@@ -113,12 +138,15 @@ def _from_database(
     data_dir: Path,
     now: float,
     problems: list[str],
+    credentials: Credentials | None = None,
 ) -> dict[str, Any]:
     state = {name: json.loads(value) for name, value in conn.execute("SELECT name, value FROM sync_state")}
     last_contact = state.get("last_contact")
     age = None if last_contact is None else max(0.0, now - float(last_contact))
-    link = "never" if age is None else "online" if age <= ONLINE_WITHIN_S else "offline"
-    if url and link != "online":
+    window = online_window(state.get("heartbeat_s") or (config.heartbeat_s if config else None))
+    revoked = revocation_applies(state.get(REVOKED_STATE), credentials)
+    link = "revoked" if revoked else "never" if age is None else "online" if age <= window else "offline"
+    if url and link in ("never", "offline"):
         problems.append(
             "the back office has not answered a heartbeat " + ("yet" if age is None else f"for {int(age)} s")
         )
@@ -130,7 +158,8 @@ def _from_database(
     ).fetchone()[0]
     latest: dict[str, dict[str, Any]] = {}
     for device, dev_state, reason, detail, at in conn.execute(
-        "SELECT device, state, reason, detail, at FROM device_events ORDER BY id"
+        "SELECT device, state, reason, detail, at FROM device_events WHERE device != ? ORDER BY id",
+        (BUNDLE_EVENTS,),
     ):
         latest[device] = {"state": dev_state, "reason": reason, "detail": detail, "since": at}
     devices = _devices(config, latest)
@@ -166,6 +195,7 @@ def _from_database(
     if state.get("standing_problem"):  # the back office's settings could not be applied (kiosk.ui.standing)
         problems.append(str(state["standing_problem"]))
     return {
+        "revoked": revoked,
         "paper": paper,
         "remote": state.get("remote_state") or {},  # what the console's commands set (kiosk.ui.remote.SAVED)
         "standing": _standing(conn, state),
@@ -174,6 +204,7 @@ def _from_database(
             "link": link,
             "last_contact": last_contact,
             "last_contact_age_s": None if age is None else round(age, 1),
+            "online_window_s": window,
             "clock_offset_s": state.get("clock_offset"),
         },
         "devices": devices,
@@ -236,10 +267,23 @@ def _bundles(data_dir: Path, records: list[Any]) -> dict[str, Any]:
         "active": active,
         "previous": _link(root, "previous"),
         "staged": [v for v in installed if v > (active or 0)],
-        "refused": [{"version": v, "reason": d} for v, s, d in records if s == "refused"]
-        + _journal_refusals(root),
+        "refused": _distinct(
+            [{"version": v, "reason": d} for v, s, d in records if s == "refused"] + _journal_refusals(root)
+        ),
         "received": [v for v, s, _ in records if s == "received"],
     }
+
+
+def _distinct(refusals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per version and reason: the store's record and the bundle journal often say the same."""
+    seen: set[tuple[Any, Any]] = set()
+    kept = []
+    for refusal in refusals:
+        key = (refusal.get("version"), refusal.get("reason"))
+        if key not in seen:
+            seen.add(key)
+            kept.append(refusal)
+    return kept
 
 
 def _journal_refusals(root: Path) -> list[dict[str, Any]]:
@@ -277,63 +321,6 @@ def _disk(data_dir: Path, database: Path) -> dict[str, Any]:
     return {"free_bytes": usage.free, "total_bytes": usage.total, "database_bytes": size}
 
 
-def render(facts: dict[str, Any]) -> list[str]:
-    """The facts as lines for a terminal window (``kiosk status`` without ``--json``)."""
-    terminal, enrolment, bo = facts["terminal"], facts["enrolment"], facts["backoffice"]
-    enrolled = (
-        "embedded back office"
-        if enrolment.get("embedded")
-        else f"enrolled as {enrolment['terminal_id']} (group {enrolment['group']})"
-        if enrolment.get("enrolled")
-        else "NOT ENROLLED"
-    )
-    lines = [
-        f"terminal     {terminal['id']}  {terminal['name'] or ''}".rstrip(),
-        f"config       {terminal['config'] or '(none)'}",
-        f"data dir     {terminal['data_dir']}",
-        f"enrolment    {enrolled}",
-    ]
-    age = bo.get("last_contact_age_s")
-    lines.append(
-        f"back office  {bo['url'] or '(none)'}  {bo['link']}"
-        + (f", last contact {age:.0f} s ago" if age is not None else "")
-        + (f", clock offset {bo['clock_offset_s']:+.1f} s" if bo.get("clock_offset_s") is not None else "")
-    )
-    for name, info in facts["devices"].items():
-        lines.append(
-            f"device       {name:<9} {info['state']:<15} {info.get('reason') or ''} {info['url'] or ''}".rstrip()
-        )
-    for name, paper in facts.get("paper", {}).items():
-        days = paper["days_left"]
-        lines.append(
-            f"paper        {name:<9} {paper['left']:g} of {paper['capacity']:g} {paper['unit']} left"
-            + (f", about {days:g} days" if days is not None else "")
-            + f", {paper['paper_changes']} change(s)"
-        )
-    queue = facts["queue"]
-    if queue is not None:
-        oldest = queue["oldest_pending_age_s"]
-        lines.append(
-            f"queue        {queue['depth']} pending"
-            + (f", oldest {oldest:.0f} s" if oldest else "")
-            + (f", {queue['failing']} failing" if queue["failing"] else "")
-        )
-    bundles = facts["bundles"]
-    refused = ", ".join(f"{r['version']} ({r['reason']})" for r in bundles["refused"]) or "none"
-    lines.append(
-        f"bundles      active {bundles['active'] or 'built-in'}, staged {bundles['staged'] or 'none'}, "
-        f"refused {refused}"
-    )
-    case = facts["last_case"]
-    lines.append(
-        "last case    "
-        + (f"{case['case_no']} {case['service']} {case['outcome'] or 'open'}" if case else "none")
-    )
-    disk = facts["disk"]
-    if disk.get("free_bytes") is not None:
-        lines.append(
-            f"disk         {disk['free_bytes'] // 2**20} MB free of {disk['total_bytes'] // 2**20} MB, "
-            f"database {disk['database_bytes'] // 1024} KB"
-        )
-    lines += [f"PROBLEM      {problem}" for problem in facts["problems"]] or ["problems     none"]
-    return lines
+from kiosk.status_text import render  # noqa: E402  (the text form; re-exported for callers)
+
+__all__ = ["gather", "online_window", "render"]

@@ -127,8 +127,11 @@ def test_cli_pack_sign_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["flows", "verify", str(out), "--root-keys", str(roots)]) == 1  # not signed yet
     assert main(["flows", "sign", str(out), "--key", str(key)]) == 0
     capsys.readouterr()
-    assert main(["flows", "verify", str(out), "--root-keys", str(roots), "--group", "wuchang"]) == 0
+    assert main(["flows", "verify", str(out), "--root-keys", str(roots), "--group", "wuchang", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["version"] == 7
+    assert main(["flows", "verify", str(out), "--root-keys", str(roots), "--group", "wuchang"]) == 0
+    line = capsys.readouterr().out  # one line without --json, as every command (README)
+    assert line.count("\n") == 1 and "verified, version 7" in line
     assert main(["flows", "verify", str(out), "--root-keys", str(roots), "--active-version", "7"]) == 1
     assert os.stat(key).st_mode & 0o077 == 0
 

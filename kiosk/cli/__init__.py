@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from typing import NoReturn
 
@@ -68,15 +69,35 @@ def main(argv: list[str] | None = None) -> int:
 
     level = args.log_level or ("INFO" if args.command in ("run", "demo") else "WARNING")
     setup_logging(level, args.log_format or ("json" if args.command == "run" else "text"))
+    # every file and directory the kiosk writes (database, bundles, usage counts, journals) is its own:
+    # 0600 / 0700 whatever umask the shell or service manager handed down (deploy/kiosk.service sets it too)
+    previous_umask = os.umask(0o077)
     try:
-        return int(args.handler(args) or 0)
+        status = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at the interpreter's exit
+        return status
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `kiosk flows status | head`: the reader left; stop quietly, as Unix tools do
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the closed pipe
     except CliError as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return exc.status
     except Exception as exc:  # the last line of defence: a technician sees one line, never a traceback
         return unexpected("kiosk", exc)
+    finally:
+        os.umask(previous_umask)  # main() also runs inside tests and tools: leave their process as it was
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail on the closed pipe again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a real file (captured in a test): nothing to flush
+        pass
 
 
 def unexpected(prog: str, exc: BaseException) -> int:

@@ -50,6 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     verify.add_argument("--group", help="the terminal's group (default: not checked)")
     verify.add_argument("--active-version", type=int, default=0, help="refuse versions not above this")
     verify.add_argument("--terminal", help="terminal type to lint against")
+    verify.add_argument("--json", action="store_true", help="print the verdict as one JSON object")
     verify.set_defaults(handler=cmd_verify)
 
     keygen = sub.add_parser("keygen", help="make an Ed25519 operator key (keep it offline)")
@@ -155,21 +156,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 bundle, root, group=args.group, above_version=args.active_version, terminal_devices=devices
             )
     except BundleRefused as exc:
-        print(json.dumps({"ok": False, "reason": exc.reason, "detail": exc.detail}, ensure_ascii=False))
+        if args.json:
+            print(json.dumps({"ok": False, "reason": exc.reason, "detail": exc.detail}, ensure_ascii=False))
         raise CliError(f"refused: {exc}") from None
-    print(
-        json.dumps(
-            {
-                "ok": True,
-                "version": manifest.version,
-                "files": len(manifest.files),
-                "bytes": manifest.total_bytes,
-                "groups": list(manifest.groups),
-                "expires": manifest.expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            },
-            ensure_ascii=False,
+    verdict = {
+        "ok": True,
+        "version": manifest.version,
+        "files": len(manifest.files),
+        "bytes": manifest.total_bytes,
+        "groups": list(manifest.groups),
+        "expires": manifest.expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if args.json:
+        print(json.dumps(verdict, ensure_ascii=False))
+    else:
+        print(
+            f"{args.bundle}: verified, version {manifest.version}, {len(manifest.files)} files, "
+            f"{manifest.total_bytes} bytes, groups {', '.join(manifest.groups)}, expires {verdict['expires']}"
         )
-    )
     return 0
 
 

@@ -235,10 +235,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             )
     for row in report["terminals"]:
         staged = f", staged {', '.join(map(str, row['staged']))}" if row["staged"] else ""
-        print(
-            f"{row['terminal_id']} ({row['group']}, {row['status']}): runs {row['active'] or 'built-in flows'}"
-            f"{staged}"
-        )
+        print(f"{row['terminal_id']} ({row['group']}, {row['status']}): {_runs(row)}{staged}")
         for refusal in row["refused"]:
             print(
                 f"  refused bundle {refusal['version'] or '?'}: {refusal['reason']} {refusal['detail']}".rstrip()
@@ -246,3 +243,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     for event in report["events"][:10]:
         print(f"event {event['terminal_id']}: {event['kind']} {event['reason']}".rstrip())
     return 0
+
+
+def _runs(row: dict[str, Any]) -> str:
+    """What a terminal runs, as its last heartbeat said; a terminal that never sent one is not known to run
+    anything (its built-in flows would be a guess)."""
+    if row.get("last_heartbeat_at") is None:
+        return "runs unknown (no heartbeat yet)"
+    return f"runs {row['active'] or 'built-in flows'}"

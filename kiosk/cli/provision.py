@@ -3,7 +3,8 @@
     kiosk provision --backoffice URL --token TOKEN [--terminal-id ID] [--group G]
                     [--server-cert PEM] [--data-dir DIR | --config FILE] [--owner USER] [--force]
 
-It spends the one-time token, then writes into the data directory (mode 0700, files 0600, handed to
+It checks everything on this machine first (the data directory can be made and written, the certificate
+read, the owner exists), then spends the one-time token, then writes into the data directory (mode 0700, files 0600, handed to
 ``--owner``, by default the ``kiosk`` user when run as root and that user exists):
 
 * ``credentials.json`` — terminal id, secret, group, back-office URL, path of the pinned certificate;
@@ -167,14 +168,14 @@ def _check_root_keys(enrolment: dict[str, Any]) -> None:
 
 
 def run_provision(args: argparse.Namespace) -> int:
-    from flows.bundles import ROOT_KEYS_FILE
-    from kiosk.sync.credentials import CREDENTIALS_FILE, SERVER_CERT_FILE, Credentials, write_private
+    from kiosk.sync.credentials import CREDENTIALS_FILE
 
     url = args.backoffice.rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise CliError("--backoffice must be an http:// or https:// URL", status=2)
     data_dir = _data_dir(args).resolve()
     owner = _owner(args.owner)
+    _check_local(data_dir, owner)
     if (data_dir / CREDENTIALS_FILE).exists() and not args.force:
         raise CliError(
             f"this terminal is already enrolled ({data_dir / CREDENTIALS_FILE}); use --force to replace",
@@ -194,6 +195,48 @@ def run_provision(args: argparse.Namespace) -> int:
     }
     enrolment = _enrol(url, body, args.server_cert)
     _check_root_keys(enrolment)
+    try:
+        return _write_and_report(args, url, data_dir, owner, enrolment, pem, fingerprint)
+    except OSError as exc:  # checked beforehand, so only a race or a full disk lands here: still one line
+        raise CliError(
+            f"enrolled as {enrolment['terminal_id']} but could not write {exc.filename or data_dir}: "
+            f"{exc.strerror or type(exc).__name__}; the token is spent, ask the operator for a new one"
+        ) from None
+
+
+def _check_local(data_dir: Path, owner: tuple[int, int] | None) -> None:
+    """Everything that could fail on this machine, checked before the one-time token is spent."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise CliError(f"{data_dir} exists and is not a directory; nothing was written", status=2)
+    existing = data_dir
+    while not existing.exists():  # the directory is made with its parents: the nearest existing one counts
+        existing = existing.parent
+    if not existing.is_dir():
+        raise CliError(
+            f"cannot make {data_dir}: {existing} is not a directory; nothing was written", status=2
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise CliError(
+            f"cannot write in {existing} (run as root or as its owner); nothing was written", status=2
+        )
+    trust = data_dir / "trust"  # where the bundle root keys go (flows.bundles.ROOT_KEYS_FILE)
+    if trust.exists() and not trust.is_dir():
+        raise CliError(f"{trust} exists and is not a directory; nothing was written", status=2)
+    if owner is not None and os.geteuid() != 0 and owner[0] != os.geteuid():
+        raise CliError("--owner needs root (files are handed to that user); nothing was written", status=2)
+
+
+def _write_and_report(
+    args: argparse.Namespace,
+    url: str,
+    data_dir: Path,
+    owner: tuple[int, int] | None,
+    enrolment: dict[str, Any],
+    pem: str | None,
+    fingerprint: str | None,
+) -> int:
+    from flows.bundles import ROOT_KEYS_FILE
+    from kiosk.sync.credentials import CREDENTIALS_FILE, SERVER_CERT_FILE, Credentials, write_private
 
     data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(data_dir, 0o700)

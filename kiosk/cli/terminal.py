@@ -11,6 +11,7 @@ served, every refusal recorded and queued for the back office. A running kiosk n
 from __future__ import annotations
 
 import argparse
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +75,10 @@ def cmd_install(args: argparse.Namespace) -> int:
     term = terminal(args)
     if not args.bundle.exists():
         raise CliError(f"{args.bundle}: no such bundle")
+    if (
+        getattr(args, "log_level", None) is None
+    ):  # the result line below says it; the manager's log would repeat it
+        logging.getLogger("flows.bundles").setLevel(logging.ERROR)
     store = Store(term.data_dir / "kiosk.db", terminal_id=term.terminal_id)
     try:
         manager = BundleManager(term.data_dir, term.group, on_event=store_sink(store))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import EventSource
+from kiosk.sync import revocation
 from kiosk.sync.bundle_fetch import fetch_bundle
 from kiosk.sync.credentials import Credentials, pin_next_certificate
 from kiosk.sync.query import HttpQueryService
@@ -186,10 +187,12 @@ class SyncClient:
         self._failures = 0
         self._next_attempt = 0.0
         self._set_status(online=True, revoked=False, reason="", last_success_at=time.time())
+        revocation.clear(self.store)
 
     def report_failure(self, exc: TransportError) -> float:
         """Back off after a failure; returns the delay chosen."""
         if isinstance(exc, Revoked):
+            revocation.record(self.store, self.signer.credentials)  # kept for `kiosk status`, run or not
             self._set_status(online=False, revoked=True, reason="revoked")
             delay = self.backoff_cap
         else:
@@ -311,6 +314,7 @@ class SyncClient:
         self.signer.learn(float(answer["server_time"]))
         self.store.set_state("clock_offset", self.signer.offset)
         self.store.set_state("last_contact", time.time())  # `kiosk status` and the maintenance screen show it
+        self.store.set_state("heartbeat_s", self.heartbeat_interval)  # status: how old 'last contact' may be
         self.report_success()
         for command in parse_commands(answer):  # the console's remote commands, each run once
             if command.id not in self._commands_seen and not self.store.command_done(command.id):
