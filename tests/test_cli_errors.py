@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,12 @@ DEAD_PG = "postgresql+psycopg://kiosk:secret@127.0.0.1:9/kiosk"  # port 9 (disca
 
 
 def _run(
-    tmp_path: Path, *argv: str, module: str = "kiosk", env: dict[str, str] | None = None
+    tmp_path: Path,
+    *argv: str,
+    module: str = "kiosk",
+    env: dict[str, str] | None = None,
+    stdin: Any = None,
+    stdout: Any = subprocess.PIPE,
 ) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k not in ("KIOSK_CONFIG", "BACKOFFICE_DATABASE")}
     environment.update(
@@ -36,7 +42,9 @@ def _run(
         [sys.executable, "-m", module, *argv],
         cwd=tmp_path,
         env=environment,
-        capture_output=True,
+        stdin=stdin,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=120,
     )
@@ -297,3 +305,72 @@ def test_every_backoffice_command_fails_in_one_line(tmp_path, argv):
     _one_line(
         _run(tmp_path, *argv, module="backoffice.cli", env={"STATE_DIRECTORY": str(tmp_path / "state")})
     )
+
+
+# -- the outside tryout's finding 18 -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["status", "selftest", "run"])
+def test_a_config_that_is_not_text_or_not_a_file_is_a_configuration_error(tmp_path, command):
+    (tmp_path / "latin1.toml").write_bytes(
+        '[terminal]\nid = "T-4201-0201"\nname = "武汉"\n'.encode("gb18030")
+    )
+    for config, problem in (("latin1.toml", "not UTF-8"), (".", "is a directory")):
+        line = _one_line(_run(tmp_path, command, "--config", config))
+        assert line.startswith("kiosk: configuration error: ") and problem in line and config in line
+
+
+def test_maintenance_pin_with_stdin_closed_is_one_line(tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "kiosk.db").write_bytes(b"")
+    result = _run(tmp_path, "maintenance-pin", "--data-dir", str(data), stdin=subprocess.DEVNULL)
+    line = _one_line(result)
+    assert "--pin" in line and "GetPassWarning" not in result.stderr and "EOFError" not in line
+    assert not (data / "maintenance.json").exists() and len(list(data.iterdir())) == 1
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(tmp_path):
+    """`kiosk status | head`: the closed pipe stops the command without a word (141, as a shell reports it)."""
+    (tmp_path / "d").mkdir()
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    try:
+        result = _run(tmp_path, "status", "--data-dir", "d", stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141 and result.stderr == "", result.stderr
+
+
+def test_flows_install_and_verify_print_one_line(tmp_path):
+    from kiosk.sync.credentials import Credentials
+
+    Credentials("T-4201-0201", "s", group="wuchang").save(tmp_path / "d")
+    result = _run(tmp_path, "flows", "install", str(ROOT / "flows"), "--data-dir", "d")
+    assert result.returncode == 1 and result.stderr == "" and "WARNING" not in result.stdout
+    assert result.stdout.count("\n") == 1 and result.stdout.startswith("refused: no_root_keys")
+    assert _run(tmp_path, "flows", "keygen", "op.key", "--root-keys", "root.json").returncode == 0
+    pack = _run(
+        tmp_path,
+        "flows",
+        "pack",
+        str(ROOT / "flows"),
+        "--version",
+        "3",
+        "--expires",
+        "2099-01-01",
+        "--group",
+        "wuchang",
+    )
+    assert pack.returncode == 0, pack.stderr
+    assert _run(tmp_path, "flows", "sign", "bundle-3", "--key", "op.key").returncode == 0
+    verify = _run(tmp_path, "flows", "verify", "bundle-3", "--root-keys", "root.json")
+    assert (
+        verify.returncode == 0 and verify.stdout.count("\n") == 1 and "verified, version 3" in verify.stdout
+    )
+    as_json = _run(tmp_path, "flows", "verify", "bundle-3", "--root-keys", "root.json", "--json")
+    assert json.loads(as_json.stdout)["version"] == 3
+    refused = _run(
+        tmp_path, "flows", "verify", "bundle-3", "--root-keys", "root.json", "--active-version", "3"
+    )
+    assert refused.stdout == "" and _one_line(refused).startswith("kiosk: refused:")
