@@ -93,7 +93,8 @@ def _internal(config: Config) -> list[Check]:
                 not loose,
                 "data files are 0600, directories 0700"
                 if not loose
-                else f"open to others: {', '.join(loose[:8])}{' ...' if len(loose) > 8 else ''}",
+                else f"open to others: {', '.join(loose[:8])}{' ...' if len(loose) > 8 else ''} "
+                f"(fix: chmod -R go= {data_dir})",
             )
         )
         database = data_dir / "kiosk.db"

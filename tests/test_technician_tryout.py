@@ -218,3 +218,34 @@ def test_flows_status_does_not_guess_for_a_terminal_never_heard_from(backoffice,
     assert main(argv) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("T-4201-0300"))
     assert "runs unknown (no heartbeat yet)" in line and "built-in" not in line
+
+
+def test_an_installed_bundle_is_private_whatever_modes_it_came_with(tmp_path, capsys):
+    """Finding 7: a bundle carried in with 0644 files and 0755 directories (made under umask 022, as on an
+    operator's laptop) lands in the data directory as 0600 / 0700, so selftest's file_modes stays clean."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from flows import bundles
+
+    key = Ed25519PrivateKey.generate()
+    previous = os.umask(0o022)
+    try:
+        source = tmp_path / "usb" / "bundle-5"
+        bundles.pack(ROOT / "flows", source, 5, "2099-01-01", ["wuchang"])
+        bundles.sign(source, [key])
+    finally:
+        os.umask(previous)
+    assert any(stat.S_IMODE(p.stat().st_mode) == 0o644 for p in source.rglob("*") if p.is_file())
+    data_dir = tmp_path / "data"
+    Credentials("T-4201-0201", "s", group="wuchang").save(data_dir)
+    trust = data_dir / "trust"
+    trust.mkdir(mode=0o700)
+    (trust / "bundle_root_keys.json").write_text(
+        json.dumps({"threshold": 1, "keys": [bundles.public_hex(key)]})
+    )
+    (trust / "bundle_root_keys.json").chmod(0o600)
+    assert main(["flows", "install", str(source), "--data-dir", str(data_dir)]) == 0, capsys.readouterr()
+    installed = data_dir / "bundles" / "5"
+    assert installed.is_dir()
+    for path in [installed, *installed.rglob("*")]:
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path

@@ -24,6 +24,14 @@ def fsync_tree(root: Path) -> None:
     fsync_dir(root)
 
 
+def make_private(root: Path) -> None:
+    """Directories 0700, files 0600 under ``root``: a bundle keeps no modes from where it came (a tar made or a
+    stick written under umask 022), so the terminal's data directory stays its user's alone."""
+    for path in [root, *root.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` by ``data`` in one rename, after the bytes are on disk."""
     temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")

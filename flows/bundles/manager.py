@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.bundles.archive import extract_archive
-from flows.bundles.durable import fsync_dir, fsync_tree, write_atomic
+from flows.bundles.durable import fsync_dir, fsync_tree, make_private, write_atomic
 from flows.bundles.errors import ROOT_KEYS_FILE, BundleRefused, Outcome, refusal_of
 from flows.bundles.journal import EventSink, emit, read_journal
 from flows.bundles.keys import RootKeys
@@ -227,6 +227,7 @@ class BundleManager:
         # Verify the copy we keep, not the one we were handed: it may change under us.
         manifest = self._verify(staging)
         rotated = bundle_root(staging, self.root_keys())
+        make_private(staging)
         fsync_tree(staging)
         os.rename(staging, self.root / str(manifest.version))
         fsync_dir(self.root)
