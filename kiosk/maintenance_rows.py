@@ -48,7 +48,9 @@ def sync_rows(facts: dict[str, Any]) -> list[dict[str, str]]:
     bo, queue, bundles = facts.get("backoffice") or {}, facts.get("queue") or {}, facts.get("bundles") or {}
     age = bo.get("last_contact_age_s")
     offset = bo.get("clock_offset_s")
-    refused = ", ".join(f"{r['version']} ({r['reason']})" for r in bundles.get("refused", [])) or "无"
+    from kiosk.status_text import refusal_text
+
+    refused = ", ".join(refusal_text(r) for r in bundles.get("refused", [])) or "无"
     return [
         {"label": "后台", "value": f"{bo.get('url') or '-'} ({bo.get('link', '-')})"},
         {

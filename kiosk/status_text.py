@@ -55,7 +55,7 @@ def render(facts: dict[str, Any]) -> list[str]:
             + (f", {queue['failing']} failing" if queue["failing"] else "")
         )
     bundles = facts["bundles"]
-    refused = ", ".join(_refusal(r) for r in bundles["refused"]) or "none"
+    refused = ", ".join(refusal_text(r) for r in bundles["refused"]) or "none"
     lines.append(
         f"bundles      active {bundles['active'] or 'built-in'}, staged {bundles['staged'] or 'none'}, "
         f"refused {refused}"
@@ -88,7 +88,7 @@ def _enrolment(enrolment: dict[str, Any]) -> str:
     return text
 
 
-def _refusal(refusal: dict[str, Any]) -> str:
+def refusal_text(refusal: dict[str, Any]) -> str:
     """``12 (signature)``; an archive refused before its version could be read is ``archive (corrupt_archive)``."""
     version = refusal.get("version")
     return f"{version if version is not None else 'archive'} ({refusal.get('reason') or '?'})"

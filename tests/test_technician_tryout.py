@@ -206,6 +206,10 @@ def test_status_text_shows_what_needs_a_hand_and_only_that(tmp_path):
     assert "maintenance  ON" in text
     assert "standing     settings version 4 (applied 3)" in text and "NOT APPLIED" in text
     assert "PROBLEM      settings version 4 refused" in text
+    from kiosk.maintenance_rows import sync_rows
+
+    shown = {row["label"]: row["value"] for row in sync_rows(facts)}  # the maintenance screen says the same
+    assert "拒绝 12 (no_root_keys), archive (corrupt_archive)" in shown["流程包"]
     assert [line for line in text.splitlines() if line.startswith("PROBLEM")] == [
         "PROBLEM      settings version 4 refused: inactivity_s out of range"
     ]
