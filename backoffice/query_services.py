@@ -191,16 +191,9 @@ def hf_withdraw_apply(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_lookup(params: dict[str, Any]) -> dict[str, Any]:
-    """An earlier case by its 办件编号, for rating it. Real lookup is against the stored cases; here the
-    format is checked (YYYYMMDD + 4-digit terminal + 6-digit sequence)."""
-    case_no = str(params.get("case_no", ""))
-    if len(case_no) != 18 or not case_no.isdigit():
-        return {"found": False, "case_no": case_no}
-    try:
-        date(int(case_no[:4]), int(case_no[4:6]), int(case_no[6:8]))
-    except ValueError:
-        return {"found": False, "case_no": case_no}
-    return {"found": True, "case_no": case_no, "title": "自助终端办件", "item_code": "", "rated": False}
+    """The synthetic dataset holds no cases: the back office answers ``case.lookup`` from the cases it stores
+    (``backoffice.case_lookup``), a terminal from its own store first. A well-formed number alone is no case."""
+    return {"found": False, "case_no": str(params.get("case_no", ""))}
 
 
 def guide_services(params: dict[str, Any]) -> dict[str, Any]:
