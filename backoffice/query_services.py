@@ -63,7 +63,14 @@ def si_contributions(params: dict[str, Any]) -> dict[str, Any]:
         "months": rows,
         "employer": person.employer,
         "insured_since": f"{max(int(person.birth_date[:4]) + 22, 1995)}-01",
-        "total_personal": round(sum(r["pension"] + r["medical"] + r["unemployment"] for r in rows), 2),
+        # each insurance's total, and the personal total as their sum: the receipt prints all four
+        **(
+            totals := {
+                f"total_{k}": round(sum(r[k] for r in rows), 2)
+                for k in ("pension", "medical", "unemployment")
+            }
+        ),
+        "total_personal": round(sum(totals.values()), 2),
         "paid_months": sum(1 for r in rows if r["status"] == "已缴"),
         "issued": date.today().isoformat(),
     }
