@@ -157,6 +157,7 @@ def get_catalog(term: Signed) -> dict[str, Any]:
     f"{signing.API}/query/{{name}}",
     responses={
         **AUTH_ERRORS,
+        403: {"description": "revoked; no citizen session (personal services); too many case lookups"},
         404: {"description": "unknown service"},
         422: {"description": "refused; error holds the translation key"},
     },
