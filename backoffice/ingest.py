@@ -153,6 +153,7 @@ class _Claims:
 
     def __init__(self, session: Session, terminal_id: str, items: list[EventIn]):
         self.terminal_id = terminal_id
+        self.digits = wire_events.terminal_digits(terminal_id)
         numbers = list(
             {
                 str(i.payload.get("case_no"))[: wire_events.CASE_NO_MAX]
@@ -180,6 +181,10 @@ class _Claims:
         if table is RATINGS:
             if row["case_no"] in self.rated:
                 return "case already rated"
+            if row["case_no"] not in self.cases and row["case_no"][8:12] != self.digits:
+                # another terminal's case must be held here (the terminal found it by case.lookup); the
+                # terminal's own case may still be on its way: a rate step comes before the case closes
+                return "case not held"
             self.rated.add(row["case_no"])
         return None
 

@@ -63,7 +63,14 @@ def si_contributions(params: dict[str, Any]) -> dict[str, Any]:
         "months": rows,
         "employer": person.employer,
         "insured_since": f"{max(int(person.birth_date[:4]) + 22, 1995)}-01",
-        "total_personal": round(sum(r["pension"] + r["medical"] + r["unemployment"] for r in rows), 2),
+        # each insurance's total, and the personal total as their sum: the receipt prints all four
+        **(
+            totals := {
+                f"total_{k}": round(sum(r[k] for r in rows), 2)
+                for k in ("pension", "medical", "unemployment")
+            }
+        ),
+        "total_personal": round(sum(totals.values()), 2),
         "paid_months": sum(1 for r in rows if r["status"] == "已缴"),
         "issued": date.today().isoformat(),
     }
@@ -191,16 +198,9 @@ def hf_withdraw_apply(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def case_lookup(params: dict[str, Any]) -> dict[str, Any]:
-    """An earlier case by its 办件编号, for rating it. Real lookup is against the stored cases; here the
-    format is checked (YYYYMMDD + 4-digit terminal + 6-digit sequence)."""
-    case_no = str(params.get("case_no", ""))
-    if len(case_no) != 18 or not case_no.isdigit():
-        return {"found": False, "case_no": case_no}
-    try:
-        date(int(case_no[:4]), int(case_no[4:6]), int(case_no[6:8]))
-    except ValueError:
-        return {"found": False, "case_no": case_no}
-    return {"found": True, "case_no": case_no, "title": "自助终端办件", "item_code": "", "rated": False}
+    """The synthetic dataset holds no cases: the back office answers ``case.lookup`` from the cases it stores
+    (``backoffice.case_lookup``), a terminal from its own store first. A well-formed number alone is no case."""
+    return {"found": False, "case_no": str(params.get("case_no", ""))}
 
 
 def guide_services(params: dict[str, Any]) -> dict[str, Any]:

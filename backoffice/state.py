@@ -68,6 +68,10 @@ class Limits:
         self.rate_window_days = 7.0  # a case may be rated later on a phone this long after it finished
         self.rate_per_minute = 20  # phone-page submissions from one address a minute
         self.rate_per_case = 10  # ... and for one case number an hour, from any address (code guessing)
+        self.lookups_per_minute = 20  # case.lookup (rating by case number) from one terminal a minute ...
+        self.lookups_per_hour = (
+            200  # ... and an hour: a citizen types an 18-digit number, a script enumerates
+        )
         for key, value in values.items():
             if not hasattr(self, key):
                 raise TypeError(f"unknown limit {key}")

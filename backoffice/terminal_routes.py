@@ -10,14 +10,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from backoffice import audit, citizen_sessions, enrolment, heartbeats, remote_commands, rollouts
+from backoffice import audit, case_lookup, citizen_sessions, enrolment, heartbeats, remote_commands, rollouts
 from backoffice.console import alerts
 from backoffice.errors import ApiError
 from backoffice.ingest import ingest_rows
-from backoffice.models import Case, Rating, Terminal
+from backoffice.models import Terminal
 from backoffice.query_services import SERVICES, run_query
 from backoffice.schemas import (
     EnrolIn,
@@ -158,6 +157,7 @@ def get_catalog(term: Signed) -> dict[str, Any]:
     f"{signing.API}/query/{{name}}",
     responses={
         **AUTH_ERRORS,
+        403: {"description": "revoked; no citizen session (personal services); too many case lookups"},
         404: {"description": "unknown service"},
         422: {"description": "refused; error holds the translation key"},
     },
@@ -173,10 +173,8 @@ def query(
     query, answered or refused, is in the audit trail."""
     if name not in SERVICES:
         raise ApiError(404, services.E_UNKNOWN, "unknown service")
-    if name == "case.lookup":
-        found = case_lookup(bo, params)
-        if found is not None:
-            return found
+    if name == "case.lookup":  # not personal, but audited and rate-limited per terminal
+        return case_lookup.lookup(bo, term, params)
     personal = name in services.PERSONAL_SERVICES
     if personal and not citizen_sessions.use_session(bo, term, x_kiosk_session, params.get("id_number")):
         _audit_query(bo, term, name, params, "refused.session")
@@ -235,32 +233,3 @@ def close_session(body: SessionCloseIn, term: Signed, bo: State) -> Ok:
     """The case ended: the session's token stops working at once."""
     citizen_sessions.close_session(bo, term, body.session)
     return Ok()
-
-
-def case_lookup(bo: Backoffice, params: dict[str, Any]) -> dict[str, Any] | None:
-    """A case the back office holds, by its 办件编号 (for rating it later at any terminal). None: not here
-    (perhaps still queued at its terminal), and the demo service answers from the number's format."""
-    case_no = params.get("case_no")
-    if not isinstance(case_no, str) or not 0 < len(case_no) <= 64:
-        return None
-    with bo.sessions() as session:
-        case = session.scalars(select(Case).where(Case.case_no == case_no).order_by(Case.id).limit(1)).first()
-        if case is None:
-            return None
-        rated = (
-            session.scalar(
-                select(func.count())
-                .select_from(Rating)
-                .where(Rating.case_no == case_no, Rating.terminal_id == case.terminal_id)
-            )
-            or 0
-        )
-    return {
-        "found": True,
-        "case_no": case_no,
-        "title": case.service_id,
-        "item_code": case.item_code,
-        "service_id": case.service_id,
-        "outcome": case.outcome,
-        "rated": rated > 0,
-    }

@@ -1,7 +1,8 @@
 """Turn a receipt template (data in ``flows/templates``) and a run's context into a :class:`Receipt`.
 
 Widths are display cells of the printer's font A: 48 on 80 mm paper, 32 on 58 mm.
-Columns in a template are laid out for 80 mm and scaled down for 58 mm.
+Columns in a template are laid out for 80 mm; a column marked ``min_paper: 80`` is left out on 58 mm, and
+what still does not fit is scaled down.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ def load_template(template_id: str, directory: Path = TEMPLATES_DIR) -> dict[str
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _columns(spec: list[dict[str, Any]], context: dict[str, Any], width: int) -> str:
+def _columns(spec: list[dict[str, Any]], context: dict[str, Any], width: int, paper_mm: int) -> str:
+    """One table row. A column with ``min_paper: 80`` is left out on narrower paper: a template lays out for
+    80 mm and drops what would not fit on 58 mm, rather than cutting numbers to fit (a total that the
+    printed columns must add up to says what it includes in its own lines)."""
+    spec = [c for c in spec if paper_mm >= int(c.get("min_paper", 0))]
     total = sum(c["width"] for c in spec)
     scale = min(1.0, width / total)
     cells = [
@@ -57,9 +62,10 @@ def render_receipt(template: dict[str, Any], context: dict[str, Any], paper_mm: 
             lines.append(ReceiptLine("-" * width))
         elif "repeat" in spec:
             for item in lookup(context, spec["repeat"]) or []:
-                lines.append(ReceiptLine(_columns(spec["columns"], {**context, "item": item}, width)))
+                row = _columns(spec["columns"], {**context, "item": item}, width, paper_mm)
+                lines.append(ReceiptLine(row))
         elif "columns" in spec:
-            lines.append(ReceiptLine(_columns(spec["columns"], context, width)))
+            lines.append(ReceiptLine(_columns(spec["columns"], context, width, paper_mm)))
         else:
             text = render(spec["text"], context)
             cell_width = width // 2 if spec.get("double") else width

@@ -25,8 +25,10 @@ BY_TYPE: dict[str, Any] = {
 }
 
 
-def sample_values(step: Step, context: dict[str, Any]) -> dict[str, Any]:
-    """What a careful citizen enters: the flow's sample, the default, the first option, a valid value by rule."""
+def sample_values(step: Step, context: dict[str, Any], *, case_no: str | None = None) -> dict[str, Any]:
+    """What a careful citizen enters: the flow's sample, the default, the first option, a valid value by rule.
+    ``case_no``: a case that exists (the walk filed it first), for a field that asks for a 办件编号; without it
+    such a field gets a well-formed number that names no case."""
     values: dict[str, Any] = {}
     for spec in step.params.get("fields", []):
         if not forms.is_shown(spec, context, values):
@@ -40,6 +42,8 @@ def sample_values(step: Step, context: dict[str, Any]) -> dict[str, Any]:
             now = datetime.now()
             index = now.year * 12 + now.month - 1 - spec["default_months_ago"]
             values[spec["id"]] = f"{index // 12}-{index % 12 + 1:02d}"
+        elif spec.get("pattern") == "^[0-9]{18}$" and case_no:
+            values[spec["id"]] = case_no
         elif spec.get("pattern") == "^[0-9]{18}$":
             values[spec["id"]] = datetime.now().strftime("%Y%m%d") + "0001" + "000042"
         elif spec.get("pattern") == "^[0-9]{16,19}$":

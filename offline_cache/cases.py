@@ -15,7 +15,7 @@ from typing import Any
 
 from offline_cache.database import Database, now
 from offline_cache.outbox import enqueue
-from wire.events import CHANNEL_TERMINAL
+from wire.events import CHANNEL_TERMINAL, terminal_digits
 
 
 class RatingExists(Exception):
@@ -47,7 +47,7 @@ class Cases:
         conn.execute("INSERT INTO counters(name, value) VALUES (?, 0) ON CONFLICT(name) DO NOTHING", (day,))
         conn.execute("UPDATE counters SET value = value + 1 WHERE name=?", (day,))
         seq = conn.execute("SELECT value FROM counters WHERE name=?", (day,)).fetchone()[0]
-        digits = "".join(ch for ch in self.terminal_id if ch.isdigit())[-4:].rjust(4, "0")
+        digits = terminal_digits(self.terminal_id)
         return f"{day}{digits}{seq:06d}"
 
     def open_case(self, service_id: str, item_code: str, flow_version: int | str = 1) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -56,4 +58,9 @@ def test_headless_demo_prints_a_record_and_saves_the_screens(tmp_path):
     ]
     receipt = (tmp_path / "out" / "receipt.txt").read_text(encoding="utf-8")
     assert "社会保险参保缴费记录" in receipt and "办件编号" in receipt
+    # finding 5: the printed per-insurance totals add up to 个人缴费合计 (失业保险 included and shown)
+    totals = dict(re.findall(r"^(养老保险|医疗保险|失业保险|个人缴费)合计：([0-9,.]+)元", receipt, re.M))
+    assert set(totals) == {"养老保险", "医疗保险", "失业保险", "个人缴费"}, receipt
+    amount = {k: Decimal(v.replace(",", "")) for k, v in totals.items()}
+    assert amount["养老保险"] + amount["医疗保险"] + amount["失业保险"] == amount["个人缴费"]
     assert "社保参保缴费证明打印" in screen_text(tmp_path / "out" / "screens" / "02-catalog.png")

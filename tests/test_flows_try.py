@@ -64,6 +64,24 @@ def test_two_catalog_flows_walk_in_both_languages(qapp, tmp_path, capsys) -> Non
     assert zh != en
 
 
+def test_rate_case_rates_a_case_filed_first_in_each_language(qapp, tmp_path, capsys) -> None:
+    """Tryout finding 2: the en walk rated the zh walk's case again (该办件已经评价过, then a timeout), and the
+    number it rated was filed by no terminal. Now each walk files a case first (walk: {case_from: ...})."""
+    tree = tmp_path / "tree"
+    (tree / "definitions").mkdir(parents=True)
+    for flow_id in (TOP, "rate_case"):
+        shutil.copy(FLOWS_DIR / f"{flow_id}.yaml", tree / "definitions")
+    shutil.copytree(FLOWS_DIR.parent / "templates", tree / "templates")
+    out = tmp_path / "out"
+    assert main(["flows", "try", str(tree), "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "ok   rate_case: zh_CN completed; en completed" in lines
+    walks = json.loads((out / "summary.json").read_text(encoding="utf-8"))["flows"]["rate_case"]["langs"]
+    for walk in walks.values():
+        assert walk["error"] == "" and walk["screens"][-3:] == ["enter", "rate", "done"], walk
+        assert not list((out / "rate_case").rglob("*already_rated*"))
+
+
 def test_a_tree_that_fails_lint_is_reported_and_not_walked(tmp_path, capsys) -> None:
     broken = _catalog(TOP).replace("next: confirm", "next: nowhere")
     tree = _tree(tmp_path, "broken", {"broken": broken, "rate_case": _catalog("rate_case")})

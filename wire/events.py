@@ -32,6 +32,13 @@ HELP_SCREEN_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"  # a help call's screen: a name,
 HELP_SERVICE_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"  # a help call's service id (a flow id), or it is dropped
 RATING_LEVELS = range(1, 6)
 
+
+def terminal_digits(terminal_id: str) -> str:
+    """The 4 digits a terminal puts in its 办件编号 (date, these digits, a daily sequence): its id's last digits.
+    The back office reads them to tell a terminal's own case, perhaps still in its outbox, from another's."""
+    return "".join(ch for ch in terminal_id if ch.isdigit())[-4:].rjust(4, "0")
+
+
 # A rating (好差评, flows/ratings.yaml version 2): ``indicators`` maps an indicator id to its score,
 # ``reasons`` lists 差评 reason ids, ``set_version`` names the rating set they come from.
 RATING_INDICATORS_MAX = 16  # indicator scores kept from one rating

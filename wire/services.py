@@ -41,6 +41,7 @@ E_SESSION = "error.service.session"  # no live citizen session for this person a
 E_SESSION_RATE = (
     "error.service.session_rate"  # too many citizens' sessions at this terminal: refused, alerted
 )
+E_LOOKUP_RATE = "error.service.lookup_rate"  # too many case lookups at this terminal (enumeration)
 
 ERROR_CODES: frozenset[str] = frozenset(
     {
@@ -54,5 +55,6 @@ ERROR_CODES: frozenset[str] = frozenset(
         E_AMOUNT,
         E_SESSION,
         E_SESSION_RATE,
+        E_LOOKUP_RATE,
     }
 )

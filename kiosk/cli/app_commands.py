@@ -31,7 +31,12 @@ def register(subparsers) -> None:
     demo.add_argument(
         "--walk", metavar="FLOW_ID", help="with --headless: walk this flow card first (result.json)"
     )
-    demo.add_argument("--card", type=int, default=0, help="with --walk: which demo card goes on the reader")
+    demo.add_argument(
+        "--card",
+        type=int,
+        default=None,
+        help="with --walk: which demo card goes on the reader (default: the flow's walk card, else 0)",
+    )
     demo.add_argument(
         "--lang", choices=("zh_CN", "en"), default="zh_CN", help="with --walk: the citizen's language"
     )
@@ -108,6 +113,7 @@ def run_demo(args) -> int:
 
             out = args.out.resolve()
             out.mkdir(parents=True, exist_ok=True)
+            clear_output(out)
             try:
                 result = walk_first_flow(app, out, voice=args.voice)
             except TimeoutError as exc:
@@ -129,29 +135,50 @@ def run_demo(args) -> int:
 
 
 def _walk(app, args, fault: tuple[str, str] | None) -> int:
-    from kiosk.demo.walk import walk_flow
+    from kiosk.demo.cards import demo_cards
+    from kiosk.demo.walk import WalkStuck, walk_flow
 
     if args.walk not in app.ctx.flows:
         raise CliError(
             f"--walk {args.walk}: no such flow; the catalog has {', '.join(sorted(app.ctx.flows))}", status=2
         )
+    card = int(app.ctx.flows[args.walk].walk.get("card", 0)) if args.card is None else args.card
+    cards = len(demo_cards())
+    if not 0 <= card < cards:
+        raise CliError(f"--card {card}: the demo cards are 0-{cards - 1}", status=2)
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    clear_output(out)
     try:
-        result = walk_flow(app, args.walk, out, card=args.card, lang=args.lang, fault=fault)
+        result = walk_flow(app, args.walk, out, card=card, lang=args.lang, fault=fault)
     except TimeoutError as exc:
         raise CliError(f"walk {args.walk}: {not_ready(app, exc)}", status=1) from None
+    except WalkStuck as exc:
+        raise CliError(f"walk {args.walk}: {exc}", status=1) from None
     except ValueError as exc:
         raise CliError(f"walk {args.walk}: {exc}", status=2) from None
     if args.voice:
         from kiosk.demo.script import write_prompts
 
         print(f"demo: spoken prompts (WAV) in {write_prompts(app, out / 'voice')}")
-    print(
-        f"demo: {args.walk}: case {result['case_no'] or '-'} {result['outcome'] or '-'}, "
-        f"{result['taps_to_paper']} taps / {result['screens_to_paper']} screens to paper; {out / 'result.json'}"
+    outcome = result["outcome"] or "-"
+    paper = (
+        f"{result['taps_to_paper']} taps / {result['screens_to_paper']} screens to paper"
+        if result["taps_to_paper"] is not None
+        else f"no paper (outcome {outcome})"
     )
+    print(f"demo: {args.walk}: case {result['case_no'] or '-'} {outcome}, {paper}; {out / 'result.json'}")
     return 0
+
+
+def clear_output(out: Path) -> None:
+    """Remove what an earlier demo wrote to ``out`` (its screens, result, receipt, spoken prompts), so one run's
+    screens never mix with another's; nothing else in the directory is touched."""
+    written = [out / "result.json", out / "receipt.txt", out / "voice" / "prompts.txt"]
+    written += list((out / "screens").glob("*.png")) + list((out / "voice").glob("[0-9][0-9]-*.wav"))
+    for path in written:
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
 
 
 def not_ready(app, exc: TimeoutError) -> str:

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flows.model import Flow
-from kiosk.demo.robot import UiRobot
-from kiosk.demo.walk import walk_flow
+from kiosk.demo.walk import go_home, walk_flow
 
 LANGS = ("zh_CN", "en")
 EXPECTED = "completed"  # what a sample walk ends with unless the flow declares otherwise
@@ -112,7 +111,7 @@ def _walk_one(app: Any, flow_id: str, out: Path, card: int, lang: str) -> dict[s
             "screens": [p.stem.partition("-")[2] for p in sorted((out / "screens").glob("*.png"))],
         }
     try:
-        _home(app)
+        go_home(app)
     except TimeoutError as exc:
         error = error or f"after the walk: {exc}"
     return {
@@ -123,20 +122,3 @@ def _walk_one(app: Any, flow_id: str, out: Path, card: int, lang: str) -> dict[s
         "screens": result["screens"],
         "error": error,
     }
-
-
-def _home(app: Any) -> None:
-    """Back to the attract screen with no card on the reader, as between two citizens."""
-    ctl, robot = app.controller, UiRobot(app.window)
-    reader = app.ctx.devices.get("idcard")
-    simulator = getattr(reader, "simulator", None)
-    if ctl.session is not None:
-        ctl.tap("home")
-    if simulator is not None and simulator.card_present:
-        simulator.lift()
-        robot.pump(float(getattr(reader, "poll_interval", 0.5)) * 2 + 0.1)  # the reader sees it go
-    if ctl.screen == "message":
-        ctl.tap("dismiss")
-    robot.wait_until(
-        lambda: ctl.screen == "attract" and ctl.session is None, timeout=15, what="the attract screen again"
-    )

@@ -11,6 +11,7 @@ puts a simulator fault on a device just before the print, to show what a citizen
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,16 @@ from flows.samples import sample_values
 from kiosk.demo.robot import UiRobot
 
 
+class WalkStuck(RuntimeError):
+    """The scripted citizen came back to the same notice: its answers lead nowhere (e.g. no such case)."""
+
+
 class Walk:
-    def __init__(self, app, out: Path):
+    def __init__(self, app, out: Path, case_no: str = "", *, rates: bool = True):
         self.app, self.ctl, self.robot = app, app.controller, UiRobot(app.window)
         self.out = out
+        self.rates = rates  # rate the case on its rate step, or 暂不评价 (it is rated later, elsewhere)
+        self.case_no = case_no  # a case filed first, for a form that asks for a 办件编号 (walk: case_from)
         self.screens: list[str] = []
         self.taps = 0
         self.paper_at: tuple[int, int] | None = None  # (taps, screens) when the paper came out
@@ -90,13 +97,20 @@ def walk_flow(
     lang: str = "zh_CN",
     fault: tuple[str, str] | None = None,
     timeout: float = 30.0,
+    rates: bool = True,
 ) -> dict[str, Any]:
-    """Walk ``flow_id`` card first; write screenshots and ``result.json`` under ``out``; return the result."""
-    walk = Walk(app, out)
-    ctl, robot = walk.ctl, walk.robot
+    """Walk ``flow_id`` card first; write screenshots and ``result.json`` under ``out``; return the result.
+
+    A flow that rates an earlier case (``walk: {case_from: FLOW}``) needs a case that exists: the scripted
+    citizen first walks FLOW (its own walk card, same language; screens not kept) and enters that case's
+    number. Each walk files its own case (not rating it there: 暂不评价), so a second walk or a second run never
+    rates one twice. ``rates`` False: the walk skips its own rate step."""
     if flow_id not in app.ctx.flows:
         raise KeyError(flow_id)
     wait_ready(app)
+    filed = _file_case(app, app.ctx.flows[flow_id].walk.get("case_from"), lang)
+    walk = Walk(app, out, filed, rates=rates)
+    ctl, robot = walk.ctl, walk.robot
     if fault is not None and getattr(app.ctx.devices.get(fault[0]), "simulator", None) is None:
         raise ValueError(f"--fault {fault[0]}: no simulated device of that name")
     if ctl.lang != lang:
@@ -138,6 +152,8 @@ def walk_flow(
             _open_service(walk, flow_id)
             continue
         step, step_id = view["stepType"], view.get("stepId", "")
+        if step == "notice" and step_id in walk.screens:
+            raise WalkStuck(f"back at {step_id}: the sample answers lead nowhere")
         walk.shot(step_id)
         if ctl.session is not None:
             case_no = ctl.session.case_no or case_no
@@ -181,7 +197,7 @@ def _act(walk: Walk, step: str, fault: tuple[str, str] | None) -> None:
         walk.tap("confirmButton")
     elif step == "form":
         session = ctl.session
-        values = sample_values(session.run.current, session.run.context)
+        values = sample_values(session.run.current, session.run.context, case_no=walk.case_no or None)
         for field_id, value in values.items():
             if session.form_values.get(field_id) != value:
                 ctl.tap("field", {"id": field_id, "value": value})
@@ -195,6 +211,46 @@ def _act(walk: Walk, step: str, fault: tuple[str, str] | None) -> None:
     elif step == "commitment":
         robot.draw("signaturePad", [(0.1, 0.5), (0.2, 0.3), (0.3, 0.7), (0.4, 0.4), (0.5, 0.6)])
         walk.tap("commitButton")
+    elif step == "rate" and not walk.rates:
+        walk.tap("rateSkip")
     elif step == "rate":
         walk.tap("rate_5")
         walk.tap("rateSubmit")
+
+
+def _file_case(app, flow_id: str | None, lang: str) -> str:
+    """The case number of a fresh sample walk of ``flow_id`` (none: ""), the terminal home again after it."""
+    if not flow_id:
+        return ""
+    if flow_id not in app.ctx.flows:
+        raise ValueError(f"walk: case_from {flow_id}: no such flow in the catalog")
+    with tempfile.TemporaryDirectory(prefix="kiosk-walk-") as scratch:
+        result = walk_flow(
+            app,
+            flow_id,
+            Path(scratch),
+            card=int(app.ctx.flows[flow_id].walk.get("card", 0)),
+            lang=lang,
+            rates=False,
+        )
+    go_home(app)
+    if not result["case_no"]:
+        raise WalkStuck(f"walk: case_from {flow_id} filed no case")
+    return str(result["case_no"])
+
+
+def go_home(app) -> None:
+    """Back to the attract screen with no card on the reader, as between two citizens."""
+    ctl, robot = app.controller, UiRobot(app.window)
+    reader = app.ctx.devices.get("idcard")
+    simulator = getattr(reader, "simulator", None)
+    if ctl.session is not None:
+        ctl.tap("home")
+    if simulator is not None and simulator.card_present:
+        simulator.lift()
+        robot.pump(float(getattr(reader, "poll_interval", 0.5)) * 2 + 0.1)  # the reader sees it go
+    if ctl.screen == "message":
+        ctl.tap("dismiss")
+    robot.wait_until(
+        lambda: ctl.screen == "attract" and ctl.session is None, timeout=15, what="the attract screen again"
+    )

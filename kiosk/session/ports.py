@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.printing import device_printer
+from kiosk.session import case_lookup
 from kiosk.session.core import Lanes, Ports, Timers
 
 
@@ -15,7 +16,12 @@ def ports_from_context(ctx: Any, lanes: Lanes, timers: Timers) -> Ports:
     config = ctx.config
 
     def query(service: str, params: dict[str, Any], allow_cached: bool) -> dict[str, Any]:
-        return ctx.query_service.query(service, params, allow_cached=allow_cached)
+        def ask() -> dict[str, Any]:
+            return ctx.query_service.query(service, params, allow_cached=allow_cached)
+
+        if service == case_lookup.SERVICE:  # this terminal's own cases first (perhaps not delivered yet)
+            return case_lookup.lookup_case(ctx.store, ask, params)
+        return ask()
 
     return Ports(
         store=ctx.store,

@@ -67,7 +67,11 @@ Window {
                       bottom: keyboard.shown ? keyboard.top : parent.bottom }
             source: ({ attract: "AttractScreen.qml", catalog: "ServiceCatalog.qml", intro: "IntroScreen.qml",
                        step: "StepScreen.qml", message: "MessageScreen.qml" })[win.ctl.screen] || "AttractScreen.qml"
-            onLoaded: item.ctl = win.ctl
+            onLoaded: {
+                item.ctl = win.ctl
+                if (item.bottomInset !== undefined)  // the attract screen keeps its buttons clear of the bar
+                    item.bottomInset = Qt.binding(function() { return announcementBar.visible ? announcementBar.height : 0 })
+            }
         }
 
         // Qt Virtual Keyboard inside the window (Pinyin and Latin), shown when a text field has focus.
@@ -100,6 +104,7 @@ Window {
 
         // the announcements in force (the back office's standing values), on the attract screen only
         Rectangle {
+            id: announcementBar
             objectName: "announcementBar"
             visible: win.standing !== null && win.standing.announcements.length > 0 && win.ctl.screen === "attract"
             anchors { left: parent.left; right: parent.right; bottom: parent.bottom }
