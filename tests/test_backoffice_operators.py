@@ -186,6 +186,7 @@ def _cli(*args, stdin="", database):
 @pytest.mark.slow  # the operator CLI as subprocesses, argon2 each time (about 14 s)
 def test_cli_operator_and_audit(tmp_path):
     database = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    assert _cli("init", database=database).returncode == 0  # only serve and init create a database
     added = _cli(
         "operator",
         "add",
