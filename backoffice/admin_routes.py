@@ -64,7 +64,6 @@ class OperatorView(BaseModel):
     response_model=LoginOut,
     responses={
         401: {"description": "name or password wrong"},
-        423: {"description": "locked"},
         429: {"description": "too many attempts"},
     },
 )

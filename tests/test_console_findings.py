@@ -1,4 +1,4 @@
-"""Exports and empty indicators (tryout findings 16, 17): every CSV and Excel export goes through one
+"""Console findings of the outside tryout: login lockout (15), exports and empty indicators (16, 17): every CSV and Excel export goes through one
 formula-injection guard that quotes a cell starting a formula and leaves an empty cell empty; with no ratings
 the console's 满意率 is "—", not 0.0 %. The real back office on 127.0.0.1, a real console session."""
 
@@ -12,11 +12,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from openpyxl import load_workbook
 
 from backoffice import audit
 from backoffice.exports import csv_text, safe_cell, xlsx_bytes
-from tests.console_helpers import fast_config, file_cases, session_for, start_console, terminal
+from tests.console_helpers import (
+    PASSWORD,
+    csrf_of,
+    fast_config,
+    file_cases,
+    session_for,
+    start_console,
+    terminal,
+)
 
 FORMULA = '=HYPERLINK("http://evil","x")'
 
@@ -90,3 +99,25 @@ def test_satisfaction_with_no_ratings_is_a_dash_not_zero_percent(live):
     rows = re.findall(r'<tr data-indicator="\w+">(.*?)</tr>', table)
     assert rows and all(re.findall(r"<td>([^<]*)</td>", row)[-2:] == ["0", "—"] for row in rows)
     assert "0.0%" not in html
+
+
+def test_the_console_login_of_a_locked_account_looks_like_an_unknown_name(live):
+    """Tryout finding 15: after five wrong passwords the console said 账号已锁定 for a real name only."""
+
+    def attempt(name: str, password: str) -> tuple[int, str]:
+        http = requests.Session()
+        form = http.get(live.url + "/console/login", timeout=10).text
+        answer = http.post(
+            live.url + "/console/login",
+            data={"name": name, "password": password, "csrf": csrf_of(form)},
+            timeout=10,
+            allow_redirects=False,
+        )
+        return answer.status_code, re.sub(r'value="[^"]*"|name="csrf"[^>]*', "", answer.text)
+
+    for _ in range(5):
+        attempt("viewer", "wrong password")
+    locked = attempt("viewer", PASSWORD)
+    assert locked[0] == 401 and "用户名或密码错误" in locked[1] and "锁定" not in locked[1]
+    for _ in range(6):
+        assert attempt("nobody", "wrong password") == locked
