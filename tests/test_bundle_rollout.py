@@ -133,3 +133,29 @@ def test_rollout_canary_waves_halt_and_withdraw(tmp_path, backoffice) -> None:
     assert _rollout(backoffice)["state"] == "withdrawn"
     terminals = {t["terminal_id"]: t for t in backoffice.op("GET", "/api/v1/operator/terminals").json()}
     assert all(terminals[t.id]["heartbeat"]["bundle_version"] == 2 for t in fleet)
+
+
+def test_a_canary_that_is_not_an_active_terminal_of_the_group_is_refused(tmp_path, backoffice) -> None:
+    """Tryout finding 14: the README's canary=T-0001,T-0002 was accepted in a group without them, so the
+    canary stage admitted nobody and tested nothing."""
+    key = Ed25519PrivateKey.generate()
+    fleet = _fleet(tmp_path, backoffice, key, size=2)
+    elsewhere = backoffice.enrol(group="hankou").terminal_id
+    revoked = fleet[1].id
+    assert backoffice.op("POST", f"/api/v1/operator/terminals/{revoked}/revoke").status_code == 200
+    out = tmp_path / "b2"
+    bundles.pack(FLOWS_DIR.parent, out, 2, FUTURE, ["wuchang"])
+    bundles.sign(out, [key])
+    content = base64.b64encode(bundles.archive_bytes(out)).decode()
+    for canary in (["T-0001", "T-0002"], [fleet[0].id, elsewhere], [revoked]):
+        answer = backoffice.op(
+            "POST",
+            "/api/v1/operator/bundles",
+            json={"group": "wuchang", "version": 2, "rollout": {"canary": canary}, "content_b64": content},
+        )
+        assert answer.status_code == 422 and answer.json()["error"] == "rollout.unknown_canary", answer.text
+        assert (set(canary) - {fleet[0].id}).pop() in answer.json()["detail"]
+    assert all(b["group"] != "wuchang" for b in backoffice.op("GET", "/api/v1/operator/bundles").json())
+    assert all(r["group"] != "wuchang" for r in backoffice.op("GET", "/api/v1/operator/rollouts").json())
+    _publish(tmp_path, backoffice, 2, key, {"canary": [fleet[0].id], "waves": [100]})
+    assert _rollout(backoffice)["admitted"] == [fleet[0].id]
