@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import time
 from collections.abc import Iterator
@@ -121,3 +122,33 @@ def test_the_console_login_of_a_locked_account_looks_like_an_unknown_name(live):
     assert locked[0] == 401 and "用户名或密码错误" in locked[1] and "锁定" not in locked[1]
     for _ in range(6):
         assert attempt("nobody", "wrong password") == locked
+
+
+def test_a_console_upload_over_the_limit_gets_the_consoles_page_not_json(live):
+    """Tryout finding 18: a bundle over 16 MiB showed the browser the API's raw JSON 413. The body is refused
+    from its Content-Length, before it is read: the request here sends the headers alone."""
+    import http.client
+
+    from backoffice.terminal_auth import body_limit
+
+    def post(path: str) -> tuple[int, str, str]:
+        connection = http.client.HTTPConnection(live.url.removeprefix("http://"), timeout=10)
+        connection.putrequest("POST", path)
+        connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+        connection.putheader("Content-Length", str(body_limit(path) + 1))
+        connection.endheaders()
+        answer = connection.getresponse()
+        try:
+            return answer.status, answer.getheader("content-type", ""), answer.read().decode()
+        finally:
+            connection.close()
+
+    status, kind, page = post("/console/updates/upload")
+    assert (
+        status == 413
+        and kind.startswith("text/html")
+        and "流程包最大 16 MiB" in page
+        and '"error"' not in page
+    )
+    status, kind, body = post("/api/v1/operator/bundles")  # the API still answers JSON
+    assert status == 413 and kind == "application/json" and json.loads(body)["error"] == "request.too_large"
