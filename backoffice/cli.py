@@ -99,7 +99,7 @@ def _check_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise CliFailure(f"port {port} on {host} is already in use (another server?)") from None
+                raise CliFailure(f"port {port} on {host}: address already in use (another server?)") from None
             raise CliFailure(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
