@@ -6,8 +6,6 @@ trail (list and export) is for auditors; alerts for anyone who may read the view
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -17,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from backoffice import approvals, audit
+from backoffice.exports import csv_text
 from backoffice.models import Alert, Operator
 from backoffice.operator_auth import (
     NAME_PATTERN,
@@ -65,7 +64,6 @@ class OperatorView(BaseModel):
     response_model=LoginOut,
     responses={
         401: {"description": "name or password wrong"},
-        423: {"description": "locked"},
         429: {"description": "too many attempts"},
     },
 )
@@ -153,24 +151,22 @@ def audit_export(
     if format == "jsonl":
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         return Response(text, media_type="application/x-ndjson")
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["id", "at", "time", "actor_kind", "actor", "action", "subject", "service", "outcome"])
-    for r in rows:
-        writer.writerow(
-            [
-                r["id"],
-                r["at"],
-                datetime.fromtimestamp(r["at"]).isoformat(timespec="seconds"),
-                r["actor_kind"],
-                r["actor"],
-                r["action"],
-                r["subject"],
-                r["service"],
-                r["outcome"],
-            ]
-        )
-    return Response(out.getvalue(), media_type="text/csv")
+    header = ["id", "at", "time", "actor_kind", "actor", "action", "subject", "service", "outcome"]
+    table = [header] + [
+        [
+            r["id"],
+            r["at"],
+            datetime.fromtimestamp(r["at"]).isoformat(timespec="seconds"),
+            r["actor_kind"],
+            r["actor"],
+            r["action"],
+            r["subject"],
+            r["service"],
+            r["outcome"],
+        ]
+        for r in rows
+    ]
+    return Response(csv_text(table), media_type="text/csv")
 
 
 @router.get("/alerts", responses=OP_ERRORS)

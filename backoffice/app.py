@@ -122,7 +122,7 @@ def create_app(
         )
         return Response(body, status_code=422, media_type="application/json")
 
-    app.add_middleware(RequestGuard, backoffice=bo)
+    app.add_middleware(RequestGuard, backoffice=bo, page_too_large=console.web.too_large_page)
     app.add_middleware(ServerTimeMiddleware, clock=lambda: bo.clock())  # outermost: guard answers get it too
     app.include_router(terminal_routes.router)
     app.include_router(bundle_routes.router)

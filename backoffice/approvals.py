@@ -1,5 +1,6 @@
-"""Actions that need a second admin: changing the bundle root keys terminals pin, and issuing more than
-``Limits.bulk_tokens`` enrolment tokens at once.
+"""Actions that need a second admin: changing what terminals trust — the bundle root keys they pin and the
+next server certificate they add to their TLS pin — and issuing more than ``Limits.bulk_tokens`` enrolment
+tokens at once.
 
 A named admin's request is stored as pending; another admin approves it and it runs then (the approver
 gets the answer — tokens are never stored in clear). The demo/test bootstrap key, the only admin there
@@ -19,7 +20,35 @@ from backoffice.schemas import RootKeysIn, TokenIn
 from backoffice.state import Backoffice, rowcount
 
 SET_ROOT_KEYS = "bundle_root_keys.set"
+SET_SERVER_CERT_NEXT = "server_cert_next.set"
 ISSUE_TOKENS = "enrolment_tokens.issue"
+
+
+def check_server_cert(pem: str) -> None:
+    """A PEM certificate naming a host (subjectAltName DNS name or IP address): terminals check the name they
+    connect to against the SAN, so one without would be pinned everywhere and then refused at the switch."""
+    from cryptography import x509
+
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode())
+    except ValueError:
+        raise ApiError(422, "server_cert.invalid", "not a PEM certificate") from None
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        san = None
+    if san is None or not (san.get_values_for_type(x509.DNSName) or san.get_values_for_type(x509.IPAddress)):
+        raise ApiError(
+            422,
+            "server_cert.no_san",
+            "the certificate names no host: it needs a subjectAltName with the back office's DNS name or IP",
+        )
+
+
+def set_server_cert_next(bo: Backoffice, pem: str) -> dict[str, Any]:
+    check_server_cert(pem)
+    bo.put_setting("server_cert_next", pem)
+    return {"ok": True}
 
 
 def set_root_keys(bo: Backoffice, root: RootKeysIn) -> dict[str, Any]:
@@ -70,6 +99,8 @@ def approve(bo: Backoffice, approval_id: int, by: str) -> dict[str, Any]:
         raise ApiError(409, "approval.done", "already approved")
     if row.action == SET_ROOT_KEYS:
         result: dict[str, Any] = set_root_keys(bo, RootKeysIn(**row.payload))
+    elif row.action == SET_SERVER_CERT_NEXT:
+        result = set_server_cert_next(bo, str(row.payload["pem"]))
     elif row.action == ISSUE_TOKENS:
         result = enrolment.issue_tokens(bo, TokenIn(**row.payload)).model_dump()
     else:

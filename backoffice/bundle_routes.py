@@ -157,16 +157,22 @@ def bundle_events(bo: State, _actor: Reader) -> list[BundleEventView]:
 @router.put(
     f"{signing.API}/operator/server-cert-next",
     response_model=Ok,
-    responses={**OP_ERRORS, 422: {"description": "not a PEM certificate"}},
+    responses={
+        **OP_ERRORS,
+        202: {"description": "waiting for a second admin's approval"},
+        422: {"description": "not a PEM certificate, or one without a subjectAltName"},
+    },
 )
-def put_server_cert_next(body: ServerCertIn, bo: State, _actor: Admin) -> Ok:
+def put_server_cert_next(body: ServerCertIn, bo: State, actor: Admin) -> Any:
     """The certificate the back office will switch to: announced in every heartbeat answer (over the
-    connection pinned to the current one), so terminals trust it before the switch, without re-provisioning."""
-    from cryptography import x509
-
-    try:
-        x509.load_pem_x509_certificate(body.pem.encode())
-    except ValueError:
-        raise ApiError(422, "server_cert.invalid", "not a PEM certificate") from None
-    bo.put_setting("server_cert_next", body.pem)
+    connection pinned to the current one), so terminals trust it before the switch, without re-provisioning.
+    It changes what every terminal trusts, like the root keys: a named admin's change waits for a second
+    admin (``backoffice.approvals``); checked when asked and again when approved."""
+    approvals.check_server_cert(body.pem)
+    if actor.name != BOOTSTRAP:
+        return JSONResponse(
+            approvals.request(bo, approvals.SET_SERVER_CERT_NEXT, body.model_dump(), actor.name),
+            status_code=202,
+        )
+    approvals.set_server_cert_next(bo, body.pem)
     return Ok()

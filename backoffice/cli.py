@@ -1,6 +1,7 @@
 """``kiosk-backoffice``: run the reference back office, manage operators, read the audit trail.
 
     kiosk-backoffice serve [--host H] [--port P] [--database URL] [--workers N] [--operator-key K]
+    kiosk-backoffice init [--database URL]
     kiosk-backoffice issue-token --database URL [--group G] [--terminal-id ID] [--ttl SECONDS]
     kiosk-backoffice operator add NAME --role ROLE --password-stdin [--database URL]
     kiosk-backoffice operator list [--database URL]
@@ -18,7 +19,9 @@ Limits (citizen sessions, login lockout, bulk tokens, retention; ``backoffice.st
 than one; the server key file must be the same for all, ``BACKOFFICE_KEY_FILE``).
 HTTPS: ``--ssl-certfile``/``--ssl-keyfile`` (terminals pin that cert). Errors: one line, exit status 1
 (2 for a usage error), never a traceback. The database defaults to one absolute place (:func:`default_database`)
-and is printed once it opened.
+and is printed once it opened. Only ``serve`` and ``init`` create a database: every other command refuses a
+SQLite file that is not there (a typo in ``--database`` made a fresh database and key, and a token no server
+knew). Files are created private (umask 077): the database holds password hashes and citizens' comments.
 """
 
 from __future__ import annotations
@@ -61,6 +64,45 @@ def _prepare(database: str) -> None:
         Path(database.removeprefix("sqlite:///")).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
+def _existing(database: str) -> None:
+    """Refuse a SQLite database file that does not exist, in one line naming it (PostgreSQL says so itself)."""
+    from sqlalchemy import make_url
+
+    from backoffice.database import normalise_url
+
+    url = make_url(normalise_url(database))
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    path = Path(url.database)
+    if not path.is_file():
+        raise CliFailure(
+            f"no database at {path.resolve()}: check --database "
+            "(only `kiosk-backoffice serve` or `kiosk-backoffice init` creates one)"
+        )
+
+
+def _check_port(host: str, port: int) -> None:
+    """A port uvicorn can listen on, checked before it starts: 99999 was announced as such and a port taken
+    another way (uvicorn masks it to 16 bits), and a port in use printed several lines of uvicorn's."""
+    import errno
+    import socket
+
+    if not 0 <= port <= 65535:
+        raise CliFailure(f"--port {port}: a TCP port is 0..65535")
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except OSError:
+        return  # uvicorn names a host it cannot resolve
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CliFailure(f"port {port} on {host}: address already in use (another server?)") from None
+            raise CliFailure(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """argparse's usage errors as one line (subcommand parsers inherit the class)."""
 
@@ -89,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ssl-certfile")
     serve.add_argument("--ssl-keyfile")
     serve.add_argument("--log-level", default="info")
+    init = commands.add_parser("init", help="create (and migrate) the database and its key file")
+    init.add_argument("--database", **database)
     token = commands.add_parser("issue-token", help="issue a one-time enrolment token (prints it)")
     token.add_argument("--database", **database)
     token.add_argument("--group", default="default")
@@ -121,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handlers = {
         "serve": _serve,
+        "init": _init,
         "issue-token": _issue_token,
         "operator": _operator,
         "audit": _audit,
@@ -130,8 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     if handler is None:
         build_parser().print_help()
         return 2
+    umask = os.umask(0o077)  # the database, its WAL and the key: readable by the back office's user only
     try:
-        return handler(args)
+        status = handler(args)
+        if status == 0 and args.command != "serve":  # which database it used (serve says so as it opens)
+            print(f"database: {display_url(args.database)}", file=sys.stderr)
+        return status
     except KeyboardInterrupt:
         return 130
     except CliFailure as exc:
@@ -142,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             f"kiosk-backoffice: {describe_startup_error(exc, getattr(args, 'database', ''))}", file=sys.stderr
         )
         return 1
+    finally:
+        os.umask(umask)  # main() also runs inside tests and the demo
 
 
 def limits_from_environment() -> Any:
@@ -177,6 +228,7 @@ def _serve(args: argparse.Namespace) -> int:
             raise CliFailure(f"--{option.replace('_', '-')} {value}: no such file")
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         raise CliFailure("--ssl-certfile and --ssl-keyfile go together")
+    _check_port(args.host, args.port)
     _prepare(args.database)
     if args.operator_key:
         print("kiosk-backoffice: the bootstrap operator key is set (demo/test use only)", file=sys.stderr)
@@ -208,11 +260,20 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _state(database: str):
+def _state(database: str, create: bool = False):
+    """The back office over an existing database (``create`` for ``init`` only)."""
     from backoffice.app import create_app
 
-    _prepare(database)
+    if create:
+        _prepare(database)
+    else:
+        _existing(database)
     return create_app(database).state.backoffice
+
+
+def _init(args: argparse.Namespace) -> int:
+    _state(args.database, create=True).dispose()
+    return 0
 
 
 def _issue_token(args: argparse.Namespace) -> int:
@@ -229,7 +290,6 @@ def _issue_token(args: argparse.Namespace) -> int:
             f"--{str(error['loc'][0]).replace('_seconds', '').replace('_', '-')}: {error['msg']}"
         ) from None
     bo = _state(args.database)
-    print(f"database: {display_url(args.database)}", file=sys.stderr)
     answer = issue_tokens(bo, request)
     if args.json:
         print(

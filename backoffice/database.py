@@ -6,11 +6,13 @@ at start, so a new database or a new release needs no separate step.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -26,6 +28,17 @@ POOL_SIZE, POOL_OVERFLOW = 8, 8  # per worker process: workers x nodes x 24 must
 EPHEMERAL_POOL_SIZE, EPHEMERAL_POOL_OVERFLOW = 4, 4
 
 
+def _create_private(path: str | None) -> None:
+    """Create a new SQLite database file 0600 before SQLite does (it would use the umask: 0644, and the file
+    holds operator password hashes, the audit trail and citizens' comments). SQLite gives its -wal and -shm
+    files the database file's permissions, so they are private too. An existing file is left as it is; a
+    path SQLite cannot open is left for SQLite to report."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     """The engine for everything that must last (autocommit where one statement is all a step does:
     ``engine.execution_options(isolation_level="AUTOCOMMIT")``).
@@ -38,6 +51,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
             raise ValueError("use a file for the SQLite database: the server has several threads")
+        _create_private(make_url(url).database)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=16, max_overflow=16
         )

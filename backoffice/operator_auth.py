@@ -77,21 +77,27 @@ def add_operator(bo: Backoffice, name: str, role: str, password: str, *, by: str
 
 
 def login(bo: Backoffice, name: str, password: str, client: str) -> tuple[str, Actor, float]:
-    """A new API token for the operator; ApiError 401 (wrong), 423 (locked), 429 (too many attempts)."""
+    """A new API token for the operator; ApiError 401 (wrong name or password, or a locked account), 429 (too
+    many attempts from this address).
+
+    A locked account answers exactly like a wrong password (status, body, and the same argon2 work), and the
+    lock is audited (``refused.locked``): a 423 for a known name after five tries, and a 401 forever for an
+    unknown one, told anyone which operator names exist."""
     now, limits = bo.clock(), bo.limits
     if bo.count(f"login:{client}", 60.0, now) > limits.login_per_minute:
         _audit(bo, name, "operator.login", "refused.rate")
         raise ApiError(429, "operator.rate_limited", "too many login attempts; wait a minute")
     with bo.sessions() as session:
         row = session.get(Operator, name)
-    if row is not None and row.locked_until is not None and row.locked_until > now:
-        _audit(bo, name, "operator.login", "refused.locked")
-        raise ApiError(423, "operator.locked", "account locked after wrong passwords; try later")
+    locked = row is not None and row.locked_until is not None and row.locked_until > now
     try:
         HASHER.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
         ok = row is not None
     except (VerificationError, InvalidHashError):
         ok = False
+    if locked:
+        _audit(bo, name, "operator.login", "refused.locked")
+        raise ApiError(401, "operator.unauthorised", "name or password wrong")
     if not ok:
         if row is not None:
             with bo.sessions.begin() as session:

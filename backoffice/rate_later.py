@@ -52,12 +52,38 @@ REFUSALS: dict[str, tuple[int, str, str]] = {
     "window_closed": (410, "该办件的评价期已过。", "The time for rating this case has passed."),
     "invalid": (422, "请先选择满意程度。", "Please choose how satisfied you are."),
 }
+# what was wrong with a refused rating (RatingInvalid's argument) -> (zh_CN text, en text): a level was chosen
+# when a score or a reason was wrong, so "choose a level" would send the citizen looking for the wrong thing
+INVALID_PARTS: dict[str, tuple[str, str]] = {
+    "level": REFUSALS["invalid"][1:],
+    "indicator": (
+        "分项评价的选项无效，请重新选择。",
+        "A part's rating is not one of the choices; please choose again.",
+    ),
+    "reason": (
+        "不满意原因的选项无效，请重新选择。",
+        "A reason is not one of the choices; please choose again.",
+    ),
+}
+SMALL_INT_DIGITS = 3  # levels and scores are 1..5: more digits is not a choice the form offers
 
 
 class Refused(Exception):
-    def __init__(self, key: str):
+    def __init__(self, key: str, part: str = ""):
         super().__init__(key)
         self.key = key
+        self.part = part  # for "invalid": the level, an indicator or a reason (INVALID_PARTS)
+
+
+def form_choice(text: str) -> int | str | None:
+    """A radio button's value from the form: the small int it offers, else the text as sent (refused by the
+    rating set's check as the part it is), None when absent. ``int()`` alone took '²' (isdigit) and 5,000
+    digits as a 500; only short ASCII digits are a number here."""
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and len(text) <= SMALL_INT_DIGITS:
+        return int(text)
+    return text
 
 
 def _lang(request: Request) -> str:
@@ -108,7 +134,7 @@ def record(bo: Backoffice, case: Case, answer: dict[str, Any]) -> None:
             level, answer.get("indicators") or {}, reasons, answer.get("comment") or ""
         )
     except RatingInvalid as exc:
-        raise Refused("invalid") from exc
+        raise Refused("invalid", str(exc)) from exc
     now = bo.clock()
     payload = {
         "case_no": case.case_no,
@@ -156,8 +182,10 @@ def _page(request: Request, case_no: str, code: str, lang: str, **extra: Any) ->
     )
 
 
-def _refused_page(request: Request, case_no: str, code: str, lang: str, key: str) -> Response:
+def _refused_page(request: Request, case_no: str, code: str, lang: str, key: str, part: str = "") -> Response:
     status, zh, en = REFUSALS[key]
+    if key == "invalid" and part in INVALID_PARTS:
+        zh, en = INVALID_PARTS[part]
     return HTMLResponse(
         _page(request, case_no, code, lang, refused=key, message=zh if lang == "zh_CN" else en),
         status_code=status,
@@ -179,14 +207,12 @@ async def rate_form(request: Request, case_no: str, bo: State) -> Response:
     form = await request.form()
     lang = "en" if form.get("lang") == "en" else "zh_CN"
     code = str(form.get("v") or "")
-    level_text = str(form.get("level") or "")
+    scores = {
+        i["id"]: form_choice(str(form.get(f"score_{i['id']}") or "")) for i in load_rating_set().indicators
+    }
     answer = {
-        "level": int(level_text) if level_text.isdigit() else None,
-        "indicators": {
-            i["id"]: int(str(form.get(f"score_{i['id']}")))
-            for i in load_rating_set().indicators
-            if str(form.get(f"score_{i['id']}") or "").isdigit()
-        },
+        "level": form_choice(str(form.get("level") or "")),
+        "indicators": {key: value for key, value in scores.items() if value is not None},
         "reasons": [str(r) for r in form.getlist("reason")],
         "comment": str(form.get("comment") or ""),
     }
@@ -194,7 +220,7 @@ async def rate_form(request: Request, case_no: str, bo: State) -> Response:
         case = check_case(bo, case_no, code, _client(request))
         record(bo, case, answer)
     except Refused as refused:
-        return _refused_page(request, case_no, code, lang, refused.key)
+        return _refused_page(request, case_no, code, lang, refused.key, refused.part)
     return HTMLResponse(_page(request, case_no, code, lang, thanks=True))
 
 
@@ -212,7 +238,8 @@ async def rate_api(request: Request, case_no: str, bo: State) -> Response:
         case = check_case(bo, case_no, str(body.get("v") or ""), _client(request))
         record(bo, case, body)
     except Refused as refused:
-        return JSONResponse(
-            {"status": "refused", "reason": refused.key}, status_code=REFUSALS[refused.key][0]
+        answer = {"status": "refused", "reason": refused.key} | (
+            {"part": refused.part} if refused.part else {}
         )
+        return JSONResponse(answer, status_code=REFUSALS[refused.key][0])
     return JSONResponse({"status": "recorded"})

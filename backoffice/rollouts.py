@@ -52,6 +52,17 @@ def _failed_share(
 
 
 def start(bo: Any, group: str, version: int, previous: int | None, plan: dict[str, Any]) -> dict[str, Any]:
+    """Start the plan's rollout. ApiError 422 for a canary id that is not an active terminal of the group: the
+    canary stage would admit nobody, test nothing, and open the first wave as if it had passed."""
+    group_terminals = [t.id for t in _group_terminals(bo, group)]
+    unknown = sorted(set(plan.get("canary", [])) - set(group_terminals))
+    if unknown:
+        raise ApiError(
+            422,
+            "rollout.unknown_canary",
+            f"canary {', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}: "
+            f"not an active terminal of group {group}",
+        )
     now = bo.clock()
     cases, failed = _failed_share(bo, None, group, now - BASELINE_WINDOW, now)
     rollout = {
@@ -70,7 +81,7 @@ def start(bo: Any, group: str, version: int, previous: int | None, plan: dict[st
         "soak_seconds": float(plan.get("soak_seconds", 3600)),
         "halt_reason": "",
     }
-    rollout["admitted"] = sorted(admitted(rollout, [t.id for t in _group_terminals(bo, group)]))
+    rollout["admitted"] = sorted(admitted(rollout, group_terminals))
     bo.put_setting(key(group), rollout)
     return rollout
 

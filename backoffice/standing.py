@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from backoffice import audit
 from backoffice.errors import ApiError
 from backoffice.models import Setting, Terminal
+from backoffice.service_catalog import known_services
 from backoffice.state import Backoffice, put_setting
 from wire import standing as w
 
@@ -72,6 +73,14 @@ def put_config(bo: Backoffice, actor: str, scope: str, name: str, values: dict[s
     if scope not in w.SCOPES:
         raise ApiError(404, "config.scope", "the scope is group or terminal")
     problem = w.settings_problem(values)
+    if problem is None and values.get("paused_services"):
+        known = known_services(bo)
+        unknown = [s for s in values["paused_services"] if s not in known]
+        if unknown:
+            problem = (
+                f"paused_services: {', '.join(unknown[:5])} matches no flow id or 事项编码 (item code) "
+                "of the catalog"
+            )
     if problem is not None:
         raise ApiError(422, "config.invalid", problem)
     key, now = config_key(scope, name), bo.clock()

@@ -19,6 +19,7 @@ The route dependency ``Signed`` yields the terminal the guard authenticated.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -114,9 +115,23 @@ class BodyTooLarge(Exception):
 class RequestGuard:
     """Body limit, then terminal signatures, before routing (see the module docstring)."""
 
-    def __init__(self, app: Any, backoffice: Backoffice):
+    def __init__(
+        self,
+        app: Any,
+        backoffice: Backoffice,
+        page_too_large: Callable[[dict[str, Any]], Any] | None = None,
+        page_prefix: str = "/console/",
+    ):
         self.app = app
         self.bo = backoffice
+        self.page_too_large = page_too_large  # a browser's page (the console's) for a 413 under page_prefix
+        self.page_prefix = page_prefix
+
+    async def _too_large(self, scope: dict, receive: Any, send: Any) -> None:
+        if self.page_too_large is not None and scope["path"].startswith(self.page_prefix):
+            await self.page_too_large(scope)(scope, receive, send)
+            return
+        await _answer(send, 413, "request.too_large", "request body too large")
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -130,7 +145,7 @@ class RequestGuard:
         except ValueError:
             length = -1
         if length < 0 or length > limit:
-            await _answer(send, 413, "request.too_large", "request body too large")
+            await self._too_large(scope, receive, send)
             return
         signed = needs_signature(path)
         try:
@@ -154,7 +169,7 @@ class RequestGuard:
             await _answer(send, exc.status_code, exc.code, str(exc.detail), **exc.extra)
             return
         except BodyTooLarge:
-            await _answer(send, 413, "request.too_large", "request body too large")
+            await self._too_large(scope, receive, send)
             return
         sent = False
 

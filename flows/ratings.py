@@ -91,7 +91,8 @@ class RatingSet:
             raise RatingInvalid("indicator")
         reason_ids = [r["id"] for r in self.reasons]
         given = [r for r in reasons or [] if isinstance(r, str)] if isinstance(reasons, list | tuple) else []
-        if not lenient and (len(given) != len(reasons or []) or any(r not in reason_ids for r in given)):
+        listed = reasons if isinstance(reasons, list | tuple) else [reasons] if reasons else []
+        if not lenient and (len(given) != len(listed) or any(r not in reason_ids for r in given)):
             raise RatingInvalid("reason")
         if given and not self.is_bad(level) and not lenient:
             raise RatingInvalid("reason")

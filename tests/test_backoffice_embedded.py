@@ -58,6 +58,12 @@ def test_embedded_is_the_whole_system(tmp_path):
 def test_kiosk_backoffice_serve(tmp_path):
     database = f"sqlite:///{tmp_path / 'bo.sqlite3'}"
     env = os.environ | {"BACKOFFICE_OPERATOR_KEY": "k"}
+    subprocess.run(  # only serve and init create a database; issue-token refuses a missing one
+        [sys.executable, "-m", "backoffice.cli", "init", "--database", database],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     token = subprocess.run(
         [sys.executable, "-m", "backoffice.cli", "issue-token", "--database", database, "--group", "g"],
         cwd=ROOT,

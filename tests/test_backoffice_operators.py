@@ -81,11 +81,17 @@ def test_passwords_are_argon2_and_wrong_ones_lock_the_account(backoffice, operat
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     for _ in range(5):
         assert _login(backoffice, "viewer", "wrong").status_code == 401
-    assert (_login(backoffice, "viewer").status_code, _login(backoffice, "viewer").json()["error"]) == (
-        423,
-        "operator.locked",
+    # locked: even the right password is refused, and exactly as a wrong one (tryout finding 15: a 423 here and
+    # a 401 for unknown names told which operator names exist); the lock is in the audit trail
+    locked, unknown = _login(backoffice, "viewer"), _login(backoffice, "nobody", "x")
+    assert (locked.status_code, locked.json()) == (unknown.status_code, unknown.json())
+    assert locked.status_code == 401 and locked.json()["error"] == "operator.unauthorised"
+    for _ in range(6):  # an unknown name is never told apart either
+        assert _login(backoffice, "nobody", "x").json() == locked.json()
+    rows = backoffice.op("GET", "/api/v1/operator/audit", params={"limit": 10000}).json()
+    assert [r["outcome"] for r in rows if r["actor"] == "viewer" and r["action"] == "operator.login"][-1] == (
+        "refused.locked"
     )
-    assert _login(backoffice, "nobody", "x").status_code == 401
 
 
 def test_login_rate_limited_per_address(backoffice):
@@ -186,6 +192,7 @@ def _cli(*args, stdin="", database):
 @pytest.mark.slow  # the operator CLI as subprocesses, argon2 each time (about 14 s)
 def test_cli_operator_and_audit(tmp_path):
     database = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    assert _cli("init", database=database).returncode == 0  # only serve and init create a database
     added = _cli(
         "operator",
         "add",
@@ -224,3 +231,48 @@ def test_cli_operator_and_audit(tmp_path):
     assert _cli("audit", "--since", "2999-01-01", database=database).stdout == ""
     bad = _cli("audit", "--since", "yesterday", database=database)
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+def _cert_pem(san: bool) -> str:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "backoffice.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=30))
+    )
+    if san:
+        names = [x509.DNSName("backoffice.test"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_the_next_server_certificate_needs_a_san_and_a_second_admin(backoffice, operators):
+    """Tryout finding 17: server-cert-next changes what every terminal pins, so it waits for a second admin as
+    the root keys do; a certificate naming no host (no subjectAltName) is refused."""
+    admin, second = operators["admin"], operators["second"]
+    path = "/api/v1/operator/server-cert-next"
+    no_san = admin("PUT", path, json={"pem": _cert_pem(san=False)})
+    assert (no_san.status_code, no_san.json()["error"]) == (422, "server_cert.no_san")
+    assert "subjectAltName" in no_san.json()["detail"] and "\n" not in no_san.json()["detail"]
+    pem = _cert_pem(san=True)
+    asked = admin("PUT", path, json={"pem": pem})
+    assert asked.status_code == 202 and asked.json()["status"] == "pending"
+    assert backoffice.state.settings().get("server_cert_next") is None  # not announced yet
+    same = admin("POST", f"/api/v1/operator/approvals/{asked.json()['approval']}/approve")
+    assert (same.status_code, same.json()["error"]) == (403, "approval.same_admin")
+    assert second("POST", f"/api/v1/operator/approvals/{asked.json()['approval']}/approve").status_code == 200
+    assert backoffice.state.settings().get("server_cert_next") == pem

@@ -133,3 +133,52 @@ def test_rollout_canary_waves_halt_and_withdraw(tmp_path, backoffice) -> None:
     assert _rollout(backoffice)["state"] == "withdrawn"
     terminals = {t["terminal_id"]: t for t in backoffice.op("GET", "/api/v1/operator/terminals").json()}
     assert all(terminals[t.id]["heartbeat"]["bundle_version"] == 2 for t in fleet)
+
+
+def test_a_canary_that_is_not_an_active_terminal_of_the_group_is_refused(tmp_path, backoffice) -> None:
+    """Tryout finding 14: the README's canary=T-0001,T-0002 was accepted in a group without them, so the
+    canary stage admitted nobody and tested nothing."""
+    key = Ed25519PrivateKey.generate()
+    fleet = _fleet(tmp_path, backoffice, key, size=2)
+    elsewhere = backoffice.enrol(group="hankou").terminal_id
+    revoked = fleet[1].id
+    assert backoffice.op("POST", f"/api/v1/operator/terminals/{revoked}/revoke").status_code == 200
+    out = tmp_path / "b2"
+    bundles.pack(FLOWS_DIR.parent, out, 2, FUTURE, ["wuchang"])
+    bundles.sign(out, [key])
+    content = base64.b64encode(bundles.archive_bytes(out)).decode()
+    for canary in (["T-0001", "T-0002"], [fleet[0].id, elsewhere], [revoked]):
+        answer = backoffice.op(
+            "POST",
+            "/api/v1/operator/bundles",
+            json={"group": "wuchang", "version": 2, "rollout": {"canary": canary}, "content_b64": content},
+        )
+        assert answer.status_code == 422 and answer.json()["error"] == "rollout.unknown_canary", answer.text
+        assert (set(canary) - {fleet[0].id}).pop() in answer.json()["detail"]
+    assert all(b["group"] != "wuchang" for b in backoffice.op("GET", "/api/v1/operator/bundles").json())
+    assert all(r["group"] != "wuchang" for r in backoffice.op("GET", "/api/v1/operator/rollouts").json())
+    _publish(tmp_path, backoffice, 2, key, {"canary": [fleet[0].id], "waves": [100]})
+    assert _rollout(backoffice)["admitted"] == [fleet[0].id]
+
+
+def test_the_cli_refuses_the_readme_canary_in_one_line(tmp_path, backoffice, capsys, monkeypatch) -> None:
+    """The README's example, as typed, against a group whose terminals are not T-0001 and T-0002."""
+    from kiosk.cli import main
+    from tests.fixtures.fleet import pack_command
+
+    monkeypatch.setenv("BACKOFFICE_OPERATOR_KEY", backoffice.operator_key)
+    key = tmp_path / "op1.key"
+    root = tmp_path / "root.json"
+    assert main(["flows", "keygen", str(key), "--root-keys", str(root)]) == 0
+    pinned = json.loads(root.read_text())
+    assert backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json=pinned).status_code == 200
+    backoffice.enrol(terminal_id="T-4201-0007", group="wuchang")
+    out = tmp_path / "bundle-13"
+    assert main(pack_command(out, 13)) == 0
+    assert main(["flows", "sign", str(out), "--key", str(key)]) == 0
+    capsys.readouterr()
+    plan = "canary=T-0001,T-0002;waves=10,50,100;soak=3600"
+    assert main(["flows", "publish", str(out), "--backoffice", backoffice.url, "--rollout", plan]) != 0
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "T-0001, T-0002" in lines[0] and "not an active terminal" in lines[0], err

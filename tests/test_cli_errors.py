@@ -119,6 +119,8 @@ def test_backoffice_with_a_missing_certificate_file(tmp_path):
 
 def test_issue_token_uses_one_absolute_database_wherever_it_runs(tmp_path):
     state = {"STATE_DIRECTORY": str(tmp_path / "state")}  # what systemd's StateDirectory= sets
+    made = _run(tmp_path, "init", module="backoffice.cli", env=state)  # only serve and init create it
+    assert made.returncode == 0, made.stderr
     first = _run(tmp_path, "issue-token", module="backoffice.cli", env=state)
     assert first.returncode == 0, first.stderr
     database = tmp_path / "state" / "backoffice.sqlite3"

@@ -79,7 +79,7 @@ def test_settings_announcement_pin_and_bad_arguments(live):
         countdown_s="",
         locale="en",
         paused_apply="1",
-        paused_services="social_security_query， housing_fund",
+        paused_services="si_contribution_print， hf_statement_print",
     )
     assert saved.status_code == 303 and saved.headers["location"].endswith(
         "/console/terminals/T-C-2?saved=settings#standing"
@@ -95,7 +95,7 @@ def test_settings_announcement_pin_and_bad_arguments(live):
     assert kiosk.call("GET", "/api/v1/config")["config"] == {
         "inactivity_s": 90.0,
         "locale": "en",
-        "paused_services": ["social_security_query", "housing_fund"],
+        "paused_services": ["si_contribution_print", "hf_statement_print"],
     }
     (announcement,) = kiosk.call("GET", "/api/v1/announcements")["announcements"]
     assert announcement["text"] == {"zh_CN": "今晚22点起系统升级"} and announcement["terminals"] == ["T-C-2"]

@@ -4,8 +4,13 @@ phone rating recorded like a terminal's (channel phone, the case's terminal, one
 
 from __future__ import annotations
 
-import requests
+import itertools
 
+import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from backoffice.rate_later import INVALID_PARTS, form_choice
 from flows.ratings import load_rating_set
 from kiosk.sync.transport import Signer, Transport
 from wire.ratelater import code_matches, rate_code, rate_url
@@ -162,3 +167,77 @@ def test_the_form_post_records_a_rating_and_thanks(backoffice):
     [rating] = backoffice.ratings()
     assert rating["level"] == 4 and rating["indicators"] == {"convenience": 3}
     assert rating["reasons"] == []  # reasons belong to 差评 only: a level of 4 drops them
+
+
+def test_odd_form_values_are_refused_as_what_they_are_never_a_500(backoffice):
+    """Tryout finding 2: level=² (isdigit, int() refuses it) and 5,000 nines made the form answer 500, before
+    even the code check; a wrong score or reason answered "choose a level" though one was chosen."""
+    creds = backoffice.enrol()
+    case_no = "202611280002000003"
+    _file_case(backoffice, creds, case_no)
+    backoffice.state.limits.rate_per_minute = backoffice.state.limits.rate_per_case = 100
+    code = rate_code(creds.secret, creds.terminal_id, case_no)
+    url = f"{backoffice.url}/rate/{case_no}"
+    for level in ("²", "9" * 5000, "٣", "-1", " 4"):
+        assert requests.post(url, data={"level": level, "v": "X"}, timeout=10).status_code == 403
+        answer = requests.post(url, data={"level": level, "v": code}, timeout=10)
+        assert answer.status_code == 422 and "请先选择满意程度" in answer.text, level
+    bad_score = requests.post(url, data={"level": "4", "v": code, "score_efficiency": "²"}, timeout=10)
+    assert bad_score.status_code == 422 and "分项评价的选项无效" in bad_score.text
+    assert "请先选择满意程度" not in bad_score.text
+    bad_reason = requests.post(
+        url, data={"level": "1", "v": code, "reason": "nope", "lang": "en"}, timeout=10
+    )
+    assert bad_reason.status_code == 422 and "A reason is not one of the choices" in bad_reason.text
+    api = requests.post(
+        f"{backoffice.url}/api/v1/rate/{case_no}", json={"v": code, "level": 1, "reasons": 5}, timeout=10
+    )
+    assert api.status_code == 422 and api.json() == {
+        "status": "refused",
+        "reason": "invalid",
+        "part": "reason",
+    }
+    assert backoffice.ratings() == []
+    assert requests.post(url, data={"level": "4", "v": code}, timeout=10).status_code == 200
+
+
+_FORM_TEXT = st.one_of(
+    st.sampled_from(["", "1", "2", "3", "4", "5", "9" * 5000, "²", "slow", "device_fault"]),
+    st.text(max_size=12),
+)
+
+
+def test_the_form_fuzzed_answers_recorded_or_a_refusal_naming_the_part(backoffice):
+    """Any form a phone can post: recorded (200) or refused (422) with the part that was wrong, never a 500."""
+    creds = backoffice.enrol()
+    backoffice.state.limits.rate_per_minute = 10**6  # one address posts them all
+    numbers = itertools.count(1)
+    rating_set = load_rating_set()
+    messages = {part: texts[0] for part, texts in INVALID_PARTS.items()}
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        level=_FORM_TEXT,
+        score=_FORM_TEXT,
+        reasons=st.lists(_FORM_TEXT, max_size=3),
+        comment=st.text(max_size=300),
+    )
+    def post(level: str, score: str, reasons: list[str], comment: str) -> None:
+        case_no = f"2026112800030{next(numbers):05d}"
+        _file_case(backoffice, creds, case_no)
+        form = {
+            "v": rate_code(creds.secret, creds.terminal_id, case_no),
+            "level": level,
+            "score_efficiency": score,
+            "reason": reasons,
+            "comment": comment,
+        }
+        answer = requests.post(f"{backoffice.url}/rate/{case_no}", data=form, timeout=10)
+        assert answer.status_code in (200, 422), (answer.status_code, form)
+        if answer.status_code == 422:
+            assert any(message in answer.text for message in messages.values()), form
+        chosen = form_choice(level)
+        if not isinstance(chosen, int) or chosen not in {lv["level"] for lv in rating_set.levels}:
+            assert answer.status_code == 422 and messages["level"] in answer.text
+
+    post()

@@ -42,6 +42,9 @@ def _fresh_status(bo, term) -> dict:
         ({"locale": "fr"}, "locale must be one of zh_CN, en"),
         ({"paused_services": "all"}, "paused_services is a list"),
         ({"paused_services": [""]}, "paused_services is a list"),
+        # tryout: an id that is no flow of the catalog (the README's hf.statement is a query's name) paused nothing
+        ({"paused_services": ["hf.statement"]}, "hf.statement matches no flow id or 事项编码"),
+        ({"paused_services": ["hf_statement_print", "nope"]}, "nope matches no flow"),
     ],
 )
 def test_a_setting_a_terminal_could_not_apply_is_a_422(backoffice, body, why):
@@ -87,7 +90,12 @@ def test_announcements_are_checked_and_edited_one_by_one(backoffice):
 
 def test_group_values_set_before_enrolment_reach_a_later_terminal(backoffice, tmp_path):
     now = time.time()
-    assert _put(backoffice, "/config/group/north", {"inactivity_s": 90, "paused_services": ["hf.x"]}) == 200
+    assert (
+        _put(
+            backoffice, "/config/group/north", {"inactivity_s": 90, "paused_services": ["hf_statement_print"]}
+        )
+        == 200
+    )
     assert _put(backoffice, "/announcements/n1", {"text": {"zh_CN": "北区通知"}, "groups": ["north"]}) == 200
     assert _put(backoffice, "/announcements/old", {"text": {"zh_CN": "已结束"}, "ends": now - 10}) == 200
     later = {"text": {"zh_CN": "明天"}, "starts": now + 86400, "ends": now + 2 * 86400}
@@ -97,7 +105,7 @@ def test_group_values_set_before_enrolment_reach_a_later_terminal(backoffice, tm
     fetched: list = []
     client.standing_changes.subscribe(fetched.append)
     client.run_once()
-    assert store.get_reference("config") == {"inactivity_s": 90, "paused_services": ["hf.x"]}
+    assert store.get_reference("config") == {"inactivity_s": 90, "paused_services": ["hf_statement_print"]}
     # handed out: the group's and the one that starts tomorrow (the terminal shows it then, on its own clock);
     # not the ended one, nor the other group's
     assert [a["id"] for a in store.get_reference("announcements")] == ["n1", "later"]
@@ -106,10 +114,10 @@ def test_group_values_set_before_enrolment_reach_a_later_terminal(backoffice, tm
     # the terminal's own value overrides the group's; clearing it restores the group's, clearing that, nothing
     assert _put(backoffice, "/config/terminal/T-N-1", {"inactivity_s": 45}) == 200
     _refetch(client)
-    assert store.get_reference("config") == {"inactivity_s": 45, "paused_services": ["hf.x"]}
+    assert store.get_reference("config") == {"inactivity_s": 45, "paused_services": ["hf_statement_print"]}
     assert backoffice.op("DELETE", "/api/v1/operator/config/terminal/T-N-1").status_code == 200
     _refetch(client)
-    assert store.get_reference("config") == {"inactivity_s": 90, "paused_services": ["hf.x"]}
+    assert store.get_reference("config") == {"inactivity_s": 90, "paused_services": ["hf_statement_print"]}
     assert _put(backoffice, "/config/group/north", {}) == 200  # an empty record clears too
     _refetch(client)
     assert store.get_reference("config") == {}
@@ -193,3 +201,47 @@ def test_retired_commands_are_refused_and_a_queued_one_expires_with_the_reason(b
     (row,) = remote_commands.listing(bo, terminal_id="T-R-1")
     assert row["state"] == "expired" and "standing values now" in row["detail"]
     client._transport.close()
+
+
+def test_paused_services_are_flow_ids_or_item_codes_of_the_catalog_or_of_a_published_bundle(
+    backoffice, tmp_path
+):
+    """What ``GET /api/v1/catalog``'s terminals can run: the built-in flows and the flows of a published bundle."""
+    import base64
+    import shutil
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from flows import bundles
+    from flows.loader import FLOWS_DIR
+
+    item_code = "11420100MB1957412X4420119002"  # hf_statement_print's 事项编码
+    assert (
+        _put(backoffice, "/config/group/north", {"paused_services": ["hf_statement_print", item_code]}) == 200
+    )
+    source = tmp_path / "flows"
+    shutil.copytree(FLOWS_DIR.parent, source, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    flow = (FLOWS_DIR / "service_guide.yaml").read_text(encoding="utf-8")
+    (source / "definitions" / "province_guide.yaml").write_text(
+        flow.replace("id: service_guide", "id: province_guide", 1), encoding="utf-8"
+    )
+    assert "id: province_guide" in (source / "definitions" / "province_guide.yaml").read_text(
+        encoding="utf-8"
+    )
+    refused = backoffice.op(
+        "PUT", "/api/v1/operator/config/group/north", json={"paused_services": ["province_guide"]}
+    )
+    assert refused.status_code == 422
+    key = Ed25519PrivateKey.generate()
+    root = {"threshold": 1, "keys": [bundles.public_hex(key)]}
+    assert backoffice.op("PUT", "/api/v1/operator/bundle-root-keys", json=root).status_code == 200
+    out = tmp_path / "bundle"
+    bundles.pack(source, out, 2, datetime.now(UTC) + timedelta(days=30), ["north"])
+    bundles.sign(out, [key])
+    content = base64.b64encode(bundles.archive_bytes(out)).decode()
+    published = backoffice.op(
+        "POST", "/api/v1/operator/bundles", json={"group": "north", "version": 2, "content_b64": content}
+    )
+    assert published.status_code == 201, published.text
+    assert _put(backoffice, "/config/group/north", {"paused_services": ["province_guide"]}) == 200

@@ -165,7 +165,7 @@ def test_what_the_console_set_survives_a_restart(kiosk):
     app, robot = kiosk
     embedded = app.ctx.link.embedded
     headers = {"X-Operator-Key": embedded.operator_key}
-    settings = {"inactivity_s": 120, "countdown_s": 20, "paused_services": ["hf.x"]}
+    settings = {"inactivity_s": 120, "countdown_s": 20, "paused_services": ["hf_statement_print"]}
     url = f"{embedded.url}/api/v1/operator"
     assert requests.put(f"{url}/config/group/default", json=settings, headers=headers, timeout=10).ok
     notice = {"text": {"zh_CN": "系统升级"}}
@@ -183,7 +183,11 @@ def test_what_the_console_set_survives_a_restart(kiosk):
     robot.wait_until(lambda: again.announcements == ["系统升级"], what="the announcement again")
     robot.wait_until(lambda: app.ctx.config.inactivity_s == 120, what="the settings again")
     config = app.ctx.config
-    assert (config.inactivity_s, config.countdown_s, config.paused_services) == (120.0, 20.0, ("hf.x",))
+    assert (config.inactivity_s, config.countdown_s, config.paused_services) == (
+        120.0,
+        20.0,
+        ("hf_statement_print",),
+    )
     facts = gather(config)
     assert facts["remote"]["maintenance"] is True and facts["standing"]["config"] == settings
     assert facts["standing"]["config_applied"] == facts["standing"]["config_version"]

@@ -19,7 +19,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "name": {"zh": "用户名", "en": "Name"},
     "password": {"zh": "密码", "en": "Password"},
     "login.failed": {"zh": "用户名或密码错误", "en": "Name or password wrong"},
-    "login.locked": {"zh": "账号已锁定，请稍后再试", "en": "Account locked; try later"},
     "login.rate": {"zh": "尝试次数过多，请一分钟后再试", "en": "Too many attempts; wait a minute"},
     "login.expired": {"zh": "会话已超时，请重新登录", "en": "Session timed out; log in again"},
     "nav.fleet": {"zh": "终端监控", "en": "Fleet"},

@@ -8,6 +8,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "upload.title": {"zh": "上传流程包", "en": "Upload a bundle"},
     "upload.file": {"zh": "已签名的流程包(.tar.gz)", "en": "Signed bundle (.tar.gz)"},
     "upload.max": {"zh": "最大", "en": "at most"},
+    "upload.too_large": {
+        "zh": "上传的内容太大：流程包最大 16 MiB，请检查所选文件",
+        "en": "The upload is too large: a bundle is at most 16 MiB; check the file you chose",
+    },
     "version": {"zh": "版本号", "en": "Version"},
     "staged": {"zh": "灰度发布(先金丝雀终端，再分批)", "en": "Staged rollout (canary first, then waves)"},
     "canary": {"zh": "金丝雀终端", "en": "Canary terminals"},

@@ -59,7 +59,9 @@ async def login_post(request: Request) -> Response:
     try:
         token, _actor, _ = await run_in_threadpool(login, bo, name, password, client)
     except ApiError as exc:
-        key = {423: "login.locked", 429: "login.rate"}.get(exc.status_code, "login.failed")
+        key = {429: "login.rate"}.get(
+            exc.status_code, "login.failed"
+        )  # a locked account: as a wrong password
         return _login_form(request, code=exc.status_code, error=key, name=name)
     await run_in_threadpool(auth.start, bo, token, config.session_idle_seconds)
     answer = RedirectResponse(f"{web.PREFIX}/fleet", status_code=303)

@@ -134,7 +134,7 @@ def ratings(
                 "total": total,
                 "levels": [levels[lv] for lv in LEVELS],
                 "bad": bad,
-                "good_rate": round(100.0 * (total - bad) / total, 1) if total else 0.0,
+                "good_rate": round(100.0 * (total - bad) / total, 1) if total else None,  # "—", not 0 %
             }
         )
     out.sort(key=lambda r: r["key"] if by == "period" else (-r["total"], r["key"]))

@@ -3,9 +3,7 @@ monthly report, and the audit trail for auditors (filter, CSV export)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -16,6 +14,7 @@ from backoffice import audit
 from backoffice.console import rectify, stats, web
 from backoffice.console.i18n import translator
 from backoffice.console.web import RowId
+from backoffice.exports import csv_bytes, xlsx_bytes
 from flows.model import text
 from flows.ratings import RatingSet, load_rating_set
 
@@ -67,36 +66,15 @@ def volume_export(
     name = f"cases-{data['by']}-{data['start']}-{data['end']}"
     if fmt == "xlsx":
         return Response(
-            _xlsx(rows, "办件量"),
+            xlsx_bytes(rows, "办件量"),
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     return Response(
-        _csv(rows),
+        csv_bytes(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
-
-
-def _csv(rows: list[list[Any]]) -> bytes:
-    """UTF-8 with a BOM: Excel on Chinese Windows then opens it with the right encoding."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:  # a cell starting with = + - @ would be a formula in a spreadsheet
-        writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@" else c for c in row])
-    return ("\ufeff" + out.getvalue()).encode()
-
-
-def _xlsx(rows: list[list[Any]], title: str) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    for row in rows:
-        sheet.append([f"'{c}" if isinstance(c, str) and c[:1] in "=+-@" else c for c in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @router.get("/ratings", response_class=HTMLResponse)
@@ -148,7 +126,7 @@ def _score_rows(rating_set: RatingSet, scores: dict[str, dict[int, int]], lang: 
                 "label": text(indicator["label"], lang),
                 "counts": [counts.get(s["value"], 0) for s in rating_set.scale],
                 "total": total,
-                "good_rate": round(100.0 * counts.get(top, 0) / total, 1) if total else 0.0,
+                "good_rate": round(100.0 * counts.get(top, 0) / total, 1) if total else None,  # "—", not 0 %
             }
         )
     return rows
@@ -250,7 +228,7 @@ def audit_export(
         for r in rows
     ]
     return Response(
-        _csv(table),
+        csv_bytes(table),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="audit-{filters["since"]}.csv"'},
     )

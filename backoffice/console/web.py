@@ -137,6 +137,14 @@ class CsrfRefused(Exception):
     """A POST without the session's CSRF token."""
 
 
+def too_large_page(scope: dict[str, Any]) -> HTMLResponse:
+    """The console's page for a request body over its limit (``terminal_auth.RequestGuard`` answers it before
+    reading the body, so before any session is looked at): a browser showed the API's raw JSON 413."""
+    answer = render(Request(scope), "refused.html", code=413, message="upload.too_large")
+    answer.headers["connection"] = "close"  # the rest of the body is not read
+    return answer
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(auth.LoginRequired)
     async def _login(request: Request, exc: auth.LoginRequired) -> Response:
