@@ -124,6 +124,16 @@ def wait_for(condition: Callable[[], Any], timeout: float = 15.0, what: str = "c
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def attribute_of(driver: Any, element_id: str, name: str) -> str | None:
+    """An element's attribute read in one step inside the page: an htmx swap between finding the element and
+    reading it (two WebDriver calls) made the element stale (seen in CI)."""
+    return driver.execute_script(
+        "var e = document.getElementById(arguments[0]); return e ? e.getAttribute(arguments[1]) : null;",
+        element_id,
+        name,
+    )
+
+
 def browser() -> Any:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service

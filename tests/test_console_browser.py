@@ -17,6 +17,7 @@ from tests.console_helpers import (
     ROLES,
     Webhook,
     add_operators,
+    attribute_of,
     browser,
     fast_config,
     heartbeat,
@@ -130,14 +131,14 @@ def test_terminal_goes_offline_and_comes_back_without_reload(console):
     def fleet_online() -> bool:  # online lasts 2.5 s after a heartbeat; a login under load can take longer
         heartbeat(t1)
         driver.get(live.url + "/console/fleet")
-        return driver.find_element(By.ID, "t-T-0001").get_attribute("data-status") == "online"
+        return attribute_of(driver, "t-T-0001", "data-status") == "online"
 
     wait_for(fleet_online, what="T-0001 shown online on a page loaded within 2.5 s of its heartbeat")
     shot(driver, "fleet")
     driver.execute_script("window.__noReload = 42;")
 
-    def status() -> str:
-        return driver.find_element(By.ID, "t-T-0001").get_attribute("data-status")
+    def status() -> str | None:
+        return attribute_of(driver, "t-T-0001", "data-status")
 
     stop = time.monotonic() + 30
     while time.monotonic() < stop and status() != "offline":  # T-0002 keeps beating; T-0001 is silent
@@ -150,10 +151,7 @@ def test_terminal_goes_offline_and_comes_back_without_reload(console):
 
     wait_for(silent_alerts, what="the terminal_silent alert (raised by the polled page's sweep)")
     assert [a["terminal_id"] for a in silent_alerts()].count("T-0001") == 1  # once, however many polls saw it
-    assert driver.find_element(By.ID, "t-T-0002").get_attribute("data-status") in (
-        "online",
-        "stale",
-    )  # loaded box
+    assert attribute_of(driver, "t-T-0002", "data-status") in ("online", "stale")  # loaded box
     assert driver.execute_script("return window.__noReload;") == 42, "the page reloaded"
     shot(driver, "fleet-offline")
 

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 from tests.console_helpers import (
     add_operators,
+    attribute_of,
     browser,
     csrf_of,
     fast_config,
@@ -103,7 +104,7 @@ def test_bad_rating_followed_to_closure_and_monthly_report(console):
     rows[0].find_element(By.TAG_NAME, "a").click()
 
     def status() -> str:
-        return driver.find_element(By.ID, "rect-status").get_attribute("data-status")
+        return attribute_of(driver, "rect-status", "data-status")
 
     assert status() == "open"
     case_id = driver.current_url.rsplit("/", 1)[1]
