@@ -266,3 +266,21 @@ def test_a_rating_the_store_refused_is_said_on_screen_and_can_be_sent_again(kios
     robot.tap("rateSubmit")
     robot.wait_for("doneTick")
     assert case_of(app, case_no, robot, "completed").rating["level"] == 5
+
+
+def test_an_elderly_差评_says_there_is_more_below_until_it_is_scrolled_to(make_kiosk):
+    """Elderly mode does not fit a 差评's reasons and the comment on the rating screen: a hint ("向下滑动查看更多 ▼")
+    shows while there is more below, and goes once the citizen has scrolled to the end."""
+    app, robot = make_kiosk()
+    ctl = app.controller
+    walk_to(robot, ctl, "preview")
+    robot.tap("elderlyButton")  # switched on for this citizen (any screen)
+    robot.wait_until(lambda: app.assist.elderly, what="elderly mode")
+    robot.tap("printButton")
+    robot.wait_for("rate_1", timeout=20)
+    assert robot.find("rateMore", enabled=False) is None  # nothing chosen yet: nothing more to see
+    robot.tap("rate_1")
+    robot.wait_until(lambda: robot.find("rateMore", enabled=False), what="the more-below hint")
+    assert "向下滑动查看更多" in robot.text_of("rateMore")
+    robot.scroll_into_view(robot.find("rateComment", enabled=False))  # to the comment, the last part
+    robot.wait_until(lambda: robot.find("rateMore", enabled=False) is None, what="the hint gone at the end")

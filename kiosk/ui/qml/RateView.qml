@@ -113,6 +113,16 @@ Item {
             }
         }
     }
+    // more below the fold (elderly mode: a 差评's reasons and the comment do not fit): say so, with an arrow,
+    // until the citizen has scrolled to the end
+    Text {
+        objectName: "rateMore"
+        visible: view.chosen && !view.v.status && flick.contentHeight > flick.height + 4 && !flick.atYEnd
+        anchors { horizontalCenter: parent.horizontalCenter; bottom: parent.bottom; bottomMargin: assist.sizes.button + 20 }
+        text: (view.ctl ? view.ctl.s["rate.more"] : "") + "  ▼"
+        font.family: "WenQuanYi Micro Hei"; font.pixelSize: assist.elderly ? 40 : 26; font.bold: true; color: "#0b4f9c"
+        Rectangle { z: -1; anchors.fill: parent; anchors.margins: -8; color: "#eef4fb"; radius: 8 }
+    }
     // "正在保存评价…" for the moment the store takes, or why it did not save (then submit tries again)
     Text {
         objectName: "rateStatus"
