@@ -118,6 +118,20 @@ def test_maintenance_and_a_screenshot_reach_a_real_kiosk_process(kiosk_and_conso
         row = _click_and_wait(driver, "maintenance_on")
         assert "已完成" in row.text and "maintenance on" in row.text and "publisher" in row.text
         wait_for(lambda: _heartbeat(live).get("maintenance") is True, timeout=20, what="the heartbeat")
+        wait_for(  # the badge follows the heartbeat with the polled list: no reload
+            lambda: (
+                "维护中"
+                in (
+                    driver.execute_script(
+                        "var e = document.getElementById('remote-maintenance'); return e ? e.textContent : '';"
+                    )
+                    or ""
+                )
+            ),
+            timeout=20,
+            what="the maintenance badge updated in place",
+        )
+        assert driver.execute_script("return document.querySelectorAll('#remote-maintenance').length") == 1
         status = subprocess.run(  # the technician's view of the same terminal
             [sys.executable, "-m", "kiosk", "status", "--config", str(config), "--json"],
             capture_output=True,
@@ -132,6 +146,11 @@ def test_maintenance_and_a_screenshot_reach_a_real_kiosk_process(kiosk_and_conso
         shot(driver, "remote-maintenance-on")
         _click_and_wait(driver, "maintenance_off")
         wait_for(lambda: _heartbeat(live).get("maintenance") is False, timeout=20, what="back in service")
+        wait_for(
+            lambda: "服务中" in driver.find_element(By.ID, "remote-maintenance").text,
+            timeout=20,
+            what="the badge back to in service without a reload",
+        )
         row = _click_and_wait(driver, "screenshot")
         command_id = row.get_attribute("id")[4:]
         image = wait_for(

@@ -81,7 +81,16 @@ def terminal_commands(request: Request, terminal_id: TerminalId) -> Response:
     """The command list alone, for htmx polling: an acknowledgement appears without a reload."""
     ctx = web.context(request, web.READERS)
     rows = remote_commands.listing(ctx.bo, terminal_id=terminal_id)
-    return web.render(request, "remote_rows.html", ctx=ctx, remote=rows, show_terminal=False)
+    terminals = standing.terminals_of(ctx, "terminal", terminal_id)
+    heartbeat = (terminals[0].heartbeat if terminals else None) or {}
+    return web.render(  # with the maintenance badge: it follows the terminal's heartbeat without a reload
+        request,
+        "remote_rows.html",
+        ctx=ctx,
+        remote=rows,
+        show_terminal=False,
+        badge=heartbeat.get("maintenance"),
+    )
 
 
 @router.get("/groups/{group}/remote", response_class=HTMLResponse)
