@@ -174,6 +174,8 @@ def test_what_the_console_set_survives_a_restart(kiosk):
     app.ctx.link.sync.check_now()
     robot.wait_until(lambda: (app.ctx.store.get_state(SAVED) or {}).get("maintenance") is True, what="saved")
     robot.wait_until(lambda: app.ctx.config.countdown_s == 20, timeout=15, what="the standing settings")
+    # the announcement is fetched after the settings (CI once stopped the link between the two)
+    robot.wait_until(lambda: app.standing.announcements == ["系统升级"], timeout=15, what="the announcement")
     app.ctx.link.stop()  # offline from here on: what was fetched must do
     app.ctx.config = replace(app.ctx.config, inactivity_s=60.0, countdown_s=15.0, paused_services=())
     app.maintenance.set_remote(False)  # as a fresh process starts: the config file's values
