@@ -50,7 +50,7 @@ class Walk:
         self.robot.pump(0.15)
         self.robot.screenshot(self.out / "screens" / f"{len(self.screens):02d}-{name}.png")
 
-    def tap(self, name: str, timeout: float = 10.0) -> None:
+    def tap(self, name: str, timeout: float = 20.0) -> None:  # a loaded machine builds a screen slowly
         self.robot.tap(name, timeout=timeout)
         self.taps += 1
 

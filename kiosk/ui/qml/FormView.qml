@@ -166,6 +166,9 @@ Item {
                                 view.textFocused = activeFocus;
                                 if (!activeFocus) return;
                                 VirtualKeyboardSettings.locale = fieldBox.modelData.keyboard === "latin" ? "en_US" : "zh_CN";
+                                // a focused field always has its keyboard (CI: the digit keypad's hide, still
+                                // queued, could win over the press that focused this field and leave no keys)
+                                Qt.callLater(Qt.inputMethod.show);
                                 Qt.callLater(view.reveal, fieldBox.modelData.id);
                             }
                         }
